@@ -1,0 +1,24 @@
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  {ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'zoomctl-data/**']},
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: {process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly'},
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_'}],
+      'no-restricted-imports': [
+        'error',
+        {patterns: [{group: ['**/commands/**'], message: 'The core must not depend on src/commands.'}]},
+      ],
+    },
+  },
+  {
+    files: ['src/commands/**/*.ts'],
+    rules: {'no-restricted-imports': 'off'},
+  },
+)
