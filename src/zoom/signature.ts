@@ -1,0 +1,88 @@
+import {createHmac, timingSafeEqual} from 'node:crypto'
+
+import {SIGNATURE_HEADER, TIMESTAMP_HEADER} from './headers.js'
+
+/** Zoom's default: community receivers and webhooks.fyi use 5 minutes; Zoom itself states none. */
+export const DEFAULT_TOLERANCE_SECONDS = 300
+
+const SIGNATURE_PATTERN = /^v0=[0-9a-f]{64}$/
+
+export function hmacHex(secret: string, message: string | Buffer): string {
+  return createHmac('sha256', secret).update(message).digest('hex')
+}
+
+/** The x-zm-signature value for a body sent at `timestamp` (epoch seconds, as written in the header). */
+export function signBody(secret: string, timestamp: string | number, rawBody: string | Buffer): string {
+  const hmac = createHmac('sha256', secret)
+  hmac.update(`v0:${timestamp}:`)
+  hmac.update(rawBody)
+  return `v0=${hmac.digest('hex')}`
+}
+
+export function epochSeconds(now: number = Date.now()): number {
+  return Math.floor(now / 1000)
+}
+
+export function signatureHeaders(secret: string, rawBody: string | Buffer, timestamp: number = epochSeconds()): Record<string, string> {
+  return {
+    [SIGNATURE_HEADER]: signBody(secret, timestamp, rawBody),
+    [TIMESTAMP_HEADER]: String(timestamp),
+  }
+}
+
+export type SignatureFailure =
+  | 'missing-signature'
+  | 'missing-timestamp'
+  | 'malformed-signature'
+  | 'malformed-timestamp'
+  | 'signature-mismatch'
+  | 'stale-timestamp'
+
+export type SignatureVerdict =
+  | {ok: true; ageSeconds: number}
+  | {ok: false; reason: SignatureFailure; detail: string; authentic: boolean; ageSeconds?: number}
+
+export interface VerifyInput {
+  secret: string
+  signature: string | undefined
+  timestamp: string | undefined
+  rawBody: Buffer | string
+  /** Maximum |now − timestamp| in seconds; 0 or less turns the freshness check off. */
+  toleranceSeconds?: number
+  now?: number
+}
+
+/**
+ * Checks a delivery the way Zoom documents it, over the raw bytes. The signature is checked before the
+ * timestamp's age, so that a stale but authentic delivery (a late retry, say) can be told apart from a
+ * forgery: the caller may keep the first for replay.
+ */
+export function verifySignature(input: VerifyInput): SignatureVerdict {
+  const {secret, signature, timestamp} = input
+  const tolerance = input.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS
+  if (!signature) return {ok: false, reason: 'missing-signature', detail: `no ${SIGNATURE_HEADER} header`, authentic: false}
+  if (!timestamp) return {ok: false, reason: 'missing-timestamp', detail: `no ${TIMESTAMP_HEADER} header`, authentic: false}
+  if (!/^\d{1,12}$/.test(timestamp)) {
+    return {ok: false, reason: 'malformed-timestamp', detail: `${TIMESTAMP_HEADER} is not epoch seconds`, authentic: false}
+  }
+  if (!SIGNATURE_PATTERN.test(signature)) {
+    return {ok: false, reason: 'malformed-signature', detail: `${SIGNATURE_HEADER} is not "v0=" followed by 64 hex digits`, authentic: false}
+  }
+  const expected = Buffer.from(signBody(secret, timestamp, input.rawBody))
+  const given = Buffer.from(signature)
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+    return {ok: false, reason: 'signature-mismatch', detail: 'signature does not match the body and the secret token', authentic: false}
+  }
+  const ageSeconds = epochSeconds(input.now) - Number(timestamp)
+  if (tolerance > 0 && Math.abs(ageSeconds) > tolerance) {
+    const direction = ageSeconds > 0 ? `${ageSeconds}s old` : `${-ageSeconds}s in the future`
+    return {
+      ok: false,
+      reason: 'stale-timestamp',
+      detail: `correctly signed, but the timestamp is ${direction} (tolerance ${tolerance}s)`,
+      authentic: true,
+      ageSeconds,
+    }
+  }
+  return {ok: true, ageSeconds}
+}
