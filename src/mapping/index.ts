@@ -1,0 +1,54 @@
+import type {Doc} from './document.js'
+import {runIngestPipeline} from './ingest.js'
+import {LATEST_KNOWN_VERSION} from './version.js'
+
+export {getField} from './document.js'
+export type {Doc} from './document.js'
+export {CATEGORY_PIPELINES, ECS_VERSION, pipelineFor, runIngestPipeline} from './ingest.js'
+export {LATEST_KNOWN_VERSION, OLDEST_SUPPORTED_VERSION} from './version.js'
+
+export const DATASET = 'zoom.webhook'
+/** The integration's default tags (manifest variable `tags`). */
+export const DEFAULT_TAGS = ['zoom-webhook', 'forwarded']
+
+export interface AgentEnvelope {
+  /** When the Elastic Agent received the request: its @timestamp unless the pipeline sets one. */
+  receivedAt: Date
+  namespace?: string
+  tags?: string[]
+  /** The integration's preserve_original_event option: keeps the raw body in event.original. */
+  preserveOriginal?: boolean
+  rawBody?: string
+  integrationVersion?: string
+}
+
+/**
+ * The document a Zoom delivery becomes in `logs-zoom.webhook-<namespace>`: what the Elastic Agent's
+ * http_endpoint input adds (body under `zoom`, @timestamp, data_stream, tags, input.type), then the
+ * integration's ingest pipeline.
+ */
+export function indexedDocument(body: unknown, envelope: AgentEnvelope): Doc {
+  const tags = [...(envelope.preserveOriginal ? ['preserve_original_event'] : []), ...(envelope.tags ?? DEFAULT_TAGS)]
+  const agentDoc: Doc = {
+    '@timestamp': envelope.receivedAt.toISOString(),
+    data_stream: {type: 'logs', dataset: DATASET, namespace: envelope.namespace ?? 'default'},
+    event: {
+      dataset: DATASET,
+      module: 'zoom',
+      timezone: utcOffset(envelope.receivedAt),
+      ...(envelope.preserveOriginal && envelope.rawBody !== undefined ? {original: envelope.rawBody} : {}),
+    },
+    input: {type: 'http_endpoint'},
+    tags,
+    zoom: body,
+  }
+  return runIngestPipeline(agentDoc, {integrationVersion: envelope.integrationVersion ?? LATEST_KNOWN_VERSION})
+}
+
+/** The agent's add_locale processor writes the host's offset as "+00:00". */
+function utcOffset(date: Date): string {
+  const minutes = -date.getTimezoneOffset()
+  const sign = minutes >= 0 ? '+' : '-'
+  const absolute = Math.abs(minutes)
+  return `${sign}${String(Math.floor(absolute / 60)).padStart(2, '0')}:${String(absolute % 60).padStart(2, '0')}`
+}
