@@ -1,0 +1,36 @@
+import {createHash} from 'node:crypto'
+
+const ID_KEY = /(^|_)(id|uuid)$/
+
+/**
+ * Zoom delivers at least once and in no fixed order, so the same event is recognised by what it is, never
+ * by when it arrived: its type, its event_ts, and every id of the object it is about (meeting, participant,
+ * registrant, call …). Without an event_ts the whole body is the key.
+ */
+export function dedupeKey(body: unknown, rawBody: Buffer): string {
+  const hash = createHash('sha256')
+  const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}
+  const payload = typeof record.payload === 'object' && record.payload !== null ? (record.payload as Record<string, unknown>) : {}
+  if (typeof record.event !== 'string' || record.event_ts === undefined) {
+    return hash.update('raw:').update(rawBody).digest('hex')
+  }
+  const ids: Array<[string, unknown]> = []
+  collectIds(payload.object, 'object', ids)
+  for (const key of ['account_id', 'meeting_uuid', 'webinar_uuid', 'rtms_stream_id', 'user_id']) {
+    if (payload[key] !== undefined) ids.push([key, payload[key]])
+  }
+  ids.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return hash.update(JSON.stringify([record.event, record.event_ts, ids])).digest('hex')
+}
+
+function collectIds(value: unknown, path: string, out: Array<[string, unknown]>): void {
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => collectIds(item, `${path}[${index}]`, out))
+    return
+  }
+  if (typeof value !== 'object' || value === null) return
+  for (const [key, child] of Object.entries(value)) {
+    if (typeof child === 'object' && child !== null) collectIds(child, `${path}.${key}`, out)
+    else if (ID_KEY.test(key)) out.push([`${path}.${key}`, child])
+  }
+}

@@ -1,0 +1,175 @@
+import {createReadStream} from 'node:fs'
+import {mkdir, open, readdir, stat, type FileHandle} from 'node:fs/promises'
+import {join} from 'node:path'
+import {createInterface} from 'node:readline'
+
+import {type DeliveryRecord, STORE_KINDS, type StoreKind} from './records.js'
+
+export class StoreError extends Error {}
+
+export interface FileStoreOptions {
+  /** fdatasync after each batch (default true): an acknowledged delivery survives a power cut too. */
+  sync?: boolean
+}
+
+/**
+ * The embedded store: NDJSON files under the data dir, one per kind and UTC day
+ * (events/2026-11-25.ndjson). Appends are grouped: every record queued while a write is under way goes
+ * out in the next single write + fdatasync, so durability costs one sync per batch, not per delivery.
+ */
+export class FileStore {
+  private readonly appenders = new Map<StoreKind, BatchAppender>()
+  private readonly index = new Map<string, string>()
+
+  private constructor(
+    readonly dataDir: string,
+    private readonly options: FileStoreOptions,
+  ) {}
+
+  static async open(dataDir: string, options: FileStoreOptions = {}): Promise<FileStore> {
+    const store = new FileStore(dataDir, options)
+    try {
+      for (const kind of STORE_KINDS) await mkdir(join(dataDir, kind), {recursive: true})
+    } catch (error) {
+      throw new StoreError(`cannot create the data dir ${dataDir}: ${(error as Error).message}. Choose another with --data-dir.`)
+    }
+    for await (const record of store.read('events')) {
+      if (record.dedupeKey && !record.duplicateOf) store.index.set(record.dedupeKey, record.id)
+    }
+    return store
+  }
+
+  /**
+   * Claims a dedupe key for a delivery, synchronously so that two copies arriving together cannot both
+   * claim it. Returns the id of the delivery that already holds it, or undefined when this one now does.
+   */
+  claim(key: string, id: string): string | undefined {
+    const holder = this.index.get(key)
+    if (holder !== undefined) return holder
+    this.index.set(key, id)
+    return undefined
+  }
+
+  /** Gives a claim back when its delivery could not be stored, so that Zoom's retry is not taken for a copy. */
+  release(key: string, id: string): void {
+    if (this.index.get(key) === id) this.index.delete(key)
+  }
+
+  /** Resolves once the record is on disk (and synced, unless sync is off). */
+  async append(kind: StoreKind, record: DeliveryRecord): Promise<void> {
+    let appender = this.appenders.get(kind)
+    if (!appender) {
+      appender = new BatchAppender(join(this.dataDir, kind), this.options.sync ?? true)
+      this.appenders.set(kind, appender)
+    }
+    await appender.append(record.receivedAt.slice(0, 10), `${JSON.stringify(record)}\n`)
+  }
+
+  /** Records of one kind, oldest file first. A line cut short by a crash is skipped, never fatal. */
+  async *read(kind: StoreKind): AsyncGenerator<DeliveryRecord> {
+    for (const file of await this.files(kind)) {
+      const lines = createInterface({input: createReadStream(file, 'utf8'), crlfDelay: Infinity})
+      for await (const line of lines) {
+        if (!line.trim()) continue
+        try {
+          yield JSON.parse(line) as DeliveryRecord
+        } catch {
+          // Only the last line of a file can be partial (a write cut by a crash); later appends start a new line.
+        }
+      }
+    }
+  }
+
+  async files(kind: StoreKind): Promise<string[]> {
+    const dir = join(this.dataDir, kind)
+    let names: string[]
+    try {
+      names = await readdir(dir)
+    } catch {
+      return []
+    }
+    return names.filter((name) => name.endsWith('.ndjson')).sort().map((name) => join(dir, name))
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.appenders.values()].map((appender) => appender.close()))
+    this.appenders.clear()
+  }
+}
+
+interface Pending {
+  day: string
+  line: string
+  resolve: () => void
+  reject: (error: Error) => void
+}
+
+class BatchAppender {
+  private queue: Pending[] = []
+  private flushing: Promise<void> | undefined
+  private handle: FileHandle | undefined
+  private handleDay: string | undefined
+
+  constructor(
+    private readonly dir: string,
+    private readonly sync: boolean,
+  ) {}
+
+  append(day: string, line: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({day, line, resolve, reject})
+      this.flushing ??= this.flush()
+    })
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue
+      this.queue = []
+      for (const day of [...new Set(batch.map((item) => item.day))]) {
+        const items = batch.filter((item) => item.day === day)
+        try {
+          const handle = await this.handleFor(day)
+          await handle.write(Buffer.from(items.map((item) => item.line).join('')))
+          if (this.sync) await handle.datasync()
+          for (const item of items) item.resolve()
+        } catch (error) {
+          await this.closeHandle()
+          const failure = new StoreError(`cannot write to ${this.dir}: ${(error as Error).message}`)
+          for (const item of items) item.reject(failure)
+        }
+      }
+    }
+    this.flushing = undefined
+  }
+
+  private async handleFor(day: string): Promise<FileHandle> {
+    if (this.handle && this.handleDay === day) return this.handle
+    await this.closeHandle()
+    const path = join(this.dir, `${day}.ndjson`)
+    await mkdir(this.dir, {recursive: true})
+    const handle = await open(path, 'a+')
+    // A previous process killed mid-write may have left a partial line: start ours on a fresh one.
+    const {size} = await stat(path)
+    if (size > 0) {
+      const last = Buffer.alloc(1)
+      await handle.read(last, 0, 1, size - 1)
+      if (last[0] !== 0x0a) await handle.write('\n')
+    }
+    this.handle = handle
+    this.handleDay = day
+    return handle
+  }
+
+  private async closeHandle(): Promise<void> {
+    const handle = this.handle
+    this.handle = undefined
+    this.handleDay = undefined
+    await handle?.close().catch(() => undefined)
+  }
+
+  async close(): Promise<void> {
+    await this.flushing
+    await this.closeHandle()
+  }
+}

@@ -1,0 +1,38 @@
+/** One delivery as the receiver saw it: enough to explain it, map it again, and replay it byte for byte. */
+export interface DeliveryRecord {
+  id: string
+  receivedAt: string
+  source: {address: string; port?: number}
+  method: string
+  path: string
+  /** The headers that matter (see CAPTURED_HEADERS), credentials redacted. */
+  headers: Record<string, string>
+  /** The body exactly as received: UTF-8 text, or base64 when it was not valid UTF-8. */
+  rawBody: string
+  rawBodyEncoding?: 'base64'
+  eventType?: string
+  /** event + event_ts + object ids: the same event delivered twice has the same key. */
+  dedupeKey?: string
+  /** Set when an earlier delivery had the same dedupe key: that record's id. */
+  duplicateOf?: string
+  /** The parsed body. */
+  event?: unknown
+  /** The document Elastic's Zoom integration would index for it. */
+  document?: unknown
+  /** For refused deliveries: what was answered and why. */
+  refusal?: {status: number; reason: string; detail: string}
+}
+
+/** Accepted deliveries, and authentic ones that were refused (stale, malformed …) kept for replay. */
+export const STORE_KINDS = ['events', 'refused'] as const
+export type StoreKind = (typeof STORE_KINDS)[number]
+
+export function rawBodyBytes(record: Pick<DeliveryRecord, 'rawBody' | 'rawBodyEncoding'>): Buffer {
+  return Buffer.from(record.rawBody, record.rawBodyEncoding === 'base64' ? 'base64' : 'utf8')
+}
+
+/** Encodes a body so that rawBodyBytes gives back the same bytes. */
+export function encodeRawBody(bytes: Buffer): Pick<DeliveryRecord, 'rawBody' | 'rawBodyEncoding'> {
+  const text = bytes.toString('utf8')
+  return Buffer.from(text, 'utf8').equals(bytes) ? {rawBody: text} : {rawBody: bytes.toString('base64'), rawBodyEncoding: 'base64'}
+}
