@@ -1,0 +1,202 @@
+import {randomUUID} from 'node:crypto'
+
+import {indexedDocument} from '../mapping/index.js'
+import {dedupeKey, type DeliveryRecord, encodeRawBody, type FileStore, type StoreKind} from '../store/index.js'
+import {type AuthSettings, checkModeHeader, redactCredential} from '../zoom/auth.js'
+import {answerChallenge, challengeToken, isRecord} from '../zoom/challenge.js'
+import {CAPTURED_HEADERS, SIGNATURE_HEADER, TIMESTAMP_HEADER} from '../zoom/headers.js'
+import {verifySignature} from '../zoom/signature.js'
+
+export interface IncomingDelivery {
+  method: string
+  path: string
+  headers: Record<string, string | string[] | undefined>
+  rawBody: Buffer
+  remoteAddress: string
+  remotePort?: number
+  receivedAt: Date
+}
+
+/** What happened to one request, for the console and for tests. */
+export interface DeliveryOutcome {
+  result: 'accepted' | 'duplicate' | 'challenge' | 'refused' | 'rejected' | 'error'
+  status: number
+  receivedAt: Date
+  remoteAddress: string
+  eventType?: string
+  accountId?: string
+  recordId?: string
+  duplicateOf?: string
+  /** Machine-readable cause of a refusal or rejection. */
+  reason?: string
+  detail?: string
+  /** Where a refused delivery was kept. */
+  keptIn?: StoreKind
+  durationMs: number
+}
+
+export interface Reply {
+  status: number
+  body: unknown
+  headers?: Record<string, string>
+  outcome: DeliveryOutcome
+}
+
+export interface HandlerSettings {
+  auth: AuthSettings
+  toleranceSeconds: number
+  store: FileStore
+  integrationVersion?: string
+}
+
+/**
+ * Decides what to answer a POST to the webhook path, and stores what it accepts before answering.
+ * Zoom retries only on 5xx, so: a storage failure is a 503 (Zoom will retry), and a delivery that is
+ * authentic but refused (stale timestamp, malformed body) is kept under refused/ for replay.
+ */
+export class DeliveryHandler {
+  constructor(private readonly settings: HandlerSettings) {}
+
+  async handle(delivery: IncomingDelivery): Promise<Reply> {
+    const started = performance.now()
+    const outcome = (fields: Omit<DeliveryOutcome, 'receivedAt' | 'remoteAddress' | 'durationMs'>): DeliveryOutcome => ({
+      receivedAt: delivery.receivedAt,
+      remoteAddress: delivery.remoteAddress,
+      durationMs: performance.now() - started,
+      ...fields,
+    })
+    const {auth, toleranceSeconds} = this.settings
+
+    const header = checkModeHeader(auth, delivery.headers)
+    if (!header.ok) return reject(401, 'auth-header', header.reason)
+
+    if (auth.secretToken) {
+      const verdict = verifySignature({
+        secret: auth.secretToken,
+        signature: single(delivery.headers[SIGNATURE_HEADER]),
+        timestamp: single(delivery.headers[TIMESTAMP_HEADER]),
+        rawBody: delivery.rawBody,
+        toleranceSeconds,
+      })
+      if (!verdict.ok && !verdict.authentic) return reject(401, verdict.reason, verdict.detail)
+      if (!verdict.ok) {
+        const hint = `${verdict.detail}; kept under refused/ in the data dir so it is not lost (widen --tolerance if Zoom's retries arrive stale)`
+        return this.refuse(delivery, 401, verdict.reason, hint, outcome)
+      }
+    }
+
+    let body: unknown
+    try {
+      body = JSON.parse(delivery.rawBody.toString('utf8'))
+    } catch (error) {
+      return this.refuse(delivery, 400, 'malformed-json', `body is not JSON: ${(error as Error).message}`, outcome)
+    }
+    if (!isRecord(body) || typeof body.event !== 'string' || body.event === '') {
+      return this.refuse(delivery, 400, 'no-event', 'body is JSON but has no "event" string', outcome)
+    }
+
+    const plainToken = challengeToken(body)
+    if (plainToken !== undefined) {
+      if (!auth.secretToken) {
+        const detail = 'cannot answer URL validation: no secret token configured (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)'
+        return {status: 500, body: {error: detail}, outcome: outcome({result: 'error', status: 500, eventType: body.event, reason: 'no-secret', detail})}
+      }
+      const answer = answerChallenge(auth.secretToken, plainToken)
+      return {status: 200, body: answer, outcome: outcome({result: 'challenge', status: 200, eventType: body.event})}
+    }
+
+    const payload = isRecord(body.payload) ? body.payload : {}
+    const accountId = typeof payload.account_id === 'string' ? payload.account_id : undefined
+    const record = this.baseRecord(delivery)
+    record.eventType = body.event
+    record.event = body
+    record.dedupeKey = dedupeKey(body, delivery.rawBody)
+    record.document = indexedDocument(body, {receivedAt: delivery.receivedAt, integrationVersion: this.settings.integrationVersion})
+    const {store} = this.settings
+    const firstId = store.claim(record.dedupeKey, record.id)
+    if (firstId !== undefined) record.duplicateOf = firstId
+    try {
+      await store.append('events', record)
+    } catch (error) {
+      if (firstId === undefined) store.release(record.dedupeKey, record.id)
+      const detail = `${(error as Error).message}; answered 503 so that Zoom retries`
+      return {
+        status: 503,
+        headers: {'retry-after': '60'},
+        body: {error: 'storage unavailable', reason: 'store-failed'},
+        outcome: outcome({result: 'error', status: 503, eventType: body.event, accountId, reason: 'store-failed', detail}),
+      }
+    }
+    const result = firstId === undefined ? 'accepted' : 'duplicate'
+    return {
+      status: 200,
+      body: {status: result, id: record.id, ...(firstId ? {duplicateOf: firstId} : {})},
+      outcome: outcome({result, status: 200, eventType: body.event, accountId, recordId: record.id, duplicateOf: firstId}),
+    }
+
+    function reject(status: number, reason: string, detail: string): Reply {
+      return {status, body: {error: detail, reason}, outcome: outcome({result: 'rejected', status, reason, detail})}
+    }
+  }
+
+  private async refuse(
+    delivery: IncomingDelivery,
+    status: number,
+    reason: string,
+    detail: string,
+    outcome: (fields: Omit<DeliveryOutcome, 'receivedAt' | 'remoteAddress' | 'durationMs'>) => DeliveryOutcome,
+  ): Promise<Reply> {
+    const record = this.baseRecord(delivery)
+    record.refusal = {status, reason, detail}
+    try {
+      const parsed: unknown = JSON.parse(delivery.rawBody.toString('utf8'))
+      if (isRecord(parsed) && typeof parsed.event === 'string') {
+        record.eventType = parsed.event
+        record.event = parsed
+      }
+    } catch {
+      // Malformed bodies are kept raw.
+    }
+    try {
+      await this.settings.store.append('refused', record)
+    } catch (error) {
+      // The refusal is authentic: losing it silently would be worse than a retry.
+      const failure = `${detail}; and it could not be kept: ${(error as Error).message}`
+      return {status: 503, body: {error: failure, reason: 'store-failed'}, outcome: outcome({result: 'error', status: 503, reason: 'store-failed', detail: failure})}
+    }
+    return {
+      status,
+      body: {error: detail, reason, id: record.id},
+      outcome: outcome({result: 'refused', status, reason, detail, eventType: record.eventType, recordId: record.id, keptIn: 'refused'}),
+    }
+  }
+
+  private baseRecord(delivery: IncomingDelivery): DeliveryRecord {
+    return {
+      id: randomUUID(),
+      receivedAt: delivery.receivedAt.toISOString(),
+      source: {address: delivery.remoteAddress, ...(delivery.remotePort ? {port: delivery.remotePort} : {})},
+      method: delivery.method,
+      path: delivery.path,
+      headers: capturedHeaders(delivery.headers, this.settings.auth),
+      ...encodeRawBody(delivery.rawBody),
+    }
+  }
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
+/** The headers worth keeping, with every credential (authorization, the custom auth header) redacted. */
+export function capturedHeaders(headers: Record<string, string | string[] | undefined>, auth: AuthSettings): Record<string, string> {
+  const secretHeaders = new Set(['authorization', (auth.headerName ?? 'authorization').toLowerCase()])
+  const names = new Set<string>([...CAPTURED_HEADERS, ...secretHeaders])
+  const kept: Record<string, string> = {}
+  for (const name of names) {
+    const value = single(headers[name])
+    if (value === undefined) continue
+    kept[name] = secretHeaders.has(name) ? redactCredential(value) : value
+  }
+  return kept
+}

@@ -1,0 +1,147 @@
+import {createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import {createServer as createHttpsServer} from 'node:https'
+import type {AddressInfo} from 'node:net'
+
+import type {FileStore} from '../store/index.js'
+import type {AuthSettings} from '../zoom/auth.js'
+import {DeliveryHandler, type DeliveryOutcome} from './delivery-handler.js'
+
+/** Defaults of Elastic's Zoom integration (listen_port 8181, url /zoom-webhook). */
+export const DEFAULT_PORT = 8181
+export const DEFAULT_PATH = '/zoom-webhook'
+export const DEFAULT_HOST = '127.0.0.1'
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+export interface ReceiverOptions {
+  host: string
+  port: number
+  path: string
+  auth: AuthSettings
+  toleranceSeconds: number
+  maxBodyBytes: number
+  store: FileStore
+  tls?: {cert: string | Buffer; key: string | Buffer}
+  integrationVersion?: string
+  onOutcome?: (outcome: DeliveryOutcome) => void
+}
+
+export interface RunningReceiver {
+  url: string
+  port: number
+  /** Stops accepting, lets in-flight requests finish (up to graceMs), then closes the store. */
+  close(graceMs?: number): Promise<void>
+}
+
+export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
+  const handler = new DeliveryHandler(options)
+  const started = Date.now()
+  let accepted = 0
+  const notify = (outcome: DeliveryOutcome) => {
+    if (outcome.result === 'accepted') accepted++
+    options.onOutcome?.(outcome)
+  }
+
+  const listener = (request: IncomingMessage, response: ServerResponse) => {
+    void serveRequest(request, response).catch((error: unknown) => {
+      if (!response.headersSent) send(response, 500, {error: `internal error: ${(error as Error).message}`})
+    })
+  }
+
+  async function serveRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const receivedAt = new Date()
+    const path = new URL(request.url ?? '/', 'http://receiver').pathname
+    const remoteAddress = request.socket.remoteAddress ?? 'unknown'
+    const early = (status: number, reason: string, detail: string, headers: Record<string, string> = {}) => {
+      send(response, status, {error: detail, reason}, headers)
+      notify({result: 'rejected', status, reason, detail, receivedAt, remoteAddress, durationMs: Date.now() - receivedAt.getTime()})
+    }
+
+    if (path === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
+      send(response, 200, {status: 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000), accepted})
+      return
+    }
+    if (path !== options.path) return early(404, 'wrong-path', `no webhook here: POST to ${options.path}`)
+    if (request.method !== 'POST') return early(405, 'wrong-method', `${request.method} is not allowed: Zoom POSTs`, {allow: 'POST'})
+
+    const declared = Number(request.headers['content-length'])
+    if (Number.isFinite(declared) && declared > options.maxBodyBytes) {
+      return early(413, 'too-large', `body of ${declared} bytes is over the ${options.maxBodyBytes}-byte limit (--max-body)`, {connection: 'close'})
+    }
+    const rawBody = await readBody(request, options.maxBodyBytes)
+    if (rawBody === undefined) {
+      return early(413, 'too-large', `body is over the ${options.maxBodyBytes}-byte limit (--max-body)`, {connection: 'close'})
+    }
+    const reply = await handler.handle({
+      method: request.method,
+      path,
+      headers: request.headers,
+      rawBody,
+      remoteAddress,
+      remotePort: request.socket.remotePort,
+      receivedAt,
+    })
+    send(response, reply.status, reply.body, reply.headers)
+    notify(reply.outcome)
+  }
+
+  const server: Server = options.tls ? createHttpsServer({cert: options.tls.cert, key: options.tls.key}, listener) : createHttpServer(listener)
+  // Zoom gives up after 3 s; a client that trickles its request for longer is not Zoom.
+  server.requestTimeout = 30_000
+  server.headersTimeout = 10_000
+  server.keepAliveTimeout = 5_000
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const url = `${options.tls ? 'https' : 'http'}://${host}:${address.port}${options.path}`
+
+  return {
+    url,
+    port: address.port,
+    async close(graceMs = 10_000) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeIdleConnections()
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs)
+      await closed
+      clearTimeout(timer)
+      await options.store.close()
+    },
+  }
+}
+
+function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body)
+  response.writeHead(status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers})
+  response.end(text)
+}
+
+/** The whole body, or undefined as soon as it passes the limit (the rest is not read). */
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let over = false
+    request.on('data', (chunk: Buffer) => {
+      if (over) return
+      size += chunk.length
+      if (size > limit) {
+        over = true
+        chunks.length = 0
+        resolve(undefined)
+        request.resume()
+        return
+      }
+      chunks.push(chunk)
+    })
+    request.on('end', () => {
+      if (!over) resolve(Buffer.concat(chunks, size))
+    })
+    request.on('error', reject)
+  })
+}
