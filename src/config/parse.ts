@@ -1,0 +1,59 @@
+/** Parsers for option values given as text (flags, env vars), each with an error that says what is expected. */
+
+export class OptionError extends Error {}
+
+/** "30s", "2m", "1h", "500ms" or plain seconds → milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim())
+  if (!match) throw new OptionError(`"${text}" is not a duration: use e.g. 30s, 2m, 1h or 500ms`)
+  const value = Number(match[1])
+  const unit = match[2] ?? 's'
+  return value * {ms: 1, s: 1000, m: 60_000, h: 3_600_000}[unit as 'ms' | 's' | 'm' | 'h']
+}
+
+/** "1mb", "512kb", "1048576" → bytes. */
+export function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib)?$/i.exec(text.trim())
+  if (!match) throw new OptionError(`"${text}" is not a size: use e.g. 1mb, 512kb or a number of bytes`)
+  const unit = (match[2] ?? 'b').toLowerCase()
+  const factor = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 * 1024 : 1
+  return Math.floor(Number(match[1]) * factor)
+}
+
+/** "name: value" or "name=value" → [lower-case name, value]. */
+export function parseHeader(text: string): [string, string] {
+  const match = /^([^:=\s]+)\s*[:=]\s*(.*)$/.exec(text)
+  if (!match) throw new OptionError(`"${text}" is not a header: use "Name: value"`)
+  return [match[1]!.toLowerCase(), match[2]!]
+}
+
+/**
+ * "payload.object.topic=Board meeting" → a path and a value; the value is read as JSON when it is JSON
+ * (numbers, true, null, objects), else as text.
+ */
+export function parseAssignment(text: string): {path: string[]; value: unknown} {
+  const index = text.indexOf('=')
+  if (index <= 0) throw new OptionError(`"${text}" is not an override: use path=value, e.g. payload.object.topic=Review`)
+  const path = text.slice(0, index).trim().split('.')
+  if (path.some((segment) => segment === '')) throw new OptionError(`"${text.slice(0, index)}" is not a dotted path`)
+  const raw = text.slice(index + 1)
+  let value: unknown = raw
+  try {
+    value = JSON.parse(raw)
+  } catch {
+    // Plain text.
+  }
+  return {path, value}
+}
+
+/** Sets a dotted path in a JSON object, creating objects on the way. */
+export function applyAssignment(target: Record<string, unknown>, assignment: {path: string[]; value: unknown}): void {
+  let node: Record<string, unknown> = target
+  const keys = assignment.path
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key]
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {}
+    node = node[key] as Record<string, unknown>
+  }
+  node[keys[keys.length - 1]!] = assignment.value
+}

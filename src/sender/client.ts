@@ -1,0 +1,95 @@
+import {readFileSync} from 'node:fs'
+
+import {Agent, type Dispatcher, errors, request} from 'undici'
+
+export interface ClientOptions {
+  /** Accept any TLS certificate (self-signed test receivers). */
+  insecure?: boolean
+  /** PEM file of a CA to trust besides the system's. */
+  caFile?: string
+  connections?: number
+  /** Give up on one request after this long (default 10 s: Zoom waits 3 s, we wait longer to measure). */
+  timeoutMs?: number
+}
+
+export interface DeliveryResult {
+  status?: number
+  latencyMs: number
+  responseBody: string
+  contentType?: string
+  /** Set when no HTTP answer came: connection refused, TLS failure, timeout. */
+  error?: string
+}
+
+/** One undici Agent for a run: keep-alive connections, pipelining off, TLS options from the flags. */
+export function createDispatcher(options: ClientOptions = {}): Dispatcher {
+  const timeout = options.timeoutMs ?? 10_000
+  return new Agent({
+    connections: options.connections ?? 64,
+    headersTimeout: timeout,
+    bodyTimeout: timeout,
+    connect: {
+      timeout: Math.min(timeout, 10_000),
+      rejectUnauthorized: !options.insecure,
+      ...(options.caFile ? {ca: readFileSync(options.caFile)} : {}),
+    },
+  })
+}
+
+export async function sendDelivery(
+  url: string,
+  delivery: {headers: Record<string, string>; body: Buffer},
+  dispatcher: Dispatcher,
+  method = 'POST',
+): Promise<DeliveryResult> {
+  const started = performance.now()
+  try {
+    const response = await request(url, {method: method as Dispatcher.HttpMethod, headers: delivery.headers, body: delivery.body, dispatcher})
+    const responseBody = await response.body.text()
+    const contentType = response.headers['content-type']
+    return {
+      status: response.statusCode,
+      latencyMs: performance.now() - started,
+      responseBody,
+      contentType: Array.isArray(contentType) ? contentType[0] : contentType,
+    }
+  } catch (error) {
+    return {latencyMs: performance.now() - started, responseBody: '', error: describeNetworkError(error, url)}
+  }
+}
+
+/** Says what failed and what to check, in the words a user needs. */
+export function describeNetworkError(error: unknown, url: string): string {
+  const cause = (error as {cause?: {code?: string; message?: string}}).cause
+  const code = (error as {code?: string}).code ?? cause?.code
+  const target = safeOrigin(url)
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `connection refused by ${target}: is the receiver running and listening on that port?`
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot resolve the host of ${target}: check the name`
+    case 'ECONNRESET':
+      return `${target} closed the connection`
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+    case 'CERT_HAS_EXPIRED':
+      return `TLS certificate of ${target} is not trusted (${code}); pass --ca FILE or, for a test receiver, --insecure (Zoom itself will refuse it)`
+  }
+  if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return `${target} did not answer in time`
+  }
+  return `${target}: ${(error as Error).message}${code ? ` (${code})` : ''}`
+}
+
+/** The URL without credentials or query, safe to print. */
+export function safeOrigin(url: string): string {
+  try {
+    const parsed = new URL(url)
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`
+  } catch {
+    return 'the endpoint'
+  }
+}

@@ -1,0 +1,6 @@
+export {type BurstOptions, type BurstReport, runBurst, ZOOM_BUDGET_MS} from './burst.js'
+export {type ChallengeReport, checkUrlValidation} from './challenge-check.js'
+export {type ClientOptions, createDispatcher, type DeliveryResult, describeNetworkError, safeOrigin, sendDelivery} from './client.js'
+export {shellQuote, toCurl} from './curl.js'
+export {type PreparedDelivery, type PrepareOptions, prepareDelivery} from './prepare.js'
+export {BodyFactory, type EventSelection, readPayloadFile, selectEvents} from './simulation.js'

@@ -1,0 +1,73 @@
+import {readFile} from 'node:fs/promises'
+
+import {allEvents, categories, type EventSpec, eventsInCategory, findEvent, suggestEvents} from '../catalog/catalog.js'
+import {buildEventBody} from '../catalog/payload.js'
+import {createScenario, type Scenario} from '../catalog/scenario.js'
+import {applyAssignment, OptionError, parseAssignment} from '../config/parse.js'
+import {URL_VALIDATION_EVENT} from '../zoom/challenge.js'
+
+export interface EventSelection {
+  names: string[]
+  all?: boolean
+  category?: string
+}
+
+/**
+ * The event types a simulate run sends. --all and --category leave out endpoint.url_validation: it is a
+ * challenge to answer, not an event to store; name it to send it.
+ */
+export function selectEvents(selection: EventSelection): EventSpec[] {
+  const chosen: EventSpec[] = []
+  for (const name of selection.names) {
+    const spec = findEvent(name)
+    if (!spec) {
+      const hints = suggestEvents(name)
+      throw new OptionError(`unknown event type "${name}"${hints.length ? `: did you mean ${hints.join(', ')}?` : ''} (zoomctl events lists them)`)
+    }
+    chosen.push(spec)
+  }
+  if (selection.category) {
+    if (!categories().includes(selection.category)) {
+      throw new OptionError(`unknown category "${selection.category}": use one of ${categories().join(', ')}`)
+    }
+    chosen.push(...eventsInCategory(selection.category).filter((spec) => spec.event !== URL_VALIDATION_EVENT))
+  }
+  if (selection.all) chosen.push(...allEvents().filter((spec) => spec.event !== URL_VALIDATION_EVENT))
+  return [...new Map(chosen.map((spec) => [spec.event, spec])).values()]
+}
+
+/** Makes the bodies of a run: fresh times at each call, identities shared through one scenario. */
+export class BodyFactory {
+  private readonly scenario: Scenario
+  private readonly overrides: Array<{path: string[]; value: unknown}>
+
+  constructor(seed: number, overrides: string[] = []) {
+    this.scenario = createScenario(seed)
+    this.overrides = overrides.map(parseAssignment)
+  }
+
+  /** Compact JSON, as Zoom sends it. */
+  body(spec: EventSpec, now: number = Date.now()): string {
+    const body = buildEventBody(spec, this.scenario, now) as Record<string, unknown>
+    for (const override of this.overrides) applyAssignment(body, override)
+    return JSON.stringify(body)
+  }
+}
+
+/** A payload file, sent exactly as its bytes are: no re-serialisation, so the signature covers the file. */
+export async function readPayloadFile(path: string): Promise<{bytes: Buffer; eventType?: string}> {
+  let bytes: Buffer
+  try {
+    bytes = await readFile(path)
+  } catch (error) {
+    throw new OptionError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  let eventType: string | undefined
+  try {
+    const parsed = JSON.parse(bytes.toString('utf8')) as {event?: unknown}
+    if (typeof parsed.event === 'string') eventType = parsed.event
+  } catch {
+    // Sent anyway: testing how a receiver handles malformed JSON is a fair use.
+  }
+  return {bytes, eventType}
+}
