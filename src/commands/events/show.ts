@@ -1,0 +1,28 @@
+import {randomInt} from 'node:crypto'
+
+import {Args, Flags} from '@oclif/core'
+
+import {ZoomctlCommand} from '../../cli/base-command.js'
+import {BodyFactory, selectEvents} from '../../sender/index.js'
+
+export default class EventsShow extends ZoomctlCommand {
+  static override summary = 'Print the body zoomctl would send for an event type'
+  static override examples = ['<%= config.bin %> events show meeting.participant_joined', '<%= config.bin %> events show recording.completed --seed 7 > body.json']
+
+  static override args = {
+    event: Args.string({description: 'event type', required: true}),
+  }
+
+  static override flags = {
+    seed: Flags.integer({description: 'seed for the generated ids (default: random)'}),
+    set: Flags.string({description: 'override a field: path=value', multiple: true}),
+  }
+
+  async run(): Promise<unknown> {
+    const {args, flags} = await this.parse(EventsShow)
+    const [spec] = selectEvents({names: [args.event]})
+    const body = JSON.parse(new BodyFactory(flags.seed ?? randomInt(2 ** 31), flags.set).body(spec!)) as unknown
+    if (this.human) this.log(JSON.stringify(body, null, 2))
+    return body
+  }
+}

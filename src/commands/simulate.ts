@@ -1,0 +1,245 @@
+import {randomInt} from 'node:crypto'
+
+import {Args, Flags} from '@oclif/core'
+
+import {ZoomctlCommand} from '../cli/base-command.js'
+import {authFlags, authOptionsFrom, integrationVersionFlag, tlsClientFlags} from '../cli/flags.js'
+import {OptionError, parseDuration, parseHeader, resolveAuth} from '../config/index.js'
+import {indexedDocument} from '../mapping/index.js'
+import {formatBurst, formatMs} from '../output/format.js'
+import {startProgress} from '../output/spinner.js'
+import {statusColor, style} from '../output/style.js'
+import {renderTable} from '../output/table.js'
+import {DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
+import {
+  BodyFactory,
+  checkUrlValidation,
+  createDispatcher,
+  prepareDelivery,
+  readPayloadFile,
+  runBurst,
+  safeOrigin,
+  selectEvents,
+  sendDelivery,
+  toCurl,
+} from '../sender/index.js'
+import {assertAuthComplete, type AuthSettings, modeHeader} from '../zoom/auth.js'
+import {URL_VALIDATION_EVENT} from '../zoom/challenge.js'
+import {epochSeconds} from '../zoom/signature.js'
+
+interface SentDelivery {
+  event: string
+  status?: number
+  latencyMs: number
+  ok: boolean
+  answer?: unknown
+  error?: string
+  document?: unknown
+}
+
+export default class Simulate extends ZoomctlCommand {
+  static override summary = 'Send correctly signed synthetic Zoom events to an endpoint'
+  static override description = `Builds a realistic body for each event type from the catalog (fresh ids and times, identities shared across the run), signs it exactly as Zoom does, adds the auth mode's header on top, and POSTs it. Name event types, or use --all or --category; --count/--rate/--concurrency/--duration turn it into a burst that reports throughput and latency against Zoom's 3 s budget. Naming endpoint.url_validation sends the challenge and checks the answer.`
+
+  static override examples = [
+    '<%= config.bin %> simulate meeting.started meeting.participant_joined --secret-token "$ZOOM_WEBHOOK_SECRET_TOKEN"',
+    '<%= config.bin %> simulate --all --url https://hooks.example.com/zoom-webhook',
+    '<%= config.bin %> simulate endpoint.url_validation --url https://hooks.example.com/zoom-webhook',
+    '<%= config.bin %> simulate meeting.participant_joined --count 5000 --rate 500 --concurrency 50',
+    '<%= config.bin %> simulate --file payload.json --auth header --auth-value "$ELASTIC_SECRET"',
+    '<%= config.bin %> simulate meeting.created --set payload.object.topic="Board meeting" --dry-run',
+  ]
+
+  static override strict = false
+  static override args = {
+    events: Args.string({description: 'event types to send (zoomctl events lists them)', required: false}),
+  }
+
+  static override flags = {
+    url: Flags.string({description: 'endpoint to send to', default: `http://127.0.0.1:${DEFAULT_PORT}${DEFAULT_PATH}`, env: 'ZOOMCTL_URL'}),
+    all: Flags.boolean({description: 'every event type in the catalog (but the URL-validation challenge)', default: false}),
+    category: Flags.string({description: 'every event type of one category (meeting, webinar, recording, user, account, chat_channel, chat_message, phone, zoomroom)'}),
+    file: Flags.string({description: 'send this payload file exactly as it is, signed byte for byte'}),
+    set: Flags.string({description: 'override a field of each body: path=value (value read as JSON when it is)', multiple: true}),
+    header: Flags.string({description: 'add a header: "Name: value"', multiple: true}),
+    'dry-run': Flags.boolean({description: 'print each request as a curl command instead of sending it', default: false}),
+    explain: Flags.boolean({description: "show the document Elastic's Zoom integration should index for each event", default: false}),
+    count: Flags.integer({description: 'burst: number of deliveries to send (cycling through the chosen events)', min: 1}),
+    rate: Flags.integer({description: 'burst: deliveries per second (0: as fast as possible)', min: 0}),
+    concurrency: Flags.integer({description: 'burst: deliveries in flight at once', min: 1, max: 1000}),
+    duration: Flags.string({description: 'burst: stop after this long (e.g. 30s, 2m)'}),
+    'timestamp-offset': Flags.integer({description: 'shift x-zm-request-timestamp by this many seconds (e.g. -600 to test a stale retry)', default: 0}),
+    seed: Flags.integer({description: 'seed for the generated ids (default: random)'}),
+    timeout: Flags.string({description: 'give up on one request after this long', default: '10s'}),
+    'integration-version': integrationVersionFlag,
+    ...tlsClientFlags,
+    ...authFlags,
+  }
+
+  async run(): Promise<unknown> {
+    const {argv, flags} = await this.parse(Simulate)
+    const auth = resolveAuth(authOptionsFrom(flags))
+    const extraHeaders = Object.fromEntries((flags.header ?? []).map(parseHeader))
+    const names = argv as string[]
+    if (!flags.file && names.length === 0 && !flags.all && !flags.category) {
+      throw new OptionError('name at least one event type, or use --all, --category or --file (zoomctl events lists the types)')
+    }
+    if (!flags['dry-run']) assertAuthComplete(auth, 'send')
+    else if (!auth.secretToken) throw new OptionError('a dry run still signs: give the secret token (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)')
+    const specs = flags.file ? [] : selectEvents({names, all: flags.all, category: flags.category})
+    const file = flags.file ? await readPayloadFile(flags.file) : undefined
+    const factory = new BodyFactory(flags.seed ?? randomInt(2 ** 31), flags.set)
+    const timestamp = () => epochSeconds() + flags['timestamp-offset']
+
+    const deliveries = file
+      ? [{event: file.eventType ?? '(file)', make: () => prepareDelivery(file.bytes, auth, {timestamp: timestamp(), extraHeaders})}]
+      : specs.map((spec) => ({event: spec.event, make: () => prepareDelivery(factory.body(spec), auth, {timestamp: timestamp(), extraHeaders})}))
+
+    if (flags['dry-run']) return this.dryRun(flags.url, deliveries, auth, flags.explain, flags['integration-version'])
+
+    const dispatcher = createDispatcher({insecure: flags.insecure, caFile: flags.ca, timeoutMs: parseDuration(flags.timeout), connections: flags.concurrency})
+    try {
+      if (specs.length === 1 && specs[0]!.event === URL_VALIDATION_EVENT) return await this.challenge(flags.url, auth, dispatcher)
+      const burst = flags.count !== undefined || flags.rate !== undefined || flags.duration !== undefined || flags.concurrency !== undefined
+      if (burst) return await this.burst(flags, deliveries, dispatcher)
+      return await this.sendEach(flags.url, deliveries, dispatcher, flags.explain, flags['integration-version'])
+    } finally {
+      await dispatcher.close()
+    }
+  }
+
+  private dryRun(url: string, deliveries: Array<{event: string; make: () => ReturnType<typeof prepareDelivery>}>, auth: AuthSettings, explain: boolean, version?: string) {
+    const secretHeader = modeHeader(auth)
+    const requests = deliveries.map(({event, make}) => {
+      const prepared = make()
+      const headers = {...prepared.headers}
+      if (secretHeader) headers[secretHeader[0]] = '[redacted]'
+      const document = explain ? documentFor(prepared.body, version) : undefined
+      if (this.human) {
+        this.log(style.dim(`# ${event}`))
+        this.log(toCurl(url, prepared, secretHeader ? {name: secretHeader[0], mode: auth.mode} : undefined))
+        if (document) this.log(explainDocument(document))
+      }
+      return {event, url, method: 'POST', headers, body: prepared.body.toString('utf8'), ...(document ? {document} : {})}
+    })
+    return {dryRun: true, requests}
+  }
+
+  private async challenge(url: string, auth: AuthSettings, dispatcher: ReturnType<typeof createDispatcher>) {
+    const report = await checkUrlValidation(url, auth, dispatcher)
+    if (this.human) {
+      if (report.ok) this.log(`${style.green('✔')} URL validation passed: ${safeOrigin(url)} answered the challenge correctly in ${formatMs(report.latencyMs)}`)
+      else this.log(`${style.red('✘')} URL validation failed: ${report.reason}`)
+    }
+    return report.ok ? {urlValidation: report} : this.failed({urlValidation: report})
+  }
+
+  private async sendEach(url: string, deliveries: Array<{event: string; make: () => ReturnType<typeof prepareDelivery>}>, dispatcher: ReturnType<typeof createDispatcher>, explain: boolean, version?: string) {
+    const progress = startProgress(`sending ${deliveries.length} event(s) to ${safeOrigin(url)}`, this.human && deliveries.length > 20)
+    const results: SentDelivery[] = []
+    for (const [index, {event, make}] of deliveries.entries()) {
+      const prepared = make()
+      const result = await sendDelivery(url, prepared, dispatcher)
+      const ok = result.status !== undefined && result.status >= 200 && result.status < 300
+      let answer: unknown = result.responseBody
+      try {
+        answer = JSON.parse(result.responseBody)
+      } catch {
+        // Keep the text.
+      }
+      results.push({
+        event,
+        status: result.status,
+        latencyMs: result.latencyMs,
+        ok,
+        answer,
+        ...(result.error ? {error: result.error} : {}),
+        ...(explain ? {document: documentFor(prepared.body, version)} : {}),
+      })
+      progress.update(`sent ${index + 1}/${deliveries.length}`)
+    }
+    progress.stop()
+    const failed = results.filter((result) => !result.ok).length
+    if (this.human) {
+      this.log(
+        renderTable(
+          ['event', 'status', 'latency', 'answer'],
+          results.map((result) => [
+            result.event,
+            statusColor(result.status)(result.status === undefined ? 'error' : String(result.status)),
+            formatMs(result.latencyMs),
+            result.error ?? describeAnswer(result.answer),
+          ]),
+        ),
+      )
+      if (explain) for (const result of results) this.log(`\n${style.bold(result.event)}\n${explainDocument(result.document)}`)
+      this.log(failed ? style.red(`${failed} of ${results.length} deliveries failed`) : style.green(`all ${results.length} deliveries accepted by ${safeOrigin(url)}`))
+    }
+    const summary = {url: safeOrigin(url), sent: results.length, succeeded: results.length - failed, failed, deliveries: results}
+    return failed ? this.failed(summary) : summary
+  }
+
+  private async burst(
+    flags: {url: string; count?: number; rate?: number; concurrency?: number; duration?: string},
+    deliveries: Array<{event: string; make: () => ReturnType<typeof prepareDelivery>}>,
+    dispatcher: ReturnType<typeof createDispatcher>,
+  ) {
+    const durationMs = flags.duration ? parseDuration(flags.duration) : 0
+    const count = flags.count ?? (durationMs > 0 ? Number.MAX_SAFE_INTEGER : deliveries.length)
+    const label = Number.isFinite(count) && count < Number.MAX_SAFE_INTEGER ? `${count}` : `for ${flags.duration}`
+    const progress = startProgress(`burst: ${label} deliveries to ${safeOrigin(flags.url)}`, this.human)
+    const report = await runBurst({
+      url: flags.url,
+      makeDelivery: (index) => deliveries[index % deliveries.length]!.make(),
+      count,
+      rate: flags.rate ?? 0,
+      concurrency: flags.concurrency ?? 10,
+      durationMs,
+      dispatcher,
+      onProgress: (done) => {
+        if (done % 100 === 0) progress.update(`burst: ${done} sent`)
+      },
+    })
+    progress.stop()
+    if (this.human) {
+      this.log(formatBurst(report))
+      this.log(report.failed ? style.red(`${report.failed} of ${report.sent} deliveries failed`) : style.green(`all ${report.sent} deliveries accepted`))
+    }
+    const summary = {url: safeOrigin(flags.url), burst: report}
+    return report.failed || report.sent === 0 ? this.failed(summary) : summary
+  }
+
+}
+
+function documentFor(body: Buffer, version?: string): unknown {
+  try {
+    return indexedDocument(JSON.parse(body.toString('utf8')), {receivedAt: new Date(), integrationVersion: version})
+  } catch {
+    return undefined
+  }
+}
+
+function describeAnswer(answer: unknown): string {
+  if (typeof answer === 'object' && answer !== null) {
+    const record = answer as Record<string, unknown>
+    if (typeof record.status === 'string') return record.status + (record.duplicateOf ? ' (duplicate)' : '')
+    if (typeof record.error === 'string') return record.error
+  }
+  const text = typeof answer === 'string' ? answer : JSON.stringify(answer)
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text
+}
+
+const EXPLAINED_FIELDS = ['@timestamp', 'event.action', 'event.type', 'event.category', 'event.kind', 'user.id', 'user.email', 'user.full_name', 'user.target.id', 'related.user', 'related.ip', 'source.ip', 'url.full', 'error.message']
+
+function explainDocument(document: unknown): string {
+  if (typeof document !== 'object' || document === null) return style.dim('  (no document: the body is not JSON)')
+  const lines: string[] = []
+  for (const field of EXPLAINED_FIELDS) {
+    let value: unknown = document
+    for (const key of field.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined
+    if (value !== undefined) lines.push(`  ${style.cyan(field.padEnd(16))} ${JSON.stringify(value)}`)
+  }
+  const zoomKeys = Object.keys(((document as Record<string, unknown>).zoom as Record<string, unknown>) ?? {})
+  lines.push(`  ${style.cyan('zoom.*'.padEnd(16))} ${zoomKeys.join(', ')}`)
+  return lines.join('\n')
+}
