@@ -52,7 +52,7 @@ export default class Simulate extends ZoomctlCommand {
 
   static override strict = false
   static override args = {
-    events: Args.string({description: 'event types to send (zoomctl events lists them)', required: false}),
+    events: Args.string({description: 'event types to send (zoomctl events lists them)', required: false, ignoreStdin: true}),
   }
 
   static override flags = {

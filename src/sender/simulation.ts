@@ -40,15 +40,20 @@ export function selectEvents(selection: EventSelection): EventSpec[] {
 export class BodyFactory {
   private readonly scenario: Scenario
   private readonly overrides: Array<{path: string[]; value: unknown}>
+  private lastEventTs = 0
 
   constructor(seed: number, overrides: string[] = []) {
     this.scenario = createScenario(seed)
     this.overrides = overrides.map(parseAssignment)
   }
 
-  /** Compact JSON, as Zoom sends it. */
+  /**
+   * Compact JSON, as Zoom sends it. event_ts rises by at least 1 ms per body, so that a burst sends
+   * distinct events rather than copies a receiver should dedupe.
+   */
   body(spec: EventSpec, now: number = Date.now()): string {
-    const body = buildEventBody(spec, this.scenario, now) as Record<string, unknown>
+    this.lastEventTs = Math.max(now, this.lastEventTs + 1)
+    const body = buildEventBody(spec, this.scenario, this.lastEventTs) as Record<string, unknown>
     for (const override of this.overrides) applyAssignment(body, override)
     return JSON.stringify(body)
   }

@@ -20,7 +20,8 @@ export default class EventsMap extends ZoomctlCommand {
   ]
 
   static override args = {
-    file: Args.string({description: 'JSON file with the body (default: standard input)'}),
+    // Standard input is read by the command itself, as a body, not by oclif as the file name.
+    file: Args.string({description: 'JSON file with the body (default: standard input)', ignoreStdin: true}),
   }
 
   static override flags = {

@@ -10,7 +10,7 @@ export default class EventsShow extends ZoomctlCommand {
   static override examples = ['<%= config.bin %> events show meeting.participant_joined', '<%= config.bin %> events show recording.completed --seed 7 > body.json']
 
   static override args = {
-    event: Args.string({description: 'event type', required: true}),
+    event: Args.string({description: 'event type', required: true, ignoreStdin: true}),
   }
 
   static override flags = {

@@ -1,0 +1,61 @@
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {describe, expect, it} from 'vitest'
+
+import {runCli, tempDir} from '../helpers/cli.js'
+
+const CORPUS = join(import.meta.dirname, '../../fixtures/elastic-zoom/pipeline-tests/webhook')
+
+describe('zoomctl events', () => {
+  it('lists the catalog as a plain table when piped, and as JSON', async () => {
+    const table = await runCli(['events', '--category', 'zoomroom'])
+    expect(table.code).toBe(0)
+    expect(table.stdout).toMatch(/^EVENT\s+CATEGORY\s+ELASTIC\s+DESCRIPTION/)
+    expect(table.stdout).toContain('zoomroom.checked_in')
+    expect(table.stdout).toContain('14 event types')
+    expect(table.stdout).not.toMatch(/\u001B\[/)
+    const json = JSON.parse((await runCli(['events', '--json', '--elastic', 'tested'])).stdout) as Array<{event: string; pipeline: string}>
+    expect(json).toHaveLength(77)
+    expect(json.find((row) => row.event === 'phone.callee_missed')?.pipeline).toBe('phone')
+  })
+
+  it('shows a body for a type', async () => {
+    const result = await runCli(['events', 'show', 'chat_message.sent', '--seed', '5', '--json'])
+    expect(JSON.parse(result.stdout)).toMatchObject({event: 'chat_message.sent', payload: {object: {contact_id: expect.any(String)}}})
+  })
+
+  it('maps a file, standard input, or a catalog event to the document Elastic indexes', async () => {
+    const corpus = JSON.parse(readFileSync(join(CORPUS, 'test-user.json'), 'utf8')) as {events: Array<{zoom: unknown}>}
+    const expected = JSON.parse(readFileSync(join(CORPUS, 'test-user.json-expected.json'), 'utf8')) as {expected: unknown[]}
+    const file = join(tempDir(), 'user.json')
+    writeFileSync(file, JSON.stringify(corpus.events[0]!.zoom))
+    const fromFile = await runCli(['events', 'map', file, '--pipeline-only', '--integration-version', '1.20.0', '--json'])
+    expect(fromFile.code, fromFile.stderr).toBe(0)
+    expect(JSON.parse(fromFile.stdout)).toEqual(expected.expected[0])
+
+    const fromStdin = await runCli(['events', 'map'], {}, JSON.stringify(corpus.events[1]))
+    expect(JSON.parse(fromStdin.stdout)).toMatchObject({data_stream: {dataset: 'zoom.webhook'}, event: {action: 'user.invitation_accepted'}})
+
+    const built = JSON.parse((await runCli(['events', 'map', '--event', 'meeting.participant_joined', '--json'])).stdout) as Record<string, any>
+    expect(built.event.type).toEqual(['info'])
+    expect(built.user.email).toMatch(/@example\.org$/)
+    expect(built.related.user.length).toBeGreaterThanOrEqual(3)
+
+    const broken = await runCli(['events', 'map'], {}, '{not json')
+    expect(broken.code).toBe(2)
+    expect(broken.stderr).toContain('standard input is not JSON')
+  })
+
+  it('simulate --explain --dry-run shows what each event should become, with no secret printed', async () => {
+    const result = await runCli(['simulate', 'user.signed_in', '--dry-run', '--explain', '--auth', 'header', '--auth-value', 'elastic-secret-value', '--json'])
+    expect(result.code).toBe(0)
+    expect(result.stdout).not.toContain('elastic-secret-value')
+    const {requests} = JSON.parse(result.stdout) as {requests: Array<{headers: Record<string, string>; document: Record<string, any>}>}
+    expect(requests[0]!.headers.authorization).toBe('[redacted]')
+    expect(requests[0]!.document.event).toMatchObject({category: ['authentication'], type: ['start']})
+    const human = await runCli(['simulate', 'user.signed_in', '--dry-run', '--auth', 'header', '--auth-value', 'elastic-secret-value'])
+    expect(human.stdout).toContain('-H "authorization: ${ZOOMCTL_AUTH_VALUE}"')
+    expect(human.stdout).not.toContain('elastic-secret-value')
+  })
+})

@@ -1,0 +1,95 @@
+import {createHmac} from 'node:crypto'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {allEvents} from '../../src/catalog/catalog.js'
+import {readStore, runCli, SECRET, type ServeProcess, startServe, tempDir} from '../helpers/cli.js'
+
+/** Checks a stored body against the signature it arrived with: proof that it was kept byte for byte. */
+function signatureMatches(record: {rawBody: string; headers: Record<string, string>}): boolean {
+  const timestamp = record.headers['x-zm-request-timestamp']
+  const expected = `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${record.rawBody}`).digest('hex')}`
+  return record.headers['x-zm-signature'] === expected
+}
+
+describe('serve + simulate over HTTP', () => {
+  let serve: ServeProcess
+
+  beforeAll(async () => {
+    serve = await startServe()
+  })
+
+  afterAll(async () => {
+    expect(await serve.stop()).toBe(0)
+  })
+
+  it('stores every event of simulate --all, byte for byte', async () => {
+    const result = await runCli(['simulate', '--all', '--url', serve.url, '--json'])
+    expect(result.code, result.stderr).toBe(0)
+    const summary = JSON.parse(result.stdout) as {sent: number; failed: number}
+    expect(summary).toMatchObject({sent: 210, failed: 0})
+    const records = readStore(serve.dataDir)
+    const expectedTypes = allEvents().map((spec) => spec.event).filter((event) => event !== 'endpoint.url_validation')
+    expect(records.map((record) => record.eventType).sort()).toEqual(expectedTypes.sort())
+    expect(records.every(signatureMatches)).toBe(true)
+    expect(records.every((record) => record.document !== undefined)).toBe(true)
+  })
+
+  it('sends a payload file exactly as its bytes are', async () => {
+    const file = join(tempDir(), 'payload.json')
+    const bytes = '{ "event": "meeting.ended",\n  "event_ts": 1764000000123, "payload": {"account_id": "FILE", "object": {"id": "9", "topic": "Zoë"}} }\n'
+    writeFileSync(file, bytes)
+    const result = await runCli(['simulate', '--file', file, '--url', serve.url])
+    expect(result.code, result.stdout + result.stderr).toBe(0)
+    const stored = readStore(serve.dataDir).find((record) => record.rawBody.includes('"FILE"'))
+    expect(stored?.rawBody).toBe(bytes)
+  })
+
+  it('rejects a wrong secret with 401 and stores nothing', async () => {
+    const before = readStore(serve.dataDir).length
+    const result = await runCli(['simulate', 'meeting.started', '--url', serve.url, '--json'], {ZOOM_WEBHOOK_SECRET_TOKEN: 'not-the-secret'})
+    expect(result.code).toBe(1)
+    expect(JSON.parse(result.stdout)).toMatchObject({failed: 1, deliveries: [{status: 401}]})
+    expect(readStore(serve.dataDir).length).toBe(before)
+    expect(readStore(serve.dataDir, 'refused').length).toBe(0)
+  })
+
+  it('round-trips the URL-validation challenge, and fails clearly with the wrong secret', async () => {
+    const good = await runCli(['simulate', 'endpoint.url_validation', '--url', serve.url])
+    expect(good.code).toBe(0)
+    expect(good.stdout).toContain('URL validation passed')
+    const bad = await runCli(['simulate', 'endpoint.url_validation', '--url', serve.url], {ZOOM_WEBHOOK_SECRET_TOKEN: 'other'})
+    expect(bad.code).toBe(1)
+    expect(bad.stdout).toContain('URL validation failed')
+  })
+
+  it('keeps a stale retry under refused/ and says why', async () => {
+    const result = await runCli(['simulate', 'recording.completed', '--url', serve.url, '--timestamp-offset', '-1200'])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/correctly signed, but the timestamp is 12\d\ds old/)
+    const refused = readStore(serve.dataDir, 'refused')
+    expect(refused.at(-1)).toMatchObject({eventType: 'recording.completed', refusal: {reason: 'stale-timestamp'}})
+  })
+
+  it('lands every delivery of a burst of 3000 at concurrency 50', async () => {
+    const before = readStore(serve.dataDir).length
+    const result = await runCli(['simulate', 'meeting.participant_joined', 'meeting.participant_left', '--url', serve.url, '--count', '3000', '--concurrency', '50', '--json'])
+    expect(result.code, result.stderr).toBe(0)
+    const {burst} = JSON.parse(result.stdout) as {burst: {sent: number; succeeded: number; statusCounts: Record<string, number>; latencyMs: {p99: number}}}
+    expect(burst).toMatchObject({sent: 3000, succeeded: 3000, statusCounts: {200: 3000}})
+    const after = readStore(serve.dataDir)
+    expect(after.length - before).toBe(3000)
+    expect(after.slice(before).every(signatureMatches)).toBe(true)
+  })
+
+  it('prints one JSON line per delivery with --json', async () => {
+    // The test reads serve's stdout asynchronously: let it catch up.
+    for (let i = 0; i < 100 && serve.lines.length < 3215; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+    const deliveries = serve.lines.map((line) => JSON.parse(line) as {type: string; result?: string}).filter((line) => line.type === 'delivery')
+    expect(deliveries.filter((line) => line.result === 'accepted').length).toBeGreaterThanOrEqual(3211)
+    expect(deliveries.some((line) => line.result === 'challenge')).toBe(true)
+    expect(serve.lines.join('\n')).not.toContain(SECRET)
+  })
+})

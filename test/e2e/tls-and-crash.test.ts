@@ -1,0 +1,94 @@
+import {writeFileSync} from 'node:fs'
+import {createServer} from 'node:net'
+import {join} from 'node:path'
+
+import selfsigned from 'selfsigned'
+import {describe, expect, it} from 'vitest'
+
+import {readStore, runCli, startServe, tempDir} from '../helpers/cli.js'
+
+async function certificate(): Promise<{cert: string; key: string; dir: string}> {
+  const pems = await selfsigned.generate([{name: 'commonName', value: 'localhost'}], {
+    keySize: 2048,
+    algorithm: 'sha256',
+    extensions: [
+      {name: 'basicConstraints', cA: true},
+      {name: 'subjectAltName', altNames: [{type: 7, ip: '127.0.0.1'}, {type: 2, value: 'localhost'}]},
+    ],
+  })
+  const dir = tempDir()
+  writeFileSync(join(dir, 'cert.pem'), pems.cert)
+  writeFileSync(join(dir, 'key.pem'), pems.private)
+  return {cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), dir}
+}
+
+describe('serve over HTTPS with a generated certificate', () => {
+  it('accepts simulate with --ca or --insecure, and says why an untrusted certificate fails', async () => {
+    const tls = await certificate()
+    const serve = await startServe(['--tls-cert', tls.cert, '--tls-key', tls.key])
+    try {
+      expect(serve.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/zoom-webhook$/)
+      const trusted = await runCli(['simulate', 'meeting.started', 'webinar.started', '--url', serve.url, '--ca', tls.cert])
+      expect(trusted.code, trusted.stdout + trusted.stderr).toBe(0)
+      const insecure = await runCli(['simulate', 'endpoint.url_validation', '--url', serve.url, '--insecure'])
+      expect(insecure.code).toBe(0)
+      const untrusted = await runCli(['simulate', 'meeting.ended', '--url', serve.url])
+      expect(untrusted.code).toBe(1)
+      expect(untrusted.stdout).toMatch(/TLS certificate of https:\/\/127\.0\.0\.1:\d+\/zoom-webhook is not trusted/)
+      expect(readStore(serve.dataDir).map((record) => record.eventType)).toEqual(['meeting.started', 'webinar.started'])
+    } finally {
+      await serve.stop()
+    }
+  })
+})
+
+describe('a killed receiver', () => {
+  it('has on disk every delivery it answered 200, and a restart on the same data dir dedupes against them', async () => {
+    const serve = await startServe()
+    const result = await runCli(['simulate', '--category', 'meeting', '--url', serve.url, '--json'])
+    expect(result.code).toBe(0)
+    const answered = (JSON.parse(result.stdout) as {deliveries: Array<{status: number; answer: {id: string}}>}).deliveries
+    expect(await serve.stop('SIGKILL')).toBeNull()
+    const stored = new Set(readStore(serve.dataDir).map((record) => record.id))
+    for (const delivery of answered) expect(stored.has(delivery.answer.id)).toBe(true)
+
+    const again = await startServe(['--data-dir', serve.dataDir])
+    try {
+      const [first] = readStore(serve.dataDir)
+      const replayed = await fetch(again.url, {method: 'POST', headers: first!.headers, body: first!.rawBody})
+      // The same delivery again (Zoom retrying a 200 it did not see): acknowledged, and marked as a copy.
+      expect(replayed.status).toBe(200)
+      expect(await replayed.json()).toMatchObject({status: 'duplicate', duplicateOf: first!.id})
+    } finally {
+      expect(await again.stop('SIGINT')).toBe(0)
+    }
+  })
+})
+
+describe('errors a user can act on', () => {
+  it('a busy port', async () => {
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    const port = (blocker.address() as {port: number}).port
+    try {
+      const result = await runCli(['serve', '--port', String(port), '--data-dir', tempDir()])
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`)
+    } finally {
+      blocker.close()
+    }
+  })
+
+  it('no secret token, an unknown event type, an unreadable file, a closed port', async () => {
+    const noSecret = await runCli(['serve', '--port', '0'], {ZOOM_WEBHOOK_SECRET_TOKEN: ''})
+    expect(noSecret.code).toBe(2)
+    expect(noSecret.stderr).toContain('needs a secret token')
+    const typo = await runCli(['simulate', 'meeting.strated'])
+    expect(typo.stderr).toContain('did you mean meeting.started')
+    const missing = await runCli(['simulate', '--file', '/nonexistent/payload.json'])
+    expect(missing.stderr).toContain('cannot read /nonexistent/payload.json: ENOENT')
+    const closed = await runCli(['simulate', 'meeting.started', '--url', 'http://127.0.0.1:9/zoom-webhook'])
+    expect(closed.code).toBe(1)
+    expect(closed.stdout).toContain('connection refused by http://127.0.0.1:9/zoom-webhook')
+  })
+})

@@ -1,0 +1,103 @@
+import {type ChildProcess, execFile, spawn} from 'node:child_process'
+import {mkdtempSync, readdirSync, readFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {createInterface} from 'node:readline'
+
+export const BIN = join(import.meta.dirname, '../../bin/run.js')
+export const SECRET = 'e2e-secret-token'
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs the built CLI as a user would, without a TTY. */
+export function runCli(args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      {env: {...process.env, NO_COLOR: '1', ZOOM_WEBHOOK_SECRET_TOKEN: SECRET, ...env}, maxBuffer: 64 * 1024 * 1024},
+      (error, stdout, stderr) => {
+        resolve({code: error ? ((error as {code?: number}).code ?? 1) : 0, stdout, stderr})
+      },
+    )
+    if (input !== undefined) child.stdin?.end(input)
+  })
+}
+
+export interface ServeProcess {
+  url: string
+  dataDir: string
+  process: ChildProcess
+  lines: string[]
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>
+  stop(signal?: NodeJS.Signals): Promise<number | null>
+}
+
+/** Starts `zoomctl serve --json` on a free port and waits for its "listening" line. */
+export async function startServe(args: string[] = [], env: Record<string, string> = {}): Promise<ServeProcess> {
+  const dataDir = args.includes('--data-dir') ? args[args.indexOf('--data-dir') + 1]! : tempDir()
+  const child = spawn(process.execPath, [BIN, 'serve', '--json', '--port', '0', ...(args.includes('--data-dir') ? [] : ['--data-dir', dataDir]), ...args], {
+    env: {...process.env, NO_COLOR: '1', ZOOM_WEBHOOK_SECRET_TOKEN: SECRET, ...env},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const lines: string[] = []
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const url = await new Promise<string>((resolve, reject) => {
+    const reader = createInterface({input: child.stdout})
+    reader.on('line', (line) => {
+      lines.push(line)
+      const parsed = JSON.parse(line) as {type: string; url?: string}
+      if (parsed.type === 'listening') resolve(parsed.url!)
+    })
+    void exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)))
+  })
+  return {
+    url,
+    dataDir,
+    process: child,
+    lines,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal)
+      return exited
+    },
+  }
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'zoomctl-test-'))
+}
+
+export interface StoredRecord {
+  id: string
+  eventType?: string
+  rawBody: string
+  headers: Record<string, string>
+  duplicateOf?: string
+  refusal?: {status: number; reason: string}
+  document?: Record<string, unknown>
+}
+
+/** Every record of one kind in a data dir, read straight from the NDJSON files. */
+export function readStore(dataDir: string, kind: 'events' | 'refused' = 'events'): StoredRecord[] {
+  const dir = join(dataDir, kind)
+  let files: string[]
+  try {
+    files = readdirSync(dir).filter((name) => name.endsWith('.ndjson')).sort()
+  } catch {
+    return []
+  }
+  return files.flatMap((file) =>
+    readFileSync(join(dir, file), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line) => JSON.parse(line) as StoredRecord),
+  )
+}

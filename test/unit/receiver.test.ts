@@ -1,0 +1,161 @@
+import {request} from 'node:http'
+import {rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {type DeliveryOutcome, type RunningReceiver, startReceiver} from '../../src/receiver/index.js'
+import {prepareDelivery} from '../../src/sender/prepare.js'
+import {FileStore} from '../../src/store/index.js'
+import type {AuthSettings} from '../../src/zoom/auth.js'
+import {answerChallenge} from '../../src/zoom/challenge.js'
+import {readStore, tempDir} from '../helpers/cli.js'
+
+const secretToken = 'unit-secret'
+const running: RunningReceiver[] = []
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((receiver) => receiver.close(100)))
+})
+
+async function receiver(auth: AuthSettings = {mode: 'signature', secretToken}, options: {maxBodyBytes?: number; dataDir?: string} = {}) {
+  const dataDir = options.dataDir ?? tempDir()
+  const store = await FileStore.open(dataDir)
+  const outcomes: DeliveryOutcome[] = []
+  const started = await startReceiver({
+    host: '127.0.0.1',
+    port: 0,
+    path: '/zoom-webhook',
+    auth,
+    toleranceSeconds: 300,
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    store,
+    onOutcome: (outcome) => outcomes.push(outcome),
+  })
+  running.push(started)
+  return {...started, dataDir, outcomes}
+}
+
+function post(url: string, body: string | Buffer, headers: Record<string, string>, method = 'POST'): Promise<{status: number; body: Record<string, unknown>; headers: Record<string, unknown>}> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {method, headers}, (res) => {
+      let text = ''
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()))
+      res.on('end', () => resolve({status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers}))
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+const event = (overrides: Record<string, unknown> = {}) =>
+  JSON.stringify({event: 'meeting.started', event_ts: 1_764_000_000_000, payload: {account_id: 'ACC', object: {id: '123', uuid: 'u==', host_id: 'H'}}, ...overrides})
+
+function signed(body: string, auth: AuthSettings = {mode: 'signature', secretToken}, timestamp?: number) {
+  const prepared = prepareDelivery(body, auth, timestamp === undefined ? {} : {timestamp})
+  return prepared.headers
+}
+
+describe('receiver', () => {
+  it('stores an accepted event byte for byte, with its mapped document, before answering 200', async () => {
+    const r = await receiver()
+    const body = event()
+    const response = await post(r.url, body, signed(body))
+    expect(response.status).toBe(200)
+    expect(response.body).toMatchObject({status: 'accepted', id: expect.any(String)})
+    const [record] = readStore(r.dataDir)
+    expect(record).toMatchObject({id: response.body.id, eventType: 'meeting.started', rawBody: body})
+    expect(record!.headers['x-zm-signature']).toMatch(/^v0=/)
+    expect(record!.document).toMatchObject({event: {action: 'meeting.started', type: ['info', 'start']}, data_stream: {dataset: 'zoom.webhook'}})
+  })
+
+  it('answers the URL-validation challenge', async () => {
+    const r = await receiver()
+    const body = JSON.stringify({payload: {plainToken: 'abc123'}, event_ts: Date.now(), event: 'endpoint.url_validation'})
+    const response = await post(r.url, body, signed(body))
+    expect(response.status).toBe(200)
+    expect(response.headers['content-type']).toBe('application/json')
+    expect(response.body).toEqual(answerChallenge(secretToken, 'abc123'))
+    expect(readStore(r.dataDir)).toHaveLength(0)
+  })
+
+  it('refuses other methods, paths and oversized bodies without reading on', async () => {
+    const r = await receiver(undefined, {maxBodyBytes: 100})
+    expect((await post(r.url, '', {}, 'GET')).status).toBe(405)
+    expect((await post(r.url.replace('/zoom-webhook', '/other'), event(), signed(event()))).status).toBe(404)
+    const big = event({padding: 'x'.repeat(200)})
+    expect((await post(r.url, big, signed(big))).status).toBe(413)
+    expect((await post(r.url, big, {...signed(big), 'transfer-encoding': 'chunked'})).status).toBe(413)
+    expect(readStore(r.dataDir)).toHaveLength(0)
+    expect(r.outcomes.map((outcome) => outcome.reason)).toEqual(['wrong-method', 'wrong-path', 'too-large', 'too-large'])
+  })
+
+  it('rejects a forged delivery and stores nothing', async () => {
+    const r = await receiver()
+    const body = event()
+    const response = await post(r.url, body, signed(body, {mode: 'signature', secretToken: 'wrong'}))
+    expect(response).toMatchObject({status: 401, body: {reason: 'signature-mismatch'}})
+    expect((await post(r.url, body, {})).body).toMatchObject({reason: 'missing-signature'})
+    expect(readStore(r.dataDir)).toHaveLength(0)
+    expect(readStore(r.dataDir, 'refused')).toHaveLength(0)
+  })
+
+  it('keeps a stale but authentic delivery under refused/, saying why', async () => {
+    const r = await receiver()
+    const body = event()
+    const response = await post(r.url, body, signed(body, undefined, Math.floor(Date.now() / 1000) - 3600))
+    expect(response).toMatchObject({status: 401, body: {reason: 'stale-timestamp', error: expect.stringContaining('3600s old')}})
+    const [kept] = readStore(r.dataDir, 'refused')
+    expect(kept).toMatchObject({rawBody: body, eventType: 'meeting.started', refusal: {status: 401, reason: 'stale-timestamp'}})
+  })
+
+  it('keeps an authentic malformed body under refused/ and answers 400', async () => {
+    const r = await receiver()
+    for (const body of ['{"event": ', '{"payload":{}}']) {
+      const response = await post(r.url, body, signed(body))
+      expect(response.status).toBe(400)
+    }
+    expect(readStore(r.dataDir, 'refused').map((record) => record.refusal?.reason)).toEqual(['malformed-json', 'no-event'])
+  })
+
+  it('checks the mode header on top of the signature, and redacts it in the store', async () => {
+    const auth: AuthSettings = {mode: 'basic', secretToken, username: 'zoom', password: 'hunter2'}
+    const r = await receiver(auth)
+    const body = event()
+    expect((await post(r.url, body, signed(body))).body).toMatchObject({reason: 'auth-header'})
+    expect((await post(r.url, body, signed(body, {...auth, password: 'nope'}))).status).toBe(401)
+    expect((await post(r.url, body, signed(body, auth))).status).toBe(200)
+    const [record] = readStore(r.dataDir)
+    expect(record!.headers.authorization).toBe('Basic [redacted]')
+    expect(JSON.stringify(record)).not.toContain(Buffer.from('zoom:hunter2').toString('base64'))
+  })
+
+  it('marks a redelivery of the same event as a duplicate, whatever the arrival order', async () => {
+    const r = await receiver()
+    const first = event()
+    const other = event({event_ts: 1_764_000_000_001})
+    const copy = JSON.stringify(JSON.parse(first))
+    const answers = await Promise.all([first, other, copy, first].map((body) => post(r.url, body, signed(body))))
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200])
+    const records = readStore(r.dataDir)
+    expect(records).toHaveLength(4)
+    expect(records.filter((record) => !record.duplicateOf)).toHaveLength(2)
+  })
+
+  it('answers 503 when the store cannot write, so that Zoom retries', async () => {
+    const r = await receiver()
+    rmSync(join(r.dataDir, 'events'), {recursive: true})
+    writeFileSync(join(r.dataDir, 'events'), 'not a directory')
+    const body = event()
+    const response = await post(r.url, body, signed(body))
+    expect(response.status).toBe(503)
+    expect(response.headers['retry-after']).toBe('60')
+    expect(r.outcomes.at(-1)).toMatchObject({result: 'error', reason: 'store-failed'})
+  })
+
+  it('serves a health check', async () => {
+    const r = await receiver()
+    const response = await post(r.url.replace('/zoom-webhook', '/healthz'), '', {}, 'GET')
+    expect(response).toMatchObject({status: 200, body: {status: 'ok'}})
+  })
+})

@@ -1,0 +1,75 @@
+import {appendFileSync, mkdirSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {describe, expect, it} from 'vitest'
+
+import {dedupeKey, type DeliveryRecord, encodeRawBody, FileStore, rawBodyBytes} from '../../src/store/index.js'
+import {tempDir} from '../helpers/cli.js'
+
+const record = (id: string, receivedAt = '2026-11-25T10:00:00.000Z'): DeliveryRecord => ({
+  id,
+  receivedAt,
+  source: {address: '127.0.0.1'},
+  method: 'POST',
+  path: '/zoom-webhook',
+  headers: {},
+  rawBody: `{"id":"${id}"}`,
+  dedupeKey: `key-${id}`,
+})
+
+describe('file store', () => {
+  it('appends concurrently, one file per day, and reads back in order', async () => {
+    const dir = tempDir()
+    const store = await FileStore.open(dir)
+    await Promise.all(Array.from({length: 200}, (_, i) => store.append('events', record(`r${i}`))))
+    await store.append('events', record('tomorrow', '2026-11-26T00:00:01.000Z'))
+    await store.close()
+    const ids: string[] = []
+    for await (const stored of (await FileStore.open(dir)).read('events')) ids.push(stored.id)
+    expect(ids).toHaveLength(201)
+    expect(ids.at(-1)).toBe('tomorrow')
+    expect(new Set(ids).size).toBe(201)
+  })
+
+  it('survives a line cut short by a crash and starts the next append on a fresh line', async () => {
+    const dir = tempDir()
+    mkdirSync(join(dir, 'events'), {recursive: true})
+    const file = join(dir, 'events', '2026-11-25.ndjson')
+    appendFileSync(file, `${JSON.stringify(record('before'))}\n{"id":"cut sho`)
+    const store = await FileStore.open(dir)
+    await store.append('events', record('after'))
+    await store.close()
+    const ids: string[] = []
+    for await (const stored of store.read('events')) ids.push(stored.id)
+    expect(ids).toEqual(['before', 'after'])
+    expect(readFileSync(file, 'utf8').split('\n').at(-2)).toContain('"after"')
+  })
+
+  it('remembers dedupe keys across restarts, and claims them atomically', async () => {
+    const dir = tempDir()
+    const store = await FileStore.open(dir)
+    expect(store.claim('key-a', 'a')).toBeUndefined()
+    expect(store.claim('key-a', 'b')).toBe('a')
+    await store.append('events', record('a'))
+    store.claim('key-x', 'x')
+    store.release('key-x', 'x')
+    expect(store.claim('key-x', 'y')).toBeUndefined()
+    await store.close()
+    expect((await FileStore.open(dir)).claim('key-a', 'c')).toBe('a')
+  })
+
+  it('keeps any body byte for byte', () => {
+    for (const bytes of [Buffer.from('{"a":"zoë"}'), Buffer.from([0xff, 0xfe, 0x00, 0x7b])]) {
+      expect(rawBodyBytes(encodeRawBody(bytes)).equals(bytes)).toBe(true)
+    }
+  })
+
+  it('dedupes by event, event_ts and object ids, not by arrival', () => {
+    const body = (ts: number, participant: string) => ({event: 'meeting.participant_joined', event_ts: ts, payload: {account_id: 'A', object: {id: '1', uuid: 'u', participant: {user_id: participant}}}})
+    const key = (value: unknown) => dedupeKey(value, Buffer.from(JSON.stringify(value)))
+    expect(key(body(1, 'p1'))).toBe(key(JSON.parse(JSON.stringify(body(1, 'p1')))))
+    expect(key(body(1, 'p1'))).not.toBe(key(body(2, 'p1')))
+    expect(key(body(1, 'p1'))).not.toBe(key(body(1, 'p2')))
+    expect(key({event: 'x'})).not.toBe(key({event: 'y'}))
+  })
+})
