@@ -15,6 +15,8 @@ export interface IncomingDelivery {
   remoteAddress: string
   remotePort?: number
   receivedAt: Date
+  /** A body larger than this is refused with 413 (after authentication, so an authentic one is kept). */
+  maxBodyBytes?: number
 }
 
 /** What happened to one request, for the console and for tests. */
@@ -83,6 +85,11 @@ export class DeliveryHandler {
         const hint = `${verdict.detail}; kept under refused/ in the data dir so it is not lost (widen --tolerance if Zoom's retries arrive stale)`
         return this.refuse(delivery, 401, verdict.reason, hint, outcome)
       }
+    }
+
+    if (delivery.maxBodyBytes !== undefined && delivery.rawBody.length > delivery.maxBodyBytes) {
+      const detail = `body of ${delivery.rawBody.length} bytes is over the ${delivery.maxBodyBytes}-byte limit (--max-body); kept under refused/`
+      return this.refuse(delivery, 413, 'too-large', detail, outcome)
     }
 
     let body: unknown

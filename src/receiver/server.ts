@@ -11,6 +11,11 @@ export const DEFAULT_PORT = 8181
 export const DEFAULT_PATH = '/zoom-webhook'
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+/**
+ * An authentic body over the limit is still read, up to this size, so that it can be kept under refused/
+ * (a 413 makes Zoom drop it for good). Past it the request is not read further.
+ */
+export const DEFAULT_KEEP_OVERSIZED_BYTES = 32 * 1024 * 1024
 
 export interface ReceiverOptions {
   host: string
@@ -19,6 +24,8 @@ export interface ReceiverOptions {
   auth: AuthSettings
   toleranceSeconds: number
   maxBodyBytes: number
+  /** Oversized bodies up to this size are read to be kept if authentic (default 32 MiB). */
+  keepOversizedBytes?: number
   store: FileStore
   tls?: {cert: string | Buffer; key: string | Buffer}
   integrationVersion?: string
@@ -63,14 +70,12 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
     if (path !== options.path) return early(404, 'wrong-path', `no webhook here: POST to ${options.path}`)
     if (request.method !== 'POST') return early(405, 'wrong-method', `${request.method} is not allowed: Zoom POSTs`, {allow: 'POST'})
 
+    const readLimit = Math.max(options.maxBodyBytes, options.keepOversizedBytes ?? DEFAULT_KEEP_OVERSIZED_BYTES)
+    const tooLarge = `body is over the ${options.maxBodyBytes}-byte limit (--max-body) and too large to keep`
     const declared = Number(request.headers['content-length'])
-    if (Number.isFinite(declared) && declared > options.maxBodyBytes) {
-      return early(413, 'too-large', `body of ${declared} bytes is over the ${options.maxBodyBytes}-byte limit (--max-body)`, {connection: 'close'})
-    }
-    const rawBody = await readBody(request, options.maxBodyBytes)
-    if (rawBody === undefined) {
-      return early(413, 'too-large', `body is over the ${options.maxBodyBytes}-byte limit (--max-body)`, {connection: 'close'})
-    }
+    if (Number.isFinite(declared) && declared > readLimit) return early(413, 'too-large', tooLarge, {connection: 'close'})
+    const rawBody = await readBody(request, readLimit)
+    if (rawBody === undefined) return early(413, 'too-large', tooLarge, {connection: 'close'})
     const reply = await handler.handle({
       method: request.method,
       path,
@@ -79,6 +84,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
       remoteAddress,
       remotePort: request.socket.remotePort,
       receivedAt,
+      maxBodyBytes: options.maxBodyBytes,
     })
     send(response, reply.status, reply.body, reply.headers)
     notify(reply.outcome)

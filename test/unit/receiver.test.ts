@@ -18,7 +18,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((receiver) => receiver.close(100)))
 })
 
-async function receiver(auth: AuthSettings = {mode: 'signature', secretToken}, options: {maxBodyBytes?: number; dataDir?: string} = {}) {
+async function receiver(auth: AuthSettings = {mode: 'signature', secretToken}, options: {maxBodyBytes?: number; keepOversizedBytes?: number; dataDir?: string} = {}) {
   const dataDir = options.dataDir ?? tempDir()
   const store = await FileStore.open(dataDir)
   const outcomes: DeliveryOutcome[] = []
@@ -29,6 +29,7 @@ async function receiver(auth: AuthSettings = {mode: 'signature', secretToken}, o
     auth,
     toleranceSeconds: 300,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    keepOversizedBytes: options.keepOversizedBytes,
     store,
     onOutcome: (outcome) => outcomes.push(outcome),
   })
@@ -79,15 +80,32 @@ describe('receiver', () => {
     expect(readStore(r.dataDir)).toHaveLength(0)
   })
 
-  it('refuses other methods, paths and oversized bodies without reading on', async () => {
-    const r = await receiver(undefined, {maxBodyBytes: 100})
-    expect((await post(r.url, '', {}, 'GET')).status).toBe(405)
+  it('refuses other methods and paths', async () => {
+    const r = await receiver()
+    expect((await post(r.url, '', {}, 'GET')).headers.allow).toBe('POST')
     expect((await post(r.url.replace('/zoom-webhook', '/other'), event(), signed(event()))).status).toBe(404)
-    const big = event({padding: 'x'.repeat(200)})
-    expect((await post(r.url, big, signed(big))).status).toBe(413)
-    expect((await post(r.url, big, {...signed(big), 'transfer-encoding': 'chunked'})).status).toBe(413)
     expect(readStore(r.dataDir)).toHaveLength(0)
-    expect(r.outcomes.map((outcome) => outcome.reason)).toEqual(['wrong-method', 'wrong-path', 'too-large', 'too-large'])
+    expect(r.outcomes.map((outcome) => [outcome.status, outcome.reason])).toEqual([
+      [405, 'wrong-method'],
+      [404, 'wrong-path'],
+    ])
+  })
+
+  it('answers 413 over the body limit, keeps an authentic oversized body, and stops reading a huge one', async () => {
+    const r = await receiver(undefined, {maxBodyBytes: 100, keepOversizedBytes: 1000})
+    const big = event({padding: 'x'.repeat(200)})
+    expect((await post(r.url, big, signed(big))).body).toMatchObject({reason: 'too-large'})
+    expect((await post(r.url, big, {...signed(big), 'transfer-encoding': 'chunked'})).status).toBe(413)
+    expect((await post(r.url, big, signed(big, {mode: 'signature', secretToken: 'forged'}))).status).toBe(401)
+    const huge = event({padding: 'x'.repeat(5000)})
+    expect((await post(r.url, huge, signed(huge))).status).toBe(413)
+    expect((await post(r.url, huge, {...signed(huge), 'transfer-encoding': 'chunked'})).status).toBe(413)
+    expect(readStore(r.dataDir)).toHaveLength(0)
+    const kept = readStore(r.dataDir, 'refused')
+    expect(kept.map((record) => [record.refusal?.status, record.rawBody])).toEqual([
+      [413, big],
+      [413, big],
+    ])
   })
 
   it('rejects a forged delivery and stores nothing', async () => {

@@ -7,15 +7,15 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
 
-import {allEvents} from '../dist/catalog/catalog.js'
-import {buildEventBody} from '../dist/catalog/payload.js'
-import {createScenario} from '../dist/catalog/scenario.js'
-import {runIngestPipeline} from '../dist/mapping/index.js'
-import {BodyFactory, createDispatcher, prepareDelivery, runBurst} from '../dist/sender/index.js'
-import {signBody, verifySignature} from '../dist/zoom/signature.js'
+import {allEvents} from '../../dist/catalog/catalog.js'
+import {buildEventBody} from '../../dist/catalog/payload.js'
+import {createScenario} from '../../dist/catalog/scenario.js'
+import {runIngestPipeline} from '../../dist/mapping/index.js'
+import {BodyFactory, createDispatcher, prepareDelivery, runBurst} from '../../dist/sender/index.js'
+import {signBody, verifySignature} from '../../dist/zoom/signature.js'
 
 const SECRET = 'bench-secret'
-const BIN = join(import.meta.dirname, '../bin/run.js')
+const BIN = join(import.meta.dirname, '../../bin/run.js')
 
 function hotPath(name, iterations, fn) {
   for (let i = 0; i < Math.min(1000, iterations); i++) fn(i)
