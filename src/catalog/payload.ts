@@ -129,10 +129,20 @@ function buildOldObject(context: ValueContext): JsonObject {
   if (candidates.includes('id') || objectKeys.has('id')) old.id = leafValue('id', [], context)
   if (changed) {
     const current = leafValue(changed, [], context)
-    old[changed] = typeof current === 'string' ? `${current} (before)` : current
+    old[changed] = typeof current === 'string' ? (PREVIOUS_VALUES[changed] ?? `previous ${changed.replace(/_/g, ' ')}`) : current
   }
   if (spec.category === 'user' && listed.includes('email')) old.email = `old.${scenario.subject.email}`
   return old
+}
+
+/** What an *.updated event's old_object says a changed key held before. */
+const PREVIOUS_VALUES: Record<string, string> = {
+  topic: 'Planning (draft)',
+  first_name: 'Alex',
+  account_name: 'Example Corp (old name)',
+  personal_notes: 'Out of office',
+  conference_code: '1234567',
+  name: 'general',
 }
 
 /** The person a nested object speaks of: its parent key decides (participant, registrant, callee …). */
@@ -155,7 +165,14 @@ function isoSeconds(epochMs: number): string {
   return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace('.000Z', 'Z')
 }
 
-const BOOLEAN_KEY = /^(is_|has_|use_|enable|allow_|block_|hide_|in_meeting|in_session|on_prem|join_before_host|host_video|participant_video|panelists_video|mute_upon_entry|waiting_room|deleted|edited|visible|practice_session|watermark|storage_exceed|enforce_login|e2e_encryption|end_to_end|elevate_to_meeting|individual|satisfied|delete_all|move_to_trash|large_meeting|webinar|continuous_meeting_chat|auto_delete|auto_start|auto_add|international_calling|outbound_calling|sms|call_park|ad_hoc_call_recording|shared_line|provision|chat)$/
+const BOOLEAN_PREFIX = /^(is_|has_|use_|enable|allow_|block_|hide_|auto_start|auto_add|auto_delete)/
+const BOOLEAN_KEYS = new Set([
+  'in_meeting', 'in_session', 'on_prem', 'join_before_host', 'host_video', 'participant_video', 'panelists_video', 'mute_upon_entry',
+  'waiting_room', 'deleted', 'edited', 'visible', 'practice_session', 'watermark', 'storage_exceed', 'enforce_login', 'e2e_encryption',
+  'end_to_end', 'elevate_to_meeting', 'individual', 'satisfied', 'delete_all', 'move_to_trash', 'large_meeting', 'webinar',
+  'continuous_meeting_chat', 'international_calling', 'outbound_calling', 'sms', 'call_park', 'ad_hoc_call_recording', 'shared_line',
+  'provision', 'chat', 'enable',
+])
 const STRING_VALUES: Record<string, string> = {
   timezone: 'America/Los_Angeles',
   status: 'active',
@@ -214,6 +231,9 @@ const STRING_VALUES: Record<string, string> = {
   summary_overview: 'The team agreed on the plan.',
   next_steps: 'Ship it',
   storage_location: 'US',
+  device_name: 'Desktop-7F3K',
+  customer_key: 'crm-000142',
+  sip_domain: 'sip.example.com',
   plan_type: 'business',
   mac_address: '00:00:5e:00:53:01',
   calendar_type: 'google',
@@ -393,7 +413,7 @@ function leafValue(key: string, parents: readonly string[], context: ValueContex
     return isoSeconds(/end|leave|complete/.test(key) ? now : key.startsWith('start') || key.includes('meeting_start') ? scenario.startedAt : now)
   }
   if (/(^|_)(size|count|duration|duration_in_second|storage_used|free_storage|plan_storage)$/.test(key)) return ids.int(1_000, 500_000)
-  if (BOOLEAN_KEY.test(key)) return key.startsWith('is_') ? false : true
+  if (BOOLEAN_PREFIX.test(key) || BOOLEAN_KEYS.has(key)) return !key.startsWith('is_')
   if (key.endsWith('_url') || key === 'url' || key === 'page_url') return `https://example.zoom.us/${key.replace(/_url$/, '').replace(/_/g, '-')}/${ids.zoomId(12)}`
   if (key.endsWith('_id') || key.endsWith('_ids')) return key.endsWith('_ids') ? [ids.zoomId()] : ids.zoomId()
   if (key.endsWith('_type') || key.endsWith('_kind')) return 1

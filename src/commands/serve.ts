@@ -114,7 +114,7 @@ function isLoopback(host: string): boolean {
 function formatOutcome(outcome: DeliveryOutcome): string {
   const time = outcome.receivedAt.toISOString().slice(11, 23)
   const color = statusColor(outcome.status)
-  const parts = [style.dim(time), color(String(outcome.status)), color(outcome.result.padEnd(9)), outcome.eventType ?? style.dim('-')]
+  const parts = [style.dim(time), color(String(outcome.status)), color(outcome.result.padEnd(9)), outcome.eventType ? outcome.eventType.padEnd(30) : style.dim('-'.padEnd(30))]
   if (outcome.accountId) parts.push(style.dim(`account ${outcome.accountId}`))
   if (outcome.duplicateOf) parts.push(style.dim(`copy of ${outcome.duplicateOf}`))
   if (outcome.detail) parts.push(outcome.result === 'refused' || outcome.result === 'error' ? style.yellow(outcome.detail) : outcome.detail)

@@ -56,11 +56,12 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
 
   async function serveRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const receivedAt = new Date()
+    const startedAt = performance.now()
     const path = new URL(request.url ?? '/', 'http://receiver').pathname
     const remoteAddress = request.socket.remoteAddress ?? 'unknown'
     const early = (status: number, reason: string, detail: string, headers: Record<string, string> = {}) => {
       send(response, status, {error: detail, reason}, headers)
-      notify({result: 'rejected', status, reason, detail, receivedAt, remoteAddress, durationMs: Date.now() - receivedAt.getTime()})
+      notify({result: 'rejected', status, reason, detail, receivedAt, remoteAddress, durationMs: performance.now() - startedAt})
     }
 
     if (path === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
