@@ -263,154 +263,104 @@ const SMALL_NUMBERS: Record<string, number> = {
   speaker_status: 1,
 }
 
-/** A value for one key, chosen by its name and, for people, by the object it sits in. */
+interface LeafContext extends ValueContext {
+  key: string
+  parents: readonly string[]
+  /** The person the enclosing object speaks of (participant, registrant, callee …). */
+  who: Person
+  /** True inside a person's own object (participant, registrant …), not the event's main subject. */
+  inPerson: boolean
+  meetingLike: Scenario['meeting']
+}
+
+type Resolver = (c: LeafContext) => Json
+
+const nameOf = (person: Person) => `${person.firstName} ${person.lastName}`
+const inFile = (c: LeafContext) => c.parents.some((parent) => parent.includes('file'))
+
+/** Keys whose value comes from the run's scenario, whatever object they sit in. */
+const RESOLVERS: Record<string, Resolver> = {}
+function resolve(keys: string[], resolver: Resolver): void {
+  for (const key of keys) RESOLVERS[key] = resolver
+}
+resolve(['id'], (c) => (c.inPerson ? c.who.id : inFile(c) ? c.ids.uuid().toLowerCase() : c.parents.length > 0 ? c.ids.zoomId() : rootObjectId(c)))
+resolve(['uuid'], (c) => c.meetingLike.uuid)
+resolve(['host_id', 'meeting_host_id', 'owner_id', 'file_owner_id'], (c) => c.scenario.host.id)
+resolve(['host_email', 'meeting_host_email', 'owner_email'], (c) => c.scenario.host.email)
+resolve(['account_id', 'host_account_id'], (c) => c.scenario.accountId)
+// Zoom's participant user_id is a numeric per-meeting id; elsewhere user_id is the account's user id.
+resolve(['user_id', 'bind_user_id'], (c) => (c.spec.category === 'meeting' || c.spec.category === 'webinar' ? c.who.numericId : c.who.id))
+resolve(['participant_user_id', 'contact_id'], (c) => c.scenario.participant.id)
+resolve(['participant_uuid', 'bind_participant_uuid'], (c) => c.scenario.participant.participantUuid)
+resolve(['registrant_id'], (c) => c.scenario.registrant.id)
+resolve(['caller_user_id', 'caller_id'], (c) => c.scenario.caller.id)
+resolve(['callee_user_id', 'callee_id'], (c) => c.scenario.callee.id)
+resolve(['first_name'], (c) => c.who.firstName)
+resolve(['last_name'], (c) => c.who.lastName)
+resolve(['user_name', 'display_name', 'invitee_name', 'sender_name', 'recipient_name', 'operator_name'], (c) => nameOf(c.who))
+resolve(['name'], (c) => {
+  if (!c.inPerson && c.spec.category === 'chat_channel') return c.scenario.channel.name
+  if (!c.inPerson && c.spec.category === 'zoomroom') return c.scenario.room.name
+  return nameOf(c.who)
+})
+resolve(['caller_name'], (c) => nameOf(c.scenario.caller))
+resolve(['callee_name'], (c) => nameOf(c.scenario.callee))
+resolve(['inviter_name'], (c) => nameOf(c.scenario.host))
+resolve(['topic', 'meeting_topic'], (c) => c.meetingLike.topic)
+resolve(['room_name', 'calendar_name'], (c) => c.scenario.room.name)
+resolve(['room_id'], (c) => c.scenario.room.id)
+resolve(['channel_id'], (c) => c.scenario.channel.id)
+resolve(['channel_name'], (c) => c.scenario.channel.name)
+resolve(['contact_email'], (c) => c.scenario.participant.email)
+resolve(['meeting_id'], (c) => (inFile(c) ? c.scenario.meeting.uuid : String(c.scenario.meeting.id)))
+resolve(['meeting_uuid'], (c) => c.scenario.meeting.uuid)
+resolve(['webinar_id'], (c) => String(c.scenario.webinar.id))
+resolve(['webinar_uuid'], (c) => c.scenario.webinar.uuid)
+resolve(['call_id'], (c) => c.scenario.callId)
+resolve(['timestamp', 'time_stamp'], (c) => c.now)
+resolve(['password', 'passcode', 'recording_play_passcode'], (c) => c.meetingLike.password)
+resolve(['leader_pin', 'participant_pin_code', 'host_key'], (c) => c.ids.digits(6))
+resolve(['pmi'], (c) => Number(c.ids.digits(10)))
+resolve(['file_name'], (c) => `GMT${isoSeconds(c.scenario.startedAt).replace(/[-:]/g, '').replace('T', '-').replace('Z', '')}_Recording.mp4`)
+resolve(['download_url', 'play_url', 'share_url', 'file_link', 'transcript_download_url'], (c) =>
+  `https://example.zoom.us/rec/${c.key.startsWith('download') ? 'download' : 'share'}/${c.ids.zoomId(32)}`,
+)
+resolve(['join_url'], (c) => `https://example.zoom.us/j/${c.meetingLike.id}?pwd=${c.ids.zoomId(32)}`)
+resolve(['occurrence_id'], (c) => String(c.scenario.startedAt))
+resolve(['extension_number', 'caller_ext_number', 'callee_ext_number', 'operator_ext_number'], (c) => c.who.extension)
+resolve(['phone_number', 'phone', 'number'], (c) => c.who.phone)
+resolve(['caller_number', 'caller_did_number'], (c) => c.scenario.caller.phone)
+resolve(['callee_number', 'callee_did_number', 'consumer_phone_number', 'transfer_phone_number', 'zoom_phone_user_number'], (c) => c.scenario.callee.phone)
+
+/** A value for one key: from the scenario when the key names one of its identities, else by the key's form. */
 function leafValue(key: string, parents: readonly string[], context: ValueContext): Json {
-  const {spec, scenario, ids, now} = context
   const who = personFor(parents, context)
-  const inPerson = parents.length > 0 && personFor(parents, context) !== personFor([], context)
-  const category = spec.category
-  const meetingLike = category === 'webinar' ? scenario.webinar : scenario.meeting
-  const fullName = `${who.firstName} ${who.lastName}`
-
-  switch (key) {
-    case 'id':
-      if (inPerson) return who.id
-      if (parents.some((parent) => parent.includes('file'))) return ids.uuid().toLowerCase()
-      if (parents.length > 0) return ids.zoomId()
-      return rootObjectId(context)
-    case 'uuid':
-      return meetingLike.uuid
-    case 'host_id':
-    case 'meeting_host_id':
-    case 'owner_id':
-    case 'file_owner_id':
-      return scenario.host.id
-    case 'host_email':
-    case 'meeting_host_email':
-    case 'owner_email':
-      return scenario.host.email
-    case 'account_id':
-    case 'host_account_id':
-      return scenario.accountId
-    case 'user_id':
-    case 'bind_user_id':
-      return category === 'meeting' || category === 'webinar' ? who.numericId : who.id
-    case 'participant_user_id':
-      return scenario.participant.id
-    case 'participant_uuid':
-    case 'bind_participant_uuid':
-      return scenario.participant.participantUuid
-    case 'registrant_id':
-      return scenario.registrant.id
-    case 'caller_user_id':
-      return scenario.caller.id
-    case 'callee_user_id':
-    case 'callee_id':
-      return scenario.callee.id
-    case 'caller_id':
-      return scenario.caller.id
-    case 'first_name':
-      return who.firstName
-    case 'last_name':
-      return who.lastName
-    case 'user_name':
-    case 'display_name':
-    case 'name':
-    case 'invitee_name':
-    case 'sender_name':
-    case 'recipient_name':
-    case 'operator_name':
-      if (key === 'name' && !inPerson && category === 'chat_channel') return scenario.channel.name
-      if (key === 'name' && !inPerson && category === 'zoomroom') return scenario.room.name
-      return fullName
-    case 'caller_name':
-      return `${scenario.caller.firstName} ${scenario.caller.lastName}`
-    case 'callee_name':
-      return `${scenario.callee.firstName} ${scenario.callee.lastName}`
-    case 'inviter_name':
-      return `${scenario.host.firstName} ${scenario.host.lastName}`
-    case 'topic':
-    case 'meeting_topic':
-      return meetingLike.topic
-    case 'room_name':
-    case 'calendar_name':
-      return scenario.room.name
-    case 'room_id':
-      return scenario.room.id
-    case 'channel_id':
-      return scenario.channel.id
-    case 'channel_name':
-      return scenario.channel.name
-    case 'contact_id':
-      return scenario.participant.id
-    case 'contact_email':
-      return scenario.participant.email
-    case 'meeting_id':
-      return parents.some((parent) => parent.includes('file')) ? scenario.meeting.uuid : String(scenario.meeting.id)
-    case 'meeting_uuid':
-      return scenario.meeting.uuid
-    case 'webinar_id':
-      return String(scenario.webinar.id)
-    case 'webinar_uuid':
-      return scenario.webinar.uuid
-    case 'call_id':
-      return scenario.callId
-    case 'timestamp':
-    case 'time_stamp':
-      return now
-    case 'password':
-    case 'passcode':
-    case 'recording_play_passcode':
-      return meetingLike.password
-    case 'leader_pin':
-    case 'participant_pin_code':
-    case 'host_key':
-      return ids.digits(6)
-    case 'pmi':
-      return Number(ids.digits(10))
-    case 'file_name':
-      return `GMT${isoSeconds(scenario.startedAt).replace(/[-:]/g, '').replace('T', '-').replace('Z', '')}_Recording.mp4`
-    case 'download_url':
-    case 'play_url':
-    case 'share_url':
-    case 'file_link':
-    case 'transcript_download_url':
-      return `https://example.zoom.us/rec/${key.startsWith('download') ? 'download' : 'share'}/${ids.zoomId(32)}`
-    case 'join_url':
-      return `https://example.zoom.us/j/${meetingLike.id}?pwd=${ids.zoomId(32)}`
-    case 'occurrence_id':
-      return String(scenario.startedAt)
-    case 'extension_number':
-    case 'caller_ext_number':
-    case 'callee_ext_number':
-    case 'operator_ext_number':
-      return who.extension
-    case 'phone_number':
-    case 'phone':
-    case 'number':
-      return who.phone
-    case 'caller_number':
-    case 'caller_did_number':
-      return scenario.caller.phone
-    case 'callee_number':
-    case 'callee_did_number':
-    case 'consumer_phone_number':
-    case 'transfer_phone_number':
-    case 'zoom_phone_user_number':
-      return scenario.callee.phone
+  const leaf: LeafContext = {
+    ...context,
+    key,
+    parents,
+    who,
+    inPerson: parents.length > 0 && who !== personFor([], context),
+    meetingLike: context.spec.category === 'webinar' ? context.scenario.webinar : context.scenario.meeting,
   }
+  const resolver = RESOLVERS[key]
+  return resolver ? resolver(leaf) : valueByForm(leaf)
+}
 
+/** Values for keys that name no identity: emails, times, sizes, flags, URLs … by the key's form. */
+function valueByForm(c: LeafContext): Json {
+  const {key, scenario, ids, now} = c
   if (key === 'email' || key.endsWith('_email')) {
     if (key.startsWith('caller')) return scenario.caller.email
     if (key.startsWith('callee')) return scenario.callee.email
-    return who.email
+    return c.who.email
   }
   if (key in SMALL_NUMBERS) return SMALL_NUMBERS[key]!
   if (key in STRING_VALUES) return STRING_VALUES[key]!
   if (/(^|_)(ip|public_ip|private_ip|device_ip)$/.test(key)) return `203.0.113.${ids.int(1, 254)}`
   if (/_(time|date_time|date)$/.test(key) || key === 'date_time') {
     if (/^(talk|hold|wait|waiting)_time$/.test(key)) return ids.int(5, 300)
-    return isoSeconds(/end|leave|complete/.test(key) ? now : key.startsWith('start') || key.includes('meeting_start') ? scenario.startedAt : now)
+    return isoSeconds(/start/.test(key) ? scenario.startedAt : now)
   }
   if (/(^|_)(size|count|duration|duration_in_second|storage_used|free_storage|plan_storage)$/.test(key)) return ids.int(1_000, 500_000)
   if (BOOLEAN_PREFIX.test(key) || BOOLEAN_KEYS.has(key)) return !key.startsWith('is_')
@@ -421,7 +371,7 @@ function leafValue(key: string, parents: readonly string[], context: ValueContex
 }
 
 /** payload.object.id: what the object is (meeting, user, channel …), typed as the catalog says. */
-function rootObjectId(context: ValueContext): Json {
+function rootObjectId(context: LeafContext): Json {
   const {spec, scenario, ids} = context
   const typed = (id: number): Json => (spec.object_id_type === 'string' ? String(id) : id)
   switch (spec.category) {
