@@ -13,6 +13,8 @@ export abstract class ZoomctlCommand extends Command {
 
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
     if (error instanceof OptionError || error instanceof AuthConfigError || error instanceof StoreError) {
+      // Exit 2 for bad input, with or without --json (oclif's JSON path would otherwise exit 1).
+      process.exitCode = 2
       return super.catch(new Errors.CLIError(error.message, {exit: 2}))
     }
     return super.catch(error)

@@ -67,6 +67,12 @@ export class DeliveryHandler {
       durationMs: performance.now() - started,
       ...fields,
     })
+    // Not authentic: answered, never kept.
+    const reject = (status: number, reason: string, detail: string): Reply => ({
+      status,
+      body: {error: detail, reason},
+      outcome: outcome({result: 'rejected', status, reason, detail}),
+    })
     const {auth, toleranceSeconds} = this.settings
 
     const header = checkModeHeader(auth, delivery.headers)
@@ -139,10 +145,6 @@ export class DeliveryHandler {
       status: 200,
       body: {status: result, id: record.id, ...(firstId ? {duplicateOf: firstId} : {})},
       outcome: outcome({result, status: 200, eventType: body.event, accountId, recordId: record.id, duplicateOf: firstId}),
-    }
-
-    function reject(status: number, reason: string, detail: string): Reply {
-      return {status, body: {error: detail, reason}, outcome: outcome({result: 'rejected', status, reason, detail})}
     }
   }
 
