@@ -49,13 +49,15 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
   }
 
   const listener = (request: IncomingMessage, response: ServerResponse) => {
-    void serveRequest(request, response).catch((error: unknown) => {
-      if (!response.headersSent) send(response, 500, {error: `internal error: ${(error as Error).message}`})
+    const receivedAt = new Date()
+    void serveRequest(request, response, receivedAt).catch((error: unknown) => {
+      const detail = (error as Error).message
+      if (!response.headersSent && !response.destroyed) send(response, 500, {error: `internal error: ${detail}`})
+      notify({result: 'error', status: 500, reason: 'request-failed', detail, receivedAt, remoteAddress: request.socket.remoteAddress ?? 'unknown', durationMs: Date.now() - receivedAt.getTime()})
     })
   }
 
-  async function serveRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const receivedAt = new Date()
+  async function serveRequest(request: IncomingMessage, response: ServerResponse, receivedAt: Date): Promise<void> {
     const startedAt = performance.now()
     const path = new URL(request.url ?? '/', 'http://receiver').pathname
     const remoteAddress = request.socket.remoteAddress ?? 'unknown'
@@ -149,6 +151,11 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer | und
     request.on('end', () => {
       if (!over) resolve(Buffer.concat(chunks, size))
     })
-    request.on('error', reject)
+    // A client that hangs up mid-body never sends 'end': settle, so nothing waits on it forever.
+    const aborted = () => new Error('client closed the connection before the body was complete')
+    request.on('error', (error) => reject(request.complete ? error : aborted()))
+    request.on('close', () => {
+      if (!request.complete && !over) reject(aborted())
+    })
   })
 }

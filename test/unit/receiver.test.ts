@@ -1,4 +1,5 @@
 import {request} from 'node:http'
+import {connect} from 'node:net'
 import {rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
@@ -169,6 +170,21 @@ describe('receiver', () => {
     expect(response.status).toBe(503)
     expect(response.headers['retry-after']).toBe('60')
     expect(r.outcomes.at(-1)).toMatchObject({result: 'error', reason: 'store-failed'})
+  })
+
+  it('notes a client that hangs up mid-body, and stores nothing', async () => {
+    const r = await receiver()
+    const {port} = new URL(r.url)
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write('POST /zoom-webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"event":')
+        setTimeout(() => socket.destroy(), 50)
+      })
+      socket.on('close', () => resolve())
+    })
+    for (let i = 0; i < 50 && r.outcomes.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(r.outcomes).toMatchObject([{result: 'error', reason: 'request-failed', detail: expect.stringContaining('before the body was complete')}])
+    expect(readStore(r.dataDir)).toHaveLength(0)
   })
 
   it('serves a health check', async () => {

@@ -49,7 +49,7 @@ function run(context: PipelineContext): void {
   const duration = getField(doc, 'zoom.meeting.duration')
   if (duration !== undefined && duration !== null) {
     if (typeof duration !== 'number') throw new ProcessorFailure('script', `cannot multiply ${typeof duration} duration by a long`)
-    setField(doc, 'event.duration', Math.trunc(duration) * 60 * 1_000_000_000)
+    setField(doc, 'event.duration', duration * 60 * 1_000_000_000)
   }
   for (const [field, actions] of CONSUMED_DATES) if (actions.includes(action)) removeFields(doc, field)
   if (present(doc, 'event.duration')) removeField(doc, 'zoom.meeting.duration')
