@@ -1,5 +1,8 @@
 import {Flags} from '@oclif/core'
 
+import {LATEST_KNOWN_VERSION, OLDEST_SUPPORTED_VERSION} from '../mapping/index.js'
+import {assertSupportedVersion} from '../mapping/version.js'
+import {OptionError} from '../config/index.js'
 import {AUTH_MODES} from '../zoom/auth.js'
 
 /** Auth flags shared by serve and simulate: each can also come from an env var, so secrets stay off the command line. */
@@ -56,6 +59,17 @@ export const tlsClientFlags = {
 }
 
 export const integrationVersionFlag = Flags.string({
-  description: "version of Elastic's Zoom integration to reproduce (1.20.0 or later)",
+  description: `version of Elastic's Zoom integration to reproduce (${OLDEST_SUPPORTED_VERSION} to ${LATEST_KNOWN_VERSION}; default ${LATEST_KNOWN_VERSION})`,
   env: 'ZOOMCTL_INTEGRATION_VERSION',
 })
+
+/** The --integration-version value, checked up front so that serve never starts with one it cannot map. */
+export function integrationVersion(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined
+  try {
+    assertSupportedVersion(value)
+  } catch (error) {
+    throw new OptionError(`--integration-version: ${(error as Error).message}`)
+  }
+  return value
+}

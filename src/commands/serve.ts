@@ -3,7 +3,7 @@ import {readFile} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, authOptionsFrom, integrationVersionFlag} from '../cli/flags.js'
+import {authFlags, authOptionsFrom, integrationVersion, integrationVersionFlag} from '../cli/flags.js'
 import {OptionError, parseSize, resolveAuth} from '../config/index.js'
 import {formatMs} from '../output/format.js'
 import {statusColor, style} from '../output/style.js'
@@ -45,6 +45,7 @@ export default class Serve extends ZoomctlCommand {
     const {flags} = await this.parse(Serve)
     const auth = resolveAuth(authOptionsFrom(flags))
     assertAuthComplete(auth, 'receive')
+    const version = integrationVersion(flags['integration-version'])
     const maxBodyBytes = parseSize(flags['max-body'])
     const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readPem(flags['tls-cert']), key: await readPem(flags['tls-key'])} : undefined
     const store = await FileStore.open(flags['data-dir'], {sync: flags.fsync})
@@ -62,7 +63,7 @@ export default class Serve extends ZoomctlCommand {
         maxBodyBytes,
         store,
         tls,
-        integrationVersion: flags['integration-version'],
+        integrationVersion: version,
         onOutcome: (outcome) => {
           counts[outcome.result]++
           process.stdout.write(json ? `${JSON.stringify({type: 'delivery', ...outcome})}\n` : `${formatOutcome(outcome)}\n`)

@@ -3,7 +3,7 @@ import {randomInt} from 'node:crypto'
 import {Args, Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, authOptionsFrom, integrationVersionFlag, tlsClientFlags} from '../cli/flags.js'
+import {authFlags, authOptionsFrom, integrationVersion, integrationVersionFlag, tlsClientFlags} from '../cli/flags.js'
 import {OptionError, parseDuration, parseHeader, resolveAuth} from '../config/index.js'
 import {indexedDocument} from '../mapping/index.js'
 import {formatBurst, formatMs} from '../output/format.js'
@@ -79,6 +79,7 @@ export default class Simulate extends ZoomctlCommand {
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Simulate)
     const auth = resolveAuth(authOptionsFrom(flags))
+    const version = integrationVersion(flags['integration-version'])
     const extraHeaders = Object.fromEntries((flags.header ?? []).map(parseHeader))
     const names = argv as string[]
     if (!flags.file && names.length === 0 && !flags.all && !flags.category) {
@@ -95,14 +96,14 @@ export default class Simulate extends ZoomctlCommand {
       ? [{event: file.eventType ?? '(file)', make: () => prepareDelivery(file.bytes, auth, {timestamp: timestamp(), extraHeaders})}]
       : specs.map((spec) => ({event: spec.event, make: () => prepareDelivery(factory.body(spec), auth, {timestamp: timestamp(), extraHeaders})}))
 
-    if (flags['dry-run']) return this.dryRun(flags.url, deliveries, auth, flags.explain, flags['integration-version'])
+    if (flags['dry-run']) return this.dryRun(flags.url, deliveries, auth, flags.explain, version)
 
     const dispatcher = createDispatcher({insecure: flags.insecure, caFile: flags.ca, timeoutMs: parseDuration(flags.timeout), connections: flags.concurrency})
     try {
       if (specs.length === 1 && specs[0]!.event === URL_VALIDATION_EVENT) return await this.challenge(flags.url, auth, dispatcher)
       const burst = flags.count !== undefined || flags.rate !== undefined || flags.duration !== undefined || flags.concurrency !== undefined
       if (burst) return await this.burst(flags, deliveries, dispatcher)
-      return await this.sendEach(flags.url, deliveries, dispatcher, flags.explain, flags['integration-version'])
+      return await this.sendEach(flags.url, deliveries, dispatcher, flags.explain, version)
     } finally {
       await dispatcher.close()
     }

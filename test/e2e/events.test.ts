@@ -63,3 +63,14 @@ describe('zoomctl events', () => {
     expect(human.stdout).not.toContain('elastic-secret-value')
   })
 })
+
+describe('integration versions', () => {
+  it('reproduces 1.20.0 to 1.27.2 and refuses others with exit 2', async () => {
+    const old = await runCli(['events', 'map', '--event', 'meeting.started', '--integration-version', '1.19.0'])
+    expect(old.code).toBe(2)
+    expect(old.stderr).toContain('older than 1.20.0')
+    const serve = await runCli(['serve', '--port', '0', '--integration-version', 'latest'])
+    expect(serve.code).toBe(2)
+    expect(serve.stderr).toContain('is not an integration version')
+  })
+})

@@ -4,7 +4,7 @@ import {readFile} from 'node:fs/promises'
 import {Args, Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../../cli/base-command.js'
-import {integrationVersionFlag} from '../../cli/flags.js'
+import {integrationVersion, integrationVersionFlag} from '../../cli/flags.js'
 import {OptionError} from '../../config/index.js'
 import {indexedDocument, runIngestPipeline} from '../../mapping/index.js'
 import {BodyFactory, selectEvents} from '../../sender/index.js'
@@ -43,7 +43,7 @@ export default class EventsMap extends ZoomctlCommand {
     // Accept the agent's form too: {"zoom": {event, payload}}.
     const record = body as Record<string, unknown>
     const zoomBody = record && typeof record === 'object' && 'zoom' in record && !('event' in record) ? record.zoom : body
-    const version = flags['integration-version']
+    const version = integrationVersion(flags['integration-version'])
     const document = flags['pipeline-only']
       ? runIngestPipeline({zoom: zoomBody}, {integrationVersion: version})
       : indexedDocument(zoomBody, {receivedAt: new Date(), integrationVersion: version})
