@@ -19,7 +19,8 @@ export function runCli(args: string[], env: Record<string, string> = {}, input?:
     const child = execFile(
       process.execPath,
       [BIN, ...args],
-      {env: {...process.env, NO_COLOR: '1', ZOOM_WEBHOOK_SECRET_TOKEN: SECRET, ...env}, maxBuffer: 64 * 1024 * 1024},
+      // Wide columns: oclif wraps error messages at the terminal width otherwise.
+      {env: {...process.env, NO_COLOR: '1', OCLIF_COLUMNS: '300', ZOOM_WEBHOOK_SECRET_TOKEN: SECRET, ...env}, maxBuffer: 64 * 1024 * 1024},
       (error, stdout, stderr) => {
         resolve({code: error ? ((error as {code?: number}).code ?? 1) : 0, stdout, stderr})
       },
