@@ -1,3 +1,4 @@
+import {spawnSync} from 'node:child_process'
 import {createHmac} from 'node:crypto'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -47,6 +48,17 @@ describe('serve + simulate over HTTP', () => {
     expect(stored?.rawBody).toBe(bytes)
   })
 
+  it('prints a dry run as a curl command that the receiver accepts', async (context) => {
+    if (spawnSync('curl', ['--version']).status !== 0) return context.skip()
+    const dry = await runCli(['simulate', 'webinar.created', '--dry-run', '--url', serve.url])
+    expect(dry.code).toBe(0)
+    const command = dry.stdout.split('\n').filter((line) => !line.startsWith('#')).join('\n')
+    const sent = spawnSync('bash', ['-c', command], {encoding: 'utf8'})
+    expect(JSON.parse(sent.stdout)).toMatchObject({status: 'accepted'})
+    const stored = readStore(serve.dataDir).find((record) => record.eventType === 'webinar.created' && dry.stdout.includes(record.headers['x-zm-signature']!))
+    expect(stored).toBeDefined()
+  })
+
   it('rejects a wrong secret with 401 and stores nothing', async () => {
     const before = readStore(serve.dataDir).length
     const result = await runCli(['simulate', 'meeting.started', '--url', serve.url, '--json'], {ZOOM_WEBHOOK_SECRET_TOKEN: 'not-the-secret'})
@@ -86,9 +98,9 @@ describe('serve + simulate over HTTP', () => {
 
   it('prints one JSON line per delivery with --json', async () => {
     // The test reads serve's stdout asynchronously: let it catch up.
-    for (let i = 0; i < 100 && serve.lines.length < 3215; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+    for (let i = 0; i < 100 && serve.lines.length < 3216; i++) await new Promise((resolve) => setTimeout(resolve, 50))
     const deliveries = serve.lines.map((line) => JSON.parse(line) as {type: string; result?: string}).filter((line) => line.type === 'delivery')
-    expect(deliveries.filter((line) => line.result === 'accepted').length).toBeGreaterThanOrEqual(3211)
+    expect(deliveries.filter((line) => line.result === 'accepted').length).toBeGreaterThanOrEqual(3212)
     expect(deliveries.some((line) => line.result === 'challenge')).toBe(true)
     expect(serve.lines.join('\n')).not.toContain(SECRET)
   })
