@@ -5,7 +5,8 @@ import {Args, Flags} from '@oclif/core'
 import {ZoomctlCommand} from '../cli/base-command.js'
 import {authFlags, authOptionsFrom, integrationVersion, integrationVersionFlag, tlsClientFlags} from '../cli/flags.js'
 import {OptionError, parseDuration, parseHeader, resolveAuth} from '../config/index.js'
-import {indexedDocument} from '../mapping/index.js'
+import {indexedDocumentForBytes} from '../mapping/index.js'
+import {describeAnswer, explainDocument} from '../output/explain.js'
 import {formatBurst, formatMs} from '../output/format.js'
 import {startProgress} from '../output/spinner.js'
 import {statusColor, style} from '../output/style.js'
@@ -15,27 +16,17 @@ import {
   BodyFactory,
   checkUrlValidation,
   createDispatcher,
-  prepareDelivery,
+  planDeliveries,
+  type PlannedDelivery,
   readPayloadFile,
   runBurst,
   safeOrigin,
   selectEvents,
-  sendDelivery,
+  sendInOrder,
   toCurl,
 } from '../sender/index.js'
 import {assertAuthComplete, type AuthSettings, modeHeader} from '../zoom/auth.js'
 import {URL_VALIDATION_EVENT} from '../zoom/challenge.js'
-import {epochSeconds} from '../zoom/signature.js'
-
-interface SentDelivery {
-  event: string
-  status?: number
-  latencyMs: number
-  ok: boolean
-  answer?: unknown
-  error?: string
-  document?: unknown
-}
 
 export default class Simulate extends ZoomctlCommand {
   static override summary = 'Send correctly signed synthetic Zoom events to an endpoint'
@@ -90,11 +81,7 @@ export default class Simulate extends ZoomctlCommand {
     const specs = flags.file ? [] : selectEvents({names, all: flags.all, category: flags.category})
     const file = flags.file ? await readPayloadFile(flags.file) : undefined
     const factory = new BodyFactory(flags.seed ?? randomInt(2 ** 31), flags.set)
-    const timestamp = () => epochSeconds() + flags['timestamp-offset']
-
-    const deliveries = file
-      ? [{event: file.eventType ?? '(file)', make: () => prepareDelivery(file.bytes, auth, {timestamp: timestamp(), extraHeaders})}]
-      : specs.map((spec) => ({event: spec.event, make: () => prepareDelivery(factory.body(spec), auth, {timestamp: timestamp(), extraHeaders})}))
+    const deliveries = planDeliveries({specs, file, factory, auth, timestampOffset: flags['timestamp-offset'], extraHeaders})
 
     if (flags['dry-run']) return this.dryRun(flags.url, deliveries, auth, flags.explain, version)
 
@@ -109,17 +96,17 @@ export default class Simulate extends ZoomctlCommand {
     }
   }
 
-  private dryRun(url: string, deliveries: Array<{event: string; make: () => ReturnType<typeof prepareDelivery>}>, auth: AuthSettings, explain: boolean, version?: string) {
+  private dryRun(url: string, deliveries: PlannedDelivery[], auth: AuthSettings, explain: boolean, version?: string) {
     const secretHeader = modeHeader(auth)
     const requests = deliveries.map(({event, make}) => {
       const prepared = make()
       const headers = {...prepared.headers}
       if (secretHeader) headers[secretHeader[0]] = '[redacted]'
-      const document = explain ? documentFor(prepared.body, version) : undefined
+      const document = explain ? indexedDocumentForBytes(prepared.body, {receivedAt: new Date(), integrationVersion: version}) : undefined
       if (this.human) {
         this.log(style.dim(`# ${event}`))
         this.log(toCurl(url, prepared, secretHeader ? {name: secretHeader[0], mode: auth.mode} : undefined))
-        if (document) this.log(explainDocument(document))
+        if (document) this.log(explainDocument(document, '#   '))
       }
       return {event, url, method: 'POST', headers, body: prepared.body.toString('utf8'), ...(document ? {document} : {})}
     })
@@ -135,31 +122,14 @@ export default class Simulate extends ZoomctlCommand {
     return report.ok ? {urlValidation: report} : this.failed({urlValidation: report})
   }
 
-  private async sendEach(url: string, deliveries: Array<{event: string; make: () => ReturnType<typeof prepareDelivery>}>, dispatcher: ReturnType<typeof createDispatcher>, explain: boolean, version?: string) {
+  private async sendEach(url: string, deliveries: PlannedDelivery[], dispatcher: ReturnType<typeof createDispatcher>, explain: boolean, version?: string) {
     const progress = startProgress(`sending ${deliveries.length} event(s) to ${safeOrigin(url)}`, this.human && deliveries.length > 20)
-    const results: SentDelivery[] = []
-    for (const [index, {event, make}] of deliveries.entries()) {
-      const prepared = make()
-      const result = await sendDelivery(url, prepared, dispatcher)
-      const ok = result.status !== undefined && result.status >= 200 && result.status < 300
-      let answer: unknown = result.responseBody
-      try {
-        answer = JSON.parse(result.responseBody)
-      } catch {
-        // Keep the text.
-      }
-      results.push({
-        event,
-        status: result.status,
-        latencyMs: result.latencyMs,
-        ok,
-        answer,
-        ...(result.error ? {error: result.error} : {}),
-        ...(explain ? {document: documentFor(prepared.body, version)} : {}),
-      })
-      progress.update(`sent ${index + 1}/${deliveries.length}`)
-    }
+    const sent = await sendInOrder(url, deliveries, dispatcher, (done) => progress.update(`sent ${done}/${deliveries.length}`))
     progress.stop()
+    const results = sent.map(({body, ...result}) => ({
+      ...result,
+      ...(explain ? {document: indexedDocumentForBytes(body, {receivedAt: new Date(), integrationVersion: version})} : {}),
+    }))
     const failed = results.filter((result) => !result.ok).length
     if (this.human) {
       this.log(
@@ -182,7 +152,7 @@ export default class Simulate extends ZoomctlCommand {
 
   private async burst(
     flags: {url: string; count?: number; rate?: number; concurrency?: number; duration?: string},
-    deliveries: Array<{event: string; make: () => ReturnType<typeof prepareDelivery>}>,
+    deliveries: PlannedDelivery[],
     dispatcher: ReturnType<typeof createDispatcher>,
   ) {
     const durationMs = flags.duration ? parseDuration(flags.duration) : 0
@@ -209,38 +179,4 @@ export default class Simulate extends ZoomctlCommand {
     const summary = {url: safeOrigin(flags.url), burst: report}
     return report.failed || report.sent === 0 ? this.failed(summary) : summary
   }
-
-}
-
-function documentFor(body: Buffer, version?: string): unknown {
-  try {
-    return indexedDocument(JSON.parse(body.toString('utf8')), {receivedAt: new Date(), integrationVersion: version})
-  } catch {
-    return undefined
-  }
-}
-
-function describeAnswer(answer: unknown): string {
-  if (typeof answer === 'object' && answer !== null) {
-    const record = answer as Record<string, unknown>
-    if (typeof record.status === 'string') return record.status + (record.duplicateOf ? ' (duplicate)' : '')
-    if (typeof record.error === 'string') return record.error
-  }
-  const text = typeof answer === 'string' ? answer : JSON.stringify(answer)
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text
-}
-
-const EXPLAINED_FIELDS = ['@timestamp', 'event.action', 'event.type', 'event.category', 'event.kind', 'user.id', 'user.email', 'user.full_name', 'user.target.id', 'related.user', 'related.ip', 'source.ip', 'url.full', 'error.message']
-
-function explainDocument(document: unknown): string {
-  if (typeof document !== 'object' || document === null) return style.dim('  (no document: the body is not JSON)')
-  const lines: string[] = []
-  for (const field of EXPLAINED_FIELDS) {
-    let value: unknown = document
-    for (const key of field.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined
-    if (value !== undefined) lines.push(`  ${style.cyan(field.padEnd(16))} ${JSON.stringify(value)}`)
-  }
-  const zoomKeys = Object.keys(((document as Record<string, unknown>).zoom as Record<string, unknown>) ?? {})
-  lines.push(`  ${style.cyan('zoom.*'.padEnd(16))} ${zoomKeys.join(', ')}`)
-  return lines.join('\n')
 }

@@ -52,3 +52,14 @@ function utcOffset(date: Date): string {
   const absolute = Math.abs(minutes)
   return `${sign}${String(Math.floor(absolute / 60)).padStart(2, '0')}:${String(absolute % 60).padStart(2, '0')}`
 }
+
+/** indexedDocument for raw bytes as sent; undefined when they are not JSON (the agent would refuse them). */
+export function indexedDocumentForBytes(bytes: Buffer, envelope: AgentEnvelope): Doc | undefined {
+  let body: unknown
+  try {
+    body = JSON.parse(bytes.toString('utf8'))
+  } catch {
+    return undefined
+  }
+  return indexedDocument(body, envelope)
+}

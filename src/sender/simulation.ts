@@ -4,7 +4,13 @@ import {allEvents, categories, type EventSpec, eventsInCategory, findEvent, sugg
 import {buildEventBody} from '../catalog/payload.js'
 import {createScenario, type Scenario} from '../catalog/scenario.js'
 import {applyAssignment, OptionError, parseAssignment} from '../config/parse.js'
+import type {Dispatcher} from 'undici'
+
+import type {AuthSettings} from '../zoom/auth.js'
 import {URL_VALIDATION_EVENT} from '../zoom/challenge.js'
+import {epochSeconds} from '../zoom/signature.js'
+import {sendDelivery} from './client.js'
+import {type PreparedDelivery, prepareDelivery} from './prepare.js'
 
 export interface EventSelection {
   names: string[]
@@ -75,4 +81,66 @@ export async function readPayloadFile(path: string): Promise<{bytes: Buffer; eve
     // Sent anyway: testing how a receiver handles malformed JSON is a fair use.
   }
   return {bytes, eventType}
+}
+
+/** One delivery of a run, made (body, timestamp, signature) only when it is sent. */
+export interface PlannedDelivery {
+  event: string
+  make: () => PreparedDelivery
+}
+
+export interface PlanOptions {
+  specs: EventSpec[]
+  file?: {bytes: Buffer; eventType?: string}
+  factory: BodyFactory
+  auth: AuthSettings
+  /** Seconds added to x-zm-request-timestamp (negative: a late retry). */
+  timestampOffset?: number
+  extraHeaders?: Record<string, string>
+}
+
+export function planDeliveries(options: PlanOptions): PlannedDelivery[] {
+  const prepare = (body: string | Buffer) =>
+    prepareDelivery(body, options.auth, {timestamp: epochSeconds() + (options.timestampOffset ?? 0), extraHeaders: options.extraHeaders})
+  const {file} = options
+  if (file) return [{event: file.eventType ?? '(file)', make: () => prepare(file.bytes)}]
+  return options.specs.map((spec) => ({event: spec.event, make: () => prepare(options.factory.body(spec))}))
+}
+
+export interface SentDelivery {
+  event: string
+  status?: number
+  latencyMs: number
+  ok: boolean
+  /** The endpoint's answer, parsed when it is JSON. */
+  answer: unknown
+  error?: string
+  /** The exact bytes sent. */
+  body: Buffer
+}
+
+/** Sends one after another (the order a reader expects in the table), reporting progress. */
+export async function sendInOrder(url: string, planned: PlannedDelivery[], dispatcher: Dispatcher, onProgress?: (done: number) => void): Promise<SentDelivery[]> {
+  const results: SentDelivery[] = []
+  for (const {event, make} of planned) {
+    const prepared = make()
+    const result = await sendDelivery(url, prepared, dispatcher)
+    let answer: unknown = result.responseBody
+    try {
+      answer = JSON.parse(result.responseBody)
+    } catch {
+      // Not JSON: keep the text.
+    }
+    results.push({
+      event,
+      status: result.status,
+      latencyMs: result.latencyMs,
+      ok: result.status !== undefined && result.status >= 200 && result.status < 300,
+      answer,
+      ...(result.error ? {error: result.error} : {}),
+      body: prepared.body,
+    })
+    onProgress?.(results.length)
+  }
+  return results
 }
