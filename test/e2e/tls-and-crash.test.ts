@@ -5,7 +5,9 @@ import {join} from 'node:path'
 import selfsigned from 'selfsigned'
 import {describe, expect, it} from 'vitest'
 
-import {readStore, runCli, startServe, tempDir} from '../helpers/cli.js'
+import {findEvent} from '../../src/catalog/catalog.js'
+import {BodyFactory, createDispatcher, prepareDelivery, sendDelivery} from '../../src/sender/index.js'
+import {readStore, runCli, SECRET, startServe, tempDir} from '../helpers/cli.js'
 
 async function certificate(): Promise<{cert: string; key: string; dir: string}> {
   const pems = await selfsigned.generate([{name: 'commonName', value: 'localhost'}], {
@@ -62,6 +64,33 @@ describe('a killed receiver', () => {
     } finally {
       expect(await again.stop('SIGINT')).toBe(0)
     }
+  })
+})
+
+describe('a receiver killed in the middle of a burst', () => {
+  it('has on disk every delivery it acknowledged before it died', async () => {
+    const serve = await startServe()
+    const factory = new BodyFactory(11)
+    const spec = findEvent('meeting.participant_joined')!
+    const dispatcher = createDispatcher({connections: 50})
+    const acknowledged: string[] = []
+    let next = 0
+    const worker = async () => {
+      while (next < 5000) {
+        next++
+        const result = await sendDelivery(serve.url, prepareDelivery(factory.body(spec), {mode: 'signature', secretToken: SECRET}), dispatcher)
+        if (result.status === 200) acknowledged.push((JSON.parse(result.responseBody) as {id: string}).id)
+        if (result.error) return
+      }
+    }
+    const running = Promise.all(Array.from({length: 50}, worker))
+    while (acknowledged.length < 300) await new Promise((resolve) => setTimeout(resolve, 5))
+    await serve.stop('SIGKILL')
+    await running
+    await dispatcher.close()
+    const stored = new Set(readStore(serve.dataDir).map((record) => record.id))
+    expect(acknowledged.length).toBeGreaterThanOrEqual(300)
+    expect(acknowledged.filter((id) => !stored.has(id))).toEqual([])
   })
 })
 
