@@ -130,7 +130,7 @@ class BatchAppender {
         const items = batch.filter((item) => item.day === day)
         try {
           const handle = await this.handleFor(day)
-          await handle.write(Buffer.from(items.map((item) => item.line).join('')))
+          await writeAll(handle, Buffer.from(items.map((item) => item.line).join('')))
           if (this.sync) await handle.datasync()
           for (const item of items) item.resolve()
         } catch (error) {
@@ -148,9 +148,15 @@ class BatchAppender {
     await this.closeHandle()
     const path = join(this.dir, `${day}.ndjson`)
     await mkdir(this.dir, {recursive: true})
+    const existed = await stat(path).then(
+      () => true,
+      () => false,
+    )
     const handle = await open(path, 'a+')
+    // A new file's name must reach the disk too, or a power cut could lose the whole file.
+    if (!existed && this.sync) await syncDirectory(this.dir)
     // A previous process killed mid-write may have left a partial line: start ours on a fresh one.
-    const {size} = await stat(path)
+    const {size} = await handle.stat()
     if (size > 0) {
       const last = Buffer.alloc(1)
       await handle.read(last, 0, 1, size - 1)
@@ -171,5 +177,24 @@ class BatchAppender {
   async close(): Promise<void> {
     await this.flushing
     await this.closeHandle()
+  }
+}
+
+/** write(2) may write less than asked (a full disk, a signal): go on until all is written or it fails. */
+async function writeAll(handle: FileHandle, buffer: Buffer): Promise<void> {
+  let offset = 0
+  while (offset < buffer.length) {
+    const {bytesWritten} = await handle.write(buffer, offset, buffer.length - offset)
+    if (bytesWritten === 0) throw new Error('no bytes written (is the disk full?)')
+    offset += bytesWritten
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
   }
 }
