@@ -6,6 +6,7 @@ import {ZoomctlCommand} from '../cli/base-command.js'
 import {authFlags, authOptionsFrom, integrationVersion, integrationVersionFlag} from '../cli/flags.js'
 import {OptionError, parseSize, resolveAuth} from '../config/index.js'
 import {formatMs} from '../output/format.js'
+import {startProgress} from '../output/spinner.js'
 import {statusColor, style} from '../output/style.js'
 import {DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT, type DeliveryOutcome, startReceiver} from '../receiver/index.js'
 import {FileStore} from '../store/index.js'
@@ -48,7 +49,9 @@ export default class Serve extends ZoomctlCommand {
     const version = integrationVersion(flags['integration-version'])
     const maxBodyBytes = parseSize(flags['max-body'])
     const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readPem(flags['tls-cert']), key: await readPem(flags['tls-key'])} : undefined
-    const store = await FileStore.open(flags['data-dir'], {sync: flags.fsync})
+    // Opening reads the stored events to know their dedupe keys: seconds for a large store.
+    const opening = startProgress(`reading the store in ${flags['data-dir']}`, this.human)
+    const store = await FileStore.open(flags['data-dir'], {sync: flags.fsync}).finally(() => opening.stop())
     const json = this.jsonEnabled()
     const counts = {accepted: 0, duplicate: 0, challenge: 0, refused: 0, rejected: 0, error: 0}
 
