@@ -46,6 +46,11 @@ describe('zoomctl events', () => {
     expect(built.user.email).toMatch(/@example\.org$/)
     expect(built.related.user.length).toBeGreaterThanOrEqual(3)
 
+    // A line of serve's store: its receive time becomes @timestamp, as the agent's receipt time would.
+    const storedLine = JSON.stringify({id: 'r1', receivedAt: '2026-11-25T10:00:00.000Z', rawBody: '{}', event: corpus.events[0]!.zoom})
+    const fromRecord = await runCli(['events', 'map', '--json'], {}, storedLine)
+    expect(JSON.parse(fromRecord.stdout)).toMatchObject({event: {action: 'user.created'}, '@timestamp': '2026-11-25T10:00:00.000Z'})
+
     const broken = await runCli(['events', 'map'], {}, '{not json')
     expect(broken.code).toBe(2)
     expect(broken.stderr).toContain('standard input is not JSON')

@@ -11,7 +11,7 @@ import {BodyFactory, selectEvents} from '../../sender/index.js'
 
 export default class EventsMap extends ZoomctlCommand {
   static override summary = "Show the document Elastic's Zoom integration indexes for a Zoom event"
-  static override description = `Reads a Zoom webhook body (or the Elastic Agent's form, with the body under "zoom") from a file or standard input, or builds one with --event, and prints what the integration's ingest pipeline makes of it: event.*, user.*, related.*, source.ip, zoom.* … With --pipeline-only it leaves out what the Elastic Agent adds (@timestamp of receipt, data_stream, tags).`
+  static override description = `Reads a Zoom webhook body (or the Elastic Agent's form, with the body under "zoom", or one line of serve's store) from a file or standard input, or builds one with --event, and prints what the integration's ingest pipeline makes of it: event.*, user.*, related.*, source.ip, zoom.* … With --pipeline-only it leaves out what the Elastic Agent adds (@timestamp of receipt, data_stream, tags).`
   static override examples = [
     '<%= config.bin %> events map payload.json',
     'cat payload.json | <%= config.bin %> events map',
@@ -40,16 +40,26 @@ export default class EventsMap extends ZoomctlCommand {
     } else {
       body = parseJson(await readInput(args.file), args.file ?? 'standard input')
     }
-    // Accept the agent's form too: {"zoom": {event, payload}}.
-    const record = body as Record<string, unknown>
-    const zoomBody = record && typeof record === 'object' && 'zoom' in record && !('event' in record) ? record.zoom : body
+    const {zoomBody, receivedAt} = zoomBodyOf(body)
     const version = integrationVersion(flags['integration-version'])
     const document = flags['pipeline-only']
       ? runIngestPipeline({zoom: zoomBody}, {integrationVersion: version})
-      : indexedDocument(zoomBody, {receivedAt: new Date(), integrationVersion: version})
+      : indexedDocument(zoomBody, {receivedAt: receivedAt ?? new Date(), integrationVersion: version})
     if (this.human) this.log(JSON.stringify(document, null, 2))
     return document
   }
+}
+
+/** The Zoom body in what was given: a body, the agent's form {"zoom": body}, or a record from serve's store. */
+function zoomBodyOf(input: unknown): {zoomBody: unknown; receivedAt?: Date} {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return {zoomBody: input}
+  const record = input as Record<string, unknown>
+  if ('rawBody' in record && typeof record.receivedAt === 'string' && 'event' in record) {
+    const receivedAt = new Date(record.receivedAt)
+    return {zoomBody: record.event, ...(Number.isNaN(receivedAt.getTime()) ? {} : {receivedAt})}
+  }
+  if ('zoom' in record && !('event' in record)) return {zoomBody: record.zoom}
+  return {zoomBody: input}
 }
 
 async function readInput(file: string | undefined): Promise<string> {
