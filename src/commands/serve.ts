@@ -1,10 +1,8 @@
-import {readFile} from 'node:fs/promises'
-
 import {Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
 import {authFlags, authOptionsFrom, integrationVersion, integrationVersionFlag} from '../cli/flags.js'
-import {OptionError, parseSize, resolveAuth} from '../config/index.js'
+import {OptionError, parseSize, readUserFile, resolveAuth} from '../config/index.js'
 import {formatMs} from '../output/format.js'
 import {startProgress} from '../output/spinner.js'
 import {statusColor, style} from '../output/style.js'
@@ -48,7 +46,7 @@ export default class Serve extends ZoomctlCommand {
     assertAuthComplete(auth, 'receive')
     const version = integrationVersion(flags['integration-version'])
     const maxBodyBytes = parseSize(flags['max-body'])
-    const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readPem(flags['tls-cert']), key: await readPem(flags['tls-key'])} : undefined
+    const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readUserFile(flags['tls-cert']), key: await readUserFile(flags['tls-key'])} : undefined
     // Opening reads the stored events to know their dedupe keys: seconds for a large store.
     const opening = startProgress(`reading the store in ${flags['data-dir']}`, this.human)
     const store = await FileStore.open(flags['data-dir'], {sync: flags.fsync}).finally(() => opening.stop())
@@ -100,14 +98,6 @@ export default class Serve extends ZoomctlCommand {
     await receiver.close()
     if (json) process.stdout.write(`${JSON.stringify({type: 'stopped', signal, counts})}\n`)
     else this.log(`stopped (${signal}): ${Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'no deliveries'}`)
-  }
-}
-
-async function readPem(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path)
-  } catch (error) {
-    throw new OptionError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
   }
 }
 

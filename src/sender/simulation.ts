@@ -1,8 +1,7 @@
-import {readFile} from 'node:fs/promises'
-
 import {allEvents, categories, type EventSpec, eventsInCategory, findEvent, suggestEvents} from '../catalog/catalog.js'
 import {buildEventBody} from '../catalog/payload.js'
 import {createScenario, type Scenario} from '../catalog/scenario.js'
+import {readUserFile} from '../config/files.js'
 import {applyAssignment, OptionError, parseAssignment} from '../config/parse.js'
 import type {Dispatcher} from 'undici'
 
@@ -67,12 +66,7 @@ export class BodyFactory {
 
 /** A payload file, sent exactly as its bytes are: no re-serialisation, so the signature covers the file. */
 export async function readPayloadFile(path: string): Promise<{bytes: Buffer; eventType?: string}> {
-  let bytes: Buffer
-  try {
-    bytes = await readFile(path)
-  } catch (error) {
-    throw new OptionError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
-  }
+  const bytes = await readUserFile(path)
   let eventType: string | undefined
   try {
     const parsed = JSON.parse(bytes.toString('utf8')) as {event?: unknown}

@@ -1,11 +1,10 @@
 import {randomInt} from 'node:crypto'
-import {readFile} from 'node:fs/promises'
 
 import {Args, Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../../cli/base-command.js'
 import {integrationVersion, integrationVersionFlag} from '../../cli/flags.js'
-import {OptionError} from '../../config/index.js'
+import {OptionError, readUserFile} from '../../config/index.js'
 import {indexedDocument, runIngestPipeline} from '../../mapping/index.js'
 import {BodyFactory, selectEvents} from '../../sender/index.js'
 
@@ -63,13 +62,7 @@ function zoomBodyOf(input: unknown): {zoomBody: unknown; receivedAt?: Date} {
 }
 
 async function readInput(file: string | undefined): Promise<string> {
-  if (file) {
-    try {
-      return await readFile(file, 'utf8')
-    } catch (error) {
-      throw new OptionError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
-    }
-  }
+  if (file) return (await readUserFile(file)).toString('utf8')
   if (process.stdin.isTTY) throw new OptionError('give a file, pipe a body on standard input, or use --event NAME')
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
