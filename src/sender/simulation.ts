@@ -53,14 +53,19 @@ export class BodyFactory {
   }
 
   /**
-   * Compact JSON, as Zoom sends it. event_ts rises by at least 1 ms per body, so that a burst sends
-   * distinct events rather than copies a receiver should dedupe.
+   * The body of one event, overrides applied. event_ts rises by at least 1 ms per body, so that a burst
+   * sends distinct events rather than copies a receiver should dedupe.
    */
-  body(spec: EventSpec, now: number = Date.now()): string {
+  build(spec: EventSpec, now: number = Date.now()): Record<string, unknown> {
     this.lastEventTs = Math.max(now, this.lastEventTs + 1)
     const body = buildEventBody(spec, this.scenario, this.lastEventTs) as Record<string, unknown>
     for (const override of this.overrides) applyAssignment(body, override)
-    return JSON.stringify(body)
+    return body
+  }
+
+  /** The body as compact JSON, as Zoom sends it. */
+  body(spec: EventSpec, now?: number): string {
+    return JSON.stringify(this.build(spec, now))
   }
 }
 

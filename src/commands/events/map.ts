@@ -35,7 +35,7 @@ export default class EventsMap extends ZoomctlCommand {
     let body: unknown
     if (flags.event) {
       const [spec] = selectEvents({names: [flags.event]})
-      body = JSON.parse(new BodyFactory(flags.seed ?? randomInt(2 ** 31)).body(spec!))
+      body = new BodyFactory(flags.seed ?? randomInt(2 ** 31)).build(spec!)
     } else {
       body = parseJson(await readInput(args.file), args.file ?? 'standard input')
     }

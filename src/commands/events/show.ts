@@ -21,7 +21,7 @@ export default class EventsShow extends ZoomctlCommand {
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(EventsShow)
     const [spec] = selectEvents({names: [args.event]})
-    const body = JSON.parse(new BodyFactory(flags.seed ?? randomInt(2 ** 31), flags.set).body(spec!)) as unknown
+    const body = new BodyFactory(flags.seed ?? randomInt(2 ** 31), flags.set).build(spec!)
     if (this.human) this.log(JSON.stringify(body, null, 2))
     return body
   }
