@@ -1,3 +1,4 @@
+import {getField} from '../mapping/index.js'
 import {style} from './style.js'
 
 /** The fields a reader checks first in Kibana Discover for a Zoom event. */
@@ -23,8 +24,7 @@ export function explainDocument(document: unknown, prefix = '  '): string {
   if (typeof document !== 'object' || document === null) return style.dim(`${prefix}(no document: the body is not JSON)`)
   const lines: string[] = []
   for (const field of EXPLAINED_FIELDS) {
-    let value: unknown = document
-    for (const key of field.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined
+    const value = getField(document as Record<string, unknown>, field)
     if (value !== undefined) lines.push(`${prefix}${style.cyan(field.padEnd(16))} ${JSON.stringify(value)}`)
   }
   const zoom = (document as Record<string, unknown>).zoom
