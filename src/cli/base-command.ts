@@ -1,23 +1,49 @@
 import {Command, Errors} from '@oclif/core'
 
-import {StoreError} from '../store/index.js'
-import {AuthConfigError} from '../zoom/auth.js'
-import {OptionError} from '../config/index.js'
+import {UserError} from '../errors.js'
+import {style} from '../output/style.js'
+
+/** Flags and env vars whose values are secrets: never echoed in an error, human or JSON. */
+const SECRET_FLAGS = ['secret-token', 'auth-value', 'basic-password', 'bearer-token', 'api-key', 'password', 'forward-header', 'kibana-api-key']
+const SECRET_ENV = [
+  'ZOOM_WEBHOOK_SECRET_TOKEN',
+  'ZOOMCTL_AUTH_VALUE',
+  'ZOOMCTL_BASIC_PASSWORD',
+  'ZOOMCTL_BEARER_TOKEN',
+  'ELASTICSEARCH_API_KEY',
+  'ELASTICSEARCH_PASSWORD',
+  'ZOOMCTL_FORWARD_HEADER',
+  'KIBANA_API_KEY',
+]
 
 /**
- * Every zoomctl command: --json (oclif's enableJsonFlag), and known errors shown as one clear line with
- * what to do next instead of a stack trace.
+ * Every zoomctl command: --json (oclif's enableJsonFlag); expected errors as one line of what went wrong
+ * and one of what to do; exit 2 for bad input, 1 for other failures, with or without --json.
  */
 export abstract class ZoomctlCommand extends Command {
   static override enableJsonFlag = true
 
-  protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    if (error instanceof OptionError || error instanceof AuthConfigError || error instanceof StoreError) {
-      // Exit 2 for bad input, with or without --json (oclif's JSON path would otherwise exit 1).
-      process.exitCode = 2
-      return super.catch(new Errors.CLIError(error.message, {exit: 2}))
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    const {code, message, hint, exit} = describeError(error)
+    if (exit === undefined) {
+      // A bug: oclif prints the stack (DEBUG=* shows more).
+      return super.catch(error)
     }
-    return super.catch(error)
+    process.exitCode = exit
+    const clean = redactSecrets(message, this.argv)
+    if (this.jsonEnabled()) {
+      this.logJson({error: {code, message: clean, ...(hint ? {hint: redactSecrets(hint, this.argv)} : {})}})
+      return
+    }
+    const lines = [`${style.red('Error:')} ${clean}`]
+    if (hint) lines.push(`${style.dim('Try:')} ${redactSecrets(hint, this.argv)}`)
+    process.stderr.write(`${lines.join('\n')}\n`)
+  }
+
+  /** oclif's own error JSON spreads the parse state (every flag value) into stdout: never use it. */
+  override toErrorJson(error: unknown): unknown {
+    const {code, message} = describeError(error as Error)
+    return {error: {code, message: redactSecrets(message, this.argv)}}
   }
 
   /** Ends the command with exit status 1 while still printing its result (under --json too). */
@@ -30,4 +56,48 @@ export abstract class ZoomctlCommand extends Command {
   protected get human(): boolean {
     return !this.jsonEnabled()
   }
+}
+
+interface DescribedError {
+  code: string
+  message: string
+  hint?: string
+  /** undefined: not an expected error. */
+  exit?: number
+}
+
+function describeError(error: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): DescribedError {
+  if (error instanceof UserError) return {code: error.code, message: error.message, hint: error.hint, exit: error.exitCode}
+  // oclif's parser errors (unknown flag, bad option value, missing argument …) are bad input.
+  if ('parse' in error || /^(CLIParseError|FailedFlagValidationError|NonExistentFlagsError|UnexpectedArgsError|RequiredArgsError|FlagInvalidOptionError|ArgInvalidOptionError)$/.test(error.name)) {
+    return {code: 'bad-input', message: firstLine(error.message), hint: 'see --help for the flags and their values', exit: 2}
+  }
+  if (error instanceof Errors.ExitError) return {code: 'exit', message: error.message, exit: error.oclif.exit ?? 1}
+  if (error instanceof Errors.CLIError) return {code: error.oclif?.exit === 2 ? 'bad-input' : 'error', message: firstLine(error.message), exit: error.oclif?.exit ?? 1}
+  return {code: 'internal', message: error.message}
+}
+
+function firstLine(text: string): string {
+  // oclif appends "See more help with --help" and wraps: keep the sentence.
+  return text.split('\n').filter((line) => line.trim() && !/See more help with/.test(line)).join(' ').replace(/\s+/g, ' ').trim()
+}
+
+/** Replaces every secret value that reached this process (by flag or env var) in a text meant for output. */
+export function redactSecrets(text: string, argv: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const values = new Set<string>()
+  for (const name of SECRET_ENV) {
+    const value = env[name]
+    if (value && value.length >= 3) values.add(value)
+  }
+  argv.forEach((arg, index) => {
+    for (const flag of SECRET_FLAGS) {
+      if (arg === `--${flag}` && argv[index + 1]) values.add(argv[index + 1]!)
+      else if (arg.startsWith(`--${flag}=`)) values.add(arg.slice(flag.length + 3))
+    }
+  })
+  let out = text
+  for (const value of [...values].sort((a, b) => b.length - a.length)) {
+    if (value) out = out.split(value).join('[redacted]')
+  }
+  return out
 }

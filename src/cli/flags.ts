@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {LATEST_KNOWN_VERSION, OLDEST_SUPPORTED_VERSION} from '../mapping/index.js'
 import {assertSupportedVersion} from '../mapping/version.js'
-import {OptionError} from '../config/index.js'
+import {OptionError, parseDuration, readUserFile} from '../config/index.js'
+import {type ElasticSettings, safeUrl} from '../elastic/connection.js'
 import {AUTH_MODES} from '../zoom/auth.js'
 
 /** Auth flags shared by serve and simulate: each can also come from an env var, so secrets stay off the command line. */
@@ -72,4 +73,70 @@ export function integrationVersion(value: string | undefined): string | undefine
     throw new OptionError(`--integration-version: ${(error as Error).message}`)
   }
   return value
+}
+
+/** How to reach Elasticsearch: flags with the env names Elastic's own tools use. */
+export const elasticFlags = {
+  'es-url': Flags.string({
+    description: 'Elasticsearch URL(s), comma-separated (env ELASTICSEARCH_HOSTS, or ELASTICSEARCH_HOST)',
+    env: 'ELASTICSEARCH_HOSTS',
+    helpGroup: 'ELASTICSEARCH',
+  }),
+  'cloud-id': Flags.string({description: 'Elastic Cloud ID instead of --es-url', env: 'ELASTIC_CLOUD_ID', helpGroup: 'ELASTICSEARCH'}),
+  'api-key': Flags.string({description: 'API key: encoded, or id:key as the Agent takes it', env: 'ELASTICSEARCH_API_KEY', helpGroup: 'ELASTICSEARCH'}),
+  username: Flags.string({description: 'user for basic auth', env: 'ELASTICSEARCH_USERNAME', helpGroup: 'ELASTICSEARCH'}),
+  password: Flags.string({description: 'password for --username', env: 'ELASTICSEARCH_PASSWORD', helpGroup: 'ELASTICSEARCH'}),
+  'ca-cert': Flags.string({description: 'PEM file of the CA that signed the certificate of Elasticsearch', env: 'ELASTICSEARCH_CA', helpGroup: 'ELASTICSEARCH'}),
+  'ca-fingerprint': Flags.string({description: 'SHA-256 fingerprint of that CA', env: 'ELASTICSEARCH_CA_FINGERPRINT', helpGroup: 'ELASTICSEARCH'}),
+  'es-insecure': Flags.boolean({description: 'accept any certificate from Elasticsearch (tests only: warned)', default: false, helpGroup: 'ELASTICSEARCH'}),
+  namespace: Flags.string({description: 'data stream namespace of the Zoom integration', default: 'default', env: 'ZOOMCTL_NAMESPACE', helpGroup: 'ELASTICSEARCH'}),
+  'es-timeout': Flags.string({description: 'give up on one Elasticsearch request after this long', default: '30s', helpGroup: 'ELASTICSEARCH'}),
+}
+
+export interface ElasticFlagValues {
+  'es-url'?: string
+  'cloud-id'?: string
+  'api-key'?: string
+  username?: string
+  password?: string
+  'ca-cert'?: string
+  'ca-fingerprint'?: string
+  'es-insecure'?: boolean
+  namespace?: string
+  'es-timeout'?: string
+}
+
+/** The connection settings, or undefined when no Elasticsearch was named (flag or env). */
+export async function elasticSettingsFrom(flags: ElasticFlagValues, env: NodeJS.ProcessEnv = process.env): Promise<ElasticSettings | undefined> {
+  const urls = flags['es-url'] ?? env.ELASTICSEARCH_HOST
+  if (!urls && !flags['cloud-id']) return undefined
+  const nodes = (urls ?? '').split(',').map((url) => url.trim()).filter(Boolean)
+  for (const node of nodes) {
+    let parsed: URL
+    try {
+      parsed = new URL(node)
+    } catch {
+      throw new OptionError(`--es-url: "${safeUrl(node)}" is not a URL: use e.g. https://localhost:9200`)
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new OptionError(`--es-url: use http:// or https://, not ${parsed.protocol}`)
+  }
+  const namespace = flags.namespace ?? 'default'
+  if (!/^[a-z0-9_.+!@$%^&()={}[\]';~`]{1,100}$/.test(namespace) || namespace.includes('-')) {
+    throw new OptionError(`--namespace "${namespace}" is not a data stream namespace: lower case, no "-", no spaces, at most 100 characters`)
+  }
+  if (flags['ca-fingerprint'] && nodes.some((node) => node.startsWith('http:'))) {
+    throw new OptionError('--ca-fingerprint needs https:// in --es-url')
+  }
+  return {
+    nodes,
+    cloudId: flags['cloud-id'],
+    apiKey: flags['api-key'],
+    username: flags.username,
+    password: flags.password,
+    caCert: flags['ca-cert'] ? await readUserFile(flags['ca-cert']) : undefined,
+    caFingerprint: flags['ca-fingerprint'],
+    insecure: flags['es-insecure'],
+    requestTimeoutMs: parseDuration(flags['es-timeout'] ?? '30s'),
+    namespace,
+  }
 }

@@ -25,6 +25,7 @@ import {
   sendInOrder,
   toCurl,
 } from '../sender/index.js'
+import {appendRunRecords, runRecord} from '../sender/record.js'
 import {assertAuthComplete, type AuthSettings, modeHeader} from '../zoom/auth.js'
 import {URL_VALIDATION_EVENT} from '../zoom/challenge.js'
 
@@ -60,6 +61,7 @@ export default class Simulate extends ZoomctlCommand {
     concurrency: Flags.integer({description: 'burst: deliveries in flight at once', min: 1, max: 1000}),
     duration: Flags.string({description: 'burst: stop after this long (e.g. 30s, 2m)'}),
     'timestamp-offset': Flags.integer({description: 'shift x-zm-request-timestamp by this many seconds (e.g. -600 to test a stale retry)', default: 0}),
+    record: Flags.string({description: 'append one line per delivery sent to this file, for validate --run'}),
     seed: Flags.integer({description: 'seed for the generated ids (default: random)'}),
     timeout: Flags.string({description: 'give up on one request after this long', default: '10s'}),
     'integration-version': integrationVersionFlag,
@@ -89,8 +91,11 @@ export default class Simulate extends ZoomctlCommand {
     try {
       if (specs.length === 1 && specs[0]!.event === URL_VALIDATION_EVENT) return await this.challenge(flags.url, auth, dispatcher)
       const burst = flags.count !== undefined || flags.rate !== undefined || flags.duration !== undefined || flags.concurrency !== undefined
-      if (burst) return await this.burst(flags, deliveries, dispatcher)
-      return await this.sendEach(flags.url, deliveries, dispatcher, flags.explain, version)
+      if (burst) {
+        if (flags.record) throw new OptionError('--record writes what a sequential run sent: leave out --count/--rate/--concurrency/--duration')
+        return await this.burst(flags, deliveries, dispatcher)
+      }
+      return await this.sendEach(flags.url, deliveries, dispatcher, flags.explain, version, flags.record)
     } finally {
       await dispatcher.close()
     }
@@ -122,11 +127,11 @@ export default class Simulate extends ZoomctlCommand {
     return report.ok ? {urlValidation: report} : this.failed({urlValidation: report})
   }
 
-  private async sendEach(url: string, deliveries: PlannedDelivery[], dispatcher: ReturnType<typeof createDispatcher>, explain: boolean, version?: string) {
+  private async sendEach(url: string, deliveries: PlannedDelivery[], dispatcher: ReturnType<typeof createDispatcher>, explain: boolean, version?: string, record?: string) {
     const progress = startProgress(`sending ${deliveries.length} event(s) to ${safeOrigin(url)}`, this.human && deliveries.length > 20)
-    const sent = await sendInOrder(url, deliveries, dispatcher, (done) => progress.update(`sent ${done}/${deliveries.length}`))
-    progress.stop()
-    const results = sent.map(({body, ...result}) => ({
+    const sent = await sendInOrder(url, deliveries, dispatcher, (done) => progress.update(`sent ${done}/${deliveries.length}`)).finally(() => progress.stop())
+    if (record) await appendRunRecords(record, sent.map((delivery) => runRecord(delivery.event, delivery.sentAt, delivery.status, delivery.body)))
+    const results = sent.map(({body, sentAt: _sentAt, ...result}) => ({
       ...result,
       ...(explain ? {document: indexedDocumentForBytes(body, {receivedAt: new Date(), integrationVersion: version})} : {}),
     }))

@@ -1,3 +1,3 @@
 export {type AuthOptions, resolveAuth} from './auth.js'
 export {readUserFile} from './files.js'
-export {applyAssignment, OptionError, parseAssignment, parseDuration, parseHeader, parseSize} from './parse.js'
+export {applyAssignment, OptionError, parseAssignment, parseDuration, parseHeader, parseSize, parseTimePoint} from './parse.js'

@@ -1,6 +1,9 @@
 /** Parsers for option values given as text (flags, env vars), each with an error that says what is expected. */
 
-export class OptionError extends Error {}
+import {UserError} from '../errors.js'
+
+/** A flag or env value that cannot be used: exit 2. */
+export class OptionError extends UserError {}
 
 /** "30s", "2m", "1h", "500ms" or plain seconds → milliseconds. */
 export function parseDuration(text: string): number {
@@ -56,4 +59,17 @@ export function applyAssignment(target: Record<string, unknown>, assignment: {pa
     node = node[key] as Record<string, unknown>
   }
   node[keys[keys.length - 1]!] = assignment.value
+}
+
+/** "15m" (that long ago), "now", or an ISO date → a Date. */
+export function parseTimePoint(text: string, now: number = Date.now()): Date {
+  const trimmed = text.trim()
+  if (trimmed === 'now') return new Date(now)
+  if (/^\d+(?:\.\d+)?(ms|s|m|h)$/.test(trimmed) || /^\d+(?:\.\d+)?d$/.test(trimmed)) {
+    const days = /^(\d+(?:\.\d+)?)d$/.exec(trimmed)
+    return new Date(now - (days ? Number(days[1]) * 86_400_000 : parseDuration(trimmed)))
+  }
+  const date = new Date(trimmed)
+  if (Number.isNaN(date.getTime())) throw new OptionError(`"${text}" is not a time: use a duration ago (15m, 2h, 1d) or an ISO date (2026-11-25T10:00:00Z)`)
+  return date
 }

@@ -116,6 +116,7 @@ export interface SentDelivery {
   error?: string
   /** The exact bytes sent. */
   body: Buffer
+  sentAt: Date
 }
 
 /** Sends one after another (the order a reader expects in the table), reporting progress. */
@@ -123,6 +124,7 @@ export async function sendInOrder(url: string, planned: PlannedDelivery[], dispa
   const results: SentDelivery[] = []
   for (const {event, make} of planned) {
     const prepared = make()
+    const sentAt = new Date()
     const result = await sendDelivery(url, prepared, dispatcher)
     let answer: unknown = result.responseBody
     try {
@@ -138,6 +140,7 @@ export async function sendInOrder(url: string, planned: PlannedDelivery[], dispa
       answer,
       ...(result.error ? {error: result.error} : {}),
       body: prepared.body,
+      sentAt,
     })
     onProgress?.(results.length)
   }

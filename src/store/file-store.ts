@@ -3,9 +3,10 @@ import {mkdir, open, readdir, stat, type FileHandle} from 'node:fs/promises'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
 
+import {UserError} from '../errors.js'
 import {type DeliveryRecord, STORE_KINDS, type StoreKind} from './records.js'
 
-export class StoreError extends Error {}
+export class StoreError extends UserError {}
 
 export interface FileStoreOptions {
   /** fdatasync after each batch (default true): an acknowledged delivery survives a power cut too. */

@@ -1,5 +1,7 @@
 import {timingSafeEqual} from 'node:crypto'
 
+import {UserError} from '../errors.js'
+
 /**
  * How a delivery proves where it came from. Zoom signs every delivery whatever the mode; the other modes
  * add one header on top (Elastic's integration checks only that header: `Authorization` by default).
@@ -23,7 +25,7 @@ export interface AuthSettings {
   bearerToken?: string
 }
 
-export class AuthConfigError extends Error {}
+export class AuthConfigError extends UserError {}
 
 /** Checks that the settings hold what their mode needs; throws an error that says which flag to add. */
 export function assertAuthComplete(settings: AuthSettings, role: 'send' | 'receive'): void {

@@ -1,0 +1,219 @@
+import {readFile} from 'node:fs/promises'
+
+import {OptionError} from '../config/parse.js'
+import {readDeliveries} from '../deliveries/source.js'
+import {connectElastic, type ElasticConnection, type ElasticSettings} from '../elastic/connection.js'
+import {countArrivals, findDocuments, readPrivileges, readZoomAssets, type TimeWindow, ZOOM_PATTERN, zoomDataStream} from '../elastic/queries.js'
+import {indexedDocument, LATEST_KNOWN_VERSION} from '../mapping/index.js'
+import {documentDifferences, fieldValues} from '../mapping/fields.js'
+import {dedupeKey} from '../store/dedupe.js'
+import {parseRunFile, type RunRecord} from '../sender/record.js'
+import {type ArrivalExpectations, type ArrivalStats, fieldsToCount, judgeArrivals} from './arrivals.js'
+import {judgeAssets, judgeCluster, judgePrivileges, READ_PRIVILEGES} from './cluster.js'
+import {ecsFields, isVolatileField} from './expectations.js'
+import {type Check, type CheckSummary, summarize} from './model.js'
+import {identityTerms, judgeRun, type RunResult} from './run.js'
+
+export interface ValidateOptions {
+  /** Elasticsearch, or… */
+  elastic?: ElasticSettings
+  /** …serve's data dir, with no Elasticsearch at all. */
+  localDir?: string
+  window: TimeWindow
+  events: string[]
+  require: string[]
+  integrationVersion?: string
+  /** A run file of simulate --record: find each delivery and compare its document. */
+  runFile?: string
+  /** Poll until the run's deliveries are all found, at most this long. */
+  waitMs?: number
+  onProgress?: (text: string) => void
+  /** For tests: how long between polls. */
+  pollMs?: number
+}
+
+export interface ValidateReport {
+  target: string
+  integrationVersion: string
+  window: {since: string; until: string}
+  checks: Check[]
+  summary: CheckSummary
+}
+
+export async function runValidate(options: ValidateOptions): Promise<ValidateReport> {
+  const run = options.runFile ? await readRun(options.runFile) : undefined
+  const report = options.localDir ? await validateLocal(options.localDir, options, run) : await validateElastic(options, run)
+  return {...report, window: {since: options.window.since.toISOString(), until: options.window.until.toISOString()}, summary: summarize(report.checks)}
+}
+
+async function readRun(path: string): Promise<RunRecord[]> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    throw new OptionError(`cannot read the run file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  const records = parseRunFile(text, path)
+  if (!records.length) throw new OptionError(`${path} holds no deliveries: write it with simulate --record ${path}`)
+  return records
+}
+
+/** A run's window must cover it, whatever --since says. */
+function windowFor(window: TimeWindow, run: RunRecord[] | undefined): TimeWindow {
+  if (!run?.length) return window
+  const first = Math.min(...run.map((record) => Date.parse(record.sentAt)))
+  return {since: new Date(Math.min(window.since.getTime(), first - 60_000)), until: new Date(Math.max(window.until.getTime(), Date.now() + 60_000))}
+}
+
+async function validateElastic(options: ValidateOptions, run: RunRecord[] | undefined) {
+  if (!options.elastic) throw new OptionError('name Elasticsearch (--es-url or --cloud-id, or ELASTICSEARCH_HOSTS) or a data dir with --local')
+  const settings = options.elastic
+  const progress = options.onProgress ?? (() => {})
+  progress('connecting to Elasticsearch')
+  const connection = await connectElastic(settings)
+  try {
+    const checks: Check[] = [judgeCluster(connection.info, connection.credential)]
+    progress('checking privileges and the Zoom integration')
+    const privileges = await readPrivileges(connection, READ_PRIVILEGES, [])
+    const privilegeCheck = judgePrivileges(privileges, READ_PRIVILEGES, ZOOM_PATTERN)
+    checks.push(privilegeCheck)
+    const dataStream = zoomDataStream(settings.namespace)
+    const assets = judgeAssets(await readZoomAssets(connection), dataStream, options.integrationVersion)
+    checks.push(...assets.checks)
+    if (privilegeCheck.status === 'fail') return {target: dataStream, integrationVersion: assets.integrationVersion, checks}
+
+    const expectations: ArrivalExpectations = {events: options.events, require: options.require, integrationVersion: assets.integrationVersion}
+    const window = windowFor(options.window, run)
+    if (run) {
+      progress(`finding ${run.length} deliveries of the run`)
+      const results = await pollRun(run, options, (pending) => findInElastic(connection, dataStream, pending, assets.integrationVersion))
+      checks.push(...judgeRun(results, dataStream))
+    }
+    progress(`counting documents in ${dataStream}`)
+    const stats = await countArrivals(connection, dataStream, window, (actions) => fieldsToCount(actions, expectations))
+    checks.push(...judgeArrivals(stats, expectations))
+    return {target: dataStream, integrationVersion: assets.integrationVersion, checks}
+  } finally {
+    await connection.client.close().catch(() => undefined)
+  }
+}
+
+/** Looks for the run's deliveries until all are found or --wait is over: indexing is not instant. */
+async function pollRun(run: RunRecord[], options: ValidateOptions, find: (pending: RunRecord[]) => Promise<Map<RunRecord, RunResult>>): Promise<RunResult[]> {
+  const deadline = Date.now() + (options.waitMs ?? 0)
+  const results = new Map<RunRecord, RunResult>()
+  const accepted = (record: RunRecord) => record.status !== undefined && record.status >= 200 && record.status < 300
+  for (const record of run) {
+    if (!accepted(record)) results.set(record, {event: record.event, sentAt: record.sentAt, status: record.status, accepted: false, found: false, differences: []})
+  }
+  for (;;) {
+    const pending = run.filter((record) => accepted(record) && !results.get(record)?.found)
+    if (!pending.length) break
+    for (const [record, result] of await find(pending)) results.set(record, result)
+    const still = run.filter((record) => accepted(record) && !results.get(record)?.found).length
+    if (!still || Date.now() >= deadline) break
+    options.onProgress?.(`waiting for ${still} of ${run.length} deliveries to be indexed`)
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 2000))
+  }
+  return run.map((record) => results.get(record)!)
+}
+
+async function findInElastic(connection: ElasticConnection, index: string, pending: RunRecord[], version: string): Promise<Map<RunRecord, RunResult>> {
+  const found = new Map<RunRecord, RunResult>()
+  const queue = [...pending]
+  // A few searches at once: one per delivery, on loopback or a cluster, without flooding it.
+  await Promise.all(
+    Array.from({length: Math.min(8, queue.length)}, async () => {
+      for (let record = queue.shift(); record; record = queue.shift()) {
+        const sentAt = new Date(record.sentAt)
+        const predicted = predict(record, version)
+        const base: RunResult = {event: record.event, sentAt: record.sentAt, status: record.status, accepted: true, found: false, differences: []}
+        const hits = predicted ? await findDocuments(connection, index, record.event, identityTerms(predicted), new Date(sentAt.getTime() - 60_000)) : []
+        if (!hits.length) {
+          found.set(record, base)
+          continue
+        }
+        // Several documents may share the ids (a participant who joins twice): the closest is this one.
+        const ranked = hits
+          .map((hit) => ({hit, differences: documentDifferences(predicted, hit.source, (field) => isVolatileField(field) || field.startsWith('event.original'))}))
+          .sort((a, b) => a.differences.length - b.differences.length)
+        const best = ranked[0]!
+        const indexedAt = fieldValues(best.hit.source).get('event.ingested') ?? best.hit.source['@timestamp']
+        const delayMs = typeof indexedAt === 'string' ? Date.parse(indexedAt) - sentAt.getTime() : undefined
+        found.set(record, {...base, found: true, foundId: best.hit.id, differences: best.differences, ...(delayMs === undefined || Number.isNaN(delayMs) ? {} : {delayMs})})
+      }
+    }),
+  )
+  return found
+}
+
+function predict(record: RunRecord, version: string): Record<string, unknown> | undefined {
+  try {
+    return indexedDocument(JSON.parse(record.body), {receivedAt: new Date(record.sentAt), integrationVersion: version})
+  } catch {
+    return undefined
+  }
+}
+
+/** The same checks on serve's store: each accepted body mapped as the integration would map it. */
+async function validateLocal(dataDir: string, options: ValidateOptions, run: RunRecord[] | undefined) {
+  const version = options.integrationVersion ?? LATEST_KNOWN_VERSION
+  const window = windowFor(options.window, run)
+  const expectations: ArrivalExpectations = {events: options.events, require: options.require, integrationVersion: version}
+  const stats: ArrivalStats = {source: dataDir, total: 0, byAction: {}, errors: {total: 0, samples: []}}
+  const documents: Array<{action: string; fields: Set<string>}> = []
+  const stored = new Map<string, {id: string; receivedAt: string; rawBody: Buffer}>()
+  options.onProgress?.(`reading ${dataDir}`)
+  for await (const delivery of readDeliveries({kind: 'store', dataDir, part: 'accepted'})) {
+    const record = delivery.record
+    if (!record || record.duplicateOf || !delivery.receivedAt) continue
+    if (record.dedupeKey) stored.set(record.dedupeKey, {id: record.id, receivedAt: record.receivedAt, rawBody: delivery.rawBody})
+    const at = Date.parse(delivery.receivedAt)
+    if (at < window.since.getTime() || at > window.until.getTime()) continue
+    const document = indexedDocument(delivery.body, {receivedAt: new Date(at), integrationVersion: version})
+    const fields = new Set(ecsFields(document))
+    const action = String(fieldValues(document).get('event.action') ?? delivery.eventType ?? 'unknown')
+    documents.push({action, fields})
+    const message = fieldValues(document).get('error.message')
+    if (message !== undefined) {
+      stats.errors.total++
+      if (stats.errors.samples.length < 100) stats.errors.samples.push({message: Array.isArray(message) ? message.join('; ') : String(message), action, id: record.id})
+    }
+  }
+  const counted = fieldsToCount([...new Set(documents.map((document) => document.action))], expectations)
+  for (const {action, fields} of documents) {
+    stats.total++
+    const entry = (stats.byAction[action] ??= {count: 0, fields: Object.fromEntries(counted.map((field) => [field, 0]))})
+    entry.count++
+    for (const field of counted) if (fields.has(field)) entry.fields[field]!++
+  }
+
+  const checks: Check[] = []
+  if (run) {
+    const results = await pollRun(run, options, async (pending) => {
+      const found = new Map<RunRecord, RunResult>()
+      for (const record of pending) {
+        const body = Buffer.from(record.body, 'utf8')
+        let parsed: unknown
+        try {
+          parsed = JSON.parse(record.body)
+        } catch {
+          parsed = undefined
+        }
+        const hit = stored.get(dedupeKey(parsed, body))
+        const base: RunResult = {event: record.event, sentAt: record.sentAt, status: record.status, accepted: true, found: Boolean(hit), differences: []}
+        if (hit) {
+          // Locally the document is derived from the stored body: what can differ is the body itself.
+          base.foundId = hit.id
+          if (!hit.rawBody.equals(body)) base.differences = [{field: 'body', expected: record.body.slice(0, 80), actual: hit.rawBody.toString('utf8').slice(0, 80)}]
+          base.delayMs = Date.parse(hit.receivedAt) - Date.parse(record.sentAt)
+        }
+        found.set(record, base)
+      }
+      return found
+    })
+    checks.push(...judgeRun(results, dataDir))
+  }
+  checks.push(...judgeArrivals(stats, expectations))
+  return {target: dataDir, integrationVersion: version, checks}
+}

@@ -1,0 +1,138 @@
+import {createReadStream} from 'node:fs'
+import {readdir, stat} from 'node:fs/promises'
+import {join} from 'node:path'
+import {createInterface} from 'node:readline'
+import type {Readable} from 'node:stream'
+
+import {OptionError} from '../config/parse.js'
+import {type DeliveryRecord, rawBodyBytes} from '../store/records.js'
+
+/**
+ * One captured delivery, wherever it was read from: serve's store (accepted, refused, dead letters), an
+ * NDJSON file of store records or of bare Zoom bodies, or standard input. Replay, validate --local,
+ * events map, deliveries and the inspector all read through this one shape.
+ */
+export interface Delivery {
+  /** The store's id, or "<file>:<line>" for a bare body. */
+  id: string
+  /** When serve received it (store records only). */
+  receivedAt?: string
+  eventType?: string
+  /** The body exactly as captured. */
+  rawBody: Buffer
+  /** The parsed body, when it is JSON. */
+  body?: unknown
+  /** The whole store record, when the source is serve's store or a copy of it. */
+  record?: DeliveryRecord
+  /** Where it was read: file and line. */
+  origin: string
+}
+
+/** Which part of a data dir: accepted events, refused deliveries, or what forwarding gave up on. */
+export const STORE_PARTS = {accepted: 'events', refused: 'refused', 'dead-letter': 'dead-letter'} as const
+export type StorePart = keyof typeof STORE_PARTS
+
+export type SourceSpec = {kind: 'store'; dataDir: string; part: StorePart} | {kind: 'file'; path: string} | {kind: 'stdin'; stream?: Readable}
+
+/** A command-line source: "-" is standard input, a directory is a data dir, anything else a file. */
+export async function sourceFromArgument(argument: string, part: StorePart = 'accepted'): Promise<SourceSpec> {
+  if (argument === '-') return {kind: 'stdin'}
+  let info
+  try {
+    info = await stat(argument)
+  } catch (error) {
+    throw new OptionError(`cannot read ${argument}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  return info.isDirectory() ? {kind: 'store', dataDir: argument, part} : {kind: 'file', path: argument}
+}
+
+/** The NDJSON files of one part of a data dir, oldest first. */
+export async function storeFiles(dataDir: string, part: StorePart): Promise<string[]> {
+  const dir = join(dataDir, STORE_PARTS[part])
+  try {
+    return (await readdir(dir))
+      .filter((name) => name.endsWith('.ndjson'))
+      .sort()
+      .map((name) => join(dir, name))
+  } catch {
+    return []
+  }
+}
+
+/** Deliveries one by one, streaming: memory stays flat whatever the size of the source. */
+export async function* readDeliveries(spec: SourceSpec): AsyncGenerator<Delivery> {
+  if (spec.kind === 'store') {
+    for (const file of await storeFiles(spec.dataDir, spec.part)) yield* readLines(createReadStream(file), file)
+  } else if (spec.kind === 'file') {
+    yield* readLines(createReadStream(spec.path), spec.path)
+  } else {
+    const input = spec.stream ?? process.stdin
+    if (input === process.stdin && process.stdin.isTTY) throw new OptionError('nothing on standard input: pipe NDJSON into it, or name a file or data dir')
+    yield* readLines(input, 'stdin')
+  }
+}
+
+async function* readLines(input: Readable, name: string): AsyncGenerator<Delivery> {
+  const lines = createInterface({input, crlfDelay: Infinity})
+  let number = 0
+  let pending: string | undefined
+  try {
+    for await (const line of lines) {
+      number++
+      if (!line.trim()) continue
+      // A file of one pretty-printed body is not NDJSON: gather it whole below.
+      if (pending !== undefined || (number === 1 && /^\s*\{\s*$/.test(line))) {
+        pending = (pending ?? '') + line + '\n'
+        continue
+      }
+      const delivery = parseLine(line, `${name}:${number}`)
+      if (delivery) yield delivery
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new OptionError(`cannot read ${name}: ${code ?? (error as Error).message}`)
+  }
+  if (pending !== undefined) {
+    const delivery = parseLine(pending, `${name}:1`)
+    if (!delivery) throw new OptionError(`${name} is not JSON`)
+    yield delivery
+  }
+}
+
+/**
+ * A line of serve's store (it has rawBody), of forwarding's dead letters (a record under "record"), or a
+ * bare Zoom body. A line cut short by a crash (only ever the last) is skipped.
+ */
+export function parseLine(line: string, origin: string): Delivery | undefined {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(line)
+  } catch {
+    return undefined
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined
+  const object = parsed as Record<string, unknown>
+  const record = (typeof object.record === 'object' && object.record !== null ? object.record : object) as Partial<DeliveryRecord>
+  if (typeof record.rawBody === 'string' && typeof record.id === 'string') {
+    const rawBody = rawBodyBytes(record as DeliveryRecord)
+    return {
+      id: record.id,
+      receivedAt: record.receivedAt,
+      eventType: record.eventType,
+      rawBody,
+      body: record.event ?? tryParse(rawBody),
+      record: record as DeliveryRecord,
+      origin,
+    }
+  }
+  const rawBody = Buffer.from(line.trim(), 'utf8')
+  return {id: origin, eventType: typeof object.event === 'string' ? object.event : undefined, rawBody, body: parsed, origin}
+}
+
+function tryParse(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'))
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,197 @@
+import {errors} from '@elastic/elasticsearch'
+
+import type {ArrivalStats} from '../checks/arrivals.js'
+import {type ElasticConnection, elasticError} from './connection.js'
+
+/** Names Fleet gives the Zoom integration's webhook assets. */
+export const ZOOM_DATASET = 'zoom.webhook'
+export const ZOOM_TEMPLATE = 'logs-zoom.webhook'
+export const ZOOM_PATTERN = 'logs-zoom.webhook-*'
+export const zoomDataStream = (namespace: string) => `logs-zoom.webhook-${namespace}`
+
+/** How many event types a terms aggregation asks for: more than Zoom has (211). */
+const MAX_EVENT_TYPES = 300
+
+export interface TimeWindow {
+  since: Date
+  until: Date
+}
+
+/** A 4xx/5xx answer, or undefined when the call worked. */
+function statusOf(error: unknown): number | undefined {
+  return error instanceof errors.ResponseError ? error.statusCode : undefined
+}
+
+export interface Privileges {
+  username?: string
+  /** privilege → granted, on ZOOM_PATTERN */
+  index: Record<string, boolean>
+  cluster: Record<string, boolean>
+}
+
+/**
+ * What the credentials may do on the Zoom data streams. Every user may ask this of themselves; clusters
+ * without the security API (security off, OpenSearch) answer 404/400/405: then undefined, nothing is known.
+ */
+export async function readPrivileges(connection: ElasticConnection, index: string[], cluster: string[]): Promise<Privileges | undefined> {
+  try {
+    const answer = (await connection.client.security.hasPrivileges({cluster, index: [{names: [ZOOM_PATTERN], privileges: index}]})) as unknown as {
+      username?: string
+      cluster?: Record<string, boolean>
+      index?: Record<string, Record<string, boolean>>
+    }
+    return {username: answer.username, index: answer.index?.[ZOOM_PATTERN] ?? {}, cluster: answer.cluster ?? {}}
+  } catch (error) {
+    const status = statusOf(error)
+    if (status === 400 || status === 404 || status === 405 || status === 500) return undefined
+    throw elasticError(error, connection.settings, 'check its privileges')
+  }
+}
+
+export type Lookup<T> = {ok: true; value: T} | {ok: false; status: number; reason: string}
+
+async function lookup<T>(connection: ElasticConnection, action: string, call: () => Promise<T>): Promise<Lookup<T>> {
+  try {
+    return {ok: true, value: await call()}
+  } catch (error) {
+    const status = statusOf(error)
+    if (status === 403) return {ok: false, status, reason: elasticError(error, connection.settings, action).message}
+    if (status !== undefined && status !== 404) throw elasticError(error, connection.settings, action)
+    return {ok: false, status: status ?? 0, reason: 'not found'}
+  }
+}
+
+export interface ZoomAssets {
+  template: Lookup<{managedBy?: string; packageName?: string}>
+  /** Versions read from the ids of the installed pipelines (logs-zoom.webhook-1.27.2 …). */
+  pipelines: Lookup<string[]>
+  dataStreams: Lookup<Array<{name: string; status?: string; indices: number}>>
+}
+
+export async function readZoomAssets(connection: ElasticConnection): Promise<ZoomAssets> {
+  const {client} = connection
+  const template = await lookup(connection, `read the index template ${ZOOM_TEMPLATE}`, async () => {
+    const answer = await client.indices.getIndexTemplate({name: ZOOM_TEMPLATE})
+    const found = answer.index_templates?.[0]?.index_template as {_meta?: {managed_by?: string; package?: {name?: string}}} | undefined
+    return {managedBy: found?._meta?.managed_by, packageName: found?._meta?.package?.name}
+  })
+  const pipelines = await lookup(connection, 'read the ingest pipelines', async () => {
+    const answer = (await client.ingest.getPipeline({id: `${ZOOM_TEMPLATE}-*`})) as Record<string, unknown>
+    const versions = new Set<string>()
+    for (const id of Object.keys(answer)) {
+      const match = /^logs-zoom\.webhook-(\d+\.\d+\.\d+)$/.exec(id)
+      if (match) versions.add(match[1]!)
+    }
+    return [...versions].sort()
+  })
+  const dataStreams = await lookup(connection, 'read the data streams', async () => {
+    const answer = await client.indices.getDataStream({name: ZOOM_PATTERN})
+    return (answer.data_streams ?? []).map((stream) => ({name: stream.name, status: String(stream.status ?? ''), indices: stream.indices?.length ?? 0}))
+  })
+  return {template, pipelines, dataStreams}
+}
+
+function windowFilter(window: TimeWindow) {
+  return [
+    {term: {'data_stream.dataset': ZOOM_DATASET}},
+    {range: {'@timestamp': {gte: window.since.toISOString(), lte: window.until.toISOString(), format: 'strict_date_optional_time'}}},
+  ]
+}
+
+/**
+ * Documents in the window counted per event.action, and for each the documents that have each field: one
+ * search, a terms aggregation with a filter sub-aggregation per field. Then up to 100 documents with
+ * error.message (a text field, so grouped here rather than aggregated).
+ */
+export async function countArrivals(connection: ElasticConnection, index: string, window: TimeWindow, fieldsFor: (actions: string[]) => string[]): Promise<ArrivalStats> {
+  const {client} = connection
+  try {
+    const first = await client.search({
+      index,
+      size: 0,
+      track_total_hits: true,
+      query: {bool: {filter: windowFilter(window)}},
+      aggs: {actions: {terms: {field: 'event.action', size: MAX_EVENT_TYPES}}},
+    })
+    const actions = bucketsOf(first.aggregations?.actions).map((bucket) => String(bucket.key))
+    const fields = fieldsFor(actions)
+    const aggs = Object.fromEntries(fields.map((field, i) => [`f${i}`, {filter: {exists: {field}}}]))
+    const second = actions.length
+      ? await client.search({
+          index,
+          size: 0,
+          query: {bool: {filter: windowFilter(window)}},
+          aggs: {actions: {terms: {field: 'event.action', size: MAX_EVENT_TYPES}, aggs}},
+        })
+      : first
+    const byAction: ArrivalStats['byAction'] = {}
+    for (const bucket of bucketsOf(second.aggregations?.actions)) {
+      const counts: Record<string, number> = {}
+      fields.forEach((field, i) => (counts[field] = (bucket[`f${i}`] as {doc_count?: number} | undefined)?.doc_count ?? 0))
+      byAction[String(bucket.key)] = {count: bucket.doc_count, fields: counts}
+    }
+    const failed = await client.search({
+      index,
+      size: 100,
+      track_total_hits: true,
+      sort: [{'@timestamp': {order: 'desc'}}],
+      _source: ['error.message', 'event.action'],
+      query: {bool: {filter: [...windowFilter(window), {exists: {field: 'error.message'}}]}},
+    })
+    return {
+      source: index,
+      total: totalOf(first.hits.total),
+      byAction,
+      errors: {
+        total: totalOf(failed.hits.total),
+        samples: failed.hits.hits.map((hit) => {
+          const source = (hit._source ?? {}) as {error?: {message?: unknown}; event?: {action?: string}}
+          const message = Array.isArray(source.error?.message) ? source.error.message.join('; ') : String(source.error?.message ?? '')
+          return {message, action: source.event?.action, id: hit._id ?? undefined}
+        }),
+      },
+    }
+  } catch (error) {
+    throw elasticError(error, connection.settings, `search ${index}`)
+  }
+}
+
+export interface FoundDocument {
+  id: string
+  index: string
+  source: Record<string, unknown>
+}
+
+/** Documents of one event type whose fields have the given values (ids of the meeting, participant …). */
+export async function findDocuments(connection: ElasticConnection, index: string, action: string, terms: Record<string, string | number | boolean>, since: Date): Promise<FoundDocument[]> {
+  try {
+    const answer = await connection.client.search({
+      index,
+      size: 20,
+      query: {
+        bool: {
+          filter: [
+            {term: {'event.action': action}},
+            {range: {'@timestamp': {gte: since.toISOString(), format: 'strict_date_optional_time'}}},
+            ...Object.entries(terms).map(([field, value]) => ({term: {[field]: value}})),
+          ],
+        },
+      },
+    })
+    return answer.hits.hits.map((hit) => ({id: hit._id ?? '', index: hit._index, source: (hit._source ?? {}) as Record<string, unknown>}))
+  } catch (error) {
+    throw elasticError(error, connection.settings, `search ${index}`)
+  }
+}
+
+type Bucket = {key: unknown; doc_count: number; [sub: string]: unknown}
+
+function bucketsOf(aggregation: unknown): Bucket[] {
+  const buckets = (aggregation as {buckets?: unknown} | undefined)?.buckets
+  return Array.isArray(buckets) ? (buckets as Bucket[]) : []
+}
+
+function totalOf(total: unknown): number {
+  if (typeof total === 'number') return total
+  return (total as {value?: number} | undefined)?.value ?? 0
+}
