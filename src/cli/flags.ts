@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {LATEST_KNOWN_VERSION, OLDEST_SUPPORTED_VERSION} from '../mapping/index.js'
 import {assertSupportedVersion} from '../mapping/version.js'
 import {OptionError, parseDuration, readUserFile} from '../config/index.js'
+import {isLoopbackHost, readLocalToken} from '../config/local-token.js'
 import {type ElasticSettings, safeUrl} from '../elastic/connection.js'
 import {AUTH_MODES} from '../zoom/auth.js'
 
@@ -40,6 +41,23 @@ export interface AuthFlagValues {
   'basic-user'?: string
   'basic-password'?: string
   'bearer-token'?: string
+}
+
+/**
+ * The secret token for sending to `url`: the given one, else — when the URL is a local serve — the one that
+ * serve made and keeps in its data dir (ZOOMCTL_DATA_DIR or ./zoomctl-data), so a first try needs no setup.
+ */
+export async function tokenForLocalTarget(flags: AuthFlagValues, url: string, env: NodeJS.ProcessEnv = process.env): Promise<AuthFlagValues> {
+  if (flags['secret-token']) return flags
+  let host: string
+  try {
+    host = new URL(url).hostname
+  } catch {
+    return flags
+  }
+  if (!isLoopbackHost(host)) return flags
+  const token = await readLocalToken(env.ZOOMCTL_DATA_DIR ?? './zoomctl-data')
+  return token ? {...flags, 'secret-token': token} : flags
 }
 
 export function authOptionsFrom(flags: AuthFlagValues) {
@@ -139,4 +157,23 @@ export async function elasticSettingsFrom(flags: ElasticFlagValues, env: NodeJS.
     requestTimeoutMs: parseDuration(flags['es-timeout'] ?? '30s'),
     namespace,
   }
+}
+
+/** serve's onward delivery: to an Elastic Agent, to Elasticsearch (with elasticFlags), or both. */
+export const forwardFlags = {
+  'forward-to': Flags.string({description: "relay each accepted delivery, byte for byte, to this URL (the Elastic Agent's Zoom endpoint)", env: 'ZOOMCTL_FORWARD_TO', helpGroup: 'FORWARDING'}),
+  'forward-header': Flags.string({
+    description: 'the static header the agent checks, "Name: value" (the integration\'s secret_header and secret_value)',
+    env: 'ZOOMCTL_FORWARD_HEADER',
+    helpGroup: 'FORWARDING',
+  }),
+  'forward-insecure': Flags.boolean({description: "accept any certificate from --forward-to (tests only)", default: false, helpGroup: 'FORWARDING'}),
+  'pre-map': Flags.boolean({
+    description: "with --es-url: index zoomctl's mapped documents into logs-zoomctl.webhook-<namespace> with no pipeline (clusters without the Zoom integration)",
+    default: false,
+    helpGroup: 'FORWARDING',
+  }),
+  'batch-size': Flags.integer({description: 'records per _bulk request', default: 500, min: 1, max: 10_000, helpGroup: 'FORWARDING'}),
+  'flush-interval': Flags.string({description: 'wait this long for a batch to fill', default: '200ms', helpGroup: 'FORWARDING'}),
+  'pause-interval': Flags.string({description: 'how long a sink that refused the credentials waits before trying again', default: '60s', hidden: true, helpGroup: 'FORWARDING'}),
 }

@@ -1,24 +1,23 @@
 import {Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, authOptionsFrom, integrationVersion, integrationVersionFlag} from '../cli/flags.js'
-import {OptionError, parseSize, readUserFile, resolveAuth} from '../config/index.js'
-import {formatMs} from '../output/format.js'
-import {startProgress} from '../output/spinner.js'
-import {statusColor, style} from '../output/style.js'
-import {DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT, type DeliveryOutcome, startReceiver} from '../receiver/index.js'
-import {FileStore} from '../store/index.js'
-import {assertAuthComplete, describeAuth} from '../zoom/auth.js'
+import {authFlags, elasticFlags, forwardFlags, integrationVersionFlag} from '../cli/flags.js'
+import {DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
+import {serveSettingsFrom} from '../cli/serve-settings.js'
+import {runServe} from '../receiver/service.js'
+import {formatForwardEvent, formatOutcome, serveBanner} from '../output/serve.js'
 import {DEFAULT_TOLERANCE_SECONDS} from '../zoom/signature.js'
 
 export default class Serve extends ZoomctlCommand {
-  static override summary = 'Run a Zoom webhook receiver that verifies, acknowledges and stores every delivery'
-  static override description = `Answers Zoom's URL-validation challenge, verifies each request (signature, timestamp, auth header), stores what it accepts under the data dir before it answers 200, and keeps authentic deliveries it refused (a stale retry, a malformed body) under refused/ so that none is lost. Defaults follow Elastic's Zoom integration: port 8181, path /zoom-webhook.`
+  static override summary = 'Run a Zoom webhook receiver that verifies, acknowledges, stores and forwards every delivery'
+  static override description = `Answers Zoom's URL-validation challenge, verifies each request (signature, timestamp, auth header), stores what it accepts under the data dir before it answers 200, and keeps authentic deliveries it refused (a stale retry, a malformed body) under refused/ so that none is lost. Defaults follow Elastic's Zoom integration: port 8181, path /zoom-webhook. On a loopback address with no secret token it makes one and keeps it in the data dir. With --forward-to and/or --es-url it delivers onward from the store, each sink with its own cursor: nothing acknowledged is lost, nothing is indexed twice.`
 
   static override examples = [
-    '<%= config.bin %> serve --secret-token "$ZOOM_WEBHOOK_SECRET_TOKEN"',
+    '<%= config.bin %> serve',
     '<%= config.bin %> serve --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem',
-    '<%= config.bin %> serve --auth header --auth-value "$ELASTIC_SECRET" --tolerance 0',
+    '<%= config.bin %> serve --forward-to http://agent:8181/zoom-webhook --forward-header "Authorization: $ELASTIC_SECRET"',
+    '<%= config.bin %> serve --es-url https://localhost:9200 --ca-cert http_ca.crt',
+    '<%= config.bin %> serve --json | jq \'select(.result != "accepted")\'',
   ]
 
   static override flags = {
@@ -38,80 +37,22 @@ export default class Serve extends ZoomctlCommand {
     fsync: Flags.boolean({description: 'sync each batch of writes to disk before answering', default: true, allowNo: true}),
     'integration-version': integrationVersionFlag,
     ...authFlags,
+    ...forwardFlags,
+    ...elasticFlags,
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Serve)
-    const auth = resolveAuth(authOptionsFrom(flags))
-    assertAuthComplete(auth, 'receive')
-    const version = integrationVersion(flags['integration-version'])
-    const maxBodyBytes = parseSize(flags['max-body'])
-    const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readUserFile(flags['tls-cert']), key: await readUserFile(flags['tls-key'])} : undefined
-    // Opening reads the stored events to know their dedupe keys: seconds for a large store.
-    const opening = startProgress(`reading the store in ${flags['data-dir']}`, this.human)
-    const store = await FileStore.open(flags['data-dir'], {sync: flags.fsync}).finally(() => opening.stop())
     const json = this.jsonEnabled()
-    const counts = {accepted: 0, duplicate: 0, challenge: 0, refused: 0, rejected: 0, error: 0}
-
-    let receiver
-    try {
-      receiver = await startReceiver({
-        host: flags.host,
-        port: flags.port,
-        path: flags.path.startsWith('/') ? flags.path : `/${flags.path}`,
-        auth,
-        toleranceSeconds: flags.tolerance,
-        maxBodyBytes,
-        store,
-        tls,
-        integrationVersion: version,
-        onOutcome: (outcome) => {
-          counts[outcome.result]++
-          process.stdout.write(json ? `${JSON.stringify({type: 'delivery', ...outcome})}\n` : `${formatOutcome(outcome)}\n`)
-        },
-      })
-    } catch (error) {
-      await store.close()
-      const code = (error as NodeJS.ErrnoException).code
-      if (code === 'EADDRINUSE') throw new OptionError(`port ${flags.port} on ${flags.host} is already in use: stop the other process or pick another --port`)
-      if (code === 'EACCES') throw new OptionError(`not allowed to listen on port ${flags.port}: pick a port above 1023 or run with the right privileges`)
-      if (code === 'EADDRNOTAVAIL') throw new OptionError(`${flags.host} is not an address of this machine: use 127.0.0.1 or 0.0.0.0`)
-      throw error
-    }
-
-    const started = {type: 'listening', url: receiver.url, dataDir: flags['data-dir'], auth: describeAuth(auth), toleranceSeconds: flags.tolerance}
-    if (json) {
-      process.stdout.write(`${JSON.stringify(started)}\n`)
-    } else {
-      this.log(`${style.bold('zoomctl serve')} listening on ${style.cyan(receiver.url)}`)
-      this.log(`  auth: ${describeAuth(auth)}; timestamp tolerance: ${flags.tolerance ? `${flags.tolerance} s` : 'off'}; data: ${flags['data-dir']}`)
-      if (!tls && !isLoopback(flags.host)) {
-        this.log(style.yellow('  note: Zoom only delivers to https URLs with a publicly trusted certificate: use --tls-cert/--tls-key or a TLS proxy in front'))
-      }
-      this.log(style.dim('  Ctrl-C to stop'))
-    }
-
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'))
-      process.once('SIGTERM', () => resolve('SIGTERM'))
+    const write = (line: string) => process.stdout.write(`${line}\n`)
+    const settings = await serveSettingsFrom(flags)
+    const stopped = await runServe(settings, {
+      progress: this.human,
+      onOutcome: (outcome) => write(json ? JSON.stringify({type: 'delivery', ...outcome}) : formatOutcome(outcome)),
+      onForward: (event) => (json ? write(JSON.stringify({...event, type: 'forward', kind: event.type})) : process.stderr.write(`${formatForwardEvent(event)}\n`)),
+      onListening: (started) => (json ? write(JSON.stringify({type: 'listening', ...started})) : process.stderr.write(`${serveBanner(started)}\n`)),
     })
-    await receiver.close()
-    if (json) process.stdout.write(`${JSON.stringify({type: 'stopped', signal, counts})}\n`)
-    else this.log(`stopped (${signal}): ${Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'no deliveries'}`)
+    if (json) write(JSON.stringify({type: 'stopped', ...stopped}))
+    else process.stderr.write(`stopped (${stopped.signal}): ${Object.entries(stopped.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'no deliveries'}\n`)
   }
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.')
-}
-
-function formatOutcome(outcome: DeliveryOutcome): string {
-  const time = outcome.receivedAt.toISOString().slice(11, 23)
-  const color = statusColor(outcome.status)
-  const parts = [style.dim(time), color(String(outcome.status)), color(outcome.result.padEnd(9)), outcome.eventType ? outcome.eventType.padEnd(30) : style.dim('-'.padEnd(30))]
-  if (outcome.accountId) parts.push(style.dim(`account ${outcome.accountId}`))
-  if (outcome.duplicateOf) parts.push(style.dim(`copy of ${outcome.duplicateOf}`))
-  if (outcome.detail) parts.push(outcome.result === 'refused' || outcome.result === 'error' ? style.yellow(outcome.detail) : outcome.detail)
-  parts.push(style.dim(`${outcome.remoteAddress} ${formatMs(outcome.durationMs)}`))
-  return parts.join('  ')
 }

@@ -3,7 +3,7 @@ import {randomInt} from 'node:crypto'
 import {Args, Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, authOptionsFrom, integrationVersion, integrationVersionFlag, tlsClientFlags} from '../cli/flags.js'
+import {authFlags, authOptionsFrom, integrationVersion, integrationVersionFlag, tlsClientFlags, tokenForLocalTarget} from '../cli/flags.js'
 import {OptionError, parseDuration, parseHeader, resolveAuth} from '../config/index.js'
 import {indexedDocumentForBytes} from '../mapping/index.js'
 import {describeAnswer, explainDocument} from '../output/explain.js'
@@ -71,7 +71,7 @@ export default class Simulate extends ZoomctlCommand {
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Simulate)
-    const auth = resolveAuth(authOptionsFrom(flags))
+    const auth = resolveAuth(authOptionsFrom(await tokenForLocalTarget(flags, flags.url)))
     const version = integrationVersion(flags['integration-version'])
     const extraHeaders = Object.fromEntries((flags.header ?? []).map(parseHeader))
     const names = argv as string[]

@@ -28,8 +28,13 @@ export interface AgentEnvelope {
  * integration's ingest pipeline.
  */
 export function indexedDocument(body: unknown, envelope: AgentEnvelope): Doc {
+  return runIngestPipeline(agentDocument(body, envelope), {integrationVersion: envelope.integrationVersion ?? LATEST_KNOWN_VERSION})
+}
+
+/** What the Elastic Agent's http_endpoint input sends to Elasticsearch for a body, before any pipeline. */
+export function agentDocument(body: unknown, envelope: AgentEnvelope): Doc {
   const tags = [...(envelope.preserveOriginal ? ['preserve_original_event'] : []), ...(envelope.tags ?? DEFAULT_TAGS)]
-  const agentDoc: Doc = {
+  return {
     '@timestamp': envelope.receivedAt.toISOString(),
     data_stream: {type: 'logs', dataset: DATASET, namespace: envelope.namespace ?? 'default'},
     event: {
@@ -42,7 +47,6 @@ export function indexedDocument(body: unknown, envelope: AgentEnvelope): Doc {
     tags,
     zoom: body,
   }
-  return runIngestPipeline(agentDoc, {integrationVersion: envelope.integrationVersion ?? LATEST_KNOWN_VERSION})
 }
 
 /** The agent's add_locale processor writes the host's offset as "+00:00". */

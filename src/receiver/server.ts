@@ -2,6 +2,7 @@ import {createServer as createHttpServer, type IncomingMessage, type Server, typ
 import {createServer as createHttpsServer} from 'node:https'
 import type {AddressInfo} from 'node:net'
 
+import {UserError} from '../errors.js'
 import type {FileStore} from '../store/index.js'
 import type {AuthSettings} from '../zoom/auth.js'
 import {DeliveryHandler, type DeliveryOutcome} from './delivery-handler.js'
@@ -30,6 +31,8 @@ export interface ReceiverOptions {
   tls?: {cert: string | Buffer; key: string | Buffer}
   integrationVersion?: string
   onOutcome?: (outcome: DeliveryOutcome) => void
+  /** More to report on /healthz: each forwarding sink's state and lag. */
+  health?: () => Record<string, unknown>
 }
 
 export interface RunningReceiver {
@@ -67,7 +70,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
     }
 
     if (path === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
-      send(response, 200, {status: 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000), accepted})
+      send(response, 200, {status: 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000), accepted, ...options.health?.()})
       return
     }
     if (path !== options.path) return early(404, 'wrong-path', `no webhook here: POST to ${options.path}`)
@@ -100,9 +103,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
   server.keepAliveTimeout = 5_000
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, options.host, options.port)))
     server.listen(options.port, options.host, () => {
-      server.off('error', reject)
+      server.removeAllListeners('error')
       resolve()
     })
   })
@@ -121,6 +124,20 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
       clearTimeout(timer)
       await options.store.close()
     },
+  }
+}
+
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new UserError(`port ${port} on ${host} is already in use`, {code: 'port-in-use', hint: 'stop the other process or pick another --port'})
+    case 'EACCES':
+      return new UserError(`not allowed to listen on port ${port}`, {code: 'port-denied', hint: 'pick a port above 1023 or run with the right privileges'})
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return new UserError(`${host} is not an address of this machine`, {code: 'bad-host', hint: 'use 127.0.0.1, or 0.0.0.0 for every interface'})
+    default:
+      return error
   }
 }
 

@@ -21,6 +21,7 @@ export interface FileStoreOptions {
 export class FileStore {
   private readonly appenders = new Map<StoreKind, BatchAppender>()
   private readonly index = new Map<string, string>()
+  private readonly appendListeners = new Set<(kind: StoreKind, count: number) => void>()
 
   private constructor(
     readonly dataDir: string,
@@ -30,7 +31,9 @@ export class FileStore {
   static async open(dataDir: string, options: FileStoreOptions = {}): Promise<FileStore> {
     const store = new FileStore(dataDir, options)
     try {
-      for (const kind of STORE_KINDS) await mkdir(join(dataDir, kind), {recursive: true})
+      // Deliveries carry personal data and meeting secrets: only the owner may read them.
+      await mkdir(dataDir, {recursive: true, mode: 0o700})
+      for (const kind of STORE_KINDS) await mkdir(join(dataDir, kind), {recursive: true, mode: 0o700})
     } catch (error) {
       throw new StoreError(`cannot create the data dir ${dataDir}: ${(error as Error).message}. Choose another with --data-dir.`)
     }
@@ -64,6 +67,13 @@ export class FileStore {
       this.appenders.set(kind, appender)
     }
     await appender.append(record.receivedAt.slice(0, 10), `${JSON.stringify(record)}\n`)
+    for (const listener of this.appendListeners) listener(kind, 1)
+  }
+
+  /** Called after each record is on disk: forwarders wake up on it instead of polling. */
+  onAppend(listener: (kind: StoreKind, count: number) => void): () => void {
+    this.appendListeners.add(listener)
+    return () => this.appendListeners.delete(listener)
   }
 
   /** Records of one kind, oldest file first. A line cut short by a crash is skipped, never fatal. */
@@ -148,12 +158,12 @@ class BatchAppender {
     if (this.handle && this.handleDay === day) return this.handle
     await this.closeHandle()
     const path = join(this.dir, `${day}.ndjson`)
-    await mkdir(this.dir, {recursive: true})
+    await mkdir(this.dir, {recursive: true, mode: 0o700})
     const existed = await stat(path).then(
       () => true,
       () => false,
     )
-    const handle = await open(path, 'a+')
+    const handle = await open(path, 'a+', 0o600)
     // A new file's name must reach the disk too, or a power cut could lose the whole file.
     if (!existed && this.sync) await syncDirectory(this.dir)
     // A previous process killed mid-write may have left a partial line: start ours on a fresh one.

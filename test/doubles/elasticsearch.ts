@@ -10,7 +10,7 @@ import {createServer as createHttpsServer} from 'node:https'
 import type {AddressInfo, Socket} from 'node:net'
 
 import {fieldValues} from '../../src/mapping/fields.js'
-import {runIngestPipeline} from '../../src/mapping/index.js'
+import {agentDocument, runIngestPipeline} from '../../src/mapping/index.js'
 
 export type EsVersion = '7.14.2' | '7.17.25' | '8.15.3' | '9.1.0' | 'serverless'
 
@@ -108,17 +108,7 @@ export class ElasticsearchDouble {
 
   /** The Zoom document the agent would index for a body received now, through the integration's pipeline. */
   agentDocument(body: unknown, receivedAt = new Date(), namespace = 'default'): Doc {
-    const doc = runIngestPipeline(
-      {
-        '@timestamp': receivedAt.toISOString(),
-        data_stream: {type: 'logs', dataset: 'zoom.webhook', namespace},
-        event: {dataset: 'zoom.webhook', module: 'zoom'},
-        input: {type: 'http_endpoint'},
-        tags: ['zoom-webhook', 'forwarded'],
-        zoom: body,
-      },
-      {integrationVersion: this.integration || '1.27.2'},
-    )
+    const doc = runIngestPipeline(agentDocument(body, {receivedAt, namespace}), {integrationVersion: this.integration || '1.27.2'})
     ;(doc.event as Doc).ingested = new Date().toISOString()
     return doc
   }

@@ -110,9 +110,10 @@ describe('errors a user can act on', () => {
   })
 
   it('no secret token, an unknown event type, an unreadable file, a closed port', async () => {
-    const noSecret = await runCli(['serve', '--port', '0'], {ZOOM_WEBHOOK_SECRET_TOKEN: ''})
+    // A public receiver never invents its token (a local one does: see first-run.test.ts).
+    const noSecret = await runCli(['serve', '--host', '0.0.0.0', '--port', '0'], {ZOOM_WEBHOOK_SECRET_TOKEN: ''})
     expect(noSecret.code).toBe(2)
-    expect(noSecret.stderr).toContain('needs a secret token')
+    expect(noSecret.stderr).toContain("needs the Secret Token of your Zoom app's event subscription")
     const typo = await runCli(['simulate', 'meeting.strated'])
     expect(typo.stderr).toContain('did you mean meeting.started')
     const missing = await runCli(['simulate', '--file', '/nonexistent/payload.json'])

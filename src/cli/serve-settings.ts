@@ -1,0 +1,71 @@
+import {isLoopbackHost} from '../config/local-token.js'
+import {OptionError, parseDuration, parseHeader, parseSize, readUserFile, resolveAuth} from '../config/index.js'
+import type {ServeSettings} from '../receiver/service.js'
+import {type AuthFlagValues, authOptionsFrom, type ElasticFlagValues, elasticSettingsFrom, integrationVersion} from './flags.js'
+
+export interface ServeFlagValues extends AuthFlagValues, ElasticFlagValues {
+  host: string
+  port: number
+  path: string
+  'data-dir': string
+  tolerance: number
+  'max-body': string
+  'tls-cert'?: string
+  'tls-key'?: string
+  fsync: boolean
+  'integration-version'?: string
+  'forward-to'?: string
+  'forward-header'?: string
+  'forward-insecure': boolean
+  'pre-map': boolean
+  'batch-size': number
+  'flush-interval': string
+  'pause-interval': string
+}
+
+/** Every serve flag checked and turned into settings, before anything starts (exit 2 on bad input). */
+export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSettings> {
+  const auth = resolveAuth(authOptionsFrom(flags))
+  const version = integrationVersion(flags['integration-version'])
+  const loopback = isLoopbackHost(flags.host)
+  if (!auth.secretToken && !loopback) {
+    throw new OptionError(`a receiver on ${flags.host} needs the Secret Token of your Zoom app's event subscription`, {
+      hint: 'export ZOOM_WEBHOOK_SECRET_TOKEN=… (Zoom App Marketplace → your app → Feature → Secret Token), or listen on 127.0.0.1 to get a generated one',
+    })
+  }
+  const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readUserFile(flags['tls-cert']), key: await readUserFile(flags['tls-key'])} : undefined
+  const elastic = await elasticSettingsFrom(flags)
+  if (flags['pre-map'] && !elastic) throw new OptionError('--pre-map goes with --es-url: it chooses what serve indexes into Elasticsearch')
+  let agent
+  if (flags['forward-to']) {
+    try {
+      const url = new URL(flags['forward-to'])
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme')
+    } catch {
+      throw new OptionError('--forward-to must be an http(s) URL, e.g. http://127.0.0.1:8182/zoom-webhook')
+    }
+    agent = {url: flags['forward-to'], header: flags['forward-header'] ? parseHeader(flags['forward-header']) : undefined, insecure: flags['forward-insecure']}
+  } else if (flags['forward-header']) {
+    throw new OptionError('--forward-header goes with --forward-to')
+  }
+  return {
+    host: flags.host,
+    port: flags.port,
+    path: flags.path.startsWith('/') ? flags.path : `/${flags.path}`,
+    dataDir: flags['data-dir'],
+    toleranceSeconds: flags.tolerance,
+    maxBodyBytes: parseSize(flags['max-body']),
+    fsync: flags.fsync,
+    auth,
+    generateToken: !auth.secretToken && loopback,
+    tls,
+    integrationVersion: version,
+    forward: {
+      agent,
+      elastic: elastic ? {settings: elastic, preMap: flags['pre-map'], integrationVersion: version} : undefined,
+      batchSize: flags['batch-size'],
+      flushMs: parseDuration(flags['flush-interval']),
+      pauseMs: parseDuration(flags['pause-interval']),
+    },
+  }
+}

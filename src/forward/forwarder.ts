@@ -1,0 +1,226 @@
+import {mkdir, open} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import type {DeliveryRecord} from '../store/records.js'
+import {type Cursor, cursorPath, loadCursor, saveCursor} from './cursor.js'
+import type {ItemOutcome, Sink} from './sinks.js'
+import {StoreTail, type TailRecord} from './tail.js'
+
+export interface ForwarderOptions {
+  dataDir: string
+  sink: Sink
+  /** Records per batch. */
+  batchSize?: number
+  /** About this many bytes per batch. */
+  batchBytes?: number
+  /** Wait this long for a batch to fill before sending a partial one. */
+  flushMs?: number
+  /** Back-off bounds for retries (exponential with full jitter). */
+  minBackoffMs?: number
+  maxBackoffMs?: number
+  /** How long a sink that refused the credentials waits before trying again. */
+  pauseMs?: number
+  /** Subscribe to "the store has new records". */
+  subscribe?: (wake: () => void) => () => void
+  onEvent?: (event: ForwardEvent) => void
+}
+
+export type ForwardEvent =
+  | {type: 'sink-down'; sink: string; error: string}
+  | {type: 'sink-up'; sink: string; downForMs: number}
+  | {type: 'sink-paused'; sink: string; error: string}
+  | {type: 'dead-letter'; sink: string; recordId: string; eventType?: string; error: string}
+
+export interface ForwardStatus {
+  sink: string
+  state: 'ok' | 'retrying' | 'paused' | 'stopped'
+  forwarded: number
+  deadLetters: number
+  skippedDuplicates: number
+  lag: {bytes: number; oldestPendingAgeSeconds: number}
+  lastError?: string
+  cursor: Cursor
+}
+
+/**
+ * Reads the store after the sink's cursor and delivers it, a batch at a time, moving the cursor only over
+ * what the sink confirmed (or what went to the dead-letter file): the store is the log, nothing is copied
+ * into a second queue, and acknowledging Zoom never waits for a sink.
+ */
+export class Forwarder {
+  private cursor: Cursor = {file: '', offset: 0, records: 0}
+  private tail!: StoreTail
+  private state: ForwardStatus['state'] = 'ok'
+  private stopping = false
+  private running?: Promise<void>
+  /** Sleepers to wake: on new records only the idle wait, on stop() all of them. */
+  private readonly sleepers = new Set<{resolve: () => void; onAppend: boolean}>()
+  private unsubscribe?: () => void
+  private lastError?: string
+  private downSince?: number
+  private oldestPending?: string
+  private lagBytes = 0
+  private readonly counts = {forwarded: 0, deadLetters: 0, skippedDuplicates: 0}
+
+  constructor(private readonly options: ForwarderOptions) {}
+
+  get sinkName(): string {
+    return this.options.sink.name
+  }
+
+  async start(): Promise<void> {
+    this.cursor = await loadCursor(cursorPath(this.options.dataDir, this.sinkName))
+    this.tail = new StoreTail(this.options.dataDir, this.cursor)
+    this.lagBytes = await this.tail.bytesAhead()
+    this.unsubscribe = this.options.subscribe?.(() => this.wake(false))
+    this.running = this.loop()
+  }
+
+  status(): ForwardStatus {
+    const age = this.oldestPending ? Math.max(0, (Date.now() - Date.parse(this.oldestPending)) / 1000) : 0
+    return {
+      sink: this.sinkName,
+      state: this.state,
+      ...this.counts,
+      lag: {bytes: this.lagBytes, oldestPendingAgeSeconds: Math.round(age)},
+      ...(this.lastError ? {lastError: this.lastError} : {}),
+      cursor: {...this.cursor},
+    }
+  }
+
+  /** Stops after the batch in flight, if it completes within graceMs; what is not confirmed stays in the store. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopping = true
+    this.wake(true)
+    this.unsubscribe?.()
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([this.running, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))])
+    clearTimeout(timer)
+    this.state = 'stopped'
+    await this.options.sink.close()
+  }
+
+  private async loop(): Promise<void> {
+    const batchSize = this.options.batchSize ?? 500
+    const batchBytes = this.options.batchBytes ?? 5 * 1024 * 1024
+    while (!this.stopping) {
+      let batch = await this.tail.read(batchSize, batchBytes)
+      if (batch.length > 0 && batch.length < batchSize && (this.options.flushMs ?? 0) > 0) {
+        // A partial batch: give it a moment to fill, so a burst goes in few requests.
+        await this.sleep(this.options.flushMs!, false)
+        batch = batch.concat(await this.tail.read(batchSize - batch.length, batchBytes))
+      }
+      this.lagBytes = await this.tail.bytesAhead()
+      if (!batch.length) {
+        this.oldestPending = undefined
+        await this.sleep(1000, true)
+        continue
+      }
+      this.oldestPending = batch[0]!.record.receivedAt
+      const delivered = await this.deliver(batch)
+      if (!delivered) return
+      const last = batch[batch.length - 1]!
+      this.cursor = {file: last.file, offset: last.end, records: this.cursor.records + batch.length}
+      await saveCursor(cursorPath(this.options.dataDir, this.sinkName), this.cursor)
+    }
+  }
+
+  /** Sends until every record is done or dead-lettered; false when stopped first. */
+  private async deliver(batch: TailRecord[]): Promise<boolean> {
+    // A copy of an event already stored was (or will be) forwarded as the first one: not again.
+    let pending = batch.filter(({record}) => {
+      if (!record.duplicateOf) return true
+      this.counts.skippedDuplicates++
+      return false
+    })
+    const dead: Array<{record: DeliveryRecord; error: string}> = []
+    let attempt = 0
+    while (pending.length) {
+      if (this.stopping && attempt > 0) return false
+      const outcome = await this.options.sink.send(pending.map(({record}) => record))
+      if (outcome.kind === 'paused') {
+        this.markDown(outcome.error, true)
+        await this.sleep(this.options.pauseMs ?? 60_000, false)
+        if (this.stopping) return false
+        continue
+      }
+      const items: ItemOutcome[] = outcome.kind === 'items' ? outcome.items : pending.map(() => ({kind: 'retry', error: outcome.error, retryAfterMs: outcome.retryAfterMs}))
+      const retry: TailRecord[] = []
+      let retryAfterMs = 0
+      items.forEach((item, index) => {
+        const entry = pending[index]!
+        if (item.kind === 'done') this.counts.forwarded++
+        else if (item.kind === 'dead') dead.push({record: entry.record, error: item.error})
+        else {
+          retry.push(entry)
+          retryAfterMs = Math.max(retryAfterMs, item.retryAfterMs ?? 0)
+          this.lastError = item.error
+        }
+      })
+      pending = retry
+      if (!pending.length) break
+      this.markDown(this.lastError ?? 'retrying', false)
+      attempt++
+      const ceiling = Math.min(this.options.maxBackoffMs ?? 30_000, (this.options.minBackoffMs ?? 500) * 2 ** Math.min(attempt, 16))
+      await this.sleep(Math.max(retryAfterMs, Math.random() * ceiling), false)
+    }
+    if (dead.length) await this.writeDeadLetters(dead)
+    this.markUp()
+    return true
+  }
+
+  private markDown(error: string, paused: boolean): void {
+    this.lastError = error
+    const wasOk = this.state === 'ok'
+    this.state = paused ? 'paused' : 'retrying'
+    if (wasOk) {
+      this.downSince = Date.now()
+      this.options.onEvent?.(paused ? {type: 'sink-paused', sink: this.sinkName, error} : {type: 'sink-down', sink: this.sinkName, error})
+    }
+  }
+
+  private markUp(): void {
+    if (this.state !== 'ok' && this.state !== 'stopped') {
+      this.options.onEvent?.({type: 'sink-up', sink: this.sinkName, downForMs: Date.now() - (this.downSince ?? Date.now())})
+      this.state = 'ok'
+    }
+  }
+
+  /** Dead letters go to their own append-only file, synced, before the cursor moves past them. */
+  private async writeDeadLetters(dead: Array<{record: DeliveryRecord; error: string}>): Promise<void> {
+    const dir = join(this.options.dataDir, 'dead-letter')
+    await mkdir(dir, {recursive: true, mode: 0o700})
+    const at = new Date().toISOString()
+    const handle = await open(join(dir, `${at.slice(0, 10)}.ndjson`), 'a', 0o600)
+    try {
+      await handle.writeFile(dead.map(({record, error}) => `${JSON.stringify({deadAt: at, sink: this.sinkName, error, record})}\n`).join(''))
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    for (const {record, error} of dead) {
+      this.counts.deadLetters++
+      this.options.onEvent?.({type: 'dead-letter', sink: this.sinkName, recordId: record.id, eventType: record.eventType, error})
+    }
+  }
+
+  /** Sleeps until ms pass or stop(); an idle wait (onAppend) also ends when new records are stored. */
+  private sleep(ms: number, onAppend: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const sleeper = {
+        onAppend,
+        resolve: () => {
+          clearTimeout(timer)
+          this.sleepers.delete(sleeper)
+          resolve()
+        },
+      }
+      const timer = setTimeout(sleeper.resolve, ms)
+      this.sleepers.add(sleeper)
+    })
+  }
+
+  private wake(all: boolean): void {
+    for (const sleeper of [...this.sleepers]) if (all || sleeper.onAppend) sleeper.resolve()
+  }
+}

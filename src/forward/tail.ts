@@ -1,0 +1,109 @@
+import {open, stat} from 'node:fs/promises'
+import {basename} from 'node:path'
+
+import {storeFiles} from '../deliveries/source.js'
+import type {DeliveryRecord} from '../store/records.js'
+import type {Cursor} from './cursor.js'
+
+/** A record read from the store, with the position just after it: where the cursor goes once it is confirmed. */
+export interface TailRecord {
+  record: DeliveryRecord
+  file: string
+  end: number
+}
+
+const CHUNK = 256 * 1024
+
+/**
+ * Reads accepted records after a cursor, in store order, across day files. Only whole lines are read: a
+ * line still being written (no newline yet) waits for the next call. A line that does not parse (torn by a
+ * crash, then closed by the next append) is skipped and counted.
+ */
+export class StoreTail {
+  private file: string
+  private offset: number
+  corruptLines = 0
+
+  constructor(
+    private readonly dataDir: string,
+    from: Cursor,
+  ) {
+    this.file = from.file
+    this.offset = from.offset
+  }
+
+  /** Up to `max` records (and about `maxBytes`) that are complete on disk now; [] when caught up. */
+  async read(max: number, maxBytes: number): Promise<TailRecord[]> {
+    const out: TailRecord[] = []
+    let bytes = 0
+    for (;;) {
+      const files = (await storeFiles(this.dataDir, 'accepted')).map((path) => basename(path))
+      if (!this.file || !files.includes(this.file)) {
+        // First run, or the cursor's file is gone: the first file after it.
+        const next = files.find((name) => name > this.file)
+        if (!next) return out
+        this.file = next
+        this.offset = 0
+      }
+      const path = `${this.dataDir}/events/${this.file}`
+      const size = (await stat(path)).size
+      if (this.offset < size) {
+        const handle = await open(path, 'r')
+        try {
+          let want = CHUNK
+          while (this.offset < size && out.length < max && bytes < maxBytes) {
+            const buffer = Buffer.alloc(Math.min(want, size - this.offset))
+            const {bytesRead} = await handle.read(buffer, 0, buffer.length, this.offset)
+            const chunk = buffer.subarray(0, bytesRead)
+            let start = 0
+            let progressed = false
+            for (let newline = chunk.indexOf(0x0a, start); newline !== -1 && out.length < max && bytes < maxBytes; newline = chunk.indexOf(0x0a, start)) {
+              const line = chunk.subarray(start, newline).toString('utf8')
+              start = newline + 1
+              progressed = true
+              const end = this.offset + start
+              if (!line.trim()) continue
+              try {
+                out.push({record: JSON.parse(line) as DeliveryRecord, file: this.file, end})
+                bytes += line.length
+              } catch {
+                this.corruptLines++
+              }
+            }
+            if (!progressed) {
+              // A record longer than what was read (large bodies make multi-MB lines): read more at once.
+              if (chunk.length === want && this.offset + want < size) {
+                want *= 2
+                continue
+              }
+              // The rest is a line still being written.
+              break
+            }
+            want = CHUNK
+            this.offset += start
+          }
+        } finally {
+          await handle.close()
+        }
+        if (out.length >= max || bytes >= maxBytes || this.offset < size) return out
+      }
+      const later = files.find((name) => name > this.file)
+      if (!later) return out
+      // This day's file is complete once a later one exists.
+      this.file = later
+      this.offset = 0
+    }
+  }
+
+  /** Bytes in the store after what has been read. */
+  async bytesAhead(): Promise<number> {
+    let total = 0
+    for (const path of await storeFiles(this.dataDir, 'accepted')) {
+      const name = basename(path)
+      if (name < this.file) continue
+      const size = (await stat(path)).size
+      total += name === this.file ? Math.max(0, size - this.offset) : size
+    }
+    return total
+  }
+}

@@ -1,0 +1,61 @@
+import type {ForwardEvent} from '../forward/index.js'
+import type {DeliveryOutcome} from '../receiver/index.js'
+import type {ServeStarted} from '../receiver/service.js'
+import {formatMs} from './format.js'
+import {statusColor, style} from './style.js'
+
+/**
+ * Text that came in a request (an event name, an error detail) with control characters escaped: a signed
+ * body must not be able to forge lines or colours on the console.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+export function formatOutcome(outcome: DeliveryOutcome): string {
+  const time = outcome.receivedAt.toISOString().slice(11, 23)
+  const color = statusColor(outcome.status)
+  const event = outcome.eventType ? printable(outcome.eventType).slice(0, 60).padEnd(30) : style.dim('-'.padEnd(30))
+  const parts = [style.dim(time), color(String(outcome.status)), color(outcome.result.padEnd(9)), event]
+  if (outcome.accountId) parts.push(style.dim(`account ${printable(outcome.accountId)}`))
+  if (outcome.duplicateOf) parts.push(style.dim(`copy of ${outcome.duplicateOf}`))
+  if (outcome.detail) parts.push(outcome.result === 'refused' || outcome.result === 'error' ? style.yellow(printable(outcome.detail)) : printable(outcome.detail))
+  parts.push(style.dim(`${outcome.remoteAddress} ${formatMs(outcome.durationMs)}`))
+  return parts.join('  ')
+}
+
+export function formatForwardEvent(event: ForwardEvent): string {
+  switch (event.type) {
+    case 'sink-down':
+      return style.red(`forwarding to ${event.sink} is failing: ${printable(event.error)}; deliveries wait in the store and are retried`)
+    case 'sink-paused':
+      return style.red(`forwarding to ${event.sink} is paused: ${printable(event.error)}; retrying once a minute, deliveries wait in the store`)
+    case 'sink-up':
+      return style.green(`forwarding to ${event.sink} recovered after ${formatMs(event.downForMs)}`)
+    case 'dead-letter':
+      return style.yellow(`${event.sink} refused delivery ${event.recordId} (${printable(event.eventType ?? '?')}) for good: ${printable(event.error)}; kept in dead-letter/, zoomctl replay --from dead-letter resends it`)
+  }
+}
+
+/** What serve says when it starts: where it listens, how it checks, where it stores and forwards, what to try next. */
+export function serveBanner(started: ServeStarted): string {
+  const lines = [`${style.bold('zoomctl serve')} listening on ${style.cyan(started.url)}`]
+  lines.push(`  auth: ${started.auth}; timestamp tolerance: ${started.toleranceSeconds ? `${started.toleranceSeconds} s` : 'off'}; data: ${started.dataDir}`)
+  for (const sink of started.forwarding) lines.push(`  forwarding to ${sink}`)
+  for (const warning of started.warnings) lines.push(style.yellow(`  warning: ${warning}`))
+  if (started.token?.value) {
+    lines.push('', `  No secret token was given, so serve made one for this local receiver and keeps it in ${started.token.file} (mode 0600).`)
+    lines.push('  To send it signed events from another terminal (simulate finds this token by itself when aimed at a local serve):')
+    lines.push(`    ${style.cyan(`export ZOOM_WEBHOOK_SECRET_TOKEN=${started.token.value}`)}`)
+    lines.push(`    ${style.cyan(`zoomctl simulate meeting.started --url ${started.url}`)}`)
+    lines.push('  A receiver for a real Zoom app needs that app\'s Secret Token instead: ZOOM_WEBHOOK_SECRET_TOKEN=…', '')
+  } else if (started.token) {
+    lines.push(`  secret token: the one serve made earlier, in ${started.token.file}`)
+  }
+  if (!started.tls && !started.loopback) {
+    lines.push(style.yellow('  note: Zoom only delivers to https URLs with a publicly trusted certificate: use --tls-cert/--tls-key or a TLS proxy in front'))
+  }
+  lines.push(style.dim('  Ctrl-C to stop'))
+  return lines.join('\n')
+}

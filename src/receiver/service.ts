@@ -1,0 +1,107 @@
+import {loadOrCreateLocalToken, localTokenPath} from '../config/local-token.js'
+import {type ForwardEvent, type ForwardSettings, type StartedForwarding, startForwarding} from '../forward/index.js'
+import {startProgress} from '../output/spinner.js'
+import {FileStore} from '../store/index.js'
+import {type AuthSettings, assertAuthComplete, describeAuth} from '../zoom/auth.js'
+import type {DeliveryOutcome} from './delivery-handler.js'
+import {startReceiver} from './server.js'
+
+export interface ServeSettings {
+  host: string
+  port: number
+  path: string
+  dataDir: string
+  toleranceSeconds: number
+  maxBodyBytes: number
+  fsync: boolean
+  auth: AuthSettings
+  /** No token was given and the address is loopback: make one and keep it in the data dir. */
+  generateToken: boolean
+  tls?: {cert: Buffer; key: Buffer}
+  integrationVersion?: string
+  forward: ForwardSettings
+}
+
+export interface ServeStarted {
+  url: string
+  dataDir: string
+  auth: string
+  toleranceSeconds: number
+  tls: boolean
+  loopback: boolean
+  /** Set when serve made the token: the file, and (first start only) the value to export. */
+  token?: {file: string; created: boolean; value?: string}
+  forwarding: string[]
+  warnings: string[]
+}
+
+export interface ServeCallbacks {
+  progress: boolean
+  onOutcome: (outcome: DeliveryOutcome) => void
+  onForward: (event: ForwardEvent) => void
+  onListening: (started: ServeStarted) => void
+}
+
+export type Counts = Record<DeliveryOutcome['result'], number>
+
+/** Runs the receiver (and its forwarders) until SIGINT/SIGTERM; in-flight requests and batches finish first. */
+export async function runServe(settings: ServeSettings, callbacks: ServeCallbacks): Promise<{signal: NodeJS.Signals; counts: Counts}> {
+  let token: ServeStarted['token']
+  let auth = settings.auth
+  if (settings.generateToken && !auth.secretToken) {
+    const local = await loadOrCreateLocalToken(settings.dataDir)
+    auth = {...auth, secretToken: local.token}
+    token = {file: localTokenPath(settings.dataDir), created: local.created, ...(local.created ? {value: local.token} : {})}
+  }
+  assertAuthComplete(auth, 'receive')
+
+  // Opening reads the stored events to know their dedupe keys: seconds for a large store.
+  const opening = startProgress(`reading the store in ${settings.dataDir}`, callbacks.progress)
+  const store = await FileStore.open(settings.dataDir, {sync: settings.fsync}).finally(() => opening.stop())
+  const counts: Counts = {accepted: 0, duplicate: 0, challenge: 0, refused: 0, rejected: 0, error: 0}
+  let forwarding: StartedForwarding | undefined
+  let receiver
+  try {
+    forwarding = await startForwarding(settings.dataDir, store, settings.forward, callbacks.onForward)
+    receiver = await startReceiver({
+      host: settings.host,
+      port: settings.port,
+      path: settings.path,
+      auth,
+      toleranceSeconds: settings.toleranceSeconds,
+      maxBodyBytes: settings.maxBodyBytes,
+      store,
+      tls: settings.tls,
+      integrationVersion: settings.integrationVersion,
+      onOutcome: (outcome) => {
+        counts[outcome.result]++
+        callbacks.onOutcome(outcome)
+      },
+      health: () => (forwarding?.forwarders.length ? {forwarding: forwarding.forwarders.map((forwarder) => forwarder.status())} : {}),
+    })
+  } catch (error) {
+    await Promise.all((forwarding?.forwarders ?? []).map((forwarder) => forwarder.stop(0)))
+    await store.close()
+    throw error
+  }
+
+  callbacks.onListening({
+    url: receiver.url,
+    dataDir: settings.dataDir,
+    auth: describeAuth(auth),
+    toleranceSeconds: settings.toleranceSeconds,
+    tls: Boolean(settings.tls),
+    loopback: settings.generateToken || /^(127\.|localhost|::1|\[::1\])/.test(settings.host),
+    ...(token ? {token} : {}),
+    forwarding: forwarding.descriptions,
+    warnings: forwarding.warnings,
+  })
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'))
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+  })
+  await receiver.close()
+  await Promise.all(forwarding.forwarders.map((forwarder) => forwarder.stop(10_000)))
+  return {signal, counts}
+}

@@ -1,0 +1,70 @@
+import {spawn} from 'node:child_process'
+import {statSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {describe, expect, it} from 'vitest'
+
+import {BIN, runCli, tempDir} from '../helpers/cli.js'
+
+/** The environment of someone who has never set anything up. */
+function newcomerEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
+  delete env.ZOOM_WEBHOOK_SECRET_TOKEN
+  delete env.ZOOMCTL_DATA_DIR
+  return env
+}
+
+async function startFresh(cwd: string): Promise<{url: string; output: () => string; stop: () => Promise<void>}> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {cwd, env: newcomerEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const match = /listening on (http:\/\/\S+)/.exec(output)
+      if (match) {
+        clearInterval(timer)
+        resolve(match[1]!)
+      }
+    }, 50)
+    child.once('exit', (code) => {
+      clearInterval(timer)
+      reject(new Error(`serve exited with ${code}: ${output}`))
+    })
+  })
+  return {url, output: () => output, stop: () => new Promise((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM')))}
+}
+
+describe('first run: serve with no token and no flags', () => {
+  it('makes a token, keeps it 0600 in the data dir, prints the export line, and simulate finds it', async () => {
+    const cwd = tempDir()
+    const first = await startFresh(cwd)
+    const tokenFile = join(cwd, 'zoomctl-data', 'secret-token')
+    const token = /export ZOOM_WEBHOOK_SECRET_TOKEN=(\S+)/.exec(first.output())?.[1]
+    expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/)
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600)
+    expect(statSync(join(cwd, 'zoomctl-data')).mode & 0o777).toBe(0o700)
+    expect(first.output()).toContain(`zoomctl simulate meeting.started --url ${first.url}`)
+
+    // simulate aimed at the local serve, from the same directory, with no token anywhere.
+    const sent = await new Promise<{code: number | null; out: string}>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'simulate', 'meeting.started', '--url', first.url], {cwd, env: newcomerEnv()})
+      let out = ''
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+      child.on('exit', (code) => resolve({code, out}))
+    })
+    expect(sent.code).toBe(0)
+    expect(sent.out).toContain('accepted')
+    await first.stop()
+
+    // Restarted: the same token, not printed again.
+    const second = await startFresh(cwd)
+    expect(second.output()).not.toContain(token!)
+    expect(second.output()).toContain('the one serve made earlier')
+    // It still checks signatures: another token is refused.
+    const signedWithOther = await runCli(['simulate', 'meeting.started', '--url', second.url], {ZOOM_WEBHOOK_SECRET_TOKEN: 'another'})
+    expect(signedWithOther.code).toBe(1)
+    expect(signedWithOther.stdout).toContain('401')
+    await second.stop()
+  })
+})

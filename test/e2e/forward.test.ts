@@ -1,0 +1,184 @@
+import {readFileSync, readdirSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {findEvent} from '../../src/catalog/catalog.js'
+import {BodyFactory} from '../../src/sender/index.js'
+import {signatureHeaders} from '../../src/zoom/signature.js'
+import {AgentDouble} from '../doubles/agent.js'
+import {ElasticsearchDouble} from '../doubles/elasticsearch.js'
+import {readStore, runCli, SECRET, startServe, type ServeProcess, tempDir} from '../helpers/cli.js'
+
+const STREAM = 'logs-zoom.webhook-default'
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+/** Signs and posts a body as Zoom would, straight from the test. */
+async function deliver(url: string, body: string): Promise<number> {
+  const response = await fetch(url, {method: 'POST', headers: {'content-type': 'application/json; charset=utf-8', ...signatureHeaders(SECRET, body)}, body})
+  await response.text()
+  return response.status
+}
+
+function zoomBodies(count: number, seed = 11): string[] {
+  const factory = new BodyFactory(seed)
+  const types = ['meeting.started', 'meeting.participant_joined', 'meeting.participant_left', 'user.signed_in', 'webinar.started']
+  return Array.from({length: count}, (_, i) => factory.body(findEvent(types[i % types.length]!)!))
+}
+
+function ids(double: ElasticsearchDouble, stream = STREAM): string[] {
+  return double.documents(stream).map((doc) => doc.id)
+}
+
+const cleanups: Array<() => Promise<unknown>> = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!()
+})
+
+async function es(): Promise<ElasticsearchDouble> {
+  const double = await new ElasticsearchDouble().start()
+  cleanups.push(() => double.stop())
+  return double
+}
+
+async function serve(args: string[]): Promise<ServeProcess> {
+  const process = await startServe(args)
+  cleanups.push(() => process.stop())
+  return process
+}
+
+describe('serve forwards to Elasticsearch', () => {
+  it('indexes 5,000 events exactly once, through the integration pipeline, with the dedupe key as _id', async () => {
+    const double = await es()
+    const receiver = await serve(['--es-url', double.url, '--no-fsync'])
+    expect(receiver.lines[0]).toContain('logs-zoom.webhook-default')
+    const burst = await runCli(['simulate', 'meeting.participant_joined', 'user.signed_in', '--url', receiver.url, '--count', '5000', '--concurrency', '50', '--json'])
+    expect(burst.code).toBe(0)
+    await waitFor(() => double.documents(STREAM).length >= 5000, 60_000, '5000 documents')
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const docs = double.documents(STREAM)
+    expect(docs).toHaveLength(5000)
+    expect(new Set(ids(double)).size).toBe(5000)
+    const stored = readStore(receiver.dataDir) as Array<{dedupeKey?: string}>
+    expect(new Set(docs.map((doc) => doc.id))).toEqual(new Set(stored.map((record) => record.dedupeKey)))
+    expect(docs[0]!.source.event).toMatchObject({action: expect.stringMatching(/meeting.participant_joined|user.signed_in/)})
+    // Only create ops, plain JSON headers.
+    const bulk = double.requests.filter((request) => request.path === '/_bulk')
+    expect(bulk.length).toBeGreaterThan(5)
+    expect(bulk.every((request) => request.headers['content-type'] === 'application/json')).toBe(true)
+  })
+
+  it('loses and duplicates nothing through an outage, 429 storms and a restart of serve', async () => {
+    const double = await es()
+    const dataDir = tempDir()
+    let receiver = await serve(['--es-url', double.url, '--data-dir', dataDir])
+    const bodies = zoomBodies(600)
+    double.down()
+    double.switches.reject429 = 3
+    double.switches.itemReject429 = 40
+    for (const body of bodies.slice(0, 300)) expect(await deliver(receiver.url, body)).toBe(200)
+    const healthUrl = receiver.url.replace('/zoom-webhook', '/healthz')
+    await waitFor(async () => {
+      const health = (await (await fetch(healthUrl)).json()) as {forwarding: Array<{state: string; lag: {bytes: number}}>}
+      return health.forwarding[0]!.state === 'retrying' && health.forwarding[0]!.lag.bytes >= 0
+    }, 10_000, 'the sink to report retrying')
+    expect(receiver.lines.some((line) => line.includes('"kind":"sink-down"'))).toBe(true)
+    double.up()
+    await waitFor(() => double.documents(STREAM).length >= 300, 60_000, '300 documents')
+    // SIGKILL mid-forward: slow Elasticsearch down so batches are in flight, then kill.
+    double.switches.slowMs = 150
+    for (const body of bodies.slice(300)) expect(await deliver(receiver.url, body)).toBe(200)
+    await waitFor(() => double.documents(STREAM).length > 300, 20_000, 'forwarding to resume')
+    receiver.process.kill('SIGKILL')
+    await receiver.exited
+    double.switches.slowMs = 0
+    receiver = await serve(['--es-url', double.url, '--data-dir', dataDir])
+    await waitFor(() => double.documents(STREAM).length >= 600, 60_000, '600 documents')
+    await new Promise((resolve) => setTimeout(resolve, 800))
+    expect(double.documents(STREAM)).toHaveLength(600)
+    expect(new Set(ids(double)).size).toBe(600)
+    const cursor = JSON.parse(readFileSync(join(dataDir, 'cursors', 'elasticsearch.json'), 'utf8')) as {offset: number}
+    expect(cursor.offset).toBeGreaterThan(0)
+  })
+
+  it('puts documents Elasticsearch refuses for good in the dead-letter file and goes on', async () => {
+    const double = await es()
+    double.switches.itemError = (doc) =>
+      (doc.event as {action?: string} | undefined)?.action === 'user.signed_in' ? {status: 400, type: 'document_parsing_exception', reason: '[1:120] failed to parse field [user.id] of type [long]'} : undefined
+    const receiver = await serve(['--es-url', double.url])
+    for (const body of zoomBodies(10)) expect(await deliver(receiver.url, body)).toBe(200)
+    await waitFor(() => double.documents(STREAM).length >= 8, 20_000, '8 documents')
+    await waitFor(() => receiver.lines.filter((line) => line.includes('"kind":"dead-letter"')).length >= 2, 20_000, 'two dead letters')
+    const dir = join(receiver.dataDir, 'dead-letter')
+    const lines = readdirSync(dir).flatMap((file) => readFileSync(join(dir, file), 'utf8').trim().split('\n'))
+    expect(lines).toHaveLength(2)
+    const letter = JSON.parse(lines[0]!) as {sink: string; error: string; record: {eventType: string; rawBody: string}}
+    expect(letter).toMatchObject({sink: 'elasticsearch', record: {eventType: 'user.signed_in'}})
+    expect(letter.error).toContain('document_parsing_exception')
+  })
+
+  it('indexes each Zoom delivery once when two instances receive overlapping copies', async () => {
+    const double = await es()
+    const [a, b] = [await serve(['--es-url', double.url]), await serve(['--es-url', double.url])]
+    const bodies = zoomBodies(40, 23)
+    for (const [i, body] of bodies.entries()) {
+      if (i % 2 === 0 || i % 3 === 0) expect(await deliver(a.url, body)).toBe(200)
+      if (i % 2 === 1 || i % 3 === 0) expect(await deliver(b.url, body)).toBe(200)
+    }
+    await waitFor(() => double.documents(STREAM).length >= 40, 20_000, '40 documents')
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect(double.documents(STREAM)).toHaveLength(40)
+  })
+
+  it('--pre-map indexes zoomctl documents into its own data stream with no pipeline', async () => {
+    const double = await es()
+    const receiver = await serve(['--es-url', double.url, '--pre-map'])
+    expect(receiver.lines[0]).toContain('logs-zoomctl.webhook-default')
+    for (const body of zoomBodies(3)) expect(await deliver(receiver.url, body)).toBe(200)
+    await waitFor(() => double.documents('logs-zoomctl.webhook-default').length >= 3, 20_000, '3 documents')
+    const doc = double.documents('logs-zoomctl.webhook-default')[0]!.source
+    expect(doc).toMatchObject({data_stream: {dataset: 'zoomctl.webhook'}, event: {action: 'meeting.started'}})
+    expect(double.requests.find((request) => request.path === '/_bulk')).toBeDefined()
+  })
+})
+
+describe('serve forwards to an Elastic Agent', () => {
+  it('relays bodies byte for byte with the static header, and loses nothing through an outage', async () => {
+    const agent = await new AgentDouble({secret: {header: 'Authorization', value: 'agent-secret'}}).start()
+    cleanups.push(() => agent.stop())
+    const receiver = await serve(['--forward-to', agent.url, '--forward-header', 'Authorization: agent-secret'])
+    const bodies = zoomBodies(20)
+    for (const body of bodies.slice(0, 10)) expect(await deliver(receiver.url, body)).toBe(200)
+    await waitFor(() => agent.received.length >= 10, 20_000, '10 deliveries at the agent')
+    agent.failing = true
+    for (const body of bodies.slice(10)) expect(await deliver(receiver.url, body)).toBe(200)
+    await waitFor(() => receiver.lines.some((line) => line.includes('"kind":"sink-down"')), 20_000, 'sink-down')
+    agent.failing = false
+    await waitFor(() => agent.received.length >= 20, 30_000, '20 deliveries at the agent')
+    expect(agent.received.map((delivery) => delivery.body.toString('utf8'))).toEqual(bodies)
+    expect(agent.received.every((delivery) => delivery.headers.authorization === 'agent-secret' && delivery.headers['x-zm-signature'])).toBe(true)
+    expect(receiver.lines.some((line) => line.includes('"kind":"sink-up"'))).toBe(true)
+  })
+
+  it('pauses, loudly, when the agent refuses the header, and delivers once it is right', async () => {
+    const agent = await new AgentDouble({secret: {header: 'Authorization', value: 'right'}}).start()
+    cleanups.push(() => agent.stop())
+    const dataDir = tempDir()
+    let receiver = await serve(['--data-dir', dataDir, '--forward-to', agent.url, '--forward-header', 'Authorization: wrong', '--pause-interval', '200ms'])
+    expect(await deliver(receiver.url, zoomBodies(1)[0]!)).toBe(200)
+    await waitFor(() => receiver.lines.some((line) => line.includes('"kind":"sink-paused"')), 20_000, 'sink-paused')
+    expect(receiver.lines.join('\n')).not.toContain('"wrong"')
+    expect(agent.received).toHaveLength(0)
+    await receiver.stop()
+    receiver = await serve(['--data-dir', dataDir, '--forward-to', agent.url, '--forward-header', 'Authorization: right'])
+    await waitFor(() => agent.received.length >= 1, 20_000, 'the delivery at the agent')
+    expect(agent.received).toHaveLength(1)
+  })
+})
