@@ -1,0 +1,151 @@
+import {findEvent} from '../../catalog/catalog.js'
+import {buildEventBody} from '../../catalog/payload.js'
+import {createScenario} from '../../catalog/scenario.js'
+import {connectElastic, type ElasticSettings} from '../../elastic/connection.js'
+import {countArrivals, readZoomAssets, zoomDataStream} from '../../elastic/queries.js'
+import {UserError} from '../../errors.js'
+import {prepareDelivery} from '../../sender/prepare.js'
+import {type AuthSettings, modeHeader} from '../../zoom/auth.js'
+import {newPlainToken, URL_VALIDATION_EVENT} from '../../zoom/challenge.js'
+import {judgeArrivals} from '../arrivals.js'
+import {judgeAssets, judgeCluster} from '../cluster.js'
+import {type Check, type CheckSummary, fail, skip, summarize} from '../model.js'
+import {
+  describeKind,
+  type EndpointKind,
+  identifyEndpoint,
+  judgeChallenge,
+  judgeDns,
+  judgeForgery,
+  judgeLatency,
+  judgeStaticHeader,
+  judgeTcp,
+  judgeTestEvent,
+  judgeTls,
+  judgeUrl,
+} from './judge.js'
+import {connectTcp, handshakeTls, type HttpSample, resolveHost, timedRequest} from './probes.js'
+
+export interface DoctorOptions {
+  url: string
+  auth: AuthSettings
+  allowHttp: boolean
+  /** A private CA to trust on purpose (the trust row then says so). */
+  ca?: Buffer
+  insecure?: boolean
+  samples: number
+  timeoutMs: number
+  /** Send a signed meeting.started marked as a doctor test (it is stored like any event). */
+  testEvent: boolean
+  elastic?: ElasticSettings
+  integrationVersion?: string
+  onProgress?: (text: string) => void
+}
+
+export interface DoctorReport {
+  url: string
+  endpoint: {kind: EndpointKind; description: string}
+  checks: Check[]
+  summary: CheckSummary
+}
+
+export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
+  let url: URL
+  try {
+    url = new URL(options.url)
+  } catch {
+    throw new UserError(`"${options.url}" is not a URL`, {hint: 'give the full webhook URL, e.g. https://hooks.example.com/zoom-webhook'})
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UserError(`${url.protocol} is not http or https`, {hint: 'Zoom posts to https:// URLs'})
+  // The endpoint and the Elastic side are independent: checked at the same time.
+  const [endpoint, elastic] = await Promise.all([checkEndpoint(url, options), options.elastic ? checkElastic(options.elastic, options.integrationVersion) : Promise.resolve([])])
+  const checks = [...endpoint.checks, ...elastic]
+  return {url: `${url.origin}${url.pathname}`, endpoint: {kind: endpoint.kind, description: describeKind(endpoint.kind)}, checks, summary: summarize(checks)}
+}
+
+async function checkEndpoint(url: URL, options: DoctorOptions): Promise<{checks: Check[]; kind: EndpointKind}> {
+  const progress = options.onProgress ?? (() => {})
+  const checks: Check[] = judgeUrl(url, options.allowHttp)
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80))
+  progress(`resolving ${host}`)
+  const dns = await resolveHost(host)
+  checks.push(judgeDns(dns, host))
+  if (!dns.addresses.length) return {checks: [...checks, skip('http', 'HTTP checks', 'the host does not resolve')], kind: 'unknown'}
+  progress(`connecting to port ${port}`)
+  const tcp = await Promise.all(dns.addresses.map((entry) => connectTcp(entry.address, port, options.timeoutMs)))
+  checks.push(judgeTcp(tcp, port))
+  const reachable = tcp.find((result) => !result.error)
+  if (!reachable) return {checks: [...checks, skip('http', 'HTTP checks', 'nothing to connect to')], kind: 'unknown'}
+  if (url.protocol === 'https:') {
+    progress('TLS handshake')
+    const tls = await handshakeTls(reachable.address, port, host, {ca: options.ca, timeoutMs: options.timeoutMs})
+    checks.push(...judgeTls(tls, host, {customCa: Boolean(options.ca)}))
+    if (tls.error) return {checks, kind: 'unknown'}
+  }
+
+  const target = url.toString()
+  const http = {ca: options.ca, insecure: options.insecure || Boolean(options.ca), timeoutMs: options.timeoutMs}
+  const secret = options.auth.secretToken
+  const challengeBody = (token: string) => Buffer.from(JSON.stringify({payload: {plainToken: token}, event_ts: Date.now(), event: URL_VALIDATION_EVENT}))
+  const signed = (body: Buffer) => prepareDelivery(body, options.auth)
+
+  progress(`sending ${options.samples} URL-validation challenge(s)`)
+  const challenges: Array<{token: string; sample: HttpSample}> = []
+  for (let i = 0; i < Math.max(1, options.samples); i++) {
+    const token = newPlainToken()
+    challenges.push({token, sample: await timedRequest(target, {...http, ...signed(challengeBody(token))})})
+  }
+  progress('checking that forged requests are refused')
+  const modeOnly = modeHeader(options.auth)
+  const plainHeaders = {'content-type': 'application/json; charset=utf-8', ...(modeOnly ? {[modeOnly[0]]: modeOnly[1]} : {})}
+  const unsignedBody = challengeBody(newPlainToken())
+  const unsigned = await timedRequest(target, {...http, headers: plainHeaders, body: unsignedBody})
+  const forgedBody = challengeBody(newPlainToken())
+  const badSignature = await timedRequest(target, {...http, headers: {...plainHeaders, 'x-zm-request-timestamp': String(Math.floor(Date.now() / 1000)), 'x-zm-signature': `v0=${'0'.repeat(64)}`}, body: forgedBody})
+  const withoutHeader = modeOnly ? await timedRequest(target, {...http, headers: {'content-type': 'application/json'}, body: challengeBody(newPlainToken())}) : undefined
+  const wrongMethod = await timedRequest(target, {...http, method: 'GET', headers: modeOnly ? {[modeOnly[0]]: modeOnly[1]} : {}})
+  const kind = identifyEndpoint([...challenges.map((entry) => entry.sample), unsigned, badSignature, wrongMethod, ...(withoutHeader ? [withoutHeader] : [])])
+
+  checks.push(judgeChallenge(challenges[0]!.sample, challenges[0]!.token, secret, kind))
+  checks.push(judgeLatency(challenges.map((entry) => entry.sample)))
+  if (options.testEvent) {
+    progress('sending a signed test event')
+    const now = Date.now()
+    const body = buildEventBody(findEvent('meeting.started')!, createScenario(now % 100_000, now), now)
+    ;((body.payload.object as Record<string, unknown>) ?? {}).topic = 'zoomctl doctor test event'
+    checks.push(judgeTestEvent(await timedRequest(target, {...http, ...signed(Buffer.from(JSON.stringify(body)))})))
+  } else {
+    checks.push(skip('zoom.event', 'accepts a signed test event', '--no-test-event'))
+  }
+  checks.push(judgeForgery(unsigned, badSignature, kind))
+  if (kind === 'elastic-agent') checks.push(judgeStaticHeader(withoutHeader, kind))
+  return {checks, kind}
+}
+
+async function checkElastic(settings: ElasticSettings, integrationVersion?: string): Promise<Check[]> {
+  let connection
+  try {
+    connection = await connectElastic(settings)
+  } catch (error) {
+    const problem = error instanceof UserError ? error : new UserError((error as Error).message)
+    return [fail('elastic.cluster', 'Elasticsearch reachable', problem.message, problem.hint ?? 'check --es-url and the credentials')]
+  }
+  try {
+    const checks = [judgeCluster(connection.info, connection.credential)]
+    const dataStream = zoomDataStream(settings.namespace)
+    const assets = judgeAssets(await readZoomAssets(connection), dataStream, integrationVersion)
+    checks.push(...assets.checks)
+    if (assets.checks.some((check) => check.id === 'zoom.data-stream' && check.status === 'pass')) {
+      const window = {since: new Date(Date.now() - 3_600_000), until: new Date()}
+      const stats = await countArrivals(connection, dataStream, window, () => [])
+      const rows = judgeArrivals({...stats, byAction: {}}, {events: [], require: [], integrationVersion: assets.integrationVersion})
+      checks.push(...rows.map((row) => (row.id === 'documents' ? {...row, title: 'Zoom documents in the last hour'} : row)))
+    }
+    return checks
+  } catch (error) {
+    return [fail('elastic.queries', 'Elasticsearch queries', (error as Error).message, (error as UserError).hint ?? 'check the privileges of the credentials')]
+  } finally {
+    await connection.client.close().catch(() => undefined)
+  }
+}

@@ -1,0 +1,59 @@
+import {Args, Flags} from '@oclif/core'
+
+import {runDoctor} from '../checks/doctor/doctor.js'
+import {ZoomctlCommand} from '../cli/base-command.js'
+import {authFlags, authOptionsFrom, elasticFlags, elasticSettingsFrom, integrationVersion, integrationVersionFlag, tokenForLocalTarget} from '../cli/flags.js'
+import {parseDuration, readUserFile, resolveAuth} from '../config/index.js'
+import {renderChecks} from '../output/checks.js'
+import {startProgress} from '../output/spinner.js'
+import {style} from '../output/style.js'
+
+export default class Doctor extends ZoomctlCommand {
+  static override summary = 'Find out why Zoom events do not arrive, checked from the outside as Zoom would'
+  static override description = `Checks the webhook URL as Zoom reaches it: the URL itself (https, a host name), DNS (addresses Zoom cannot reach), the TCP port, TLS (protocol, a chain trusted by public roots, the host name, expiry, a missing intermediate), the answer to Zoom's URL-validation challenge with your secret token, latency against Zoom's 3 s, a signed test event, and that unsigned or mis-signed requests are refused. It recognises zoomctl serve and the Elastic Agent and tailors its hints. With Elasticsearch connection flags it checks the Elastic side too. Exit 0 when nothing failed, 1 otherwise, 2 on bad input.`
+
+  static override examples = [
+    '<%= config.bin %> doctor https://hooks.example.com/zoom-webhook',
+    '<%= config.bin %> doctor https://agent.example.com:8181/zoom-webhook --auth header --auth-value "$ELASTIC_SECRET" --es-url https://es.example.com:9200',
+    '<%= config.bin %> doctor http://127.0.0.1:8181/zoom-webhook --allow-http',
+  ]
+
+  static override args = {
+    url: Args.string({description: 'the webhook URL as entered in the Zoom app', required: true}),
+  }
+
+  static override flags = {
+    'allow-http': Flags.boolean({description: 'accept an http:// URL (a local test; Zoom itself needs https)', default: false}),
+    ca: Flags.string({description: "PEM of a private CA to trust on purpose (Zoom itself trusts only public CAs)"}),
+    samples: Flags.integer({description: 'requests to time', default: 5, min: 1, max: 100}),
+    timeout: Flags.string({description: 'give up on one network step after this long', default: '10s'}),
+    'test-event': Flags.boolean({description: 'send one signed meeting.started marked as a doctor test', default: true, allowNo: true}),
+    'integration-version': integrationVersionFlag,
+    ...authFlags,
+    ...elasticFlags,
+  }
+
+  async run(): Promise<unknown> {
+    const {args, flags} = await this.parse(Doctor)
+    const auth = resolveAuth(authOptionsFrom(await tokenForLocalTarget(flags, args.url)))
+    const elastic = await elasticSettingsFrom(flags)
+    const progress = startProgress(`checking ${args.url}`, this.human)
+    const report = await runDoctor({
+      url: args.url,
+      auth,
+      allowHttp: flags['allow-http'],
+      ca: flags.ca ? await readUserFile(flags.ca) : undefined,
+      samples: flags.samples,
+      timeoutMs: parseDuration(flags.timeout),
+      testEvent: flags['test-event'],
+      elastic,
+      integrationVersion: integrationVersion(flags['integration-version']),
+      onProgress: (text) => progress.update(text),
+    }).finally(() => progress.stop())
+    if (this.human) {
+      this.log(style.dim(`${report.url}: ${report.endpoint.description}`))
+      this.log(renderChecks(report.checks, report.summary))
+    }
+    return report.summary.ok ? report : this.failed(report)
+  }
+}

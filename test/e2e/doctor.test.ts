@@ -1,0 +1,176 @@
+import {writeFileSync} from 'node:fs'
+import {createServer as createHttpServer, type Server} from 'node:http'
+import {createServer as createHttpsServer} from 'node:https'
+import type {AddressInfo} from 'node:net'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {AgentDouble} from '../doubles/agent.js'
+import {ElasticsearchDouble} from '../doubles/elasticsearch.js'
+import {makeCa, makeLeaf, type Pem} from '../helpers/certs.js'
+import {runCli, SECRET, startServe, tempDir} from '../helpers/cli.js'
+
+interface Report {
+  endpoint: {kind: string}
+  checks: Array<{id: string; status: string; value?: string; hint?: string}>
+  summary: {ok: boolean}
+}
+
+async function doctor(url: string, args: string[] = [], env: Record<string, string> = {}) {
+  const result = await runCli(['doctor', url, '--json', ...(args.includes('--samples') ? [] : ['--samples', '2']), ...args], env)
+  const report = JSON.parse(result.stdout) as Report
+  const row = (id: string) => report.checks.find((check) => check.id === id)
+  return {...result, report, row}
+}
+
+function file(text: string): string {
+  const path = join(tempDir(), 'file.pem')
+  writeFileSync(path, text)
+  return path
+}
+
+const servers: Server[] = []
+afterAll(async () => Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve)))))
+
+/** An https server answering like a webhook receiver, with the certificate chain given as served. */
+async function tlsServer(chain: string, key: string, handler: Parameters<typeof createHttpServer>[1] = (_, res) => res.writeHead(200).end('{}')): Promise<string> {
+  const server = createHttpsServer({cert: chain, key}, handler)
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return `https://127.0.0.1:${(server.address() as AddressInfo).port}/zoom-webhook`
+}
+
+async function httpServer(handler: Parameters<typeof createHttpServer>[1]): Promise<string> {
+  const server = createHttpServer(handler)
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/zoom-webhook`
+}
+
+describe('doctor against zoomctl serve over HTTPS', () => {
+  let root: Pem
+  let leaf: Pem
+  beforeAll(async () => {
+    root = await makeCa()
+    leaf = await makeLeaf({signer: root})
+  })
+
+  it('passes everything but what loopback cannot (a test CA given with --ca)', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'cert.pem'), leaf.cert)
+    writeFileSync(join(dir, 'key.pem'), leaf.key)
+    const serve = await startServe(['--tls-cert', join(dir, 'cert.pem'), '--tls-key', join(dir, 'key.pem')])
+    try {
+      const {code, report, row} = await doctor(serve.url, ['--ca', file(root.cert)])
+      expect(report.checks.filter((check) => check.status === 'fail')).toEqual([])
+      expect(code).toBe(0)
+      expect(report.endpoint.kind).toBe('zoomctl')
+      expect(row('tls.trust')?.value).toBe('trusted through --ca-cert only')
+      expect(row('zoom.challenge')?.status).toBe('pass')
+      expect(row('auth.signature')?.value).toBe('unsigned → 401, bad signature → 401')
+      expect(row('zoom.event')?.status).toBe('pass')
+
+      const untrusted = await doctor(serve.url)
+      expect(untrusted.code).toBe(1)
+      // The server sends the leaf alone, signed by a CA nobody here trusts.
+      expect(untrusted.row('tls.trust')).toMatchObject({status: 'fail', value: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'})
+      expect(untrusted.row('tls.trust')?.hint).toContain('a private CA would not be trusted by Zoom')
+
+      const otherSecret = await doctor(serve.url, ['--ca', file(root.cert)], {ZOOM_WEBHOOK_SECRET_TOKEN: 'not-the-same'})
+      expect(otherSecret.row('zoom.challenge')?.status).toBe('fail')
+      expect(otherSecret.row('zoom.challenge')?.hint).toContain('another secret token')
+    } finally {
+      await serve.stop()
+    }
+  })
+
+  it('names a self-signed, an expired, a misnamed certificate and a missing intermediate', async () => {
+    const selfSigned = await makeLeaf()
+    const self = await doctor(await tlsServer(selfSigned.cert, selfSigned.key))
+    expect(self.row('tls.trust')).toMatchObject({status: 'fail', value: 'DEPTH_ZERO_SELF_SIGNED_CERT'})
+
+    const expired = await makeLeaf({signer: root, notBefore: new Date(Date.now() - 90 * 86_400_000), notAfter: new Date(Date.now() - 2 * 86_400_000)})
+    const old = await doctor(await tlsServer(expired.cert, expired.key), ['--ca', file(root.cert)])
+    expect(old.row('tls.expiry')).toMatchObject({status: 'fail'})
+    expect(old.row('tls.expiry')?.value).toMatch(/^expired 2 day/)
+
+    const misnamed = await makeLeaf({signer: root, names: 'other'})
+    const named = await doctor(await tlsServer(misnamed.cert, misnamed.key), ['--ca', file(root.cert)])
+    expect(named.row('tls.hostname')?.status).toBe('fail')
+
+    const intermediate = await makeCa('zoomctl test intermediate', root)
+    const issued = await makeLeaf({signer: intermediate})
+    const leafOnly = await doctor(await tlsServer(issued.cert, issued.key), ['--ca', file(root.cert)])
+    expect(leafOnly.row('tls.trust')?.hint).toContain('its issuer (zoomctl test intermediate) is not a CA trusted here: serve the full chain')
+    const fullChain = await doctor(await tlsServer(`${issued.cert.trim()}\n${intermediate.cert}`, issued.key), ['--ca', file(root.cert)])
+    expect(fullChain.row('tls.trust')?.status).toBe('warn')
+  })
+})
+
+describe('doctor against plain receivers', () => {
+  it('a closed port', async () => {
+    const {code, row} = await doctor('http://127.0.0.1:1/zoom-webhook', ['--allow-http'])
+    expect(code).toBe(1)
+    expect(row('tcp')).toMatchObject({status: 'fail', value: '127.0.0.1: ECONNREFUSED'})
+    expect(row('http')?.status).toBe('skip')
+  })
+
+  it('an http URL without --allow-http fails the scheme row', async () => {
+    const url = await httpServer((_, res) => res.writeHead(200).end('ok'))
+    const {row} = await doctor(url, ['--samples', '1'])
+    expect(row('url.scheme')?.status).toBe('fail')
+  })
+
+  it('a receiver that stalls past 3 s, and one that accepts anything', async () => {
+    const slow = await httpServer((_, res) => setTimeout(() => res.writeHead(200).end('{}'), 3200))
+    const stalled = await doctor(slow, ['--allow-http', '--samples', '1', '--no-test-event'])
+    expect(stalled.row('http.latency')?.status).toBe('fail')
+    expect(stalled.row('http.latency')?.hint).toContain('3 s')
+
+    const open = await httpServer((request, res) => request.resume().on('end', () => res.writeHead(200, {'content-type': 'application/json'}).end('{"ok":true}')))
+    const lax = await doctor(open, ['--allow-http'])
+    expect(lax.row('auth.signature')).toMatchObject({status: 'fail', value: 'unsigned → 200, bad signature → 200'})
+    expect(lax.report.endpoint.kind).toBe('other')
+  })
+
+  it('recognises the Elastic Agent: CRC off fails the challenge with the fix, CRC on passes', async () => {
+    const secret = {header: 'Authorization', value: 'agent-static-secret'}
+    const off = await new AgentDouble({secret}).start()
+    const on = await new AgentDouble({secret, crcSecret: SECRET}).start()
+    try {
+      const auth = ['--allow-http', '--auth', 'header', '--auth-value', secret.value]
+      const crcOff = await doctor(off.url, auth)
+      expect(crcOff.report.endpoint.kind).toBe('elastic-agent')
+      expect(crcOff.row('zoom.challenge')?.hint).toContain('crc_enabled')
+      const crcOn = await doctor(on.url, auth)
+      expect(crcOn.row('zoom.challenge')?.status).toBe('pass')
+      expect(crcOn.row('auth.signature')?.status).toBe('warn')
+      expect(crcOn.row('auth.signature')?.hint).toContain('never checks')
+      expect(crcOn.row('auth.header')).toMatchObject({status: 'pass', value: '401 without it'})
+      expect(crcOn.stdout).not.toContain(secret.value)
+    } finally {
+      await off.stop()
+      await on.stop()
+    }
+  })
+
+  it('checks the Elastic side with the connection flags', async () => {
+    const serve = await startServe()
+    const withZoom = await new ElasticsearchDouble().start()
+    const withoutZoom = await new ElasticsearchDouble({integration: false}).start()
+    try {
+      withZoom.seed('logs-zoom.webhook-default', [withZoom.agentDocument({event: 'meeting.started', event_ts: Date.now(), payload: {account_id: 'a', object: {id: '1', uuid: 'u'}}})])
+      const good = await doctor(serve.url, ['--allow-http', '--es-url', withZoom.url])
+      expect(good.row('zoom.pipelines')?.status).toBe('pass')
+      expect(good.row('documents')).toMatchObject({status: 'pass', title: 'Zoom documents in the last hour'})
+      const missing = await doctor(serve.url, ['--allow-http', '--es-url', withoutZoom.url])
+      expect(missing.code).toBe(1)
+      expect(missing.row('zoom.template')?.status).toBe('fail')
+    } finally {
+      await serve.stop()
+      await withZoom.stop()
+      await withoutZoom.stop()
+    }
+  })
+})
