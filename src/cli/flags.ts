@@ -175,5 +175,6 @@ export const forwardFlags = {
   }),
   'batch-size': Flags.integer({description: 'records per _bulk request', default: 500, min: 1, max: 10_000, helpGroup: 'FORWARDING'}),
   'flush-interval': Flags.string({description: 'wait this long for a batch to fill', default: '200ms', helpGroup: 'FORWARDING'}),
+  'retry-max': Flags.string({description: 'longest wait between two tries of a batch (exponential back-off with jitter up to it)', default: '30s', helpGroup: 'FORWARDING'}),
   'pause-interval': Flags.string({description: 'how long a sink that refused the credentials waits before trying again', default: '60s', hidden: true, helpGroup: 'FORWARDING'}),
 }

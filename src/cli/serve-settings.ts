@@ -21,6 +21,7 @@ export interface ServeFlagValues extends AuthFlagValues, ElasticFlagValues {
   'batch-size': number
   'flush-interval': string
   'pause-interval': string
+  'retry-max': string
 }
 
 /** Every serve flag checked and turned into settings, before anything starts (exit 2 on bad input). */
@@ -66,6 +67,7 @@ export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSe
       batchSize: flags['batch-size'],
       flushMs: parseDuration(flags['flush-interval']),
       pauseMs: parseDuration(flags['pause-interval']),
+      maxBackoffMs: parseDuration(flags['retry-max']),
     },
   }
 }

@@ -1,5 +1,7 @@
-import {mkdir, open, readFile, rename} from 'node:fs/promises'
-import {dirname, join} from 'node:path'
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {writeFileAtomic} from '../store/atomic.js'
 
 /**
  * How far a sink has confirmed the store: every record before (file, offset) is delivered. Written as a
@@ -36,21 +38,5 @@ export async function loadCursor(path: string): Promise<Cursor> {
 }
 
 export async function saveCursor(path: string, cursor: Cursor): Promise<void> {
-  const dir = dirname(path)
-  await mkdir(dir, {recursive: true, mode: 0o700})
-  const temp = `${path}.tmp`
-  const handle = await open(temp, 'w', 0o600)
-  try {
-    await handle.writeFile(JSON.stringify(cursor))
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  await rename(temp, path)
-  const directory = await open(dir, 'r')
-  try {
-    await directory.sync()
-  } finally {
-    await directory.close()
-  }
+  await writeFileAtomic(path, JSON.stringify(cursor))
 }

@@ -14,6 +14,7 @@ export interface ForwardSettings {
   batchSize?: number
   flushMs?: number
   minBackoffMs?: number
+  maxBackoffMs?: number
   pauseMs?: number
 }
 
@@ -45,6 +46,7 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
         batchSize: settings.batchSize,
         flushMs: settings.flushMs,
         minBackoffMs: settings.minBackoffMs,
+        maxBackoffMs: settings.maxBackoffMs,
         pauseMs: settings.pauseMs,
         subscribe: (wake) => store.onAppend((kind) => kind === 'events' && wake()),
         onEvent,

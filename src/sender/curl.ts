@@ -12,7 +12,7 @@ const CREDENTIAL_FROM_ENV: Record<string, (name: string) => string> = {
  * this body at this timestamp, not a secret); the auth header's value comes from an env var instead.
  */
 export function toCurl(url: string, delivery: PreparedDelivery, secretHeader?: {name: string; mode: string}): string {
-  const lines = [`curl -sS -X POST ${shellQuote(url)}`]
+  const lines = [`curl -sS --fail-with-body -X POST ${shellQuote(url)}`]
   for (const [name, value] of Object.entries(delivery.headers)) {
     if (name === 'content-length') continue
     const fromEnv = secretHeader && name === secretHeader.name ? CREDENTIAL_FROM_ENV[secretHeader.mode] : undefined

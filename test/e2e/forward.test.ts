@@ -78,7 +78,7 @@ describe('serve forwards to Elasticsearch', () => {
   it('loses and duplicates nothing through an outage, 429 storms and a restart of serve', async () => {
     const double = await es()
     const dataDir = tempDir()
-    let receiver = await serve(['--es-url', double.url, '--data-dir', dataDir])
+    let receiver = await serve(['--es-url', double.url, '--data-dir', dataDir, '--retry-max', '2s'])
     const bodies = zoomBodies(600)
     double.down()
     double.switches.reject429 = 3
@@ -99,14 +99,14 @@ describe('serve forwards to Elasticsearch', () => {
     receiver.process.kill('SIGKILL')
     await receiver.exited
     double.switches.slowMs = 0
-    receiver = await serve(['--es-url', double.url, '--data-dir', dataDir])
+    receiver = await serve(['--es-url', double.url, '--data-dir', dataDir, '--retry-max', '2s'])
     await waitFor(() => double.documents(STREAM).length >= 600, 60_000, '600 documents')
     await new Promise((resolve) => setTimeout(resolve, 800))
     expect(double.documents(STREAM)).toHaveLength(600)
     expect(new Set(ids(double)).size).toBe(600)
     const cursor = JSON.parse(readFileSync(join(dataDir, 'cursors', 'elasticsearch.json'), 'utf8')) as {offset: number}
     expect(cursor.offset).toBeGreaterThan(0)
-  })
+  }, 120_000)
 
   it('puts documents Elasticsearch refuses for good in the dead-letter file and goes on', async () => {
     const double = await es()

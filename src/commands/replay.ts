@@ -1,0 +1,106 @@
+import {Args, Flags} from '@oclif/core'
+
+import {ZoomctlCommand} from '../cli/base-command.js'
+import {authFlags, authOptionsFrom, tlsClientFlags, tokenForLocalTarget} from '../cli/flags.js'
+import {OptionError, parseDuration, parseHeader, parseTimePoint, resolveAuth} from '../config/index.js'
+import {sourceFromArgument, STORE_PARTS, type StorePart} from '../deliveries/source.js'
+import {formatReplay} from '../output/replay.js'
+import {startProgressBar} from '../output/progress.js'
+import {DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
+import {runReplay} from '../replay/replay.js'
+import {createDispatcher, safeOrigin} from '../sender/index.js'
+import {assertAuthComplete} from '../zoom/auth.js'
+
+export default class Replay extends ZoomctlCommand {
+  static override summary = 'Send captured deliveries again, re-signed, to any endpoint'
+  static override description = `Reads deliveries from serve's data dir (accepted, refused or dead-letter), a store file, an NDJSON file of bare Zoom bodies, or standard input (-), selects them (--id, --event, --since/--until, --limit, --last), and sends each again signed with a fresh timestamp and the target's auth mode, byte for byte unless --set changes it. As fast as --concurrency allows, at --rate, or re-enacting the capture's timing with --speed. --checkpoint makes it resumable: started again with the same file, it sends nothing that was acknowledged. Exit 1 if any delivery failed, 130 when interrupted.`
+
+  static override examples = [
+    '<%= config.bin %> replay --url https://hooks.example.com/zoom-webhook',
+    '<%= config.bin %> replay ./zoomctl-data --from refused --url http://127.0.0.1:8181/zoom-webhook',
+    '<%= config.bin %> replay --last 1',
+    '<%= config.bin %> replay export.ndjson --event meeting.started --since 2h --rate 50',
+    '<%= config.bin %> replay ./zoomctl-data --speed 10 --checkpoint replay.json',
+    'jq -c .rawBody store.ndjson | <%= config.bin %> replay - --dry-run',
+  ]
+
+  static override strict = false
+  static override args = {
+    sources: Args.string({description: "data dirs, store or NDJSON files, or - for standard input (default: serve's data dir)", ignoreStdin: true}),
+  }
+
+  static override flags = {
+    url: Flags.string({description: 'endpoint to send to', default: `http://127.0.0.1:${DEFAULT_PORT}${DEFAULT_PATH}`, env: 'ZOOMCTL_URL'}),
+    from: Flags.string({description: 'which part of a data dir', options: Object.keys(STORE_PARTS), default: 'accepted'}),
+    id: Flags.string({description: 'a delivery id as serve printed it (repeat for more)', multiple: true}),
+    event: Flags.string({description: 'only this event type (repeat for more)', multiple: true}),
+    since: Flags.string({description: 'received at or after: a duration ago (2h) or an ISO date'}),
+    until: Flags.string({description: 'received at or before'}),
+    limit: Flags.integer({description: 'at most this many', min: 1}),
+    last: Flags.integer({description: 'the last N that match (--last 1: retry the latest)', min: 1}),
+    concurrency: Flags.integer({description: 'deliveries in flight at once', default: 10, min: 1, max: 1000}),
+    rate: Flags.integer({description: 'deliveries per second (0: as fast as possible)', default: 0, min: 0}),
+    speed: Flags.string({description: "re-enact the capture's spacing, this many times faster (1: as it happened)", exclusive: ['rate']}),
+    set: Flags.string({description: 'change a field of each body: path=value (the body is then re-serialised)', multiple: true}),
+    header: Flags.string({description: 'add a header: "Name: value"', multiple: true}),
+    checkpoint: Flags.string({description: 'resumable: record what was acknowledged here, and skip it when started again'}),
+    record: Flags.string({description: 'append one line per delivery sent to this file, for validate --run'}),
+    'dry-run': Flags.boolean({description: 'print each request as a curl command instead of sending it', default: false}),
+    timeout: Flags.string({description: 'give up on one request after this long', default: '10s', env: 'ZOOMCTL_TIMEOUT'}),
+    'data-dir': Flags.string({description: 'data dir used when no source is named', default: './zoomctl-data', env: 'ZOOMCTL_DATA_DIR'}),
+    ...tlsClientFlags,
+    ...authFlags,
+  }
+
+  async run(): Promise<unknown> {
+    const {argv, flags} = await this.parse(Replay)
+    const part = flags.from as StorePart
+    const names = (argv as string[]).length ? (argv as string[]) : [flags['data-dir']]
+    const sources = await Promise.all(names.map((name) => sourceFromArgument(name, part)))
+    const auth = resolveAuth(authOptionsFrom(await tokenForLocalTarget(flags, flags.url, {...process.env, ZOOMCTL_DATA_DIR: flags['data-dir']})))
+    assertAuthComplete(auth, 'send')
+    const speed = flags.speed === undefined ? undefined : Number(flags.speed)
+    if (speed !== undefined && !(speed > 0)) throw new OptionError('--speed takes a positive number, e.g. 1 (as captured) or 10 (ten times faster)')
+    if (flags.limit && flags.last) throw new OptionError('--limit and --last both choose how many: give one')
+    const filter = {
+      ids: flags.id,
+      events: flags.event,
+      since: flags.since ? parseTimePoint(flags.since) : undefined,
+      until: flags.until ? parseTimePoint(flags.until) : undefined,
+      limit: flags.limit,
+      last: flags.last,
+    }
+    const interrupt = new AbortController()
+    const onSigint = () => interrupt.abort()
+    process.once('SIGINT', onSigint)
+    const dispatcher = createDispatcher({insecure: flags.insecure, caFile: flags.ca, timeoutMs: parseDuration(flags.timeout), connections: flags.concurrency})
+    const bar = startProgressBar(filter.last ?? filter.limit, this.human && !flags['dry-run'])
+    try {
+      const report = await runReplay({
+        sources,
+        filter,
+        url: flags.url,
+        auth,
+        dispatcher,
+        concurrency: flags.concurrency,
+        rate: flags.rate,
+        speed,
+        overrides: flags.set ?? [],
+        checkpointPath: flags.checkpoint,
+        selection: JSON.stringify({names, part, filter: {...filter, since: flags.since, until: flags.until}, set: flags.set ?? []}),
+        recordPath: flags.record,
+        extraHeaders: Object.fromEntries((flags.header ?? []).map(parseHeader)),
+        dryRun: flags['dry-run'] ? (curl) => this.log(curl) : undefined,
+        signal: interrupt.signal,
+        onProgress: ({done, succeeded}) => bar.update(done, succeeded),
+      }).finally(() => bar.stop())
+      if (this.human && !flags['dry-run']) this.log(formatReplay(report, safeOrigin(flags.url)))
+      const result = {url: safeOrigin(flags.url), ...report}
+      if (report.interrupted) process.exitCode = 130
+      return report.failed ? this.failed(result) : result
+    } finally {
+      process.off('SIGINT', onSigint)
+      await dispatcher.close()
+    }
+  }
+}

@@ -1,0 +1,18 @@
+import type {ReplayReport} from '../replay/replay.js'
+import {formatBurst} from './format.js'
+import {style} from './style.js'
+
+export function formatReplay(report: ReplayReport, target: string): string {
+  const lines: string[] = []
+  if (report.planned === 0 && report.alreadyAcknowledged === 0) return style.yellow('nothing to replay: no delivery matches the sources and filters')
+  if (report.sent) lines.push(formatBurst(report))
+  if (report.reserialised) lines.push(style.yellow('bodies were changed by --set and re-serialised: not byte for byte as captured'))
+  if (report.alreadyAcknowledged) lines.push(style.dim(`${report.alreadyAcknowledged} acknowledged in an earlier run (checkpoint): not sent again`))
+  for (const failure of report.failures) {
+    lines.push(style.red(`failed: ${failure.event ?? 'delivery'} ${failure.id}: ${failure.status ?? ''} ${failure.error ?? ''}`.replace(/\s+/g, ' ')))
+  }
+  if (report.interrupted) lines.push(style.yellow(`interrupted: ${report.sent} of ${report.planned} sent${report.sent ? '; --checkpoint resumes where it stopped' : ''}`))
+  else if (report.failed) lines.push(style.red(`${report.failed} of ${report.sent} deliveries failed at ${target}`))
+  else lines.push(style.green(`${report.sent} ${report.sent === 1 ? 'delivery' : 'deliveries'} replayed to ${target}, re-signed`))
+  return lines.join('\n')
+}

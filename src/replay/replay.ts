@@ -1,0 +1,148 @@
+import type {Dispatcher} from 'undici'
+
+import {applyAssignment, parseAssignment} from '../config/parse.js'
+import type {Delivery, SourceSpec} from '../deliveries/source.js'
+import {sendDelivery} from '../sender/client.js'
+import {type PreparedDelivery, prepareDelivery} from '../sender/prepare.js'
+import {appendRunRecords, type RunRecord, runRecord} from '../sender/record.js'
+import {type DeliveryReport, DeliveryStats} from '../sender/stats.js'
+import {toCurl} from '../sender/curl.js'
+import {type AuthSettings, modeHeader} from '../zoom/auth.js'
+import {Checkpoint} from './checkpoint.js'
+import {type DeliveryFilter, deliveryTime, selectDeliveries} from './select.js'
+
+export interface ReplayOptions {
+  sources: SourceSpec[]
+  filter: DeliveryFilter
+  url: string
+  auth: AuthSettings
+  dispatcher: Dispatcher
+  concurrency: number
+  /** Deliveries per second (0: as fast as the concurrency allows). */
+  rate: number
+  /** Re-enact the capture's own spacing, divided by this (1: as it happened). */
+  speed?: number
+  /** --set path=value: the body is re-serialised (and said so), otherwise sent byte for byte. */
+  overrides: string[]
+  checkpointPath?: string
+  /** Describes the selection, so that a checkpoint is only resumed by the same replay. */
+  selection: string
+  recordPath?: string
+  extraHeaders?: Record<string, string>
+  /** Print each request as curl instead of sending it (credentials as env references). */
+  dryRun?: (curl: string) => void
+  signal?: AbortSignal
+  onProgress?: (report: {done: number; succeeded: number}) => void
+}
+
+export interface ReplayFailure {
+  id: string
+  event?: string
+  status?: number
+  error?: string
+}
+
+export interface ReplayReport extends DeliveryReport {
+  /** Selected and not skipped: sent, or printed by a dry run. */
+  planned: number
+  /** Skipped because the checkpoint says they were acknowledged in an earlier run. */
+  alreadyAcknowledged: number
+  /** Bodies changed by --set and re-serialised. */
+  reserialised: boolean
+  interrupted: boolean
+  /** The first failures, for the summary (all are counted in failed). */
+  failures: ReplayFailure[]
+}
+
+/** The bytes to send: as captured, or with --set applied (then re-serialised). */
+export function replayBody(delivery: Delivery, overrides: Array<{path: string[]; value: unknown}>): Buffer {
+  if (!overrides.length) return delivery.rawBody
+  const body = structuredClone((delivery.body ?? JSON.parse(delivery.rawBody.toString('utf8'))) as Record<string, unknown>)
+  for (const override of overrides) applyAssignment(body, override)
+  return Buffer.from(JSON.stringify(body))
+}
+
+/**
+ * Sends captured deliveries again, each re-signed with a fresh timestamp (a stale signature would be
+ * refused), reading and sending at once so that memory stays flat whatever the size of the source.
+ */
+export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
+  const overrides = options.overrides.map(parseAssignment)
+  const checkpoint = options.checkpointPath ? await Checkpoint.open(options.checkpointPath, options.selection) : undefined
+  const stats = new DeliveryStats()
+  const failures: ReplayFailure[] = []
+  const recorded: RunRecord[] = []
+  const source = selectDeliveries(options.sources, options.filter)
+  const started = performance.now()
+  const interval = options.rate > 0 ? 1000 / options.rate : 0
+  let position = 0
+  let alreadyAcknowledged = 0
+  let planned = 0
+  let firstAt: number | undefined
+
+  const flushRecords = async () => {
+    if (options.recordPath && recorded.length) await appendRunRecords(options.recordPath, recorded.splice(0))
+  }
+
+  const worker = async () => {
+    for (;;) {
+      if (options.signal?.aborted) return
+      // Async generators queue concurrent next() calls: each worker gets its own delivery.
+      const next = await source.next()
+      if (next.done) return
+      const delivery = next.value
+      const index = position++
+      if (checkpoint?.has(index)) {
+        alreadyAcknowledged++
+        continue
+      }
+      planned++
+      const body = replayBody(delivery, overrides)
+      if (options.dryRun) {
+        const secret = modeHeader(options.auth)
+        options.dryRun(`# ${delivery.eventType ?? 'delivery'} ${delivery.id}\n${toCurl(options.url, prepareDelivery(body, options.auth, {extraHeaders: options.extraHeaders}), secret ? {name: secret[0], mode: options.auth.mode} : undefined)}`)
+        continue
+      }
+      await pace(index, delivery)
+      if (options.signal?.aborted) return
+      const prepared: PreparedDelivery = prepareDelivery(body, options.auth, {extraHeaders: options.extraHeaders})
+      const sentAt = new Date()
+      const result = await sendDelivery(options.url, prepared, options.dispatcher)
+      const ok = stats.record(result)
+      if (ok) await checkpoint?.acknowledge(index)
+      else if (failures.length < 20) failures.push({id: delivery.id, event: delivery.eventType, status: result.status, error: result.error ?? result.responseBody.slice(0, 200)})
+      if (options.recordPath) {
+        recorded.push(runRecord(delivery.eventType ?? 'unknown', sentAt, result.status, body))
+        if (recorded.length >= 500) await flushRecords()
+      }
+      options.onProgress?.({done: stats.done, succeeded: stats.succeeded})
+    }
+  }
+
+  /** Waits for the delivery's turn: a steady rate, or the capture's own spacing scaled by --speed. */
+  const pace = async (index: number, delivery: Delivery) => {
+    let due = started + index * interval
+    if (options.speed) {
+      const at = deliveryTime(delivery)
+      if (at !== undefined) {
+        firstAt ??= at
+        due = started + (at - firstAt) / options.speed
+      }
+    }
+    const wait = due - performance.now()
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+  }
+
+  try {
+    // --speed re-enacts an order: one at a time keeps it.
+    const workers = options.speed ? 1 : Math.max(1, options.concurrency)
+    await Promise.all(Array.from({length: workers}, worker))
+  } finally {
+    await flushRecords()
+    await checkpoint?.save()
+    await source.return(undefined)
+  }
+  const report = stats.report()
+  stats.destroy()
+  return {...report, planned, alreadyAcknowledged, reserialised: overrides.length > 0, interrupted: Boolean(options.signal?.aborted), failures}
+}

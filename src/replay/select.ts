@@ -1,0 +1,51 @@
+import {type Delivery, readDeliveries, type SourceSpec} from '../deliveries/source.js'
+
+/** Which captured deliveries to take. Every criterion given must hold. */
+export interface DeliveryFilter {
+  ids?: string[]
+  events?: string[]
+  since?: Date
+  until?: Date
+  /** The first N that match. */
+  limit?: number
+  /** The last N that match (kept in a ring of N: memory stays bounded). */
+  last?: number
+}
+
+/** When a delivery happened: serve's receive time, else the body's event_ts. */
+export function deliveryTime(delivery: Delivery): number | undefined {
+  if (delivery.receivedAt) return Date.parse(delivery.receivedAt)
+  const eventTs = (delivery.body as {event_ts?: unknown} | undefined)?.event_ts
+  return typeof eventTs === 'number' ? eventTs : undefined
+}
+
+export function matches(delivery: Delivery, filter: DeliveryFilter): boolean {
+  if (filter.ids?.length && !filter.ids.includes(delivery.id)) return false
+  if (filter.events?.length && !filter.events.includes(delivery.eventType ?? '')) return false
+  if (filter.since || filter.until) {
+    const at = deliveryTime(delivery)
+    if (at === undefined) return false
+    if (filter.since && at < filter.since.getTime()) return false
+    if (filter.until && at > filter.until.getTime()) return false
+  }
+  return true
+}
+
+/** The matching deliveries of every source, in order, streamed. */
+export async function* selectDeliveries(sources: SourceSpec[], filter: DeliveryFilter): AsyncGenerator<Delivery> {
+  let taken = 0
+  const ring: Delivery[] = []
+  for (const source of sources) {
+    for await (const delivery of readDeliveries(source)) {
+      if (!matches(delivery, filter)) continue
+      if (filter.last !== undefined) {
+        ring.push(delivery)
+        if (ring.length > filter.last) ring.shift()
+        continue
+      }
+      yield delivery
+      if (filter.limit !== undefined && ++taken >= filter.limit) return
+    }
+  }
+  yield* ring.slice(0, filter.limit ?? ring.length)
+}

@@ -1,0 +1,112 @@
+import {spawn} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {BIN, readStore, runCli, SECRET, startServe, type ServeProcess, tempDir} from '../helpers/cli.js'
+
+const running: ServeProcess[] = []
+afterEach(async () => {
+  while (running.length) await running.pop()!.stop()
+})
+
+async function serve(args: string[] = []): Promise<ServeProcess> {
+  const process = await startServe(args)
+  running.push(process)
+  return process
+}
+
+const bodiesOf = (dataDir: string, kind: 'events' | 'refused' = 'events') => readStore(dataDir, kind).map((record) => record.rawBody)
+
+describe('replay', () => {
+  it("sends a store again, byte for byte and re-signed: B's bodies equal A's", async () => {
+    const a = await serve()
+    expect((await runCli(['simulate', '--all', '--url', a.url])).code).toBe(0)
+    const b = await serve()
+    const replayed = await runCli(['replay', a.dataDir, '--url', b.url, '--json'])
+    expect(replayed.code).toBe(0)
+    const report = JSON.parse(replayed.stdout) as {sent: number; succeeded: number; reserialised: boolean}
+    expect(report).toMatchObject({sent: 210, succeeded: 210, reserialised: false})
+    expect(bodiesOf(b.dataDir).sort()).toEqual(bodiesOf(a.dataDir).sort())
+    expect(readStore(b.dataDir).every((record) => !record.duplicateOf)).toBe(true)
+  })
+
+  it('gets stale refused deliveries accepted, selects exactly what the filters say, and reads stdin', async () => {
+    const a = await serve()
+    await runCli(['simulate', 'meeting.started', 'meeting.ended', 'user.signed_in', '--url', a.url, '--timestamp-offset', '-900'])
+    expect(bodiesOf(a.dataDir, 'refused')).toHaveLength(3)
+    const b = await serve()
+    const refused = await runCli(['replay', a.dataDir, '--from', 'refused', '--url', b.url])
+    expect(refused.code).toBe(0)
+    expect(refused.stdout).toContain('3 deliveries replayed')
+    expect(bodiesOf(b.dataDir).sort()).toEqual(bodiesOf(a.dataDir, 'refused').sort())
+
+    const c = await serve()
+    await runCli(['replay', a.dataDir, '--from', 'refused', '--url', c.url, '--event', 'meeting.ended'])
+    expect(readStore(c.dataDir).map((record) => record.eventType)).toEqual(['meeting.ended'])
+    const refusedRecords = readStore(a.dataDir, 'refused')
+    const last = await runCli(['replay', a.dataDir, '--from', 'refused', '--url', c.url, '--last', '1', '--json'])
+    expect(JSON.parse(last.stdout)).toMatchObject({sent: 1})
+    await runCli(['replay', a.dataDir, '--from', 'refused', '--url', c.url, '--id', refusedRecords[0]!.id])
+    // --event meeting.ended, then the last one (user.signed_in), then the first by id (meeting.started).
+    expect(readStore(c.dataDir).map((record) => record.rawBody)).toEqual([refusedRecords[1]!.rawBody, refusedRecords[2]!.rawBody, refusedRecords[0]!.rawBody])
+
+    const bare = bodiesOf(a.dataDir, 'refused').join('\n') + '\n'
+    const d = await serve()
+    const piped = await runCli(['replay', '-', '--url', d.url, '--json'], {}, bare)
+    expect(JSON.parse(piped.stdout)).toMatchObject({sent: 3, succeeded: 3})
+  })
+
+  it('--set changes the body and says it was re-serialised; --dry-run prints curl without secrets', async () => {
+    const a = await serve()
+    await runCli(['simulate', 'meeting.created', '--url', a.url])
+    const b = await serve()
+    const changed = await runCli(['replay', a.dataDir, '--url', b.url, '--set', 'payload.object.topic=Replayed'])
+    expect(changed.stdout).toContain('re-serialised')
+    expect(JSON.parse(readStore(b.dataDir)[0]!.rawBody).payload.object.topic).toBe('Replayed')
+
+    const dry = await runCli(['replay', a.dataDir, '--url', b.url, '--dry-run', '--auth', 'bearer', '--bearer-token', 'very-secret-bearer'])
+    expect(dry.stdout).toContain("curl -sS --fail-with-body -X POST 'http://127.0.0.1")
+    expect(dry.stdout).toContain('${ZOOMCTL_BEARER_TOKEN}')
+    expect(dry.stdout).not.toContain('very-secret-bearer')
+    expect(readStore(b.dataDir)).toHaveLength(1)
+  })
+
+  it('resumes from its checkpoint after SIGKILL: every delivery reaches B once', async () => {
+    const a = await serve()
+    expect((await runCli(['simulate', 'meeting.participant_joined', '--url', a.url, '--count', '300', '--concurrency', '10'])).code).toBe(0)
+    const b = await serve()
+    const checkpoint = join(tempDir(), 'checkpoint.json')
+    const args = [BIN, 'replay', a.dataDir, '--url', b.url, '--rate', '150', '--concurrency', '5', '--checkpoint', checkpoint]
+    const first = spawn(process.execPath, args, {env: {...process.env, ZOOM_WEBHOOK_SECRET_TOKEN: SECRET}, stdio: 'ignore'})
+    // Killed once B has a good part, well before the end (300 at 150/s take 2 s).
+    const deadline = Date.now() + 30_000
+    while (readStore(b.dataDir).length < 40 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    first.kill('SIGKILL')
+    await new Promise((resolve) => first.once('exit', resolve))
+    const before = readStore(b.dataDir).length
+    expect(before).toBeGreaterThan(20)
+    expect(before).toBeLessThan(300)
+    const saved = JSON.parse(readFileSync(checkpoint, 'utf8')) as {prefix: number}
+    expect(saved.prefix).toBeGreaterThan(0)
+
+    const resumed = await runCli(['replay', a.dataDir, '--url', b.url, '--checkpoint', checkpoint, '--json'])
+    expect(resumed.code).toBe(0)
+    const report = JSON.parse(resumed.stdout) as {sent: number; alreadyAcknowledged: number}
+    expect(report.alreadyAcknowledged + report.sent).toBe(300)
+    const stored = readStore(b.dataDir)
+    const firsts = stored.filter((record) => !record.duplicateOf)
+    expect(new Set(firsts.map((record) => record.rawBody))).toEqual(new Set(bodiesOf(a.dataDir)))
+    // Only what was in flight at the kill can arrive twice (and serve marks it as a copy).
+    expect(stored.length - firsts.length).toBeLessThanOrEqual(5)
+  })
+
+  it('bad input: a missing source, --limit with --last', async () => {
+    const missing = await runCli(['replay', '/nonexistent/dir', '--json'])
+    expect(missing.code).toBe(2)
+    expect(JSON.parse(missing.stdout).error.message).toContain('cannot read /nonexistent/dir')
+    const both = await runCli(['replay', tempDir(), '--limit', '1', '--last', '1'])
+    expect(both.code).toBe(2)
+  })
+})
