@@ -26,6 +26,8 @@ export interface Delivery {
   record?: DeliveryRecord
   /** Where it was read: file and line. */
   origin: string
+  /** The line is not JSON at all (a line torn by a crash, or not NDJSON): there is nothing to send or map. */
+  unreadable?: true
 }
 
 /** Which part of a data dir: accepted events, refused deliveries, or what forwarding gave up on. */
@@ -85,32 +87,30 @@ async function* readLines(input: Readable, name: string): AsyncGenerator<Deliver
         pending = (pending ?? '') + line + '\n'
         continue
       }
-      const delivery = parseLine(line, `${name}:${number}`)
-      if (delivery) yield delivery
+      yield parseLine(line, `${name}:${number}`)
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new OptionError(`cannot read ${name}: ${code ?? (error as Error).message}`)
   }
   if (pending !== undefined) {
-    const delivery = parseLine(pending, `${name}:1`)
-    if (!delivery) throw new OptionError(`${name} is not JSON`)
-    yield delivery
+    yield parseLine(pending, `${name}:1`)
   }
 }
 
 /**
  * A line of serve's store (it has rawBody), of forwarding's dead letters (a record under "record"), or a
- * bare Zoom body. A line cut short by a crash (only ever the last) is skipped.
+ * bare Zoom body. A line that is not JSON comes back marked unreadable: each reader decides (replay skips
+ * it, events map says so).
  */
-export function parseLine(line: string, origin: string): Delivery | undefined {
+export function parseLine(line: string, origin: string): Delivery {
   let parsed: unknown
   try {
     parsed = JSON.parse(line)
   } catch {
-    return undefined
+    return {id: origin, rawBody: Buffer.from(line, 'utf8'), origin, unreadable: true}
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {id: origin, rawBody: Buffer.from(line, 'utf8'), body: parsed, origin}
   const object = parsed as Record<string, unknown>
   const record = (typeof object.record === 'object' && object.record !== null ? object.record : object) as Partial<DeliveryRecord>
   if (typeof record.rawBody === 'string' && typeof record.id === 'string') {

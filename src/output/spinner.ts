@@ -5,12 +5,15 @@ export interface Progress {
   stop(): void
 }
 
-/** An ora spinner on a terminal; silent when piped or in --json mode, where it would only be noise. */
+/**
+ * An ora spinner on a terminal; silent when piped, in --json mode, or on a terminal too narrow to draw in
+ * (a 0-column pty made ora redraw endlessly). ora must not take stdin: its discardStdin swallows Ctrl-C.
+ */
 export function startProgress(text: string, enabled: boolean): Progress {
-  if (!enabled || !process.stderr.isTTY) {
+  if (!enabled || !process.stderr.isTTY || (process.stderr.columns ?? 0) < 20) {
     return {update() {}, stop() {}}
   }
-  const spinner: Ora = ora({text, stream: process.stderr}).start()
+  const spinner: Ora = ora({text, stream: process.stderr, discardStdin: false}).start()
   return {
     update: (next) => {
       spinner.text = next

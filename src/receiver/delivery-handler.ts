@@ -1,9 +1,8 @@
 import {randomUUID} from 'node:crypto'
 
-import {indexedDocument} from '../mapping/index.js'
 import {dedupeKey, type DeliveryRecord, encodeRawBody, type FileStore, type StoreKind} from '../store/index.js'
 import {type AuthSettings, checkModeHeader, redactCredential} from '../zoom/auth.js'
-import {answerChallenge, challengeToken, isRecord} from '../zoom/challenge.js'
+import {answerChallenge, challengeToken, isRecord, URL_VALIDATION_EVENT} from '../zoom/challenge.js'
 import {CAPTURED_HEADERS, SIGNATURE_HEADER, TIMESTAMP_HEADER} from '../zoom/headers.js'
 import {verifySignature} from '../zoom/signature.js'
 
@@ -109,6 +108,9 @@ export class DeliveryHandler {
     }
 
     const plainToken = challengeToken(body)
+    if (body.event === URL_VALIDATION_EVENT && plainToken === undefined) {
+      return this.refuse(delivery, 400, 'bad-challenge', 'endpoint.url_validation without a plainToken string in payload', outcome)
+    }
     if (plainToken !== undefined) {
       if (!auth.secretToken) {
         const detail = 'cannot answer URL validation: no secret token configured (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)'
@@ -121,10 +123,10 @@ export class DeliveryHandler {
     const payload = isRecord(body.payload) ? body.payload : {}
     const accountId = typeof payload.account_id === 'string' ? payload.account_id : undefined
     const record = this.baseRecord(delivery)
+    // The record keeps the raw body; the parsed event and Elastic's document are derived from it when read,
+    // not on the request path (and not stored three times over).
     record.eventType = body.event
-    record.event = body
     record.dedupeKey = dedupeKey(body, delivery.rawBody)
-    record.document = indexedDocument(body, {receivedAt: delivery.receivedAt, integrationVersion: this.settings.integrationVersion})
     const {store} = this.settings
     const firstId = store.claim(record.dedupeKey, record.id)
     if (firstId !== undefined) record.duplicateOf = firstId
@@ -159,10 +161,7 @@ export class DeliveryHandler {
     record.refusal = {status, reason, detail}
     try {
       const parsed: unknown = JSON.parse(delivery.rawBody.toString('utf8'))
-      if (isRecord(parsed) && typeof parsed.event === 'string') {
-        record.eventType = parsed.event
-        record.event = parsed
-      }
+      if (isRecord(parsed) && typeof parsed.event === 'string') record.eventType = parsed.event
     } catch {
       // Malformed bodies are kept raw.
     }

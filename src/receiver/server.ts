@@ -62,8 +62,15 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
 
   async function serveRequest(request: IncomingMessage, response: ServerResponse, receivedAt: Date): Promise<void> {
     const startedAt = performance.now()
-    const path = new URL(request.url ?? '/', 'http://receiver').pathname
     const remoteAddress = request.socket.remoteAddress ?? 'unknown'
+    let path: string
+    try {
+      path = new URL(request.url ?? '/', 'http://receiver').pathname
+    } catch {
+      send(response, 400, {error: 'the request target is not a valid path', reason: 'bad-target'})
+      notify({result: 'rejected', status: 400, reason: 'bad-target', detail: 'malformed request target', receivedAt, remoteAddress, durationMs: performance.now() - startedAt})
+      return
+    }
     const early = (status: number, reason: string, detail: string, headers: Record<string, string> = {}) => {
       send(response, status, {error: detail, reason}, headers)
       notify({result: 'rejected', status, reason, detail, receivedAt, remoteAddress, durationMs: performance.now() - startedAt})
@@ -96,7 +103,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
     notify(reply.outcome)
   }
 
-  const server: Server = options.tls ? createHttpsServer({cert: options.tls.cert, key: options.tls.key}, listener) : createHttpServer(listener)
+  // Node checks request and header timeouts only this often (30 s by default): make them hold to the second.
+  const serverOptions = {connectionsCheckingInterval: 1000}
+  const server: Server = options.tls ? createHttpsServer({...serverOptions, cert: options.tls.cert, key: options.tls.key}, listener) : createHttpServer(serverOptions, listener)
   // Zoom gives up after 3 s; a client that trickles its request for longer is not Zoom.
   server.requestTimeout = 30_000
   server.headersTimeout = 10_000

@@ -37,7 +37,7 @@ export async function* selectDeliveries(sources: SourceSpec[], filter: DeliveryF
   const ring: Delivery[] = []
   for (const source of sources) {
     for await (const delivery of readDeliveries(source)) {
-      if (!matches(delivery, filter)) continue
+      if (delivery.unreadable || !matches(delivery, filter)) continue
       if (filter.last !== undefined) {
         ring.push(delivery)
         if (ring.length > filter.last) ring.shift()

@@ -44,7 +44,7 @@ export function parseRunFile(text: string, path: string): RunRecord[] {
     if (parsed.type !== 'zoomctl.sent' || typeof parsed.body !== 'string' || typeof parsed.sentAt !== 'string') {
       // A store line is also accepted: it has what a run line has.
       const delivery = parseLine(line, `${path}:${index + 1}`)
-      if (delivery?.record && delivery.eventType) {
+      if (delivery.record && delivery.eventType) {
         records.push(runRecord(delivery.eventType, new Date(delivery.record.receivedAt), 200, delivery.rawBody))
         return
       }

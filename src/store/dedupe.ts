@@ -23,14 +23,18 @@ export function dedupeKey(body: unknown, rawBody: Buffer): string {
   return hash.update(JSON.stringify([record.event, record.event_ts, ids])).digest('hex')
 }
 
-function collectIds(value: unknown, path: string, out: Array<[string, unknown]>): void {
+/** Ids within this depth of payload.object: Zoom's objects are a few levels deep, and a hostile body is not walked to the bottom. */
+const MAX_DEPTH = 16
+
+function collectIds(value: unknown, path: string, out: Array<[string, unknown]>, depth = 0): void {
+  if (depth > MAX_DEPTH) return
   if (Array.isArray(value)) {
-    value.forEach((item, index) => collectIds(item, `${path}[${index}]`, out))
+    value.forEach((item, index) => collectIds(item, `${path}[${index}]`, out, depth + 1))
     return
   }
   if (typeof value !== 'object' || value === null) return
   for (const [key, child] of Object.entries(value)) {
-    if (typeof child === 'object' && child !== null) collectIds(child, `${path}.${key}`, out)
+    if (typeof child === 'object' && child !== null) collectIds(child, `${path}.${key}`, out, depth + 1)
     else if (ID_KEY.test(key)) out.push([`${path}.${key}`, child])
   }
 }

@@ -15,9 +15,8 @@ export interface DeliveryRecord {
   dedupeKey?: string
   /** Set when an earlier delivery had the same dedupe key: that record's id. */
   duplicateOf?: string
-  /** The parsed body. */
+  /** Records written before 0.2 also kept the parsed body and Elastic's document; both derive from rawBody. */
   event?: unknown
-  /** The document Elastic's Zoom integration would index for it. */
   document?: unknown
   /** For refused deliveries: what was answered and why. */
   refusal?: {status: number; reason: string; detail: string}

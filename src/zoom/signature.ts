@@ -62,7 +62,7 @@ export function verifySignature(input: VerifyInput): SignatureVerdict {
   const tolerance = input.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS
   if (!signature) return {ok: false, reason: 'missing-signature', detail: `no ${SIGNATURE_HEADER} header`, authentic: false}
   if (!timestamp) return {ok: false, reason: 'missing-timestamp', detail: `no ${TIMESTAMP_HEADER} header`, authentic: false}
-  if (!/^\d{1,12}$/.test(timestamp)) {
+  if (!/^\d{1,16}$/.test(timestamp)) {
     return {ok: false, reason: 'malformed-timestamp', detail: `${TIMESTAMP_HEADER} is not epoch seconds`, authentic: false}
   }
   if (!SIGNATURE_PATTERN.test(signature)) {
@@ -72,6 +72,10 @@ export function verifySignature(input: VerifyInput): SignatureVerdict {
   const given = Buffer.from(signature)
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
     return {ok: false, reason: 'signature-mismatch', detail: 'signature does not match the body and the secret token', authentic: false}
+  }
+  if (timestamp.length > 12) {
+    // Signed over this very string, so authentic: kept, not dropped, though its clock cannot be judged.
+    return {ok: false, reason: 'malformed-timestamp', detail: `correctly signed, but ${TIMESTAMP_HEADER} is in milliseconds, not epoch seconds`, authentic: true}
   }
   const ageSeconds = epochSeconds(input.now) - Number(timestamp)
   if (tolerance > 0 && Math.abs(ageSeconds) > tolerance) {

@@ -82,6 +82,7 @@ export interface StoredRecord {
   rawBody: string
   headers: Record<string, string>
   duplicateOf?: string
+  dedupeKey?: string
   refusal?: {status: number; reason: string}
   document?: Record<string, unknown>
 }

@@ -59,7 +59,7 @@ function signed(body: string, auth: AuthSettings = {mode: 'signature', secretTok
 }
 
 describe('receiver', () => {
-  it('stores an accepted event byte for byte, with its mapped document, before answering 200', async () => {
+  it('stores an accepted event byte for byte, with its dedupe key, before answering 200', async () => {
     const r = await receiver()
     const body = event()
     const response = await post(r.url, body, signed(body))
@@ -68,7 +68,8 @@ describe('receiver', () => {
     const [record] = readStore(r.dataDir)
     expect(record).toMatchObject({id: response.body.id, eventType: 'meeting.started', rawBody: body})
     expect(record!.headers['x-zm-signature']).toMatch(/^v0=/)
-    expect(record!.document).toMatchObject({event: {action: 'meeting.started', type: ['info', 'start']}, data_stream: {dataset: 'zoom.webhook'}})
+    expect(record).toMatchObject({dedupeKey: expect.stringMatching(/^[0-9a-f]{64}$/)})
+    expect(record!.document).toBeUndefined()
   })
 
   it('answers the URL-validation challenge', async () => {
@@ -191,5 +192,46 @@ describe('receiver', () => {
     const r = await receiver()
     const response = await post(r.url.replace('/zoom-webhook', '/healthz'), '', {}, 'GET')
     expect(response).toMatchObject({status: 200, body: {status: 'ok'}})
+  })
+})
+
+describe('receiver under hostile input', () => {
+  it('answers 400, not 500, to a malformed request target', async () => {
+    const r = await receiver()
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(r.port, '127.0.0.1', () => socket.end('POST //[ HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n'))
+      let text = ''
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()))
+      socket.on('close', () => resolve(text))
+    })
+    expect(answer).toMatch(/^HTTP\/1\.1 400/)
+  })
+
+  it('stores a correctly signed, deeply nested body instead of failing with 500', async () => {
+    const r = await receiver()
+    let object: Record<string, unknown> = {id: 'leaf'}
+    for (let i = 0; i < 2000; i++) object = {id: String(i), child: object}
+    const body = JSON.stringify({event: 'meeting.updated', event_ts: 1, payload: {account_id: 'A', object}})
+    const response = await post(r.url, body, signed(body))
+    expect(response.status).toBe(200)
+    expect(readStore(r.dataDir)[0]!.rawBody).toBe(body)
+  })
+
+  it('keeps a correctly signed delivery whose timestamp is in milliseconds', async () => {
+    const r = await receiver()
+    const body = event()
+    const response = await post(r.url, body, signed(body, undefined, Date.now()))
+    expect(response.status).toBe(401)
+    expect(readStore(r.dataDir, 'refused')[0]).toMatchObject({rawBody: body, refusal: {reason: 'malformed-timestamp'}})
+  })
+
+  it.each([42, null, {}, undefined])('refuses a challenge whose plainToken is %s with 400, and keeps it', async (plainToken) => {
+    const r = await receiver()
+    const body = JSON.stringify({event: 'endpoint.url_validation', event_ts: 1, payload: {plainToken}})
+    const response = await post(r.url, body, signed(body))
+    expect(response.status).toBe(400)
+    expect(response.body).toMatchObject({reason: 'bad-challenge'})
+    expect(readStore(r.dataDir)).toHaveLength(0)
+    expect(readStore(r.dataDir, 'refused')).toHaveLength(1)
   })
 })

@@ -50,12 +50,24 @@ describe('file store', () => {
     const store = await FileStore.open(dir)
     expect(store.claim('key-a', 'a')).toBeUndefined()
     expect(store.claim('key-a', 'b')).toBe('a')
-    await store.append('events', record('a'))
+    await store.append('events', record('a', new Date().toISOString()))
     store.claim('key-x', 'x')
     store.release('key-x', 'x')
     expect(store.claim('key-x', 'y')).toBeUndefined()
     await store.close()
     expect((await FileStore.open(dir)).claim('key-a', 'c')).toBe('a')
+  })
+
+  it('loads only the dedupe window at start, so start-up does not grow with history', async () => {
+    const dir = tempDir()
+    const store = await FileStore.open(dir)
+    await store.append('events', record('old', new Date(Date.now() - 3 * 86_400_000).toISOString()))
+    await store.append('events', record('yesterday', new Date(Date.now() - 86_400_000).toISOString()))
+    await store.close()
+    const reopened = await FileStore.open(dir)
+    expect(reopened.claim('key-yesterday', 'y2')).toBe('yesterday')
+    expect(reopened.claim('key-old', 'o2')).toBeUndefined()
+    expect((await FileStore.open(dir, {dedupeWindowDays: 5})).claim('key-old', 'o3')).toBe('old')
   })
 
   it('keeps any body byte for byte', () => {

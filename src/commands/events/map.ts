@@ -4,7 +4,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../../cli/base-command.js'
 import {integrationVersion, integrationVersionFlag} from '../../cli/flags.js'
-import {OptionError, readUserFile} from '../../config/index.js'
+import {OptionError} from '../../config/index.js'
+import {readDeliveries} from '../../deliveries/source.js'
 import {indexedDocument, runIngestPipeline} from '../../mapping/index.js'
 import {BodyFactory, selectEvents} from '../../sender/index.js'
 
@@ -20,7 +21,7 @@ export default class EventsMap extends ZoomctlCommand {
 
   static override args = {
     // Standard input is read by the command itself, as a body, not by oclif as the file name.
-    file: Args.string({description: 'JSON file with the body (default: standard input)', ignoreStdin: true}),
+    file: Args.string({description: 'JSON or NDJSON file of bodies or store lines; - or nothing: standard input', ignoreStdin: true}),
   }
 
   static override flags = {
@@ -32,47 +33,30 @@ export default class EventsMap extends ZoomctlCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(EventsMap)
-    let body: unknown
+    const version = integrationVersion(flags['integration-version'])
+    const inputs: Array<{body: unknown; receivedAt?: Date}> = []
     if (flags.event) {
       const [spec] = selectEvents({names: [flags.event]})
-      body = new BodyFactory(flags.seed ?? randomInt(2 ** 31)).build(spec!)
+      inputs.push({body: new BodyFactory(flags.seed ?? randomInt(2 ** 31)).build(spec!)})
     } else {
-      body = parseJson(await readInput(args.file), args.file ?? 'standard input')
+      if (!args.file && process.stdin.isTTY) throw new OptionError('give a file, pipe a body on standard input, or use --event NAME')
+      for await (const delivery of readDeliveries(!args.file || args.file === '-' ? {kind: 'stdin'} : {kind: 'file', path: args.file})) {
+        if (delivery.unreadable) throw new OptionError(`${delivery.origin.replace(/^stdin:1$/, 'standard input')} is not JSON`)
+        inputs.push({body: zoomBodyOf(delivery.body), receivedAt: delivery.receivedAt ? new Date(delivery.receivedAt) : undefined})
+      }
+      if (!inputs.length) throw new OptionError(`${args.file ?? 'standard input'} holds no body`)
     }
-    const {zoomBody, receivedAt} = zoomBodyOf(body)
-    const version = integrationVersion(flags['integration-version'])
-    const document = flags['pipeline-only']
-      ? runIngestPipeline({zoom: zoomBody}, {integrationVersion: version})
-      : indexedDocument(zoomBody, {receivedAt: receivedAt ?? new Date(), integrationVersion: version})
-    if (this.human) this.log(JSON.stringify(document, null, 2))
-    return document
+    const documents = inputs.map(({body, receivedAt}) =>
+      flags['pipeline-only'] ? runIngestPipeline({zoom: body}, {integrationVersion: version}) : indexedDocument(body, {receivedAt: receivedAt ?? new Date(), integrationVersion: version}),
+    )
+    // One body: the document, pretty. Several (NDJSON in): NDJSON out, a document a line.
+    if (this.human) this.log(documents.length === 1 ? JSON.stringify(documents[0], null, 2) : documents.map((document) => JSON.stringify(document)).join('\n'))
+    return documents.length === 1 ? documents[0] : documents
   }
 }
 
-/** The Zoom body in what was given: a body, the agent's form {"zoom": body}, or a record from serve's store. */
-function zoomBodyOf(input: unknown): {zoomBody: unknown; receivedAt?: Date} {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return {zoomBody: input}
-  const record = input as Record<string, unknown>
-  if ('rawBody' in record && typeof record.receivedAt === 'string' && 'event' in record) {
-    const receivedAt = new Date(record.receivedAt)
-    return {zoomBody: record.event, ...(Number.isNaN(receivedAt.getTime()) ? {} : {receivedAt})}
-  }
-  if ('zoom' in record && !('event' in record)) return {zoomBody: record.zoom}
-  return {zoomBody: input}
-}
-
-async function readInput(file: string | undefined): Promise<string> {
-  if (file) return (await readUserFile(file)).toString('utf8')
-  if (process.stdin.isTTY) throw new OptionError('give a file, pipe a body on standard input, or use --event NAME')
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
-}
-
-function parseJson(text: string, source: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch (error) {
-    throw new OptionError(`${source} is not JSON: ${(error as Error).message}`)
-  }
+/** The Zoom body in what was given: a body, or the agent's form {"zoom": body}. */
+function zoomBodyOf(input: unknown): unknown {
+  if (typeof input === 'object' && input !== null && !Array.isArray(input) && 'zoom' in input && !('event' in input)) return (input as {zoom: unknown}).zoom
+  return input
 }
