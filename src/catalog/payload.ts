@@ -22,7 +22,8 @@ const CHANGEABLE_KEYS = ['topic', 'first_name', 'account_name', 'personal_notes'
  */
 export function buildEventBody(spec: EventSpec, scenario: Scenario, now: number): ZoomEventBody {
   const ids = new IdSource(scenario.random)
-  const context: ValueContext = {spec, scenario, ids, now}
+  const base = {spec, scenario, ids, now}
+  const context: ValueContext = {...base, main: personFor([], base), meetingLike: spec.category === 'webinar' ? scenario.webinar : scenario.meeting}
   const payload: JsonObject = {}
   for (const field of spec.payload_fields) {
     const optional = field.endsWith('?')
@@ -43,6 +44,9 @@ interface ValueContext {
   scenario: Scenario
   ids: IdSource
   now: number
+  /** The event's main person, and its meeting or webinar: the same for every leaf of a body. */
+  main: Person
+  meetingLike: Scenario['meeting']
 }
 
 function payloadValue(key: string, context: ValueContext): Json {
@@ -99,21 +103,27 @@ function fieldTree(paths: readonly string[]): FieldTree {
   return root
 }
 
+/** A catalog entry's key lists never change: their trees are built once. */
+const trees = new WeakMap<readonly string[], FieldTree>()
+
 function buildObject(paths: readonly string[], context: ValueContext): JsonObject {
-  return fillTree(fieldTree(paths), [], context)
+  let tree = trees.get(paths)
+  if (!tree) trees.set(paths, (tree = fieldTree(paths)))
+  return fillTree(tree, [], context)
 }
 
 function fillTree(tree: FieldTree, parents: string[], context: ValueContext): JsonObject {
   const object: JsonObject = {}
+  // Whose object this is depends on the parents only: decided once per object, not per key.
+  const who = personFor(parents, context)
   for (const [segment, children] of Object.entries(tree)) {
     const isArray = segment.endsWith('[]')
     const key = isArray ? segment.slice(0, -2) : segment
     const hasChildren = Object.keys(children).length > 0
-    const path = [...parents, key]
     if (isArray) {
-      object[key] = hasChildren ? [fillTree(children, path, context)] : [leafValue(key, parents, context)]
+      object[key] = hasChildren ? [fillTree(children, [...parents, key], context)] : [leafValue(key, parents, context, who)]
     } else {
-      object[key] = hasChildren ? fillTree(children, path, context) : leafValue(key, parents, context)
+      object[key] = hasChildren ? fillTree(children, [...parents, key], context) : leafValue(key, parents, context, who)
     }
   }
   return object
@@ -146,7 +156,7 @@ const PREVIOUS_VALUES: Record<string, string> = {
 }
 
 /** The person a nested object speaks of: its parent key decides (participant, registrant, callee …). */
-function personFor(parents: readonly string[], context: ValueContext): Person {
+function personFor(parents: readonly string[], context: Pick<ValueContext, 'scenario' | 'spec'>): Person {
   const {scenario, spec} = context
   for (let i = parents.length - 1; i >= 0; i--) {
     const parent = parents[i]!
@@ -270,7 +280,6 @@ interface LeafContext extends ValueContext {
   who: Person
   /** True inside a person's own object (participant, registrant …), not the event's main subject. */
   inPerson: boolean
-  meetingLike: Scenario['meeting']
 }
 
 type Resolver = (c: LeafContext) => Json
@@ -333,16 +342,8 @@ resolve(['caller_number', 'caller_did_number'], (c) => c.scenario.caller.phone)
 resolve(['callee_number', 'callee_did_number', 'consumer_phone_number', 'transfer_phone_number', 'zoom_phone_user_number'], (c) => c.scenario.callee.phone)
 
 /** A value for one key: from the scenario when the key names one of its identities, else by the key's form. */
-function leafValue(key: string, parents: readonly string[], context: ValueContext): Json {
-  const who = personFor(parents, context)
-  const leaf: LeafContext = {
-    ...context,
-    key,
-    parents,
-    who,
-    inPerson: parents.length > 0 && who !== personFor([], context),
-    meetingLike: context.spec.category === 'webinar' ? context.scenario.webinar : context.scenario.meeting,
-  }
+function leafValue(key: string, parents: readonly string[], context: ValueContext, who: Person = personFor(parents, context)): Json {
+  const leaf: LeafContext = {...context, key, parents, who, inPerson: parents.length > 0 && who !== context.main}
   const resolver = RESOLVERS[key]
   return resolver ? resolver(leaf) : valueByForm(leaf)
 }

@@ -5,6 +5,7 @@ import {authFlags, elasticFlags, forwardFlags, integrationVersionFlag} from '../
 import {DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
 import {serveSettingsFrom} from '../cli/serve-settings.js'
 import {runServe} from '../receiver/service.js'
+import {lineWriter} from '../output/lines.js'
 import {formatForwardEvent, formatOutcome, serveBanner} from '../output/serve.js'
 import {DEFAULT_TOLERANCE_SECONDS} from '../zoom/signature.js'
 
@@ -44,7 +45,8 @@ export default class Serve extends ZoomctlCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Serve)
     const json = this.jsonEnabled()
-    const write = (line: string) => process.stdout.write(`${line}\n`)
+    const stdout = lineWriter()
+    const write = stdout.write
     const settings = await serveSettingsFrom(flags)
     const stopped = await runServe(settings, {
       progress: this.human,
@@ -54,5 +56,6 @@ export default class Serve extends ZoomctlCommand {
     })
     if (json) write(JSON.stringify({type: 'stopped', ...stopped}))
     else process.stderr.write(`stopped (${stopped.signal}): ${Object.entries(stopped.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'no deliveries'}\n`)
+    stdout.flush()
   }
 }

@@ -1,91 +1,184 @@
 #!/usr/bin/env node
-// Benchmarks (npm run bench): the receiver on loopback under bursts, and the pure hot paths.
-// Numbers, not assertions: compare runs on the same machine. Sends only to 127.0.0.1, bounded in count.
-import {spawn} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+// npm run bench: zoomctl side by side with a bare Node server and peers, in one run, on loopback only.
+// Figures, never assertions: compare the ratios of one run (absolute numbers move with the machine).
+// BENCH_SECONDS (default 6) per receiver, BENCH_REPLAY (default 100000) deliveries for the replay row.
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
 
-import {allEvents} from '../../dist/catalog/catalog.js'
+import autocannon from 'autocannon'
+
+import {allEvents, findEvent} from '../../dist/catalog/catalog.js'
 import {buildEventBody} from '../../dist/catalog/payload.js'
 import {createScenario} from '../../dist/catalog/scenario.js'
-import {runIngestPipeline} from '../../dist/mapping/index.js'
-import {BodyFactory, createDispatcher, prepareDelivery, runBurst} from '../../dist/sender/index.js'
+import {indexedDocument} from '../../dist/mapping/index.js'
+import {BodyFactory, prepareDelivery} from '../../dist/sender/index.js'
+import {dedupeKey} from '../../dist/store/dedupe.js'
 import {signBody, verifySignature} from '../../dist/zoom/signature.js'
 
 const SECRET = 'bench-secret'
-const BIN = join(import.meta.dirname, '../../bin/run.js')
+const ROOT = join(import.meta.dirname, '../..')
+const BIN = join(ROOT, 'bin/run.js')
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6)
+const REPLAY = Number(process.env.BENCH_REPLAY ?? 100_000)
+const CONNECTIONS = 50
+const env = {...process.env, ZOOM_WEBHOOK_SECRET_TOKEN: SECRET, NO_COLOR: '1'}
+const temps = []
 
-function hotPath(name, iterations, fn) {
-  for (let i = 0; i < Math.min(1000, iterations); i++) fn(i)
-  const started = process.hrtime.bigint()
-  for (let i = 0; i < iterations; i++) fn(i)
-  const ns = Number(process.hrtime.bigint() - started)
-  console.log(`${name.padEnd(40)} ${(iterations / (ns / 1e9)).toFixed(0).padStart(10)} ops/s  ${(ns / iterations / 1000).toFixed(1).padStart(8)} µs/op`)
+function temp() {
+  const dir = mkdtempSync(join(tmpdir(), 'zoomctl-bench-'))
+  temps.push(dir)
+  return dir
 }
 
-async function startServe(extraArgs) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'zoomctl-bench-'))
-  const child = spawn(process.execPath, [BIN, 'serve', '--json', '--port', '0', '--data-dir', dataDir, ...extraArgs], {
-    env: {...process.env, ZOOM_WEBHOOK_SECRET_TOKEN: SECRET},
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+/** A server in its own process, started and waited for on its "listening" JSON line. */
+async function start(args) {
+  const child = spawn(process.execPath, args, {env, stdio: ['ignore', 'pipe', 'inherit']})
   const url = await new Promise((resolve, reject) => {
     createInterface({input: child.stdout}).on('line', (line) => {
+      if (!line.startsWith('{')) return
       const parsed = JSON.parse(line)
       if (parsed.type === 'listening') resolve(parsed.url)
     })
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)))
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)))
   })
   return {
     url,
+    pid: child.pid,
     async stop() {
       child.kill('SIGTERM')
       await new Promise((resolve) => child.once('exit', resolve))
-      rmSync(dataDir, {recursive: true, force: true})
     },
   }
 }
 
-async function receiverBench(label, serveArgs, count, concurrency) {
-  const serve = await startServe(serveArgs)
-  const factory = new BodyFactory(1)
-  const specs = allEvents().filter((spec) => spec.event !== 'endpoint.url_validation')
-  const dispatcher = createDispatcher({connections: concurrency})
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid) {
   try {
-    const report = await runBurst({
-      url: serve.url,
-      makeDelivery: (index) => prepareDelivery(factory.body(specs[index % specs.length]), {mode: 'signature', secretToken: SECRET}),
-      count,
-      rate: 0,
-      concurrency,
-      durationMs: 0,
-      dispatcher,
-    })
-    const l = report.latencyMs
-    console.log(
-      `${label.padEnd(40)} ${report.throughputPerSecond.toFixed(0).padStart(6)}/s  p50 ${l.p50.toFixed(1)} ms  p99 ${l.p99.toFixed(1)} ms  max ${l.max.toFixed(1)} ms  ok ${report.succeeded}/${report.sent}`,
-    )
-  } finally {
-    await dispatcher.close()
-    await serve.stop()
+    const fields = execFileSync('cat', [`/proc/${pid}/stat`]).toString().split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return Number.NaN
   }
 }
 
-console.log('# pure code (one core)')
-const scenario = createScenario(1)
-const specs = allEvents()
-const bodies = specs.map((spec) => buildEventBody(spec, scenario, Date.now()))
-const raw = bodies.map((body) => Buffer.from(JSON.stringify(body)))
-hotPath('build a catalog body', 50_000, (i) => buildEventBody(specs[i % specs.length], scenario, Date.now()))
-hotPath('sign a body', 100_000, (i) => signBody(SECRET, 1_764_000_000, raw[i % raw.length]))
-const signatures = raw.map((body) => signBody(SECRET, 1_764_000_000, body))
-hotPath('verify a signature', 100_000, (i) =>
-  verifySignature({secret: SECRET, signature: signatures[i % raw.length], timestamp: '1764000000', rawBody: raw[i % raw.length], toleranceSeconds: 0}),
-)
-hotPath('map a body (ingest pipeline)', 50_000, (i) => runIngestPipeline({zoom: bodies[i % bodies.length]}))
+function table(header, rows) {
+  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => String(row[i]).length)))
+  const line = (cells) => cells.map((cell, i) => String(cell).padEnd(widths[i])).join('  ').trimEnd()
+  console.log([line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n'))
+}
 
-console.log('\n# receiver on loopback (client and server share the 2 cores)')
-for (const concurrency of [1, 10, 50]) await receiverBench(`serve, fsync, concurrency ${concurrency}`, [], 3000, concurrency)
-await receiverBench('serve, --no-fsync, concurrency 50', ['--no-fsync'], 3000, 50)
+// ---- 1. Receivers under autocannon: the same signed 1 KB meeting.participant_joined -----------------
+const body = new BodyFactory(1).body(findEvent('meeting.participant_joined'))
+const targets = [
+  ['bare node:http (reads the body, answers 200)', [join(import.meta.dirname, 'servers/bare.js')]],
+  ["Zoom's sample style (HMAC + JSON.parse, no storage)", [join(import.meta.dirname, 'servers/zoom-sample.js')]],
+  ['zoomctl serve (store, fsync per batch)', [BIN, 'serve', '--json', '--port', '0', '--data-dir', temp()]],
+  ['zoomctl serve --no-fsync', [BIN, 'serve', '--json', '--port', '0', '--no-fsync', '--data-dir', temp()]],
+]
+console.log(`\n## Receivers: autocannon, ${CONNECTIONS} connections, ${SECONDS} s each, a ${Buffer.byteLength(body)}-byte signed body\n`)
+const receiverRows = []
+let bare = 0
+for (const [name, args] of targets) {
+  const server = await start(args)
+  // Signed now: fresh for the whole run (tolerance 300 s).
+  const {headers} = prepareDelivery(body, {mode: 'signature', secretToken: SECRET})
+  const cpuBefore = cpuSeconds(server.pid)
+  const result = await autocannon({url: server.url, method: 'POST', headers, body, connections: CONNECTIONS, duration: SECONDS})
+  const cpu = cpuSeconds(server.pid) - cpuBefore
+  await server.stop()
+  const rate = result.requests.average
+  bare ||= rate
+  receiverRows.push([name, Math.round(rate), `${(rate / bare).toFixed(2)}×`, `${Math.round((cpu / result.requests.total) * 1e6)} µs`, `${result.latency.p50} ms`, `${result.latency.p99} ms`, result.non2xx])
+}
+table(['target', 'req/s', 'vs bare', 'server CPU/req', 'p50', 'p99', 'non-2xx'], receiverRows)
+
+// ---- 2. Senders against the bare server: simulate's burst vs autocannon ----------------------------
+console.log(`\n## Senders against the bare server\n`)
+{
+  const server = await start([join(import.meta.dirname, 'servers/bare.js')])
+  const {headers} = prepareDelivery(body, {mode: 'signature', secretToken: SECRET})
+  const cannon = await autocannon({url: server.url, method: 'POST', headers, body, connections: CONNECTIONS, duration: SECONDS})
+  const count = Math.max(5000, Math.round(cannon.requests.average * SECONDS * 0.3))
+  const out = execFileSync(process.execPath, [BIN, 'simulate', 'meeting.participant_joined', '--url', server.url, '--count', String(count), '--concurrency', String(CONNECTIONS), '--json'], {env, maxBuffer: 1 << 26})
+  const report = JSON.parse(out.toString()).burst
+  await server.stop()
+  table(
+    ['sender', 'req/s', 'vs autocannon', 'p50', 'p99'],
+    [
+      ['autocannon (same body, pre-signed)', Math.round(cannon.requests.average), '1.00×', `${cannon.latency.p50} ms`, `${cannon.latency.p99} ms`],
+      [`zoomctl simulate --count ${count} (a fresh body and signature each)`, Math.round(report.throughputPerSecond), `${(report.throughputPerSecond / cannon.requests.average).toFixed(2)}×`, `${report.latencyMs.p50} ms`, `${report.latencyMs.p99} ms`],
+    ],
+  )
+}
+
+// ---- 3. Start-up ---------------------------------------------------------------------------------
+console.log('\n## Start-up (median of 5 runs)\n')
+{
+  const median = (command) => {
+    const times = Array.from({length: 5}, () => {
+      const started = performance.now()
+      execFileSync(command[0], command.slice(1), {env, stdio: 'ignore'})
+      return performance.now() - started
+    }).sort((a, b) => a - b)
+    return times[2]
+  }
+  const node = median([process.execPath, '-e', '0'])
+  const version = median([process.execPath, BIN, '--version'])
+  table(['command', 'wall', 'vs bare node'], [['node -e 0', `${Math.round(node)} ms`, '1.00×'], ['zoomctl --version', `${Math.round(version)} ms`, `${(version / node).toFixed(2)}×`]])
+}
+
+// ---- 4. Replay of a large store to the bare server ------------------------------------------------
+console.log(`\n## Replay of ${REPLAY.toLocaleString('en')} stored deliveries to the bare server\n`)
+{
+  const dataDir = temp()
+  execFileSync('mkdir', ['-p', join(dataDir, 'events')])
+  const factory = new BodyFactory(3)
+  const specs = allEvents().filter((spec) => spec.event !== 'endpoint.url_validation')
+  const lines = []
+  const file = join(dataDir, 'events', '2026-11-29.ndjson')
+  writeFileSync(file, '')
+  for (let i = 0; i < REPLAY; i++) {
+    const raw = factory.body(specs[i % specs.length])
+    lines.push(JSON.stringify({id: `r${i}`, receivedAt: new Date(Date.UTC(2026, 10, 29) + i).toISOString(), source: {address: '127.0.0.1'}, method: 'POST', path: '/zoom-webhook', headers: {}, rawBody: raw}))
+    if (lines.length === 10_000) writeFileSync(file, lines.splice(0).join('\n') + '\n', {flag: 'a'})
+  }
+  if (lines.length) writeFileSync(file, lines.join('\n') + '\n', {flag: 'a'})
+  const server = await start([join(import.meta.dirname, 'servers/bare.js')])
+  const started = performance.now()
+  // GNU time prints the peak resident set (KiB) on stderr.
+  const timed = spawnSync('/usr/bin/time', ['-f', 'peak-rss-kib %M', process.execPath, BIN, 'replay', dataDir, '--url', server.url, '--concurrency', String(CONNECTIONS), '--json'], {env, maxBuffer: 1 << 26})
+  const seconds = (performance.now() - started) / 1000
+  await server.stop()
+  const report = JSON.parse(timed.stdout.toString())
+  const rss = /peak-rss-kib (\d+)/.exec(timed.stderr.toString())?.[1]
+  table(['replay', 'deliveries', 'events/s', 'peak RSS', 'failed'], [[`zoomctl replay --concurrency ${CONNECTIONS}`, report.sent, Math.round(report.sent / seconds), rss ? `${Math.round(Number(rss) / 1024)} MiB` : '?', report.failed]])
+}
+
+// ---- 5. Hot paths ---------------------------------------------------------------------------------
+console.log('\n## Hot paths (in process)\n')
+{
+  const rows = []
+  const measure = (name, iterations, fn) => {
+    for (let i = 0; i < Math.min(1000, iterations); i++) fn(i)
+    const started = process.hrtime.bigint()
+    for (let i = 0; i < iterations; i++) fn(i)
+    const ns = Number(process.hrtime.bigint() - started)
+    rows.push([name, `${(ns / iterations / 1000).toFixed(1)} µs`, Math.round(iterations / (ns / 1e9))])
+  }
+  const raw = Buffer.from(body)
+  const parsed = JSON.parse(body)
+  const signature = signBody(SECRET, '1764000000', raw)
+  measure('sign a body', 50_000, () => signBody(SECRET, '1764000000', raw))
+  measure('verify a signature', 50_000, () => verifySignature({secret: SECRET, signature, timestamp: '1764000000', rawBody: raw, toleranceSeconds: 0}))
+  measure('dedupe key', 50_000, () => dedupeKey(parsed, raw))
+  measure("map a body (the integration's pipeline)", 20_000, () => indexedDocument(parsed, {receivedAt: new Date(0)}))
+  const spec = findEvent('meeting.participant_joined')
+  const scenario = createScenario(1)
+  measure('build a body (catalog)', 20_000, (i) => buildEventBody(spec, scenario, 1_764_000_000_000 + i))
+  table(['operation', 'per op', 'ops/s'], rows)
+}
+
+for (const dir of temps) rmSync(dir, {recursive: true, force: true})
