@@ -25,6 +25,7 @@ import {
   sendInOrder,
   toCurl,
 } from '../sender/index.js'
+import {conflictingFlags} from '../sender/simulation.js'
 import {appendRunRecords, runRecord} from '../sender/record.js'
 import {assertAuthComplete, type AuthSettings, modeHeader} from '../zoom/auth.js'
 import {URL_VALIDATION_EVENT} from '../zoom/challenge.js'
@@ -78,6 +79,9 @@ export default class Simulate extends ZoomctlCommand {
     if (!flags.file && names.length === 0 && !flags.all && !flags.category) {
       throw new OptionError('name at least one event type, or use --all, --category or --file (zoomctl events lists the types)')
     }
+    const burst = flags.count !== undefined || flags.rate !== undefined || flags.duration !== undefined || flags.concurrency !== undefined
+    const conflict = conflictingFlags({names, all: flags.all, category: flags.category, file: flags.file, set: flags.set, burst, dryRun: flags['dry-run'], explain: flags.explain, record: flags.record})
+    if (conflict) throw new OptionError(conflict)
     if (!flags['dry-run']) assertAuthComplete(auth, 'send')
     else if (!auth.secretToken) throw new OptionError('a dry run still signs: give the secret token (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)')
     const specs = flags.file ? [] : selectEvents({names, all: flags.all, category: flags.category})
@@ -90,11 +94,7 @@ export default class Simulate extends ZoomctlCommand {
     const dispatcher = createDispatcher({insecure: flags.insecure, caFile: flags.ca, timeoutMs: parseDuration(flags.timeout), connections: flags.concurrency})
     try {
       if (specs.length === 1 && specs[0]!.event === URL_VALIDATION_EVENT) return await this.challenge(flags.url, auth, dispatcher)
-      const burst = flags.count !== undefined || flags.rate !== undefined || flags.duration !== undefined || flags.concurrency !== undefined
-      if (burst) {
-        if (flags.record) throw new OptionError('--record writes what a sequential run sent: leave out --count/--rate/--concurrency/--duration')
-        return await this.burst(flags, deliveries, dispatcher)
-      }
+      if (burst) return await this.burst(flags, deliveries, dispatcher)
       return await this.sendEach(flags.url, deliveries, dispatcher, flags.explain, version, flags.record)
     } finally {
       await dispatcher.close()
@@ -128,30 +128,29 @@ export default class Simulate extends ZoomctlCommand {
   }
 
   private async sendEach(url: string, deliveries: PlannedDelivery[], dispatcher: ReturnType<typeof createDispatcher>, explain: boolean, version?: string, record?: string) {
-    const progress = startProgress(`sending ${deliveries.length} event(s) to ${safeOrigin(url)}`, this.human && deliveries.length > 20)
-    const sent = await sendInOrder(url, deliveries, dispatcher, (done) => progress.update(`sent ${done}/${deliveries.length}`)).finally(() => progress.stop())
+    // Rows appear as answers come: a slow endpoint is seen at once, not after the whole run.
+    const width = Math.max(5, ...deliveries.map((delivery) => delivery.event.length))
+    if (this.human) this.log(renderTable(['event'.padEnd(width), 'status', 'latency', 'answer'], []))
+    const sent = await sendInOrder(url, deliveries, dispatcher, (result) => {
+      if (!this.human) return
+      const status = result.status === undefined ? 'error' : result.late ? `${result.status} late` : String(result.status)
+      const color = result.late ? style.red : statusColor(result.status)
+      this.log([result.event.padEnd(width), color(status.padEnd(6)), formatMs(result.latencyMs).padEnd(7), result.error ?? describeAnswer(result.answer)].join('  '))
+    })
     if (record) await appendRunRecords(record, sent.map((delivery) => runRecord(delivery.event, delivery.sentAt, delivery.status, delivery.body)))
     const results = sent.map(({body, sentAt: _sentAt, ...result}) => ({
       ...result,
       ...(explain ? {document: indexedDocumentForBytes(body, {receivedAt: new Date(), integrationVersion: version})} : {}),
     }))
     const failed = results.filter((result) => !result.ok).length
+    const late = results.filter((result) => result.late).length
     if (this.human) {
-      this.log(
-        renderTable(
-          ['event', 'status', 'latency', 'answer'],
-          results.map((result) => [
-            result.event,
-            statusColor(result.status)(result.status === undefined ? 'error' : String(result.status)),
-            formatMs(result.latencyMs),
-            result.error ?? describeAnswer(result.answer),
-          ]),
-        ),
-      )
       if (explain) for (const result of results) this.log(`\n${style.bold(result.event)}\n${explainDocument(result.document)}`)
-      this.log(failed ? style.red(`${failed} of ${results.length} deliveries failed`) : style.green(`all ${results.length} deliveries accepted by ${safeOrigin(url)}`))
+      const all = results.length === 1 ? 'the delivery was' : `all ${results.length} deliveries were`
+      if (late) this.log(style.red(`${late} answered after Zoom's 3 s: Zoom counts that as failed and retries`))
+      this.log(failed ? style.red(`${failed} of ${results.length} failed`) : style.green(`${all} accepted by ${safeOrigin(url)}`))
     }
-    const summary = {url: safeOrigin(url), sent: results.length, succeeded: results.length - failed, failed, deliveries: results}
+    const summary = {url: safeOrigin(url), sent: results.length, succeeded: results.length - failed, failed, late, deliveries: results}
     return failed ? this.failed(summary) : summary
   }
 

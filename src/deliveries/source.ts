@@ -26,6 +26,8 @@ export interface Delivery {
   record?: DeliveryRecord
   /** Where it was read: file and line. */
   origin: string
+  /** A dead letter: which sink gave up on it, and why. */
+  deadLetter?: {sink?: string; error?: string; deadAt?: string}
   /** The line is not JSON at all (a line torn by a crash, or not NDJSON): there is nothing to send or map. */
   unreadable?: true
 }
@@ -123,6 +125,7 @@ export function parseLine(line: string, origin: string): Delivery {
       body: record.event ?? tryParse(rawBody),
       record: record as DeliveryRecord,
       origin,
+      ...(record !== object ? {deadLetter: {sink: object.sink as string | undefined, error: object.error as string | undefined, deadAt: object.deadAt as string | undefined}} : {}),
     }
   }
   const rawBody = Buffer.from(line.trim(), 'utf8')

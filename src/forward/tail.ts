@@ -1,7 +1,7 @@
 import {open, stat} from 'node:fs/promises'
 import {basename} from 'node:path'
 
-import {storeFiles} from '../deliveries/source.js'
+import {STORE_PARTS, storeFiles, type StorePart} from '../deliveries/source.js'
 import type {DeliveryRecord} from '../store/records.js'
 import type {Cursor} from './cursor.js'
 
@@ -15,7 +15,7 @@ export interface TailRecord {
 const CHUNK = 256 * 1024
 
 /**
- * Reads accepted records after a cursor, in store order, across day files. Only whole lines are read: a
+ * Reads records of one part of the store (accepted by default) after a cursor, in store order, across day files. Only whole lines are read: a
  * line still being written (no newline yet) waits for the next call. A line that does not parse (torn by a
  * crash, then closed by the next append) is skipped and counted.
  */
@@ -27,6 +27,7 @@ export class StoreTail {
   constructor(
     private readonly dataDir: string,
     from: Cursor,
+    private readonly part: StorePart = 'accepted',
   ) {
     this.file = from.file
     this.offset = from.offset
@@ -37,7 +38,7 @@ export class StoreTail {
     const out: TailRecord[] = []
     let bytes = 0
     for (;;) {
-      const files = (await storeFiles(this.dataDir, 'accepted')).map((path) => basename(path))
+      const files = (await storeFiles(this.dataDir, this.part)).map((path) => basename(path))
       if (!this.file || !files.includes(this.file)) {
         // First run, or the cursor's file is gone: the first file after it.
         const next = files.find((name) => name > this.file)
@@ -45,7 +46,7 @@ export class StoreTail {
         this.file = next
         this.offset = 0
       }
-      const path = `${this.dataDir}/events/${this.file}`
+      const path = `${this.dataDir}/${STORE_PARTS[this.part]}/${this.file}`
       const size = (await stat(path)).size
       if (this.offset < size) {
         const handle = await open(path, 'r')
@@ -95,10 +96,19 @@ export class StoreTail {
     }
   }
 
+  /** Moves past everything stored now: the next read returns only what is appended later. */
+  async skipToEnd(): Promise<void> {
+    const files = (await storeFiles(this.dataDir, this.part)).map((path) => basename(path))
+    const last = files[files.length - 1]
+    if (!last) return
+    this.file = last
+    this.offset = (await stat(`${this.dataDir}/${STORE_PARTS[this.part]}/${last}`)).size
+  }
+
   /** Bytes in the store after what has been read. */
   async bytesAhead(): Promise<number> {
     let total = 0
-    for (const path of await storeFiles(this.dataDir, 'accepted')) {
+    for (const path of await storeFiles(this.dataDir, this.part)) {
       const name = basename(path)
       if (name < this.file) continue
       const size = (await stat(path)).size

@@ -9,6 +9,7 @@ import type {AuthSettings} from '../zoom/auth.js'
 import {URL_VALIDATION_EVENT} from '../zoom/challenge.js'
 import {epochSeconds} from '../zoom/signature.js'
 import {sendDelivery} from './client.js'
+import {ZOOM_BUDGET_MS} from './stats.js'
 import {type PreparedDelivery, prepareDelivery} from './prepare.js'
 
 export interface EventSelection {
@@ -110,7 +111,9 @@ export interface SentDelivery {
   event: string
   status?: number
   latencyMs: number
+  /** A 2xx within Zoom's 3 s: Zoom counts a later answer as failed, and retries. */
   ok: boolean
+  late: boolean
   /** The endpoint's answer, parsed when it is JSON. */
   answer: unknown
   error?: string
@@ -119,8 +122,8 @@ export interface SentDelivery {
   sentAt: Date
 }
 
-/** Sends one after another (the order a reader expects in the table), reporting progress. */
-export async function sendInOrder(url: string, planned: PlannedDelivery[], dispatcher: Dispatcher, onProgress?: (done: number) => void): Promise<SentDelivery[]> {
+/** Sends one after another (the order a reader expects), reporting each result as it comes. */
+export async function sendInOrder(url: string, planned: PlannedDelivery[], dispatcher: Dispatcher, onResult?: (result: SentDelivery, done: number) => void): Promise<SentDelivery[]> {
   const results: SentDelivery[] = []
   for (const {event, make} of planned) {
     const prepared = make()
@@ -132,17 +135,43 @@ export async function sendInOrder(url: string, planned: PlannedDelivery[], dispa
     } catch {
       // Not JSON: keep the text.
     }
+    const late = result.latencyMs > ZOOM_BUDGET_MS
     results.push({
       event,
       status: result.status,
       latencyMs: result.latencyMs,
-      ok: result.status !== undefined && result.status >= 200 && result.status < 300,
+      ok: result.status !== undefined && result.status >= 200 && result.status < 300 && !late,
+      late,
       answer,
       ...(result.error ? {error: result.error} : {}),
       body: prepared.body,
       sentAt,
     })
-    onProgress?.(results.length)
+    onResult?.(results[results.length - 1]!, results.length)
   }
   return results
+}
+
+export interface SimulateChoice {
+  names: string[]
+  all: boolean
+  category?: string
+  file?: string
+  set?: string[]
+  burst: boolean
+  dryRun: boolean
+  explain: boolean
+  record?: string
+}
+
+/** Flags that cannot be honoured together: one sentence that says why, or undefined. */
+export function conflictingFlags(choice: SimulateChoice): string | undefined {
+  const sources = [choice.names.length ? 'event types' : '', choice.all ? '--all' : '', choice.category ? '--category' : '', choice.file ? '--file' : ''].filter(Boolean)
+  if (sources.length > 1) return `choose the events one way: ${sources.join(' and ')} were both given`
+  if (choice.file && choice.set?.length) return '--set changes generated bodies; a --file is sent byte for byte (edit the file instead)'
+  if (choice.burst && choice.dryRun) return '--dry-run prints one curl per event type: leave out --count/--rate/--concurrency/--duration'
+  if (choice.burst && choice.explain) return '--explain shows each event\'s document: leave out --count/--rate/--concurrency/--duration'
+  if (choice.burst && choice.record) return '--record writes what a sequential run sent: leave out --count/--rate/--concurrency/--duration'
+  if (choice.category === 'endpoint') return 'the endpoint category holds only endpoint.url_validation, a challenge: name it to send it'
+  return undefined
 }

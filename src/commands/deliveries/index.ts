@@ -1,0 +1,53 @@
+import {Args, Flags} from '@oclif/core'
+
+import {ZoomctlCommand} from '../../cli/base-command.js'
+import {parseTimePoint} from '../../config/index.js'
+import {type DeliveryEntry, followDeliveries, listDeliveries} from '../../deliveries/list.js'
+import {entryRow, formatEntries} from '../../output/deliveries.js'
+
+export default class Deliveries extends ZoomctlCommand {
+  static override summary = 'List what serve received: time, event type, verdict, id'
+  static override description = `Reads serve's data dir (accepted, refused and dead-letter deliveries) and lists the last --limit that match the filters, oldest first. --follow goes on printing new ones while serve runs. zoomctl deliveries show ID shows one in full.`
+  static override examples = [
+    '<%= config.bin %> deliveries',
+    '<%= config.bin %> deliveries --verdict refused --since 1h',
+    '<%= config.bin %> deliveries --event meeting.participant_joined --follow',
+    '<%= config.bin %> deliveries --json | jq -r ".[].id"',
+  ]
+
+  static override args = {
+    'data-dir': Args.string({description: "serve's data dir", default: './zoomctl-data', ignoreStdin: true}),
+  }
+
+  static override flags = {
+    verdict: Flags.string({description: 'only these verdicts', options: ['accepted', 'duplicate', 'refused', 'dead-letter'], multiple: true}),
+    event: Flags.string({description: 'only this event type (repeat for more)', multiple: true}),
+    since: Flags.string({description: 'received at or after: a duration ago (1h) or an ISO date'}),
+    until: Flags.string({description: 'received at or before'}),
+    limit: Flags.integer({description: 'at most this many, the latest', default: 50, min: 1}),
+    follow: Flags.boolean({char: 'f', description: 'keep printing new deliveries as serve stores them (Ctrl-C to stop)', default: false}),
+  }
+
+  async run(): Promise<unknown> {
+    const {args, flags} = await this.parse(Deliveries)
+    const filter = {
+      verdicts: flags.verdict as DeliveryEntry['verdict'][] | undefined,
+      events: flags.event,
+      since: flags.since ? parseTimePoint(flags.since) : undefined,
+      until: flags.until ? parseTimePoint(flags.until) : undefined,
+    }
+    const dataDir = args['data-dir']
+    if (!flags.follow) {
+      const entries = await listDeliveries(dataDir, filter, flags.limit)
+      if (this.human) this.log(formatEntries(entries))
+      return entries
+    }
+    // Following is a stream: one line (or one JSON object) per delivery, until Ctrl-C.
+    const stop = new AbortController()
+    process.once('SIGINT', () => stop.abort())
+    for await (const entry of followDeliveries(dataDir, filter, stop.signal)) {
+      process.stdout.write(this.human ? `${entryRow(entry).join('  ')}\n` : `${JSON.stringify(entry)}\n`)
+    }
+    process.exitCode = 130
+  }
+}

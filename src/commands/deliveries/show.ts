@@ -1,0 +1,30 @@
+import {Args, Flags} from '@oclif/core'
+
+import {ZoomctlCommand} from '../../cli/base-command.js'
+import {integrationVersion, integrationVersionFlag} from '../../cli/flags.js'
+import {showDelivery} from '../../deliveries/list.js'
+import {UserError} from '../../errors.js'
+import {formatDetail} from '../../output/deliveries.js'
+
+export default class DeliveriesShow extends ZoomctlCommand {
+  static override summary = 'Show one delivery: headers, body, the document Elastic indexes, and why it was refused'
+  static override examples = ['<%= config.bin %> deliveries show 3f2c…', '<%= config.bin %> deliveries show 3f2c… --data-dir /var/lib/zoomctl --json']
+
+  static override args = {
+    id: Args.string({description: 'the delivery id (zoomctl deliveries lists them)', required: true}),
+  }
+
+  static override flags = {
+    'data-dir': Flags.string({description: "serve's data dir", default: './zoomctl-data', env: 'ZOOMCTL_DATA_DIR'}),
+    'show-secrets': Flags.boolean({description: "show meeting passwords, download tokens and other secrets of the body (redacted by default)", default: false}),
+    'integration-version': integrationVersionFlag,
+  }
+
+  async run(): Promise<unknown> {
+    const {args, flags} = await this.parse(DeliveriesShow)
+    const detail = await showDelivery(flags['data-dir'], args.id, {integrationVersion: integrationVersion(flags['integration-version']), showSecrets: flags['show-secrets']})
+    if (!detail) throw new UserError(`no delivery ${args.id} in ${flags['data-dir']}`, {code: 'not-found', hint: 'zoomctl deliveries lists the ids'})
+    if (this.human) this.log(formatDetail(detail))
+    return detail
+  }
+}

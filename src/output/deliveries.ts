@@ -1,0 +1,35 @@
+import type {DeliveryDetail, DeliveryEntry} from '../deliveries/list.js'
+import {printable} from './serve.js'
+import {style} from './style.js'
+import {renderTable} from './table.js'
+
+const VERDICT_STYLE: Record<DeliveryEntry['verdict'], (text: string) => string> = {
+  accepted: (text) => style.green(text),
+  duplicate: (text) => style.dim(text),
+  refused: (text) => style.yellow(text),
+  'dead-letter': (text) => style.red(text),
+}
+
+export function entryRow(entry: DeliveryEntry): string[] {
+  const why = entry.verdict === 'duplicate' ? `copy of ${entry.duplicateOf}` : [entry.status, entry.reason].filter(Boolean).join(' ')
+  return [style.dim(entry.receivedAt.replace('T', ' ').slice(0, 23)), printable(entry.eventType ?? '-'), VERDICT_STYLE[entry.verdict](entry.verdict), printable(why), style.dim(entry.id)]
+}
+
+export function formatEntries(entries: DeliveryEntry[]): string {
+  if (!entries.length) return style.dim('no deliveries match')
+  return renderTable(['received (UTC)', 'event', 'verdict', 'why', 'id'], entries.map(entryRow))
+}
+
+export function formatDetail(detail: DeliveryDetail): string {
+  const {entry} = detail
+  const lines = [
+    `${style.bold(printable(entry.eventType ?? 'delivery'))}  ${VERDICT_STYLE[entry.verdict](entry.verdict)}  ${style.dim(entry.id)}`,
+    `received ${entry.receivedAt}${entry.from ? ` from ${entry.from}` : ''}, ${detail.rawBodyBytes} bytes`,
+  ]
+  if (entry.detail) lines.push(style.yellow(printable(entry.detail)))
+  if (detail.hint) lines.push(`${style.dim('→')} ${detail.hint}`)
+  lines.push('', style.bold('headers'), renderTable(['name', 'value'], Object.entries(detail.headers).map(([name, value]) => [name, printable(value)])))
+  lines.push('', style.bold('body'), typeof detail.body === 'object' ? JSON.stringify(detail.body, null, 2) : printable(String(detail.body ?? '(not JSON)')))
+  if (detail.document) lines.push('', style.bold("what Elastic's Zoom integration indexes"), JSON.stringify(detail.document, null, 2))
+  return lines.join('\n')
+}

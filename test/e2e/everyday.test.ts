@@ -1,0 +1,141 @@
+import {spawn} from 'node:child_process'
+import {createServer} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import {readFileSync, readdirSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {BIN, readStore, runCli, SECRET, startServe, type ServeProcess} from '../helpers/cli.js'
+
+describe('deliveries', () => {
+  let serve: ServeProcess
+  beforeAll(async () => {
+    serve = await startServe()
+    await runCli(['simulate', 'meeting.created', 'meeting.started', 'user.signed_in', '--url', serve.url, '--set', 'payload.object.password=hunter2-meeting'])
+    await runCli(['simulate', 'meeting.ended', '--url', serve.url, '--timestamp-offset', '-900'])
+  })
+  afterAll(async () => serve.stop())
+
+  it('lists what serve received, with verdicts, and filters', async () => {
+    const all = await runCli(['deliveries', serve.dataDir, '--json'])
+    const entries = JSON.parse(all.stdout) as Array<{eventType: string; verdict: string; reason?: string; id: string}>
+    expect(entries.map((entry) => [entry.eventType, entry.verdict])).toEqual([
+      ['meeting.created', 'accepted'],
+      ['meeting.started', 'accepted'],
+      ['user.signed_in', 'accepted'],
+      ['meeting.ended', 'refused'],
+    ])
+    const refused = await runCli(['deliveries', serve.dataDir, '--verdict', 'refused'])
+    expect(refused.stdout).toMatch(/meeting\.ended +refused +401 stale-timestamp/)
+    expect(refused.stdout).not.toContain('meeting.started')
+    const one = await runCli(['deliveries', serve.dataDir, '--event', 'user.signed_in', '--json'])
+    expect(JSON.parse(one.stdout)).toHaveLength(1)
+  })
+
+  it('shows one in full, secrets of the body redacted unless asked, with what to do for a refused one', async () => {
+    const entries = JSON.parse((await runCli(['deliveries', serve.dataDir, '--json'])).stdout) as Array<{id: string; eventType: string}>
+    const created = entries.find((entry) => entry.eventType === 'meeting.created')!
+    const shown = await runCli(['deliveries', 'show', created.id, '--data-dir', serve.dataDir])
+    expect(shown.code).toBe(0)
+    expect(shown.stdout).toContain("what Elastic's Zoom integration indexes")
+    expect(shown.stdout).toContain('"action": "meeting.created"')
+    expect(shown.stdout).not.toContain('hunter2-meeting')
+    expect((await runCli(['deliveries', 'show', created.id, '--data-dir', serve.dataDir, '--show-secrets'])).stdout).toContain('hunter2-meeting')
+    const stale = entries.find((entry) => entry.eventType === 'meeting.ended')!
+    const refused = await runCli(['deliveries', 'show', stale.id, '--data-dir', serve.dataDir])
+    expect(refused.stdout).toContain(`zoomctl replay --from refused --id ${stale.id}`)
+    const missing = await runCli(['deliveries', 'show', 'nope', '--data-dir', serve.dataDir, '--json'])
+    expect(missing.code).toBe(2)
+    expect(JSON.parse(missing.stdout).error).toMatchObject({code: 'not-found'})
+  })
+
+  it('--follow prints new deliveries as serve stores them', async () => {
+    const child = spawn(process.execPath, [BIN, 'deliveries', serve.dataDir, '--follow', '--json'], {stdio: ['ignore', 'pipe', 'ignore']})
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    await runCli(['simulate', 'webinar.started', '--url', serve.url])
+    const deadline = Date.now() + 10_000
+    while (!out.includes('webinar.started') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
+    child.kill('SIGINT')
+    const lines = out.trim().split('\n').map((line) => JSON.parse(line) as {eventType: string})
+    expect(lines.map((line) => line.eventType)).toEqual(['webinar.started'])
+  })
+})
+
+describe('a well-made CLI', () => {
+  it('names a mistyped command as typed, with spaces (on a terminal it offers the closest one)', async () => {
+    const typo = await runCli(['events', 'shw'])
+    expect(typo.stderr).toContain('events shw is not a zoomctl command')
+    expect(typo.stderr).toContain('zoomctl help events')
+    expect(typo.code).toBe(127)
+  })
+
+  it.each([
+    [['meeting.started', '--all'], 'choose the events one way'],
+    [['--all', '--category', 'meeting'], 'choose the events one way'],
+    [['--file', 'package.json', '--set', 'a=1'], 'a --file is sent byte for byte'],
+    [['meeting.started', '--count', '3', '--dry-run'], '--dry-run prints one curl per event type'],
+    [['meeting.started', '--count', '3', '--explain'], '--explain'],
+    [['--category', 'endpoint'], 'endpoint.url_validation'],
+  ])('simulate %j is refused with a reason', async (args, reason) => {
+    const result = await runCli(['simulate', ...args, '--json'])
+    expect(result.code).toBe(2)
+    expect(JSON.parse(result.stdout).error.message).toContain(reason)
+  })
+
+  it('counts an answer after 3 s as failed, as Zoom does, and shows rows as they come', async () => {
+    const server = createServer((request, response) => {
+      request.resume()
+      setTimeout(() => response.writeHead(200, {'content-type': 'application/json'}).end('{}'), 3300)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/zoom-webhook`
+      const result = await runCli(['simulate', 'meeting.started', '--url', url])
+      expect(result.code).toBe(1)
+      expect(result.stdout).toMatch(/meeting\.started +200 late/)
+      expect(result.stdout).toContain("after Zoom's 3 s")
+    } finally {
+      server.close()
+    }
+  })
+
+  it('events map reads NDJSON and - (standard input), a document a line', async () => {
+    const serve = await startServe()
+    try {
+      await runCli(['simulate', 'meeting.started', 'user.signed_in', '--url', serve.url])
+      const store = join(serve.dataDir, 'events', readdirSync(join(serve.dataDir, 'events'))[0]!)
+      const mapped = await runCli(['events', 'map', '-'], {}, readFileSync(store, 'utf8'))
+      expect(mapped.code).toBe(0)
+      const lines = mapped.stdout.trim().split('\n').map((line) => JSON.parse(line) as {event: {action: string}})
+      expect(lines.map((line) => line.event.action)).toEqual(['meeting.started', 'user.signed_in'])
+      const bodies = readStore(serve.dataDir).map((record) => record.rawBody).join('\n')
+      expect(JSON.parse((await runCli(['events', 'map', '--json'], {}, bodies)).stdout)).toHaveLength(2)
+    } finally {
+      await serve.stop()
+    }
+  })
+
+  it('no secret given as a flag or env var appears in any output or the data dir', async () => {
+    const serve = await startServe(['--auth', 'header', '--auth-value', 'SECRET-HEADER-VALUE-42'])
+    try {
+      const env = {ZOOMCTL_AUTH_VALUE: 'SECRET-HEADER-VALUE-42', ELASTICSEARCH_API_KEY: 'keyid:SECRET-API-KEY-42'}
+      const runs = await Promise.all([
+        runCli(['simulate', 'meeting.started', '--url', serve.url, '--auth', 'header', '--json'], env),
+        runCli(['simulate', 'meeting.started', '--url', serve.url, '--auth', 'header', '--bogus', '--json'], env),
+        runCli(['simulate', 'meeting.started', '--url', serve.url, '--auth', 'header', '--dry-run'], env),
+        runCli(['validate', '--es-url', 'http://127.0.0.1:1', '--json'], env),
+        runCli(['doctor', serve.url, '--allow-http', '--auth', 'header', '--json', '--samples', '1'], env),
+        runCli(['serve', '--port', '99999', '--auth-value', 'SECRET-HEADER-VALUE-42', '--json'], env),
+      ])
+      const everything = runs.map((run) => run.stdout + run.stderr).join('\n') + serve.lines.join('\n') + JSON.stringify(readStore(serve.dataDir))
+      expect(everything).not.toContain('SECRET-HEADER-VALUE-42')
+      expect(everything).not.toContain('SECRET-API-KEY-42')
+      expect(everything).not.toContain(SECRET)
+    } finally {
+      await serve.stop()
+    }
+  })
+})
