@@ -19,6 +19,8 @@ export interface EventSpec {
   elastic: 'tested' | 'pipeline' | 'category' | 'crc'
   notes?: string
   source: string
+  /** What real deliveries carry beyond Zoom's published schema (paths as above), and where that was seen. */
+  observed?: {source: string; payload_fields?: string[]; object_fields?: string[]; old_object_fields?: string[]}
 }
 
 const catalog: readonly EventSpec[] = (rawCatalog as EventSpec[]).slice().sort((a, b) => a.event.localeCompare(b.event))
@@ -63,4 +65,15 @@ function editDistance(a: string, b: string): number {
     }
   }
   return previous[b.length]!
+}
+
+/** Paths of the body that real deliveries carry and Zoom's schema does not list. */
+export function observedPaths(spec: EventSpec): string[] {
+  const observed = spec.observed
+  if (!observed) return []
+  return [
+    ...(observed.payload_fields ?? []).map((key) => `payload.${key}`),
+    ...(observed.object_fields ?? []).map((path) => `payload.object.${path}`),
+    ...(observed.old_object_fields ?? []).map((path) => `payload.old_object.${path}`),
+  ]
 }

@@ -25,7 +25,7 @@ export function buildEventBody(spec: EventSpec, scenario: Scenario, now: number)
   const base = {spec, scenario, ids, now}
   const context: ValueContext = {...base, main: personFor([], base), meetingLike: spec.category === 'webinar' ? scenario.webinar : scenario.meeting}
   const payload: JsonObject = {}
-  for (const field of spec.payload_fields) {
+  for (const field of fieldsOf(spec).payload) {
     const optional = field.endsWith('?')
     const key = optional ? field.slice(0, -1) : field
     if (optional && !MEANINGFUL_PAYLOAD_KEYS.has(key)) continue
@@ -60,7 +60,7 @@ function payloadValue(key: string, context: ValueContext): Json {
     case 'operator_id':
       return operatorPerson.id
     case 'object':
-      return buildObject(spec.object_fields, context)
+      return buildObject(fieldsOf(spec).object, context)
     case 'old_object':
       return buildOldObject(context)
     case 'time_stamp':
@@ -103,6 +103,18 @@ function fieldTree(paths: readonly string[]): FieldTree {
   return root
 }
 
+/** Zoom's documented keys and those real deliveries were seen to carry (observed), once per entry. */
+const combined = new WeakMap<EventSpec, {payload: string[]; object: string[]}>()
+function fieldsOf(spec: EventSpec): {payload: string[]; object: string[]} {
+  let fields = combined.get(spec)
+  if (!fields) {
+    const union = (a: string[], b: string[] = []) => [...a, ...b.filter((key) => !a.includes(key) && !a.includes(`${key}?`))]
+    fields = {payload: union(spec.payload_fields, spec.observed?.payload_fields), object: union(spec.object_fields, spec.observed?.object_fields)}
+    combined.set(spec, fields)
+  }
+  return fields
+}
+
 /** A catalog entry's key lists never change: their trees are built once. */
 const trees = new WeakMap<readonly string[], FieldTree>()
 
@@ -142,6 +154,14 @@ function buildOldObject(context: ValueContext): JsonObject {
     old[changed] = typeof current === 'string' ? (PREVIOUS_VALUES[changed] ?? `previous ${changed.replace(/_/g, ' ')}`) : current
   }
   if (spec.category === 'user' && listed.includes('email')) old.email = `old.${scenario.subject.email}`
+  const observed = spec.observed?.old_object_fields
+  if (observed?.length) {
+    // What real deliveries carry wins over a generic "previous value" placeholder.
+    for (const [key, value] of Object.entries(buildObject(observed, context))) {
+      if (typeof old[key] === 'object' && old[key] !== null) continue
+      old[key] = typeof value === 'string' && key in PREVIOUS_VALUES ? PREVIOUS_VALUES[key]! : value
+    }
+  }
   return old
 }
 
@@ -153,6 +173,7 @@ const PREVIOUS_VALUES: Record<string, string> = {
   personal_notes: 'Out of office',
   conference_code: '1234567',
   name: 'general',
+  account_alias: '',
 }
 
 /** The person a nested object speaks of: its parent key decides (participant, registrant, callee …). */
@@ -208,6 +229,8 @@ const STRING_VALUES: Record<string, string> = {
   address_line1: '55 Almaden Blvd',
   address_line2: 'Suite 600',
   issue: 'Unstable audio quality',
+  account_name: 'Example Corp',
+  account_support_name: 'Example Corp IT',
   issues: 'Unstable audio quality',
   presence_status: 'Available',
   language: 'en-US',

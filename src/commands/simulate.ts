@@ -25,7 +25,8 @@ import {
   sendInOrder,
   toCurl,
 } from '../sender/index.js'
-import {conflictingFlags} from '../sender/simulation.js'
+import {conflictingFlags, withRetries} from '../sender/simulation.js'
+import {prepareDelivery} from '../sender/prepare.js'
 import {appendRunRecords, runRecord} from '../sender/record.js'
 import {assertAuthComplete, type AuthSettings, modeHeader} from '../zoom/auth.js'
 import {URL_VALIDATION_EVENT} from '../zoom/challenge.js'
@@ -63,6 +64,8 @@ export default class Simulate extends ZoomctlCommand {
     duration: Flags.string({description: 'burst: stop after this long (e.g. 30s, 2m)'}),
     'timestamp-offset': Flags.integer({description: 'shift x-zm-request-timestamp by this many seconds (e.g. -600 to test a stale retry)', default: 0}),
     record: Flags.string({description: 'append one line per delivery sent to this file, for validate --run'}),
+    retries: Flags.integer({description: "send each delivery again this many times, same bytes, signed afresh, as Zoom's retries", default: 0, min: 0, max: 10}),
+    'retry-spacing': Flags.string({description: 'wait between a delivery and its retries (Zoom: 5, 20, 60 min)', default: '1s'}),
     seed: Flags.integer({description: 'seed for the generated ids (default: random)'}),
     timeout: Flags.string({description: 'give up on one request after this long', default: '10s'}),
     'integration-version': integrationVersionFlag,
@@ -81,13 +84,15 @@ export default class Simulate extends ZoomctlCommand {
     }
     const burst = flags.count !== undefined || flags.rate !== undefined || flags.duration !== undefined || flags.concurrency !== undefined
     const conflict = conflictingFlags({names, all: flags.all, category: flags.category, file: flags.file, set: flags.set, burst, dryRun: flags['dry-run'], explain: flags.explain, record: flags.record})
+      ?? (flags.retries && (burst || flags['dry-run']) ? '--retries goes with a sequential run: leave out the burst flags and --dry-run' : undefined)
     if (conflict) throw new OptionError(conflict)
     if (!flags['dry-run']) assertAuthComplete(auth, 'send')
     else if (!auth.secretToken) throw new OptionError('a dry run still signs: give the secret token (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)')
     const specs = flags.file ? [] : selectEvents({names, all: flags.all, category: flags.category})
     const file = flags.file ? await readPayloadFile(flags.file) : undefined
     const factory = new BodyFactory(flags.seed ?? randomInt(2 ** 31), flags.set)
-    const deliveries = planDeliveries({specs, file, factory, auth, timestampOffset: flags['timestamp-offset'], extraHeaders})
+    const planned = planDeliveries({specs, file, factory, auth, timestampOffset: flags['timestamp-offset'], extraHeaders})
+    const deliveries = withRetries(planned, flags.retries, parseDuration(flags['retry-spacing']), (bytes) => prepareDelivery(bytes, auth, {extraHeaders}))
 
     if (flags['dry-run']) return this.dryRun(flags.url, deliveries, auth, flags.explain, version)
 
@@ -129,13 +134,14 @@ export default class Simulate extends ZoomctlCommand {
 
   private async sendEach(url: string, deliveries: PlannedDelivery[], dispatcher: ReturnType<typeof createDispatcher>, explain: boolean, version?: string, record?: string) {
     // Rows appear as answers come: a slow endpoint is seen at once, not after the whole run.
-    const width = Math.max(5, ...deliveries.map((delivery) => delivery.event.length))
+    const label = (delivery: {event: string; retry?: number}) => (delivery.retry ? `${delivery.event} (retry ${delivery.retry})` : delivery.event)
+    const width = Math.max(5, ...deliveries.map((delivery) => label(delivery).length))
     if (this.human) this.log(renderTable(['event'.padEnd(width), 'status', 'latency', 'answer'], []))
     const sent = await sendInOrder(url, deliveries, dispatcher, (result) => {
       if (!this.human) return
       const status = result.status === undefined ? 'error' : result.late ? `${result.status} late` : String(result.status)
       const color = result.late ? style.red : statusColor(result.status)
-      this.log([result.event.padEnd(width), color(status.padEnd(6)), formatMs(result.latencyMs).padEnd(7), result.error ?? describeAnswer(result.answer)].join('  '))
+      this.log([label(result).padEnd(width), color(status.padEnd(6)), formatMs(result.latencyMs).padEnd(7), result.error ?? describeAnswer(result.answer)].join('  '))
     })
     if (record) await appendRunRecords(record, sent.map((delivery) => runRecord(delivery.event, delivery.sentAt, delivery.status, delivery.body)))
     const results = sent.map(({body, sentAt: _sentAt, ...result}) => ({

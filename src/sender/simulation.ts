@@ -87,6 +87,10 @@ export async function readPayloadFile(path: string): Promise<{bytes: Buffer; eve
 export interface PlannedDelivery {
   event: string
   make: () => PreparedDelivery
+  /** Wait this long before sending it (a retry's spacing). */
+  delayMs?: number
+  /** 1 for the first retry of the delivery before it, 2 for the second … */
+  retry?: number
 }
 
 export interface PlanOptions {
@@ -107,6 +111,27 @@ export function planDeliveries(options: PlanOptions): PlannedDelivery[] {
   return options.specs.map((spec) => ({event: spec.event, make: () => prepare(options.factory.body(spec))}))
 }
 
+/**
+ * Zoom's retries, compressed in time: after each delivery, the same bytes (same event_ts) again, signed
+ * afresh, as Zoom resends after a 5xx or a time-out. A receiver should store one and mark the copies.
+ */
+export function withRetries(planned: PlannedDelivery[], retries: number, spacingMs: number, resign: (body: Buffer) => PreparedDelivery): PlannedDelivery[] {
+  if (retries <= 0) return planned
+  return planned.flatMap((delivery) => {
+    let body: Buffer | undefined
+    const first: PlannedDelivery = {
+      ...delivery,
+      make: () => {
+        const prepared = delivery.make()
+        body = prepared.body
+        return prepared
+      },
+    }
+    const copies = Array.from({length: retries}, (_, i): PlannedDelivery => ({event: delivery.event, delayMs: spacingMs, retry: i + 1, make: () => resign(body!)}))
+    return [first, ...copies]
+  })
+}
+
 export interface SentDelivery {
   event: string
   status?: number
@@ -114,6 +139,8 @@ export interface SentDelivery {
   /** A 2xx within Zoom's 3 s: Zoom counts a later answer as failed, and retries. */
   ok: boolean
   late: boolean
+  /** Set on a retry's result: which one. */
+  retry?: number
   /** The endpoint's answer, parsed when it is JSON. */
   answer: unknown
   error?: string
@@ -125,7 +152,8 @@ export interface SentDelivery {
 /** Sends one after another (the order a reader expects), reporting each result as it comes. */
 export async function sendInOrder(url: string, planned: PlannedDelivery[], dispatcher: Dispatcher, onResult?: (result: SentDelivery, done: number) => void): Promise<SentDelivery[]> {
   const results: SentDelivery[] = []
-  for (const {event, make} of planned) {
+  for (const {event, make, delayMs, retry} of planned) {
+    if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs))
     const prepared = make()
     const sentAt = new Date()
     const result = await sendDelivery(url, prepared, dispatcher)
@@ -142,6 +170,7 @@ export async function sendInOrder(url: string, planned: PlannedDelivery[], dispa
       latencyMs: result.latencyMs,
       ok: result.status !== undefined && result.status >= 200 && result.status < 300 && !late,
       late,
+      ...(retry ? {retry} : {}),
       answer,
       ...(result.error ? {error: result.error} : {}),
       body: prepared.body,

@@ -139,3 +139,22 @@ describe('a well-made CLI', () => {
     }
   })
 })
+
+describe("Zoom's retries, emulated", () => {
+  it('--retries sends the same bytes again, signed afresh: serve stores one and marks the copies', async () => {
+    const serve = await startServe()
+    try {
+      // Signatures have one-second timestamps: a retry more than a second later is signed differently.
+      const result = await runCli(['simulate', 'meeting.started', 'meeting.ended', '--url', serve.url, '--retries', '1', '--retry-spacing', '1100ms'])
+      expect(result.code).toBe(0)
+      expect(result.stdout).toMatch(/meeting\.started \(retry 1\) +200/)
+      const stored = readStore(serve.dataDir)
+      expect(stored).toHaveLength(4)
+      expect(stored.filter((record) => !record.duplicateOf).map((record) => record.eventType)).toEqual(['meeting.started', 'meeting.ended'])
+      expect(new Set(stored.map((record) => record.rawBody)).size).toBe(2)
+      expect(new Set(stored.map((record) => record.headers['x-zm-signature'])).size).toBe(4)
+    } finally {
+      await serve.stop()
+    }
+  })
+})

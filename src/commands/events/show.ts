@@ -3,10 +3,13 @@ import {randomInt} from 'node:crypto'
 import {Args, Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../../cli/base-command.js'
+import {observedPaths} from '../../catalog/catalog.js'
+import {style} from '../../output/style.js'
 import {BodyFactory, selectEvents} from '../../sender/index.js'
 
 export default class EventsShow extends ZoomctlCommand {
   static override summary = 'Print the body zoomctl would send for an event type'
+  static override description = 'The body goes to standard output; what the event is, and which keys come from real deliveries rather than Zoom\'s schema, to standard error.'
   static override examples = ['<%= config.bin %> events show meeting.participant_joined', '<%= config.bin %> events show recording.completed --seed 7 > body.json']
 
   static override args = {
@@ -22,7 +25,13 @@ export default class EventsShow extends ZoomctlCommand {
     const {args, flags} = await this.parse(EventsShow)
     const [spec] = selectEvents({names: [args.event]})
     const body = new BodyFactory(flags.seed ?? randomInt(2 ** 31), flags.set).build(spec!)
-    if (this.human) this.log(JSON.stringify(body, null, 2))
+    if (this.human) {
+      // The body alone on stdout (it is often redirected to a file); what it is and where its keys come from on stderr.
+      process.stderr.write(`${style.bold(spec!.event)}: ${spec!.description}\n${style.dim(`keys from ${spec!.source}`)}\n`)
+      const observed = observedPaths(spec!)
+      if (observed.length) process.stderr.write(style.dim(`seen in real deliveries, not in Zoom's schema (${spec!.observed!.source}): ${observed.join(', ')}\n`))
+      this.log(JSON.stringify(body, null, 2))
+    }
     return body
   }
 }
