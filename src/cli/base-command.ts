@@ -1,5 +1,7 @@
-import {Command, Errors} from '@oclif/core'
+import {Command, Errors, Flags} from '@oclif/core'
 
+import {asArguments, checkValue, type ConfigFile, configPath, type FlagShape, loadConfig, resolveReference} from '../config/file.js'
+import {OptionError} from '../config/parse.js'
 import {UserError} from '../errors.js'
 import {style} from '../output/style.js'
 
@@ -22,6 +24,36 @@ const SECRET_ENV = [
  */
 export abstract class ZoomctlCommand extends Command {
   static override enableJsonFlag = true
+  static override baseFlags = {
+    config: Flags.string({description: 'config file (default: ./zoomctl.yaml, else ~/.config/zoomctl/config.yaml)', env: 'ZOOMCTL_CONFIG', helpGroup: 'GLOBAL'}),
+  }
+
+  /**
+   * The config file's values become arguments before parsing, for the flags of this command that neither
+   * the command line nor their env var set: precedence flag > env > file > default, in one place.
+   */
+  override async init(): Promise<void> {
+    await super.init()
+    const explicit = this.argv.find((arg, i) => this.argv[i - 1] === '--config') ?? this.argv.find((arg) => arg.startsWith('--config='))?.slice(9)
+    // An error here is reported by catch() like any other, and run() does not start.
+    const file: ConfigFile = loadConfig(configPath(explicit))
+    if (!file.exists) return
+    const flags = (this.ctor.flags ?? {}) as Record<string, FlagShape & {env?: string}>
+    const known = new Set(['config', ...this.config.commands.flatMap((command) => Object.keys(command.flags ?? {}))])
+    const injected: string[] = []
+    for (const [key, value] of Object.entries(file.values)) {
+      if (!known.has(key)) throw new OptionError(`${file.path} line ${file.lines[key]}: unknown setting "${key}"`, {hint: 'settings are flag names: zoomctl <command> --help lists them'})
+      const flag = flags[key]
+      if (!flag || key === 'config') continue
+      checkValue(key, value, flag, file)
+      const given = this.argv.some((arg) => arg === `--${key}` || arg.startsWith(`--${key}=`) || arg === `--no-${key}`)
+      // An env var set to nothing does not count: the file applies.
+      if (given || (flag.env && process.env[flag.env])) continue
+      injected.push(...asArguments(key, resolveReference(value, key, file), flag))
+    }
+    if (file.exposed) process.stderr.write(`${style.yellow('warning:')} ${file.path} holds secrets and others can read it: chmod 600 ${file.path}\n`)
+    this.argv = [...injected, ...this.argv]
+  }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     const {code, message, hint, exit} = describeError(error)

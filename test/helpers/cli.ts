@@ -7,6 +7,9 @@ import {createInterface} from 'node:readline'
 export const BIN = join(import.meta.dirname, '../../bin/run.js')
 export const SECRET = 'e2e-secret-token'
 
+/** No config file of the machine's user leaks into a test: an empty config dir of its own. */
+export const ISOLATED = {XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'zoomctl-xdg-')), ZOOMCTL_CONFIG: ''}
+
 export interface CliResult {
   code: number
   stdout: string
@@ -20,7 +23,7 @@ export function runCli(args: string[], env: Record<string, string> = {}, input?:
       process.execPath,
       [BIN, ...args],
       // Wide columns: oclif wraps error messages at the terminal width otherwise.
-      {env: {...process.env, NO_COLOR: '1', OCLIF_COLUMNS: '300', ZOOM_WEBHOOK_SECRET_TOKEN: SECRET, ...env}, maxBuffer: 64 * 1024 * 1024},
+      {env: {...process.env, ...ISOLATED, NO_COLOR: '1', OCLIF_COLUMNS: '300', ZOOM_WEBHOOK_SECRET_TOKEN: SECRET, ...env}, maxBuffer: 64 * 1024 * 1024},
       (error, stdout, stderr) => {
         resolve({code: error ? ((error as {code?: number}).code ?? 1) : 0, stdout, stderr})
       },
@@ -43,7 +46,7 @@ export interface ServeProcess {
 export async function startServe(args: string[] = [], env: Record<string, string> = {}): Promise<ServeProcess> {
   const dataDir = args.includes('--data-dir') ? args[args.indexOf('--data-dir') + 1]! : tempDir()
   const child = spawn(process.execPath, [BIN, 'serve', '--json', '--port', '0', ...(args.includes('--data-dir') ? [] : ['--data-dir', dataDir]), ...args], {
-    env: {...process.env, NO_COLOR: '1', ZOOM_WEBHOOK_SECRET_TOKEN: SECRET, ...env},
+    env: {...process.env, ...ISOLATED, NO_COLOR: '1', ZOOM_WEBHOOK_SECRET_TOKEN: SECRET, ...env},
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const lines: string[] = []

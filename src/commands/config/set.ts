@@ -1,0 +1,32 @@
+import {Args} from '@oclif/core'
+
+import {ZoomctlCommand} from '../../cli/base-command.js'
+import {configPath, SECRET_KEYS, writeConfig} from '../../config/file.js'
+import {knownSettings, parseSettingValue} from '../../config/settings.js'
+import {style} from '../../output/style.js'
+
+export default class ConfigSet extends ZoomctlCommand {
+  static override summary = 'Set one setting in the config file (a flag name and its value)'
+  static override description = 'The file is created with mode 0600 in a 0700 directory. Secrets are better given as env:NAME or file:PATH than as values.'
+  static override examples = [
+    '<%= config.bin %> config set port 8443',
+    '<%= config.bin %> config set secret-token env:ZOOM_WEBHOOK_SECRET_TOKEN',
+    '<%= config.bin %> config set es-url https://localhost:9200',
+  ]
+
+  static override args = {
+    key: Args.string({description: 'a flag name, e.g. port, es-url, secret-token', required: true}),
+    value: Args.string({description: 'its value', required: true}),
+  }
+
+  async run(): Promise<unknown> {
+    const {args, flags} = await this.parse(ConfigSet)
+    const setting = knownSettings(this.config.commands as never).get(args.key)
+    const value = parseSettingValue(args.key, args.value, setting?.flag)
+    const path = configPath(flags.config)
+    await writeConfig(path, {[args.key]: value})
+    const shown = SECRET_KEYS.has(args.key) && typeof value === 'string' && !/^(env|file):/.test(value) ? '********' : JSON.stringify(value)
+    if (this.human) this.log(`${style.green('✔')} ${args.key} = ${shown} in ${path} ${style.dim(`(used by ${setting!.commands.join(', ')})`)}`)
+    return {path, key: args.key, value: shown}
+  }
+}

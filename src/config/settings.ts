@@ -1,0 +1,39 @@
+import {parse as parseYaml} from 'yaml'
+
+import {checkValue, type ConfigFile, type FlagShape, SECRET_KEYS} from './file.js'
+import {OptionError} from './parse.js'
+
+/** Every setting a config file may hold: the flags of all commands, with the commands that take each. */
+export function knownSettings(commands: Array<{id: string; flags?: Record<string, unknown>}>): Map<string, {flag: FlagShape & {description?: string}; commands: string[]}> {
+  const settings = new Map<string, {flag: FlagShape & {description?: string}; commands: string[]}>()
+  for (const command of commands) {
+    for (const [name, flag] of Object.entries(command.flags ?? {})) {
+      if (name === 'json' || name === 'config' || name === 'help') continue
+      const entry = settings.get(name) ?? {flag: flag as FlagShape, commands: [] as string[]}
+      entry.commands.push(command.id.replace(/:/g, ' '))
+      settings.set(name, entry)
+    }
+  }
+  return settings
+}
+
+/** A value typed on the command line, read as YAML (8181 is a number, true a boolean), checked against its flag. */
+export function parseSettingValue(key: string, text: string, flag: FlagShape | undefined): unknown {
+  if (!flag) throw new OptionError(`unknown setting "${key}"`, {hint: 'settings are flag names: zoomctl <command> --help lists them'})
+  let value: unknown = text
+  try {
+    value = parseYaml(text)
+  } catch {
+    // A plain string.
+  }
+  if (flag.type === 'option' && typeof value !== 'string' && typeof value !== 'number' && !Array.isArray(value)) value = text
+  checkValue(key, value, flag, {path: 'the value given', exists: true, values: {}, lines: {}, exposed: false})
+  return value
+}
+
+/** The file's settings for display: secrets masked, references shown as written. */
+export function maskedValues(file: ConfigFile): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(file.values).map(([key, value]) => [key, SECRET_KEYS.has(key) && typeof value === 'string' && !/^(env|file):/.test(value) ? '********' : value]),
+  )
+}

@@ -1,0 +1,62 @@
+import {chmodSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {describe, expect, it} from 'vitest'
+
+import {runCli, SECRET, startServe, tempDir} from '../helpers/cli.js'
+
+describe('config file', () => {
+  it('config set writes 0600 in a 0700 dir, keeps comments, and show masks secrets', async () => {
+    const dir = join(tempDir(), 'nested')
+    const path = join(dir, 'zoomctl.yaml')
+    expect((await runCli(['config', 'set', 'port', '9444', '--config', path])).code).toBe(0)
+    expect((await runCli(['config', 'set', 'secret-token', 'literal-secret-xyz', '--config', path])).code).toBe(0)
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    expect(statSync(dir).mode & 0o777).toBe(0o700)
+    writeFileSync(path, `# my comment\n${readFileSync(path, 'utf8')}`)
+    await runCli(['config', 'set', 'tolerance', '0', '--config', path])
+    expect(readFileSync(path, 'utf8')).toContain('# my comment')
+    const shown = await runCli(['config', 'show', '--config', path, '--json'])
+    expect(JSON.parse(shown.stdout)).toMatchObject({settings: {port: 9444, 'secret-token': '********', tolerance: 0}})
+    expect(shown.stdout).not.toContain('literal-secret-xyz')
+    const path2 = await runCli(['config', 'path'], {ZOOMCTL_CONFIG: path})
+    expect(path2.stdout.trim()).toBe(path)
+  })
+
+  it('every command reads it, with flag > env > file > default', async () => {
+    const dir = tempDir()
+    const path = join(dir, 'zoomctl.yaml')
+    writeFileSync(path, 'tolerance: 7\nmax-body: 2mb\nsecret-token: env:MY_ZOOM_TOKEN\n', {mode: 0o600})
+    const fromFile = await startServe(['--config', path], {ZOOM_WEBHOOK_SECRET_TOKEN: '', MY_ZOOM_TOKEN: SECRET})
+    try {
+      expect(JSON.parse(fromFile.lines[0]!)).toMatchObject({toleranceSeconds: 7})
+      // The token came from the env var the file names: a signed event is accepted.
+      expect((await runCli(['simulate', 'meeting.started', '--url', fromFile.url])).code).toBe(0)
+    } finally {
+      await fromFile.stop()
+    }
+    const envWins = await startServe(['--config', path], {ZOOMCTL_TOLERANCE: '9', MY_ZOOM_TOKEN: SECRET})
+    await envWins.stop()
+    expect(JSON.parse(envWins.lines[0]!)).toMatchObject({toleranceSeconds: 9})
+    const flagWins = await startServe(['--config', path, '--tolerance', '11'], {ZOOMCTL_TOLERANCE: '9', MY_ZOOM_TOKEN: SECRET})
+    await flagWins.stop()
+    expect(JSON.parse(flagWins.lines[0]!)).toMatchObject({toleranceSeconds: 11})
+  })
+
+  it('names the key, the line and what is allowed; warns when others can read secrets', async () => {
+    const path = join(tempDir(), 'zoomctl.yaml')
+    writeFileSync(path, 'port: 8181\nauth: weird\n')
+    const bad = await runCli(['serve', '--config', path, '--json'])
+    expect(bad.code).toBe(2)
+    expect(JSON.parse(bad.stdout).error.message).toBe(`auth in ${path} line 2: "weird" is not one of signature, header, basic, bearer`)
+    writeFileSync(path, 'port: 8181\nportt: 1\n')
+    expect(JSON.parse((await runCli(['serve', '--config', path, '--json'])).stdout).error.message).toContain('line 2: unknown setting "portt"')
+    writeFileSync(path, 'secret-token: env:NOT_SET_ANYWHERE\n')
+    const unset = await runCli(['serve', '--config', path, '--json', '--port', '0'], {ZOOM_WEBHOOK_SECRET_TOKEN: ''})
+    expect(JSON.parse(unset.stdout).error.message).toContain('NOT_SET_ANYWHERE, which is not set')
+    writeFileSync(path, 'bearer-token: in-clear\n')
+    chmodSync(path, 0o644)
+    const exposed = await runCli(['simulate', 'meeting.started', '--config', path, '--url', 'http://127.0.0.1:1/zoom-webhook'])
+    expect(exposed.stderr).toContain('holds secrets and others can read it')
+  })
+})
