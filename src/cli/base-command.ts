@@ -24,6 +24,8 @@ const SECRET_ENV = [
  */
 export abstract class ZoomctlCommand extends Command {
   static override enableJsonFlag = true
+  /** setup writes the file and asks afresh: its answers do not come from it. */
+  static readsConfigFile = true
   static override baseFlags = {
     config: Flags.string({description: 'config file (default: ./zoomctl.yaml, else ~/.config/zoomctl/config.yaml)', env: 'ZOOMCTL_CONFIG', helpGroup: 'GLOBAL'}),
   }
@@ -34,6 +36,7 @@ export abstract class ZoomctlCommand extends Command {
    */
   override async init(): Promise<void> {
     await super.init()
+    if (!(this.ctor as typeof ZoomctlCommand).readsConfigFile) return
     const explicit = this.argv.find((arg, i) => this.argv[i - 1] === '--config') ?? this.argv.find((arg) => arg.startsWith('--config='))?.slice(9)
     // An error here is reported by catch() like any other, and run() does not start.
     const file: ConfigFile = loadConfig(configPath(explicit))

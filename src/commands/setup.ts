@@ -1,0 +1,65 @@
+import {Flags} from '@oclif/core'
+
+import {ZoomctlCommand} from '../cli/base-command.js'
+import {configPath} from '../config/file.js'
+import {formatSetup} from '../output/setup.js'
+import {startProgress} from '../output/spinner.js'
+import {terminalPrompter} from '../setup/prompter.js'
+import {QUESTIONS, type SetupAnswers} from '../setup/questions.js'
+import {runSetup} from '../setup/setup.js'
+
+const questionFlags = Object.fromEntries(
+  QUESTIONS.map((question) => [
+    question.key,
+    question.kind === 'select'
+      ? Flags.string({description: question.message, options: question.choices!.map((choice) => choice.value), helpGroup: 'ANSWERS'})
+      : Flags.string({description: question.message, helpGroup: 'ANSWERS'}),
+  ]),
+)
+
+export default class Setup extends ZoomctlCommand {
+  static override summary = 'From nothing to a configured Zoom → Elastic path, in one guided flow'
+  static override description = `Asks where events go (zoomctl's store, an Elastic Agent, Elasticsearch), where to listen, TLS, the auth mode and the secret token, checks each answer as typed (a free port, a certificate and key that match, URLs, the Elasticsearch connection), writes the config file every command reads (0600), and with --kibana-url adds the Zoom integration's webhook input to an agent policy through Fleet (installing the integration if asked; re-running updates it). It ends with the Zoom Marketplace steps and the commands to run next. Every question is a flag; --yes takes the defaults; without a terminal it never waits for input.`
+  static override examples = [
+    '<%= config.bin %> setup',
+    '<%= config.bin %> setup --yes',
+    '<%= config.bin %> setup --yes --destination agent --forward-to http://127.0.0.1:8182/zoom-webhook --kibana-url https://kibana.example.com:5601 --agent-policy "Zoom agents"',
+  ]
+
+  static override readsConfigFile = false
+  static override flags = {
+    ...questionFlags,
+    'agent-policy': Flags.string({description: 'the Fleet agent policy (id or name) to add the Zoom integration to', helpGroup: 'ANSWERS'}),
+    namespace: Flags.string({description: 'data stream namespace', default: 'default'}),
+    yes: Flags.boolean({char: 'y', description: 'take the default of every question not given as a flag, and confirm every step', default: false}),
+  }
+
+  async run(): Promise<unknown> {
+    const {flags} = await this.parse(Setup)
+    const given = Object.fromEntries(Object.entries(flags).filter(([key, value]) => QUESTIONS.some((question) => question.key === key) && typeof value === 'string')) as Partial<Record<keyof SetupAnswers, string>>
+    if (flags['agent-policy']) given['agent-policy'] = flags['agent-policy']
+    const interactive = this.human && process.stdin.isTTY === true && process.stdout.isTTY === true
+    const progress = startProgress('setting up', this.human && !interactive)
+    try {
+      const result = await runSetup({
+        given,
+        prompter: interactive ? terminalPrompter : undefined,
+        yes: flags.yes,
+        configPath: configPath(flags.config),
+        namespace: flags.namespace,
+        onStep: (text) => progress.update(text),
+      })
+      progress.stop()
+      if (this.human) this.log(formatSetup(result))
+      return result
+    } catch (error) {
+      progress.stop()
+      if ((error as Error).name === 'ExitPromptError') {
+        process.exitCode = 130
+        if (this.human) process.stderr.write('setup interrupted: nothing was written\n')
+        return
+      }
+      throw error
+    }
+  }
+}

@@ -1,0 +1,158 @@
+import {Agent, type Dispatcher, request} from 'undici'
+
+import {safeUrl} from '../elastic/connection.js'
+import {UserError} from '../errors.js'
+import {describeNetworkError} from '../sender/client.js'
+import {packagePolicyBody, type PolicyTarget, supportsSimplified, type WebhookInput} from './policy.js'
+
+export interface KibanaSettings {
+  url: string
+  apiKey?: string
+  username?: string
+  password?: string
+  /** A Kibana space other than the default one. */
+  space?: string
+  ca?: Buffer
+  insecure?: boolean
+  timeoutMs?: number
+}
+
+export interface ZoomPackage {
+  /** Installed version, if any. */
+  installed?: string
+  /** The newest version this Kibana can install. */
+  latest: string
+}
+
+export interface AgentPolicy {
+  id: string
+  name: string
+  namespace?: string
+}
+
+export interface ZoomPackagePolicy {
+  id: string
+  name: string
+  policyIds: string[]
+}
+
+/**
+ * Kibana's Fleet API for what setup does: find, install and configure the Zoom integration
+ * (../shared/elastic-api §E). 7.x answers under `response` where 8.x/9.x use `item`/`items`.
+ */
+export class FleetClient {
+  private readonly dispatcher: Dispatcher
+  private readonly base: string
+  version = ''
+
+  constructor(private readonly settings: KibanaSettings) {
+    this.base = `${settings.url.replace(/\/$/, '')}${settings.space ? `/s/${settings.space}` : ''}`
+    this.dispatcher = new Agent({connect: {rejectUnauthorized: !settings.insecure, ...(settings.ca ? {ca: settings.ca} : {})}, headersTimeout: settings.timeoutMs ?? 30_000, bodyTimeout: settings.timeoutMs ?? 30_000})
+  }
+
+  private get authorization(): string | undefined {
+    if (this.settings.apiKey) return `ApiKey ${this.settings.apiKey}`
+    if (this.settings.username) return `Basic ${Buffer.from(`${this.settings.username}:${this.settings.password ?? ''}`).toString('base64')}`
+    return undefined
+  }
+
+  private async call<T>(method: Dispatcher.HttpMethod, path: string, body?: unknown): Promise<T> {
+    const url = `${this.base}${path}`
+    let response
+    try {
+      response = await request(url, {
+        method,
+        dispatcher: this.dispatcher,
+        headers: {
+          accept: 'application/json',
+          // Kibana refuses every non-GET request without it (400 "Request must contain a kbn-xsrf header").
+          'kbn-xsrf': 'zoomctl',
+          ...(body === undefined ? {} : {'content-type': 'application/json'}),
+          ...(this.authorization ? {authorization: this.authorization} : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    } catch (error) {
+      throw new UserError(`cannot reach Kibana: ${describeNetworkError(error, url)}`, {category: 'network', code: 'kibana-unreachable', hint: 'check --kibana-url (Kibana, not Elasticsearch: port 5601 by default)'})
+    }
+    const text = await response.body.text()
+    let parsed: unknown
+    try {
+      parsed = text ? JSON.parse(text) : {}
+    } catch {
+      parsed = {message: text.slice(0, 200)}
+    }
+    if (response.statusCode >= 400) {
+      const message = (parsed as {message?: string}).message ?? `HTTP ${response.statusCode}`
+      const who = this.settings.apiKey ? 'the API key' : this.settings.username ? `user ${this.settings.username}` : 'no credentials'
+      if (response.statusCode === 401) throw new UserError(`Kibana refused ${who} (401): ${message}`, {category: 'auth', code: 'kibana-401', hint: 'check --kibana-api-key (KIBANA_API_KEY) or --kibana-username/--kibana-password'})
+      if (response.statusCode === 403) {
+        throw new UserError(`Kibana does not allow ${who} to ${method} ${path.split('?')[0]} (403): ${message}`, {
+          category: 'auth',
+          code: 'kibana-403',
+          hint: 'the role needs the Kibana privileges Integrations: All and Fleet → Agent policies: All',
+        })
+      }
+      throw new UserError(`Kibana answered ${response.statusCode} to ${method} ${path.split('?')[0]}: ${message}`, {category: 'elastic', code: `kibana-${response.statusCode}`})
+    }
+    return parsed as T
+  }
+
+  async connect(): Promise<string> {
+    const status = await this.call<{version?: {number?: string}}>('GET', '/api/status')
+    this.version = status.version?.number ?? ''
+    if (!this.version) throw new UserError(`${safeUrl(this.settings.url)} answered, but not with Kibana's status`, {code: 'not-kibana', hint: 'point --kibana-url at Kibana'})
+    return this.version
+  }
+
+  private get legacy(): boolean {
+    return Number(this.version.split('.')[0]) < 8
+  }
+
+  async zoomPackage(): Promise<ZoomPackage> {
+    const answer = await this.call<{item?: PackageItem; response?: PackageItem}>('GET', '/api/fleet/epm/packages/zoom')
+    const item = answer.item ?? answer.response ?? {}
+    const installed = item.installationInfo?.version ?? (item.status === 'installed' ? (item.savedObject?.attributes?.version ?? item.version) : undefined)
+    return {installed, latest: item.version ?? 'unknown'}
+  }
+
+  async installZoom(version: string): Promise<void> {
+    await this.call('POST', this.legacy ? `/api/fleet/epm/packages/zoom-${version}` : `/api/fleet/epm/packages/zoom/${version}`, {force: false})
+  }
+
+  async agentPolicies(): Promise<AgentPolicy[]> {
+    const answer = await this.call<{items?: AgentPolicy[]}>('GET', '/api/fleet/agent_policies?perPage=100')
+    return (answer.items ?? []).map(({id, name, namespace}) => ({id, name, namespace}))
+  }
+
+  /** The Zoom package policies already in Fleet: re-running setup updates one instead of adding another. */
+  async zoomPackagePolicies(): Promise<ZoomPackagePolicy[]> {
+    const kuery = encodeURIComponent('ingest-package-policies.package.name:zoom')
+    const answer = await this.call<{items?: Array<{id: string; name: string; policy_id?: string; policy_ids?: string[]}>}>('GET', `/api/fleet/package_policies?perPage=100&kuery=${kuery}`)
+    return (answer.items ?? []).map((item) => ({id: item.id, name: item.name, policyIds: item.policy_ids ?? (item.policy_id ? [item.policy_id] : [])}))
+  }
+
+  /** Adds the Zoom webhook input to an agent policy, or updates the one setup added before. */
+  async applyZoomPolicy(target: PolicyTarget, input: WebhookInput): Promise<{action: 'created' | 'updated'; id: string}> {
+    const body = packagePolicyBody(target, input)
+    const format = supportsSimplified(this.version) ? '?format=simplified' : ''
+    const existing = (await this.zoomPackagePolicies()).find((policy) => policy.name === target.name && policy.policyIds.includes(target.agentPolicyId))
+    if (existing) {
+      const answer = await this.call<{item?: {id: string}}>('PUT', `/api/fleet/package_policies/${existing.id}${format}`, body)
+      return {action: 'updated', id: answer.item?.id ?? existing.id}
+    }
+    const answer = await this.call<{item?: {id: string}; response?: {id: string}}>('POST', `/api/fleet/package_policies${format}`, body)
+    return {action: 'created', id: answer.item?.id ?? answer.response?.id ?? ''}
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close()
+  }
+}
+
+interface PackageItem {
+  version?: string
+  status?: string
+  installationInfo?: {version?: string}
+  savedObject?: {attributes?: {version?: string}}
+}

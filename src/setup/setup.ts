@@ -1,0 +1,195 @@
+import {isLoopbackHost} from '../config/local-token.js'
+import {SECRET_KEYS, writeConfig} from '../config/file.js'
+import {OptionError} from '../config/parse.js'
+import {connectElastic} from '../elastic/connection.js'
+import {UserError} from '../errors.js'
+import {FleetClient} from './fleet.js'
+import {packagePolicyBody, redactedBody, type WebhookInput} from './policy.js'
+import {QUESTIONS, type Question, type SetupAnswers} from './questions.js'
+
+/** Asks on a terminal; absent when setup runs without one. */
+export interface Prompter {
+  ask(question: Question, fallback: string | undefined): Promise<string>
+  choose(message: string, choices: Array<{value: string; name: string}>): Promise<string>
+  confirm(message: string, fallback: boolean): Promise<boolean>
+}
+
+export interface SetupOptions {
+  /** Answers given as flags. */
+  given: Partial<Record<keyof SetupAnswers, string>>
+  prompter?: Prompter
+  /** Take the default of every question not answered by a flag, and confirm every step. */
+  yes: boolean
+  configPath: string
+  namespace: string
+  onStep?: (text: string) => void
+}
+
+export interface SetupResult {
+  configPath: string
+  settings: Record<string, unknown>
+  kibana?: {version: string; installed: string; installedNow: boolean; agentPolicy: string; packagePolicy: {action: 'created' | 'updated'; id: string}; sent: Record<string, unknown>}
+  zoomSteps: string[]
+  next: string[]
+  /** Shown once: a token or header value setup generated. */
+  generated: string[]
+}
+
+/** Every question answered: from its flag, the prompt, or (with --yes) its default; checked as typed. */
+export async function collectAnswers(options: SetupOptions): Promise<{answers: SetupAnswers; generated: string[]}> {
+  const answers: Partial<SetupAnswers> = {}
+  const missing: string[] = []
+  const generated: string[] = []
+  for (const question of QUESTIONS) {
+    if (question.when && !question.when(answers)) continue
+    const fallback = question.fallback?.(answers)
+    let value = options.given[question.key]
+    for (;;) {
+      if (value === undefined && options.prompter && !options.yes) value = await options.prompter.ask(question, fallback === undefined ? undefined : String(fallback))
+      if (value === undefined || value === '') {
+        if (fallback !== undefined && (options.yes || options.prompter)) {
+          value = String(fallback)
+          if (question.kind === 'secret') generated.push(question.key)
+        } else if (question.optional) {
+          value = ''
+        } else {
+          missing.push(`--${question.key}${fallback !== undefined ? ' (or --yes for its default)' : ''}`)
+          break
+        }
+      }
+      const verdict = question.validate ? await question.validate(value, answers) : true
+      if (verdict === true) break
+      // Typed at the prompt: say why and ask again. Given as a flag: bad input.
+      if (!options.prompter || options.given[question.key] !== undefined) throw new OptionError(`--${question.key}: ${verdict}`)
+      process.stderr.write(`  ${verdict}\n`)
+      value = undefined
+    }
+    if (value !== undefined) (answers as Record<string, unknown>)[question.key] = question.kind === 'number' ? Number(value) : value
+  }
+  if (missing.length) {
+    throw new OptionError(`setup has no terminal to ask on and these are not given: ${missing.join(', ')}`, {hint: 'give them as flags (zoomctl setup --help), or run setup in a terminal'})
+  }
+  const host = answers.host ?? '127.0.0.1'
+  if (!isLoopbackHost(host) && !options.yes) {
+    const exposed = options.prompter ? await options.prompter.confirm(`${host} exposes the receiver beyond this machine. Continue?`, false) : false
+    if (!exposed) throw new OptionError(`listening on ${host} exposes the receiver: confirm with --yes, or use 127.0.0.1 behind a proxy`)
+  }
+  return {answers: answers as SetupAnswers, generated}
+}
+
+/** The settings file for serve, simulate, doctor and validate. */
+export function settingsFrom(answers: SetupAnswers, namespace: string): Record<string, unknown> {
+  return {
+    host: answers.host,
+    port: answers.port,
+    path: answers.path,
+    auth: answers.auth,
+    'secret-token': answers['secret-token'],
+    ...(answers.auth === 'header' ? {'auth-value': answers['auth-value']} : {}),
+    ...(answers.tls === 'certificate' ? {'tls-cert': answers['tls-cert'], 'tls-key': answers['tls-key']} : {}),
+    ...(answers.destination === 'agent' ? {'forward-to': answers['forward-to'], 'forward-header': `Authorization: ${answers['agent-secret']}`} : {}),
+    ...(answers.destination === 'elasticsearch' ? {'es-url': answers['es-url'], ...(answers['api-key'] ? {'api-key': answers['api-key']} : {})} : {}),
+    ...(namespace !== 'default' ? {namespace} : {}),
+  }
+}
+
+/** Where the Elastic Agent listens: behind zoomctl (the forward URL) or facing Zoom itself. */
+export function webhookInput(answers: SetupAnswers): WebhookInput {
+  if (answers.destination === 'agent' && answers['forward-to']) {
+    const url = new URL(answers['forward-to'])
+    return {
+      listenAddress: isLoopbackHost(url.hostname) ? 'localhost' : '0.0.0.0',
+      listenPort: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+      path: url.pathname,
+      crcSecret: answers['secret-token'],
+      secretHeader: 'Authorization',
+      secretValue: answers['agent-secret'],
+    }
+  }
+  return {
+    listenAddress: isLoopbackHost(answers.host) ? 'localhost' : '0.0.0.0',
+    listenPort: answers.port,
+    path: answers.path,
+    crcSecret: answers['secret-token'],
+    ...(answers.auth === 'header' ? {secretHeader: 'Authorization', secretValue: answers['auth-value']} : {}),
+  }
+}
+
+export async function runSetup(options: SetupOptions): Promise<SetupResult> {
+  const step = options.onStep ?? (() => {})
+  const {answers, generated} = await collectAnswers(options)
+  if (answers.destination === 'elasticsearch' && answers['es-url']) {
+    step('checking the Elasticsearch connection')
+    const connection = await connectElastic({nodes: [answers['es-url']], apiKey: answers['api-key'] || undefined, namespace: options.namespace, requestTimeoutMs: 15_000})
+    await connection.client.close()
+  }
+  let kibana: SetupResult['kibana']
+  if (answers['kibana-url']) kibana = await configureFleet(answers, options, step)
+  const settings = settingsFrom(answers, options.namespace)
+  // Written last and atomically: Ctrl-C at any question leaves no half-written file.
+  await writeConfig(options.configPath, settings)
+  const endpoint = answers['public-url'] || `https://<your public host>${answers.path}`
+  return {
+    configPath: options.configPath,
+    // What was written, secrets masked: the values stay in the file.
+    settings: Object.fromEntries(Object.entries(settings).map(([key, value]) => [key, SECRET_KEYS.has(key) ? '********' : value])),
+    ...(kibana ? {kibana} : {}),
+    zoomSteps: [
+      'Sign in to https://marketplace.zoom.us/ with an admin account.',
+      'Develop → Build App → Webhook Only → Create; give it a name (e.g. Elastic-Zoom) and your company details.',
+      'Feature → turn on Event Subscriptions → Add new event subscription.',
+      `Event notification endpoint URL: ${endpoint}`,
+      "Copy the app's Secret Token: zoomctl config set secret-token <token> (and, with an Elastic Agent, the integration's CRC secret): a token setup generated is for local tests only.",
+      'Add Events: the meeting, webinar, recording, user and account events you need → Done.',
+      'Click Validate (zoomctl answers the challenge), then Save and Continue to activate the app.',
+    ],
+    next: [
+      'zoomctl serve',
+      `zoomctl doctor ${answers['public-url'] || `http://127.0.0.1:${answers.port}${answers.path} --allow-http`}`,
+      `zoomctl simulate --all --url ${answers['public-url'] || `http://127.0.0.1:${answers.port}${answers.path}`} --record run.ndjson`,
+      answers.destination === 'store' ? 'zoomctl validate --local ./zoomctl-data --run run.ndjson' : 'zoomctl validate --run run.ndjson --wait 60s',
+    ],
+    generated,
+  }
+}
+
+async function configureFleet(answers: SetupAnswers, options: SetupOptions, step: (text: string) => void): Promise<NonNullable<SetupResult['kibana']>> {
+  const fleet = new FleetClient({url: answers['kibana-url']!, apiKey: answers['kibana-api-key'] || undefined})
+  try {
+    step('connecting to Kibana')
+    const version = await fleet.connect()
+    const zoom = await fleet.zoomPackage()
+    let installed = zoom.installed
+    let installedNow = false
+    if (!installed) {
+      const install = options.yes || (options.prompter ? await options.prompter.confirm(`The Zoom integration is not installed in Kibana ${version}. Install ${zoom.latest}?`, true) : false)
+      if (!install) throw new UserError('the Zoom integration is not installed in Kibana', {hint: 'install it (zoomctl setup --yes, or Kibana → Integrations → Zoom) and run setup again'})
+      step(`installing the Zoom integration ${zoom.latest}`)
+      await fleet.installZoom(zoom.latest)
+      installed = zoom.latest
+      installedNow = true
+    }
+    const policies = await fleet.agentPolicies()
+    const wanted = options.given['agent-policy']
+    let policy = wanted ? policies.find((candidate) => candidate.id === wanted || candidate.name === wanted) : undefined
+    if (wanted && !policy) throw new OptionError(`no agent policy "${wanted}" in Kibana: there are ${policies.map((candidate) => `${candidate.name} (${candidate.id})`).join(', ') || 'none'}`)
+    if (!policy && policies.length === 1) policy = policies[0]
+    if (!policy && options.prompter && policies.length) {
+      const id = await options.prompter.choose('Agent policy to add the Zoom integration to', policies.map((candidate) => ({value: candidate.id, name: `${candidate.name} (${candidate.id})`})))
+      policy = policies.find((candidate) => candidate.id === id)
+    }
+    if (!policy) throw new OptionError(policies.length ? `choose the agent policy with --agent-policy (${policies.map((candidate) => candidate.name).join(', ')})` : 'Kibana has no agent policy: create one in Fleet first')
+    const target = {name: 'zoom-webhook-zoomctl', namespace: options.namespace, agentPolicyId: policy.id, packageVersion: installed, kibanaVersion: version}
+    const input = webhookInput(answers)
+    const sent = redactedBody(packagePolicyBody(target, input))
+    if (!options.yes) {
+      const go = options.prompter ? await options.prompter.confirm(`Send this to Kibana?\n${JSON.stringify(sent, null, 2)}\n`, true) : false
+      if (!go) throw new OptionError('not sent to Kibana: confirm with --yes')
+    }
+    step(`adding the Zoom webhook input to ${policy.name}`)
+    const packagePolicy = await fleet.applyZoomPolicy(target, input)
+    return {version, installed, installedNow, agentPolicy: policy.id, packagePolicy, sent}
+  } finally {
+    await fleet.close()
+  }
+}

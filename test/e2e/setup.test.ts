@@ -1,0 +1,139 @@
+import {readFileSync, statSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {KibanaDouble} from '../doubles/kibana.js'
+import {BIN, ISOLATED, runCli, startServe, tempDir} from '../helpers/cli.js'
+import {runInTerminal} from '../helpers/pty.js'
+
+const doubles: KibanaDouble[] = []
+afterEach(async () => Promise.all(doubles.splice(0).map((double) => double.stop())))
+
+async function kibana(options: ConstructorParameters<typeof KibanaDouble>[0] = {}): Promise<KibanaDouble> {
+  const double = await new KibanaDouble({apiKey: 'kbn-key', ...options}).start()
+  doubles.push(double)
+  return double
+}
+
+describe('setup without a terminal', () => {
+  it('never waits: it names every answer that is missing, exit 2', async () => {
+    const result = await runCli(['setup', '--config', join(tempDir(), 'zoomctl.yaml'), '--json'])
+    expect(result.code).toBe(2)
+    const message = JSON.parse(result.stdout).error.message as string
+    expect(message).toContain('--destination (or --yes for its default)')
+    expect(message).toContain('--secret-token')
+  })
+
+  it('--yes writes the defaults to a 0600 file that serve then reads', async () => {
+    const path = join(tempDir(), 'conf', 'zoomctl.yaml')
+    const result = await runCli(['setup', '--yes', '--config', path, '--port', '0'])
+    expect(result.code, result.stderr).toBe(0)
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    const text = readFileSync(path, 'utf8')
+    expect(text).toMatch(/^port: 0$/m)
+    expect(text).toMatch(/^path: \/zoom-webhook$/m)
+    expect(result.stdout).toContain('In the Zoom App Marketplace')
+    expect(result.stdout).toContain('zoomctl doctor')
+    const serve = await startServe(['--config', path], {ZOOM_WEBHOOK_SECRET_TOKEN: ''})
+    await serve.stop()
+    expect(JSON.parse(serve.lines[0]!)).toMatchObject({url: expect.stringMatching(/\/zoom-webhook$/)})
+  })
+
+  it('refuses answers that cannot work: a port in use, a key that is not the certificate\'s', async () => {
+    const serve = await startServe()
+    try {
+      const port = new URL(serve.url).port
+      const busy = await runCli(['setup', '--yes', '--config', join(tempDir(), 'z.yaml'), '--port', port, '--json'])
+      expect(busy.code).toBe(2)
+      expect(JSON.parse(busy.stdout).error.message).toContain(`port ${port} is in use`)
+    } finally {
+      await serve.stop()
+    }
+    const wrongKey = await runCli(['setup', '--yes', '--config', join(tempDir(), 'z.yaml'), '--port', '0', '--tls', 'certificate', '--tls-cert', 'package.json', '--tls-key', 'package.json', '--json'])
+    expect(wrongKey.code).toBe(2)
+    expect(JSON.parse(wrongKey.stdout).error.message).toContain('not a PEM certificate')
+  })
+})
+
+describe('setup with Kibana Fleet', () => {
+  const agentArgs = (double: KibanaDouble, path: string) => [
+    'setup', '--yes', '--config', path, '--port', '0', '--destination', 'agent', '--forward-to', 'http://127.0.0.1:8182/zoom-webhook',
+    '--secret-token', 'zoom-app-secret-token', '--agent-secret', 'agent-header-secret', '--kibana-url', double.url, '--kibana-api-key', 'kbn-key', '--json',
+  ]
+
+  it('installs the integration, adds the webhook input (CRC on, zoom-cel off, secrets as Fleet secrets), and updates it on a re-run', async () => {
+    const double = await kibana()
+    const path = join(tempDir(), 'zoomctl.yaml')
+    const first = await runCli(agentArgs(double, path))
+    expect(first.code, first.stdout).toBe(0)
+    const report = JSON.parse(first.stdout) as {kibana: {installedNow: boolean; packagePolicy: {action: string; id: string}}}
+    expect(report.kibana).toMatchObject({installedNow: true, packagePolicy: {action: 'created'}})
+    expect(double.installed).toBe('1.27.2')
+    expect(double.policies).toHaveLength(1)
+    const policy = double.policies[0]!
+    expect(policy.policy_ids).toEqual(['policy-1'])
+    expect(policy.inputs['zoom-cel']).toEqual({enabled: false})
+    expect(policy.inputs['zoom-http_endpoint']!.streams!['zoom.webhook']!.vars).toMatchObject({
+      listen_address: 'localhost', listen_port: 8182, url: '/zoom-webhook', crc_enabled: true, secret_header: 'Authorization', crc_secret: {isSecretRef: true},
+    })
+    expect(policy.secrets).toEqual({crc_secret: 'zoom-app-secret-token', secret_value: 'agent-header-secret'})
+    expect(first.stdout).not.toContain('zoom-app-secret-token')
+    expect(double.requests.filter((request) => request.method !== 'GET').every((request) => request.headers['kbn-xsrf'])).toBe(true)
+    expect(readFileSync(path, 'utf8')).toContain('forward-header: "Authorization: agent-header-secret"')
+
+    const again = await runCli(agentArgs(double, path))
+    expect(JSON.parse(again.stdout).kibana.packagePolicy).toEqual({action: 'updated', id: policy.id})
+    expect(double.policies).toHaveLength(1)
+  })
+
+  it('names a missing privilege and an unknown agent policy', async () => {
+    const readOnly = await kibana({readOnly: true})
+    const denied = await runCli(agentArgs(readOnly, join(tempDir(), 'z.yaml')))
+    expect(denied.code).toBe(1)
+    expect(JSON.parse(denied.stdout).error.hint).toContain('Integrations: All')
+    const double = await kibana({zoomInstalled: '1.27.2'})
+    const unknown = await runCli([...agentArgs(double, join(tempDir(), 'z.yaml')), '--agent-policy', 'nope'])
+    expect(unknown.code).toBe(2)
+    expect(JSON.parse(unknown.stdout).error.message).toContain('no agent policy "nope" in Kibana: there are Zoom agents (policy-1)')
+  })
+})
+
+describe('the setup wizard on a terminal', () => {
+  const env = () => ({...process.env, ...ISOLATED, NO_COLOR: '', FORCE_COLOR: '0', ZOOM_WEBHOOK_SECRET_TOKEN: ''})
+
+  it('asks each question, asks again after an invalid answer, and writes the file at the end', async () => {
+    const path = join(tempDir(), 'wizard.yaml')
+    const terminal = runInTerminal([process.execPath, BIN, 'setup', '--config', path], env())
+    // What the screen shows, and what a person types (\r: Enter, the default).
+    const conversation: Array<[string | RegExp, string]> = [
+      ['Where should Zoom events go?', '\r'],
+      ['Listen address', '\r'],
+      ['Port', '99999\r'],
+      [/a port from 1 to 65535[\s\S]*Port/, '0\r'],
+      ['URL path', '\r'],
+      ['HTTPS', '\r'],
+      ['Authentication on top', '\r'],
+      ['Secret Token', '\r'],
+      ['Kibana URL', '\r'],
+      ['The https URL Zoom will call', '\r'],
+    ]
+    for (const [prompt, keys] of conversation) {
+      await terminal.waitFor(prompt)
+      terminal.send(keys)
+    }
+    expect(await terminal.exited).toBe(0)
+    expect(terminal.text()).toContain('settings written to')
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    expect(readFileSync(path, 'utf8')).toMatch(/^port: 0$/m)
+  })
+
+  it('Ctrl-C at a question writes nothing and exits 130', async () => {
+    const path = join(tempDir(), 'never.yaml')
+    const terminal = runInTerminal([process.execPath, BIN, 'setup', '--config', path], env())
+    await terminal.waitFor('Where should Zoom events go?')
+    terminal.send('\u0003')
+    expect(await terminal.exited).toBe(130)
+    expect(() => statSync(path)).toThrow()
+  })
+})

@@ -1,0 +1,32 @@
+import {describe, expect, it} from 'vitest'
+
+import {packagePolicyBody, redactedBody, supportsSimplified} from '../../src/setup/policy.js'
+
+const input = {listenAddress: 'localhost', listenPort: 8182, path: '/zoom-webhook', crcSecret: 'crc', secretHeader: 'Authorization', secretValue: 'header'}
+const target = (kibanaVersion: string) => ({name: 'zoom-webhook-zoomctl', namespace: 'default', agentPolicyId: 'p1', packageVersion: '1.27.2', kibanaVersion})
+
+describe("Fleet's package policy for the Zoom webhook", () => {
+  it('uses the simplified format from Kibana 8.5, policy_ids from 8.15, and disables zoom-cel', () => {
+    expect([supportsSimplified('8.4.3'), supportsSimplified('8.5.0'), supportsSimplified('9.1.0')]).toEqual([false, true, true])
+    expect(packagePolicyBody(target('8.19.4'), input)).toMatchObject({
+      policy_ids: ['p1'],
+      inputs: {'zoom-http_endpoint': {streams: {'zoom.webhook': {vars: {listen_port: 8182, crc_enabled: true, crc_secret: 'crc'}}}}, 'zoom-cel': {enabled: false}},
+    })
+    expect(packagePolicyBody(target('8.10.0'), input)).toMatchObject({policy_id: 'p1'})
+  })
+
+  it('uses the legacy format, every var as {value, type}, before 8.5', () => {
+    const body = packagePolicyBody(target('7.17.20'), input)
+    expect(body).toMatchObject({policy_id: 'p1', enabled: true, package: {name: 'zoom', title: 'Zoom'}})
+    const stream = (body.inputs as Array<{type: string; streams: Array<{data_stream: unknown; vars: Record<string, unknown>}>}>)[0]!
+    expect(stream.type).toBe('http_endpoint')
+    expect(stream.streams[0]!.data_stream).toEqual({type: 'logs', dataset: 'zoom.webhook'})
+    expect(stream.streams[0]!.vars).toMatchObject({listen_port: {value: 8182, type: 'integer'}, crc_secret: {value: 'crc', type: 'password'}})
+  })
+
+  it('shows no secret in what it prints before sending', () => {
+    const text = JSON.stringify(redactedBody(packagePolicyBody(target('8.19.4'), input))) + JSON.stringify(redactedBody(packagePolicyBody(target('7.17.0'), input)))
+    expect(text).not.toContain('"crc"')
+    expect(text).not.toContain('"header"')
+  })
+})
