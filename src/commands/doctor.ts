@@ -14,7 +14,7 @@ export default class Doctor extends ZoomctlCommand {
 
   static override examples = [
     '<%= config.bin %> doctor https://hooks.example.com/zoom-webhook',
-    '<%= config.bin %> doctor https://agent.example.com:8181/zoom-webhook --auth header --auth-value "$ELASTIC_SECRET" --es-url https://es.example.com:9200',
+    'ZOOMCTL_AUTH_VALUE=… ELASTICSEARCH_API_KEY=… <%= config.bin %> doctor https://agent.example.com:8181/zoom-webhook --auth header --es-url https://es.example.com:9200',
     '<%= config.bin %> doctor http://127.0.0.1:8181/zoom-webhook --allow-http',
   ]
 

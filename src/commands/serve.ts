@@ -16,7 +16,7 @@ export default class Serve extends ZoomctlCommand {
   static override examples = [
     '<%= config.bin %> serve',
     '<%= config.bin %> serve --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem',
-    '<%= config.bin %> serve --forward-to http://agent:8181/zoom-webhook --forward-header "Authorization: $ELASTIC_SECRET"',
+    'ZOOMCTL_FORWARD_HEADER="Authorization: …" <%= config.bin %> serve --forward-to http://127.0.0.1:8182/zoom-webhook',
     '<%= config.bin %> serve --es-url https://localhost:9200 --ca-cert http_ca.crt',
     '<%= config.bin %> serve --json | jq \'select(.result != "accepted")\'',
   ]

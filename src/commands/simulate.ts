@@ -36,11 +36,11 @@ export default class Simulate extends ZoomctlCommand {
   static override description = `Builds a realistic body for each event type from the catalog (fresh ids and times, identities shared across the run), signs it exactly as Zoom does, adds the auth mode's header on top, and POSTs it. Name event types, or use --all or --category; --count/--rate/--concurrency/--duration turn it into a burst that reports throughput and latency against Zoom's 3 s budget. Naming endpoint.url_validation sends the challenge and checks the answer.`
 
   static override examples = [
-    '<%= config.bin %> simulate meeting.started meeting.participant_joined --secret-token "$ZOOM_WEBHOOK_SECRET_TOKEN"',
+    '<%= config.bin %> simulate meeting.started meeting.participant_joined',
     '<%= config.bin %> simulate --all --url https://hooks.example.com/zoom-webhook',
     '<%= config.bin %> simulate endpoint.url_validation --url https://hooks.example.com/zoom-webhook',
     '<%= config.bin %> simulate meeting.participant_joined --count 5000 --rate 500 --concurrency 50',
-    '<%= config.bin %> simulate --file payload.json --auth header --auth-value "$ELASTIC_SECRET"',
+    'ZOOMCTL_AUTH_VALUE=… <%= config.bin %> simulate --file payload.json --auth header',
     '<%= config.bin %> simulate meeting.created --set payload.object.topic="Board meeting" --dry-run',
   ]
 
