@@ -178,3 +178,10 @@ export const forwardFlags = {
   'retry-max': Flags.string({description: 'longest wait between two tries of a batch (exponential back-off with jitter up to it)', default: '30s', helpGroup: 'FORWARDING'}),
   'pause-interval': Flags.string({description: 'how long a sink that refused the credentials waits before trying again', default: '60s', hidden: true, helpGroup: 'FORWARDING'}),
 }
+
+/** serve's inspector page: on its own address, never the webhook's (which may be public). */
+export const uiFlags = {
+  ui: Flags.boolean({description: 'serve the inspector page: every delivery, its verdict, the document Elastic indexes, re-send', default: false, helpGroup: 'INSPECTOR'}),
+  'ui-host': Flags.string({description: 'address of the inspector (beyond loopback it needs the token printed at start)', default: '127.0.0.1', env: 'ZOOMCTL_UI_HOST', helpGroup: 'INSPECTOR'}),
+  'ui-port': Flags.integer({description: 'port of the inspector (0: a free one)', default: 8190, min: 0, max: 65535, env: 'ZOOMCTL_UI_PORT', helpGroup: 'INSPECTOR'}),
+}

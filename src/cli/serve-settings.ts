@@ -22,6 +22,9 @@ export interface ServeFlagValues extends AuthFlagValues, ElasticFlagValues {
   'flush-interval': string
   'pause-interval': string
   'retry-max': string
+  ui: boolean
+  'ui-host': string
+  'ui-port': number
 }
 
 /** Every serve flag checked and turned into settings, before anything starts (exit 2 on bad input). */
@@ -61,6 +64,7 @@ export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSe
     generateToken: !auth.secretToken && loopback,
     tls,
     integrationVersion: version,
+    ...(flags.ui ? {ui: {host: flags['ui-host'], port: flags['ui-port']}} : {}),
     forward: {
       agent,
       elastic: elastic ? {settings: elastic, preMap: flags['pre-map'], integrationVersion: version} : undefined,

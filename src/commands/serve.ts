@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, elasticFlags, forwardFlags, integrationVersionFlag} from '../cli/flags.js'
+import {authFlags, elasticFlags, forwardFlags, integrationVersionFlag, uiFlags} from '../cli/flags.js'
 import {DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
 import {serveSettingsFrom} from '../cli/serve-settings.js'
 import {runServe} from '../receiver/service.js'
@@ -18,6 +18,7 @@ export default class Serve extends ZoomctlCommand {
     '<%= config.bin %> serve --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem',
     'ZOOMCTL_FORWARD_HEADER="Authorization: …" <%= config.bin %> serve --forward-to http://127.0.0.1:8182/zoom-webhook',
     '<%= config.bin %> serve --es-url https://localhost:9200 --ca-cert http_ca.crt',
+    '<%= config.bin %> serve --ui',
     '<%= config.bin %> serve --json | jq \'select(.result != "accepted")\'',
   ]
 
@@ -40,6 +41,7 @@ export default class Serve extends ZoomctlCommand {
     ...authFlags,
     ...forwardFlags,
     ...elasticFlags,
+    ...uiFlags,
   }
 
   async run(): Promise<void> {

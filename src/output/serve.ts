@@ -43,6 +43,7 @@ export function serveBanner(started: ServeStarted): string {
   const lines = [`${style.bold('zoomctl serve')} listening on ${style.cyan(started.url)}`]
   lines.push(`  auth: ${started.auth}; timestamp tolerance: ${started.toleranceSeconds ? `${started.toleranceSeconds} s` : 'off'}; data: ${started.dataDir}`)
   for (const sink of started.forwarding) lines.push(`  forwarding to ${sink}`)
+  if (started.ui) lines.push(`  inspector: ${style.cyan(started.ui)}`)
   for (const warning of started.warnings) lines.push(style.yellow(`  warning: ${warning}`))
   if (started.token?.value) {
     lines.push('', `  No secret token was given, so serve made one for this local receiver and keeps it in ${started.token.file} (mode 0600).`)

@@ -1,10 +1,13 @@
-import {loadOrCreateLocalToken, localTokenPath} from '../config/local-token.js'
+import {randomBytes} from 'node:crypto'
+
+import {isLoopbackHost, loadOrCreateLocalToken, localTokenPath} from '../config/local-token.js'
 import {type ForwardEvent, type ForwardSettings, type StartedForwarding, startForwarding} from '../forward/index.js'
 import {startProgress} from '../output/spinner.js'
 import {FileStore} from '../store/index.js'
 import {type AuthSettings, assertAuthComplete, describeAuth} from '../zoom/auth.js'
 import type {DeliveryOutcome} from './delivery-handler.js'
 import {startReceiver} from './server.js'
+import {type LiveEntry, type RunningInspector, startInspector} from '../ui/server.js'
 
 export interface ServeSettings {
   host: string
@@ -20,6 +23,8 @@ export interface ServeSettings {
   tls?: {cert: Buffer; key: Buffer}
   integrationVersion?: string
   forward: ForwardSettings
+  /** The inspector page, on its own address. */
+  ui?: {host: string; port: number}
 }
 
 export interface ServeStarted {
@@ -33,6 +38,8 @@ export interface ServeStarted {
   token?: {file: string; created: boolean; value?: string}
   forwarding: string[]
   warnings: string[]
+  /** The inspector's URL (with its token when it is reachable beyond loopback). */
+  ui?: string
 }
 
 export interface ServeCallbacks {
@@ -59,6 +66,7 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   const opening = startProgress(`reading the store in ${settings.dataDir}`, callbacks.progress)
   const store = await FileStore.open(settings.dataDir, {sync: settings.fsync}).finally(() => opening.stop())
   const counts: Counts = {accepted: 0, duplicate: 0, challenge: 0, refused: 0, rejected: 0, error: 0}
+  const inspectorListeners = new Set<(entry: LiveEntry) => void>()
   let forwarding: StartedForwarding | undefined
   let receiver
   try {
@@ -76,6 +84,10 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
       onOutcome: (outcome) => {
         counts[outcome.result]++
         callbacks.onOutcome(outcome)
+        if (inspectorListeners.size) {
+          const entry = liveEntry(outcome)
+          if (entry) for (const listener of inspectorListeners) listener(entry)
+        }
       },
       health: () => (forwarding?.forwarders.length ? {forwarding: forwarding.forwarders.map((forwarder) => forwarder.status())} : {}),
     })
@@ -83,6 +95,29 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
     await Promise.all((forwarding?.forwarders ?? []).map((forwarder) => forwarder.stop(0)))
     await store.close()
     throw error
+  }
+
+  let inspector: RunningInspector | undefined
+  if (settings.ui) {
+    try {
+      inspector = await startInspector({
+        ...settings.ui,
+        dataDir: settings.dataDir,
+        receiverUrl: receiver.url,
+        auth,
+        integrationVersion: settings.integrationVersion,
+        // Beyond loopback the page shows deliveries to anyone who can reach it: a token in its URL.
+        token: isLoopbackHost(settings.ui.host) ? undefined : randomBytes(18).toString('base64url'),
+        subscribe: (listener) => {
+          inspectorListeners.add(listener)
+          return () => inspectorListeners.delete(listener)
+        },
+      })
+    } catch (error) {
+      await receiver.close()
+      await Promise.all(forwarding.forwarders.map((forwarder) => forwarder.stop(0)))
+      throw error
+    }
   }
 
   callbacks.onListening({
@@ -95,13 +130,34 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
     ...(token ? {token} : {}),
     forwarding: forwarding.descriptions,
     warnings: forwarding.warnings,
+    ...(inspector ? {ui: inspector.url} : {}),
   })
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'))
     process.once('SIGTERM', () => resolve('SIGTERM'))
   })
+  await inspector?.close()
   await receiver.close()
   await Promise.all(forwarding.forwarders.map((forwarder) => forwarder.stop(10_000)))
   return {signal, counts}
+}
+
+/** What the inspector lists live for an outcome: stored deliveries, and rejected requests (never stored). */
+function liveEntry(outcome: DeliveryOutcome): LiveEntry | undefined {
+  if (outcome.result === 'challenge') return undefined
+  const verdict = outcome.result === 'error' || outcome.result === 'rejected' ? 'rejected' : outcome.result
+  return {
+    id: outcome.recordId ?? `rejected-${outcome.receivedAt.getTime()}`,
+    receivedAt: outcome.receivedAt.toISOString(),
+    eventType: outcome.eventType,
+    verdict,
+    status: outcome.status === 200 ? undefined : outcome.status,
+    reason: outcome.reason,
+    detail: outcome.detail,
+    durationMs: Math.round(outcome.durationMs * 100) / 100,
+    accountId: outcome.accountId,
+    from: outcome.remoteAddress,
+    ...(outcome.duplicateOf ? {duplicateOf: outcome.duplicateOf} : {}),
+  }
 }

@@ -1,0 +1,167 @@
+/**
+ * The inspector page: one self-contained document (no CDN, no fonts to fetch), plain DOM code. Every text
+ * that came in a request is inserted with textContent, never as HTML.
+ */
+export const INSPECTOR_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>zoomctl inspector</title>
+<style>
+  :root { --ok: #1a7f37; --warn: #9a6700; --bad: #cf222e; --dim: #6e7781; --line: #d0d7de; --sel: #ddf4ff; }
+  * { box-sizing: border-box; }
+  body { margin: 0; font: 13px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328; display: grid; grid-template-rows: auto auto 1fr; height: 100vh; }
+  header { display: flex; gap: 18px; align-items: baseline; padding: 8px 14px; border-bottom: 1px solid var(--line); background: #f6f8fa; }
+  header h1 { font-size: 15px; margin: 0; }
+  .stat b { font-variant-numeric: tabular-nums; }
+  .filters { display: flex; gap: 8px; padding: 8px 14px; border-bottom: 1px solid var(--line); }
+  .filters input, .filters select, button { font: inherit; padding: 3px 6px; }
+  main { display: grid; grid-template-columns: minmax(420px, 45%) 1fr; min-height: 0; }
+  #list { overflow: auto; border-right: 1px solid var(--line); }
+  table { border-collapse: collapse; width: 100%; }
+  th { position: sticky; top: 0; background: #fff; text-align: left; color: var(--dim); font-weight: 500; border-bottom: 1px solid var(--line); }
+  td, th { padding: 3px 8px; white-space: nowrap; }
+  td:nth-child(4) { max-width: 220px; overflow: hidden; text-overflow: ellipsis; }
+  tbody tr { cursor: pointer; border-bottom: 1px solid #eaeef2; }
+  tbody tr:hover { background: #f6f8fa; }
+  tbody tr.selected { background: var(--sel); }
+  .accepted { color: var(--ok); } .duplicate { color: var(--dim); } .refused { color: var(--warn); } .dead-letter { color: var(--bad); }
+  #detail { overflow: auto; padding: 10px 16px; }
+  #detail h2 { font-size: 14px; margin: 4px 0; }
+  #detail h3 { font-size: 12px; text-transform: uppercase; color: var(--dim); margin: 14px 0 4px; }
+  pre { background: #f6f8fa; padding: 8px; overflow: auto; font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; margin: 0; }
+  .key { background: #fff8c5; }
+  .hint { color: var(--warn); }
+  .actions { display: flex; gap: 8px; margin: 8px 0; flex-wrap: wrap; }
+  .muted { color: var(--dim); }
+</style>
+</head>
+<body>
+<header>
+  <h1>zoomctl inspector</h1>
+  <span class="stat">accepted <b id="n-accepted">0</b></span>
+  <span class="stat">duplicate <b id="n-duplicate">0</b></span>
+  <span class="stat">refused <b id="n-refused">0</b></span>
+  <span class="stat">dead letters <b id="n-dead-letter">0</b></span>
+  <span class="stat">last minute <b id="rate">0</b>/min</span>
+  <span class="stat">latency p50 <b id="p50">–</b> p99 <b id="p99">–</b> <span class="muted">(Zoom allows 3 s)</span></span>
+</header>
+<div class="filters">
+  <select id="verdict"><option value="">every verdict</option><option>accepted</option><option>duplicate</option><option>refused</option><option value="dead-letter">dead letter</option></select>
+  <input id="event" placeholder="event type, e.g. meeting.started" size="28">
+  <input id="q" placeholder="text" size="18">
+  <button id="apply">Filter</button>
+  <a id="export" href="#">Download NDJSON</a>
+  <span id="live" class="muted">connecting…</span>
+</div>
+<main>
+  <div id="list"><table><thead><tr><th>received</th><th>event</th><th>verdict</th><th>why</th><th>latency</th></tr></thead><tbody id="rows"></tbody></table></div>
+  <div id="detail"><p class="muted">Select a delivery.</p></div>
+</main>
+<script>
+const token = new URLSearchParams(location.search).get('token')
+const api = (path) => path + (token ? (path.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : '')
+const KEY_FIELDS = ['event.action', 'user.email', 'source.ip', 'user.id', 'user.full_name']
+const rows = document.getElementById('rows')
+let selected = null
+
+function el(tag, text, cls) { const node = document.createElement(tag); if (text !== undefined) node.textContent = text; if (cls) node.className = cls; return node }
+function why(d) { return d.verdict === 'duplicate' ? 'copy of ' + d.duplicateOf : [d.status, d.reason].filter(Boolean).join(' ') }
+function ms(v) { return v === undefined || v === null ? '' : v < 10 ? v.toFixed(1) + ' ms' : Math.round(v) + ' ms' }
+
+function row(d) {
+  const tr = document.createElement('tr')
+  tr.dataset.id = d.id
+  tr.append(el('td', d.receivedAt.slice(11, 23)), el('td', d.eventType || '-'), el('td', d.verdict, d.verdict), el('td', why(d)), el('td', ms(d.durationMs)))
+  tr.onclick = () => show(d.id)
+  return tr
+}
+
+function params() {
+  const p = new URLSearchParams()
+  for (const name of ['verdict', 'event', 'q']) { const v = document.getElementById(name).value.trim(); if (v) p.set(name, v) }
+  return p
+}
+function matches(d) {
+  const p = params()
+  if (p.get('verdict') && d.verdict !== p.get('verdict')) return false
+  if (p.get('event') && d.eventType !== p.get('event')) return false
+  if (p.get('q') && !JSON.stringify(d).toLowerCase().includes(p.get('q').toLowerCase())) return false
+  return true
+}
+
+async function load() {
+  const answer = await (await fetch(api('/api/deliveries?' + params()))).json()
+  rows.replaceChildren(...answer.deliveries.map(row))
+  document.getElementById('export').href = api('/api/export?' + params())
+}
+
+async function stats() {
+  const s = await (await fetch(api('/api/stats'))).json()
+  for (const [k, v] of Object.entries(s.counts)) { const n = document.getElementById('n-' + k); if (n) n.textContent = v }
+  document.getElementById('rate').textContent = s.perMinute
+  document.getElementById('p50').textContent = ms(s.latencyMs.p50) || '–'
+  document.getElementById('p99').textContent = ms(s.latencyMs.p99) || '–'
+}
+
+function flatten(value, prefix, out) {
+  if (value && typeof value === 'object' && !Array.isArray(value)) { for (const [k, v] of Object.entries(value)) flatten(v, prefix ? prefix + '.' + k : k, out) }
+  else out.push([prefix, value])
+  return out
+}
+
+async function show(id) {
+  selected = id
+  for (const tr of rows.children) tr.classList.toggle('selected', tr.dataset.id === id)
+  const d = await (await fetch(api('/api/deliveries/' + encodeURIComponent(id)))).json()
+  const box = document.getElementById('detail')
+  box.replaceChildren()
+  box.append(el('h2', (d.entry.eventType || 'delivery') + ' — ' + d.entry.verdict), el('div', d.entry.receivedAt + (d.entry.from ? ' from ' + d.entry.from : '') + ', ' + d.rawBodyBytes + ' bytes', 'muted'))
+  if (d.entry.detail) box.append(el('p', d.entry.detail, 'hint'))
+  if (d.hint) box.append(el('p', '→ ' + d.hint))
+  const actions = el('div', undefined, 'actions')
+  const target = el('input'); target.placeholder = 'another URL (default: this receiver)'; target.size = 36
+  const resend = el('button', 'Re-send (re-signed)'); const curl = el('button', 'Copy as curl'); const status = el('span', '', 'muted')
+  resend.onclick = async () => {
+    status.textContent = 'sending…'
+    const r = await (await fetch(api('/api/resend'), {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({ids: [id], url: target.value.trim() || undefined})})).json()
+    status.textContent = r.error ? r.error.message : (r.succeeded ? 'sent: accepted by ' + r.url : 'sent: ' + JSON.stringify(r.failures))
+  }
+  curl.onclick = async () => {
+    const r = await (await fetch(api('/api/deliveries/' + encodeURIComponent(id) + '/curl?url=' + encodeURIComponent(target.value.trim())))).json()
+    try { await navigator.clipboard.writeText(r.curl); status.textContent = 'copied (credentials as env vars)' } catch { status.textContent = r.curl }
+  }
+  actions.append(resend, target, curl, status)
+  box.append(actions)
+  if (d.document) {
+    box.append(el('h3', "What Elastic's Zoom integration indexes"))
+    const pre = el('pre')
+    for (const [field, value] of flatten(d.document, '', [])) {
+      const line = el('div', field + ': ' + JSON.stringify(value))
+      if (KEY_FIELDS.includes(field)) line.className = 'key'
+      pre.append(line)
+    }
+    box.append(pre)
+  }
+  box.append(el('h3', 'Body'), el('pre', typeof d.body === 'object' ? JSON.stringify(d.body, null, 2) : String(d.body)))
+  box.append(el('h3', 'Headers'), el('pre', Object.entries(d.headers).map(([k, v]) => k + ': ' + v).join('\\n')))
+}
+
+document.getElementById('apply').onclick = load
+for (const name of ['event', 'q']) document.getElementById(name).addEventListener('keydown', (e) => { if (e.key === 'Enter') load() })
+document.getElementById('verdict').onchange = load
+
+const stream = new EventSource(api('/api/stream'))
+stream.onopen = () => { document.getElementById('live').textContent = 'live' }
+stream.onerror = () => { document.getElementById('live').textContent = 'reconnecting…' }
+stream.onmessage = (message) => {
+  const d = JSON.parse(message.data)
+  if (matches(d)) rows.prepend(row(d))
+  stats()
+}
+load(); stats(); setInterval(stats, 10000)
+</script>
+</body>
+</html>
+`

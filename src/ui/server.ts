@@ -1,0 +1,216 @@
+import {timingSafeEqual} from 'node:crypto'
+import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+import {isLoopbackHost} from '../config/local-token.js'
+import {type DeliveryEntry, type EntryFilter, followDeliveries, listDeliveries, showDelivery} from '../deliveries/list.js'
+import {readDeliveries, type SourceSpec} from '../deliveries/source.js'
+import {UserError} from '../errors.js'
+import {runReplay} from '../replay/replay.js'
+import {createDispatcher} from '../sender/client.js'
+import {toCurl} from '../sender/curl.js'
+import {prepareDelivery} from '../sender/prepare.js'
+import {type AuthSettings, modeHeader} from '../zoom/auth.js'
+import {INSPECTOR_PAGE} from './page.js'
+
+/** One delivery as the page lists it: a store entry, plus what only the live receiver knows. */
+export interface LiveEntry extends Omit<DeliveryEntry, 'verdict'> {
+  /** rejected: not authentic, so answered and never stored (listed live only). */
+  verdict: DeliveryEntry['verdict'] | 'rejected'
+  durationMs?: number
+  accountId?: string
+}
+
+export interface InspectorOptions {
+  host: string
+  port: number
+  dataDir: string
+  /** Where re-send goes by default: the receiver this page belongs to. */
+  receiverUrl?: string
+  auth: AuthSettings
+  integrationVersion?: string
+  /** Required in every request when set (a page reachable beyond loopback). */
+  token?: string
+  /**
+   * Live deliveries from serve itself; without it (zoomctl ui on a stopped or separate store) the page
+   * follows the store's files.
+   */
+  subscribe?: (listener: (entry: LiveEntry) => void) => () => void
+}
+
+export interface RunningInspector {
+  url: string
+  close(): Promise<void>
+}
+
+const LATENCY_WINDOW = 1000
+
+/**
+ * The inspector: a page on its own port (never the webhook's, which may be public) and the JSON it reads.
+ * Deliveries come from the one deliveries source; re-send goes through replay.
+ */
+export async function startInspector(options: InspectorOptions): Promise<RunningInspector> {
+  if (!isLoopbackHost(options.host) && !options.token) throw new UserError('an inspector beyond loopback needs a token', {hint: 'serve makes one with --ui-host; or keep --ui-host 127.0.0.1'})
+  const clients = new Set<ServerResponse>()
+  const recent: Array<{at: number; durationMs?: number}> = []
+  const publish = (entry: LiveEntry) => {
+    recent.push({at: Date.now(), durationMs: entry.durationMs})
+    if (recent.length > LATENCY_WINDOW) recent.shift()
+    const line = `data: ${JSON.stringify(entry)}\n\n`
+    for (const client of clients) client.write(line)
+  }
+  const stopFollowing = new AbortController()
+  const unsubscribe = options.subscribe?.(publish)
+  if (!options.subscribe) {
+    void (async () => {
+      for await (const entry of followDeliveries(options.dataDir, {}, stopFollowing.signal)) publish(entry)
+    })().catch(() => undefined)
+  }
+
+  const server: Server = createServer((request, response) => {
+    void handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) json(response, error instanceof UserError ? 400 : 500, {error: {message: (error as Error).message}})
+    })
+  })
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://inspector')
+    if (options.token && !sameToken(url.searchParams.get('token') ?? request.headers['x-zoomctl-token']?.toString() ?? '', options.token)) {
+      return json(response, 401, {error: {message: 'this inspector needs the token printed when it started: add ?token=… to the URL'}})
+    }
+    const path = url.pathname
+    if (path === '/' && request.method === 'GET') {
+      response.writeHead(200, {'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'", 'x-content-type-options': 'nosniff'})
+      return void response.end(INSPECTOR_PAGE)
+    }
+    if (path === '/api/deliveries' && request.method === 'GET') {
+      const filter = filterFrom(url)
+      const limit = Math.min(Number(url.searchParams.get('limit') ?? 200) || 200, 2000)
+      const text = url.searchParams.get('q')?.toLowerCase()
+      let entries = await listDeliveries(options.dataDir, filter, text ? limit * 20 : limit)
+      if (text) entries = entries.filter((entry) => JSON.stringify(entry).toLowerCase().includes(text)).slice(-limit)
+      return json(response, 200, {deliveries: entries.reverse()})
+    }
+    if (path === '/api/stats' && request.method === 'GET') return json(response, 200, await stats(options.dataDir, recent))
+    if (path === '/api/stream' && request.method === 'GET') {
+      response.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive'})
+      response.write(': connected\n\n')
+      clients.add(response)
+      request.on('close', () => clients.delete(response))
+      return
+    }
+    const one = /^\/api\/deliveries\/([\w.:-]+)(\/curl)?$/.exec(path)
+    if (one && request.method === 'GET') {
+      const detail = await showDelivery(options.dataDir, one[1]!, {integrationVersion: options.integrationVersion})
+      if (!detail) return json(response, 404, {error: {message: `no delivery ${one[1]}`}})
+      if (!one[2]) return json(response, 200, detail)
+      const raw = await rawBodyOf(options.dataDir, one[1]!)
+      const secret = modeHeader(options.auth)
+      const target = url.searchParams.get('url') || options.receiverUrl || 'http://127.0.0.1:8181/zoom-webhook'
+      return json(response, 200, {curl: toCurl(target, prepareDelivery(raw ?? Buffer.alloc(0), options.auth), secret ? {name: secret[0], mode: options.auth.mode} : undefined)})
+    }
+    if (path === '/api/resend' && request.method === 'POST') {
+      const body = JSON.parse((await readBody(request)) || '{}') as {ids?: string[]; url?: string}
+      const target = body.url || options.receiverUrl
+      if (!target || !body.ids?.length) return json(response, 400, {error: {message: 'give ids, and a url when the inspector has no receiver'}})
+      const dispatcher = createDispatcher({timeoutMs: 10_000})
+      try {
+        const report = await runReplay({
+          sources: allParts(options.dataDir),
+          filter: {ids: body.ids},
+          url: target,
+          auth: options.auth,
+          dispatcher,
+          concurrency: 4,
+          rate: 0,
+          overrides: [],
+          selection: 'inspector',
+        })
+        return json(response, 200, {url: target, sent: report.sent, succeeded: report.succeeded, failed: report.failed, failures: report.failures})
+      } finally {
+        await dispatcher.close()
+      }
+    }
+    if (path === '/api/export' && request.method === 'GET') {
+      const filter = filterFrom(url)
+      const ids = new Set((await listDeliveries(options.dataDir, filter, Math.min(Number(url.searchParams.get('limit') ?? 1000) || 1000, 100_000))).map((entry) => entry.id))
+      response.writeHead(200, {'content-type': 'application/x-ndjson', 'content-disposition': 'attachment; filename="zoomctl-deliveries.ndjson"'})
+      for (const source of allParts(options.dataDir)) {
+        for await (const delivery of readDeliveries(source)) if (ids.has(delivery.id) && delivery.record) response.write(`${JSON.stringify(delivery.record)}\n`)
+      }
+      return void response.end()
+    }
+    json(response, 404, {error: {message: `no ${request.method} ${path} here`}})
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, options.host, () => resolve())
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  return {
+    url: `http://${host}:${address.port}/${options.token ? `?token=${options.token}` : ''}`,
+    async close() {
+      unsubscribe?.()
+      stopFollowing.abort()
+      for (const client of clients) client.end()
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
+
+function filterFrom(url: URL): EntryFilter {
+  const verdict = url.searchParams.get('verdict')
+  const event = url.searchParams.get('event')
+  const before = url.searchParams.get('before')
+  return {
+    ...(verdict ? {verdicts: [verdict as DeliveryEntry['verdict']]} : {}),
+    ...(event ? {events: [event]} : {}),
+    ...(before ? {until: new Date(Date.parse(before) - 1)} : {}),
+  }
+}
+
+function allParts(dataDir: string): SourceSpec[] {
+  return (['accepted', 'refused', 'dead-letter'] as const).map((part) => ({kind: 'store', dataDir, part}))
+}
+
+async function rawBodyOf(dataDir: string, id: string): Promise<Buffer | undefined> {
+  for (const source of allParts(dataDir)) for await (const delivery of readDeliveries(source)) if (delivery.id === id) return delivery.rawBody
+  return undefined
+}
+
+async function stats(dataDir: string, recent: Array<{at: number; durationMs?: number}>) {
+  const counts: Record<string, number> = {accepted: 0, duplicate: 0, refused: 0, 'dead-letter': 0}
+  for (const entry of await listDeliveries(dataDir, {}, 100_000)) counts[entry.verdict] = (counts[entry.verdict] ?? 0) + 1
+  const now = Date.now()
+  const lastMinute = recent.filter((item) => now - item.at < 60_000).length
+  const latencies = recent.map((item) => item.durationMs).filter((value): value is number => value !== undefined).sort((a, b) => a - b)
+  const at = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((latencies.length - 1) * p))]! : undefined)
+  return {counts, perMinute: lastMinute, latencyMs: {p50: at(0.5), p99: at(0.99), budget: 3000}}
+}
+
+function json(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  response.writeHead(status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text)})
+  response.end(text)
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = ''
+    request.on('data', (chunk: Buffer) => {
+      text += chunk.toString()
+      if (text.length > 1 << 20) request.destroy(new Error('request too large'))
+    })
+    request.on('end', () => resolve(text))
+    request.on('error', reject)
+  })
+}
+
+function sameToken(given: string, token: string): boolean {
+  const a = Buffer.from(given)
+  const b = Buffer.from(token)
+  return a.length === b.length && timingSafeEqual(a, b)
+}

@@ -1,0 +1,106 @@
+import {existsSync, mkdirSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {startInspector} from '../../src/ui/server.js'
+import {readStore, runCli, SECRET, startServe, type ServeProcess, tempDir} from '../helpers/cli.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts')
+
+async function getJson<T>(url: string, init?: RequestInit): Promise<{status: number; body: T}> {
+  const response = await fetch(url, init)
+  return {status: response.status, body: (await response.json()) as T}
+}
+
+describe('the inspector API', () => {
+  let serve: ServeProcess
+  let ui: string
+  beforeAll(async () => {
+    serve = await startServe(['--ui', '--ui-port', '0'])
+    ui = (JSON.parse(serve.lines[0]!) as {ui: string}).ui
+    await runCli(['simulate', 'meeting.started', 'user.signed_in', '--url', serve.url])
+    await runCli(['simulate', 'meeting.ended', '--url', serve.url, '--timestamp-offset', '-900'])
+  })
+  afterAll(async () => serve.stop())
+
+  it('lists deliveries newest first, filters on the server, and shows one with its Elastic document', async () => {
+    const {body} = await getJson<{deliveries: Array<{id: string; eventType: string; verdict: string}>}>(`${ui}api/deliveries`)
+    expect(body.deliveries.map((entry) => [entry.eventType, entry.verdict])).toEqual([
+      ['meeting.ended', 'refused'],
+      ['user.signed_in', 'accepted'],
+      ['meeting.started', 'accepted'],
+    ])
+    const refused = await getJson<{deliveries: unknown[]}>(`${ui}api/deliveries?verdict=refused`)
+    expect(refused.body.deliveries).toHaveLength(1)
+    const started = body.deliveries.find((entry) => entry.eventType === 'meeting.started')!
+    const detail = await getJson<{document: {event: {action: string}}}>(`${ui}api/deliveries/${started.id}`)
+    expect(detail.body.document.event.action).toBe('meeting.started')
+    const curl = await getJson<{curl: string}>(`${ui}api/deliveries/${started.id}/curl`)
+    expect(curl.body.curl).toContain('x-zm-signature')
+    expect(curl.body.curl).not.toContain(SECRET)
+  })
+
+  it('re-sends through replay: a new accepted delivery, marked as a copy', async () => {
+    const before = readStore(serve.dataDir).length
+    const {body} = await getJson<{deliveries: Array<{id: string; eventType: string}>}>(`${ui}api/deliveries?event=user.signed_in`)
+    const resent = await getJson<{succeeded: number}>(`${ui}api/resend`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({ids: [body.deliveries[0]!.id]})})
+    expect(resent.body.succeeded).toBe(1)
+    const after = readStore(serve.dataDir)
+    expect(after).toHaveLength(before + 1)
+    expect(after[after.length - 1]!.duplicateOf).toBe(body.deliveries[0]!.id)
+    const stats = await getJson<{counts: Record<string, number>}>(`${ui}api/stats`)
+    expect(stats.body.counts).toMatchObject({accepted: 2, duplicate: 1, refused: 1})
+  })
+
+  it('with a token, refuses every request without it', async () => {
+    const inspector = await startInspector({host: '127.0.0.1', port: 0, dataDir: tempDir(), auth: {mode: 'signature', secretToken: SECRET}, token: 'the-token'})
+    try {
+      const origin = new URL(inspector.url).origin
+      expect((await fetch(`${origin}/api/deliveries`)).status).toBe(401)
+      expect((await fetch(`${origin}/`)).status).toBe(401)
+      expect((await fetch(`${origin}/api/deliveries?token=the-token`)).status).toBe(200)
+      expect(inspector.url).toContain('?token=the-token')
+    } finally {
+      await inspector.close()
+    }
+  })
+})
+
+describe.skipIf(!existsSync(CHROMIUM))('the inspector page in a real browser', () => {
+  it('shows a new delivery within a second, its document when selected, re-sends it, and explains a refusal', async () => {
+    const {chromium} = await import('playwright-core')
+    const serve = await startServe(['--ui', '--ui-port', '0'])
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    })
+    try {
+      const page = await browser.newPage({viewport: {width: 1400, height: 900}})
+      await page.goto((JSON.parse(serve.lines[0]!) as {ui: string}).ui)
+      await page.getByText('live', {exact: true}).waitFor()
+      await runCli(['simulate', 'meeting.participant_joined', '--url', serve.url])
+      const row = page.locator('tbody tr', {hasText: 'meeting.participant_joined'})
+      await row.waitFor({timeout: 1500})
+      await row.click()
+      await page.getByText("What Elastic's Zoom integration indexes").waitFor()
+      await expect(page.locator('#detail .key', {hasText: 'event.action: "meeting.participant_joined"'}).count()).resolves.toBe(1)
+      await page.getByRole('button', {name: 'Re-send (re-signed)'}).click()
+      await page.getByText(/sent: accepted by/).waitFor()
+      await page.locator('tbody tr', {hasText: 'duplicate'}).waitFor({timeout: 1500})
+
+      await runCli(['simulate', 'meeting.ended', '--url', serve.url, '--timestamp-offset', '-900'])
+      const refused = page.locator('tbody tr', {hasText: 'meeting.ended'})
+      await refused.waitFor({timeout: 1500})
+      await expect(refused.textContent()).resolves.toContain('stale-timestamp')
+      await refused.click()
+      await page.getByText(/→ .*zoomctl replay --from refused --id/).waitFor()
+      mkdirSync(ARTIFACTS, {recursive: true})
+      await page.screenshot({path: join(ARTIFACTS, 'inspector.png'), fullPage: true})
+    } finally {
+      await browser.close()
+      await serve.stop()
+    }
+  })
+})
