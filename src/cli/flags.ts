@@ -185,3 +185,9 @@ export const uiFlags = {
   'ui-host': Flags.string({description: 'address of the inspector (beyond loopback it needs the token printed at start)', default: '127.0.0.1', env: 'ZOOMCTL_UI_HOST', helpGroup: 'INSPECTOR'}),
   'ui-port': Flags.integer({description: 'port of the inspector (0: a free one)', default: 8190, min: 0, max: 65535, env: 'ZOOMCTL_UI_PORT', helpGroup: 'INSPECTOR'}),
 }
+
+/** Kibana, for setup and doctor: the env names Elastic's own tools use. */
+export const kibanaFlags = {
+  'kibana-url': Flags.string({description: 'Kibana URL (Fleet)', env: 'KIBANA_HOST', helpGroup: 'KIBANA'}),
+  'kibana-api-key': Flags.string({description: 'Kibana API key (an encoded Elasticsearch API key)', env: 'KIBANA_API_KEY', helpGroup: 'KIBANA'}),
+}

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {runDoctor} from '../checks/doctor/doctor.js'
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, authOptionsFrom, elasticFlags, elasticSettingsFrom, integrationVersion, integrationVersionFlag, tokenForLocalTarget} from '../cli/flags.js'
+import {authFlags, authOptionsFrom, elasticFlags, elasticSettingsFrom, integrationVersion, integrationVersionFlag, kibanaFlags, tokenForLocalTarget} from '../cli/flags.js'
 import {parseDuration, readUserFile, resolveAuth} from '../config/index.js'
 import {renderChecks} from '../output/checks.js'
 import {startProgress} from '../output/spinner.js'
@@ -31,6 +31,7 @@ export default class Doctor extends ZoomctlCommand {
     'integration-version': integrationVersionFlag,
     ...authFlags,
     ...elasticFlags,
+    ...kibanaFlags,
   }
 
   async run(): Promise<unknown> {
@@ -47,6 +48,7 @@ export default class Doctor extends ZoomctlCommand {
       timeoutMs: parseDuration(flags.timeout),
       testEvent: flags['test-event'],
       elastic,
+      kibana: flags['kibana-url'] ? {url: flags['kibana-url'], apiKey: flags['kibana-api-key']} : undefined,
       integrationVersion: integrationVersion(flags['integration-version']),
       onProgress: (text) => progress.update(text),
     }).finally(() => progress.stop())

@@ -8,12 +8,15 @@ import {terminalPrompter} from '../setup/prompter.js'
 import {QUESTIONS, type SetupAnswers} from '../setup/questions.js'
 import {runSetup} from '../setup/setup.js'
 
+/** Answers that also come from the env names Elastic's tools use. */
+const ENV: Record<string, string> = {'kibana-url': 'KIBANA_HOST', 'kibana-api-key': 'KIBANA_API_KEY', 'es-url': 'ELASTICSEARCH_HOSTS', 'api-key': 'ELASTICSEARCH_API_KEY'}
+
 const questionFlags = Object.fromEntries(
   QUESTIONS.map((question) => [
     question.key,
     question.kind === 'select'
       ? Flags.string({description: question.message, options: question.choices!.map((choice) => choice.value), helpGroup: 'ANSWERS'})
-      : Flags.string({description: question.message, helpGroup: 'ANSWERS'}),
+      : Flags.string({description: question.message, helpGroup: 'ANSWERS', ...(ENV[question.key] ? {env: ENV[question.key]} : {})}),
   ]),
 )
 

@@ -132,6 +132,14 @@ export class FleetClient {
     return (answer.items ?? []).map((item) => ({id: item.id, name: item.name, policyIds: item.policy_ids ?? (item.policy_id ? [item.policy_id] : [])}))
   }
 
+  /** The webhook settings of each Zoom package policy (simplified format, 8.5+), for doctor to compare. */
+  async zoomWebhookSettings(): Promise<Array<{id: string; name: string; vars: Record<string, unknown>}>> {
+    const kuery = encodeURIComponent('ingest-package-policies.package.name:zoom')
+    const format = supportsSimplified(this.version) ? '&format=simplified' : ''
+    const answer = await this.call<{items?: Array<{id: string; name: string; inputs?: unknown}>}>('GET', `/api/fleet/package_policies?perPage=100&kuery=${kuery}${format}`)
+    return (answer.items ?? []).map((item) => ({id: item.id, name: item.name, vars: webhookVarsOf(item.inputs)}))
+  }
+
   /** Adds the Zoom webhook input to an agent policy, or updates the one setup added before. */
   async applyZoomPolicy(target: PolicyTarget, input: WebhookInput): Promise<{action: 'created' | 'updated'; id: string}> {
     const body = packagePolicyBody(target, input)
@@ -155,4 +163,16 @@ interface PackageItem {
   status?: string
   installationInfo?: {version?: string}
   savedObject?: {attributes?: {version?: string}}
+}
+
+/** The webhook stream's vars from either format ({value} wrappers of the legacy one unwrapped). */
+function webhookVarsOf(inputs: unknown): Record<string, unknown> {
+  let vars: Record<string, unknown> = {}
+  if (Array.isArray(inputs)) {
+    const input = inputs.find((candidate: {type?: string}) => candidate.type === 'http_endpoint') as {streams?: Array<{vars?: Record<string, {value?: unknown}>}>} | undefined
+    vars = Object.fromEntries(Object.entries(input?.streams?.[0]?.vars ?? {}).map(([name, wrapped]) => [name, wrapped?.value]))
+  } else if (inputs && typeof inputs === 'object') {
+    vars = ((inputs as Record<string, {streams?: Record<string, {vars?: Record<string, unknown>}>}>)['zoom-http_endpoint']?.streams?.['zoom.webhook']?.vars ?? {}) as Record<string, unknown>
+  }
+  return vars
 }

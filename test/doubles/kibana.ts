@@ -83,6 +83,7 @@ export class KibanaDouble {
     }
     if (path === '/api/fleet/agent_policies') return reply(200, {items: this.agentPolicies, total: this.agentPolicies.length, page: 1, perPage: 100})
     if (path === '/api/fleet/package_policies' && request.method === 'GET') {
+      if (url.searchParams.get('format') && url.searchParams.get('format') !== 'simplified') return boom(400, `[request query.format]: invalid format`)
       const items = this.policies.map(({secrets: _secrets, ...policy}) => policy)
       return reply(200, {items, total: items.length, page: 1, perPage: 100})
     }

@@ -174,3 +174,29 @@ describe('doctor against plain receivers', () => {
     }
   })
 })
+
+describe('doctor and Kibana Fleet', () => {
+  it("compares the Zoom integration's webhook settings with the URL: another path or CRC off is the usual cause", async () => {
+    const {KibanaDouble} = await import('../doubles/kibana.js')
+    const kibana = await new KibanaDouble({apiKey: 'kbn', zoomInstalled: '1.27.2'}).start()
+    const serve = await startServe()
+    try {
+      const stream = (vars: Record<string, unknown>) => ({'zoom-http_endpoint': {enabled: true, streams: {'zoom.webhook': {enabled: true, vars}}}, 'zoom-cel': {enabled: false}})
+      const port = Number(new URL(serve.url).port)
+      kibana.policies.push(
+        {id: 'good', name: 'zoom-1', policy_ids: ['policy-1'], package: {name: 'zoom', version: '1.27.2'}, inputs: stream({listen_port: port, url: '/zoom-webhook', crc_enabled: true, secret_value: {isSecretRef: true, id: 'x'}}), secrets: {}},
+        {id: 'bad', name: 'zoom-2', policy_ids: ['policy-1'], package: {name: 'zoom', version: '1.27.2'}, inputs: stream({listen_port: 9999, url: '/webhook', crc_enabled: false}), secrets: {}},
+      )
+      const {row, code} = await doctor(serve.url, ['--allow-http', '--kibana-url', kibana.url, '--kibana-api-key', 'kbn'])
+      expect(code).toBe(1)
+      expect(row('fleet.package')).toMatchObject({status: 'pass', value: '1.27.2'})
+      expect(row('fleet.policy.good')?.status).toBe('pass')
+      expect(row('fleet.policy.bad')).toMatchObject({status: 'fail', value: 'port 9999, path /webhook, CRC off'})
+      expect(row('fleet.policy.bad')?.hint).toContain('path /webhook, the URL has /zoom-webhook')
+      expect(row('fleet.policy.bad')?.hint).toContain('CRC is off')
+    } finally {
+      await serve.stop()
+      await kibana.stop()
+    }
+  })
+})

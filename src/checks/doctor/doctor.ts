@@ -7,15 +7,17 @@ import {UserError} from '../../errors.js'
 import {prepareDelivery} from '../../sender/prepare.js'
 import {type AuthSettings, modeHeader} from '../../zoom/auth.js'
 import {newPlainToken, URL_VALIDATION_EVENT} from '../../zoom/challenge.js'
+import {FleetClient, type KibanaSettings} from '../../setup/fleet.js'
 import {judgeArrivals} from '../arrivals.js'
 import {judgeAssets, judgeCluster} from '../cluster.js'
-import {type Check, type CheckSummary, fail, skip, summarize} from '../model.js'
+import {type Check, type CheckSummary, fail, pass, skip, summarize} from '../model.js'
 import {
   describeKind,
   type EndpointKind,
   identifyEndpoint,
   judgeChallenge,
   judgeDns,
+  judgeFleetPolicies,
   judgeForgery,
   judgeLatency,
   judgeStaticHeader,
@@ -38,6 +40,8 @@ export interface DoctorOptions {
   /** Send a signed meeting.started marked as a doctor test (it is stored like any event). */
   testEvent: boolean
   elastic?: ElasticSettings
+  /** Kibana, to compare the Zoom integration's webhook settings in Fleet with the URL. */
+  kibana?: KibanaSettings
   integrationVersion?: string
   onProgress?: (text: string) => void
 }
@@ -58,8 +62,12 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UserError(`${url.protocol} is not http or https`, {hint: 'Zoom posts to https:// URLs'})
   // The endpoint and the Elastic side are independent: checked at the same time.
-  const [endpoint, elastic] = await Promise.all([checkEndpoint(url, options), options.elastic ? checkElastic(options.elastic, options.integrationVersion) : Promise.resolve([])])
-  const checks = [...endpoint.checks, ...elastic]
+  const [endpoint, elastic, fleet] = await Promise.all([
+    checkEndpoint(url, options),
+    options.elastic ? checkElastic(options.elastic, options.integrationVersion) : Promise.resolve([]),
+    options.kibana ? checkFleet(options.kibana, url) : Promise.resolve([]),
+  ])
+  const checks = [...endpoint.checks, ...elastic, ...fleet]
   return {url: `${url.origin}${url.pathname}`, endpoint: {kind: endpoint.kind, description: describeKind(endpoint.kind)}, checks, summary: summarize(checks)}
 }
 
@@ -147,5 +155,20 @@ async function checkElastic(settings: ElasticSettings, integrationVersion?: stri
     return [fail('elastic.queries', 'Elasticsearch queries', (error as Error).message, (error as UserError).hint ?? 'check the privileges of the credentials')]
   } finally {
     await connection.client.close().catch(() => undefined)
+  }
+}
+
+async function checkFleet(settings: KibanaSettings, url: URL): Promise<Check[]> {
+  const fleet = new FleetClient(settings)
+  try {
+    const version = await fleet.connect()
+    const zoom = await fleet.zoomPackage()
+    const policies = await fleet.zoomWebhookSettings()
+    return [pass('kibana', 'Kibana reachable', version), ...judgeFleetPolicies(policies, url, zoom.installed)]
+  } catch (error) {
+    const problem = error instanceof UserError ? error : new UserError((error as Error).message)
+    return [fail('kibana', 'Kibana reachable', problem.message, problem.hint ?? 'check --kibana-url and the API key')]
+  } finally {
+    await fleet.close()
   }
 }

@@ -196,3 +196,32 @@ export function judgeStaticHeader(withoutHeader: HttpSample | undefined, kind: E
   if (withoutHeader.status === 401) return pass('auth.header', title, '401 without it')
   return fail('auth.header', title, `${withoutHeader.status ?? withoutHeader.error} without it`, 'set secret_header and secret_value in the Zoom integration: today the agent accepts any request')
 }
+
+/**
+ * The Zoom integration's webhook settings in Fleet against the URL being diagnosed: a different port or
+ * path, or CRC off, is the usual reason the agent never sees Zoom's events. A proxy in front may change
+ * the port legitimately: that is a warning, the path and CRC are failures.
+ */
+export function judgeFleetPolicies(policies: Array<{id: string; name: string; vars: Record<string, unknown>}>, url: URL, installed: string | undefined): Check[] {
+  const checks: Check[] = []
+  checks.push(installed ? pass('fleet.package', 'Zoom integration installed in Fleet', installed) : fail('fleet.package', 'Zoom integration installed in Fleet', 'not installed', 'zoomctl setup --kibana-url … installs it and adds the webhook input'))
+  if (!policies.length) {
+    checks.push(fail('fleet.policy', 'a Zoom webhook input in an agent policy', 'none', 'add the Zoom integration to the agent policy of the agent that receives the webhooks (zoomctl setup does it)'))
+    return checks
+  }
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80))
+  for (const policy of policies) {
+    const title = `Fleet policy ${policy.name}`
+    const problems: string[] = []
+    const warnings: string[] = []
+    if (policy.vars.url !== undefined && policy.vars.url !== url.pathname) problems.push(`path ${String(policy.vars.url)}, the URL has ${url.pathname}`)
+    if (policy.vars.crc_enabled !== true) problems.push("CRC is off: Zoom's URL validation will fail (enable crc_enabled, crc_secret = the Secret Token)")
+    if (policy.vars.listen_port !== undefined && Number(policy.vars.listen_port) !== port) warnings.push(`listens on ${String(policy.vars.listen_port)}, the URL uses ${port} (fine only behind a proxy that maps it)`)
+    if (!policy.vars.secret_value) warnings.push('no secret header set: anyone who finds the URL can post events')
+    const value = `port ${String(policy.vars.listen_port ?? '?')}, path ${String(policy.vars.url ?? '?')}, CRC ${policy.vars.crc_enabled === true ? 'on' : 'off'}`
+    if (problems.length) checks.push(fail(`fleet.policy.${policy.id}`, title, value, problems.join('; '), {details: warnings}))
+    else if (warnings.length) checks.push(warn(`fleet.policy.${policy.id}`, title, value, warnings.join('; ')))
+    else checks.push(pass(`fleet.policy.${policy.id}`, title, value))
+  }
+  return checks
+}
