@@ -1,6 +1,6 @@
 import {createReadStream} from 'node:fs'
 import {readdir, stat} from 'node:fs/promises'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {createInterface} from 'node:readline'
 import type {Readable} from 'node:stream'
 
@@ -66,9 +66,10 @@ export async function storeFiles(dataDir: string, part: StorePart): Promise<stri
 /** Deliveries one by one, streaming: memory stays flat whatever the size of the source. */
 export async function* readDeliveries(spec: SourceSpec): AsyncGenerator<Delivery> {
   if (spec.kind === 'store') {
-    for (const file of await storeFiles(spec.dataDir, spec.part)) yield* readLines(createReadStream(file), file)
+    for (const file of await storeFiles(spec.dataDir, spec.part)) yield* readLines(createReadStream(file), file, spec.dataDir)
   } else if (spec.kind === 'file') {
-    yield* readLines(createReadStream(spec.path), spec.path)
+    // A file of serve's store: its data dir is two levels up (events/2026-11-29.ndjson).
+    yield* readLines(createReadStream(spec.path), spec.path, dirname(dirname(spec.path)))
   } else {
     const input = spec.stream ?? process.stdin
     if (input === process.stdin && process.stdin.isTTY) throw new OptionError('nothing on standard input: pipe NDJSON into it, or name a file or data dir')
@@ -76,7 +77,7 @@ export async function* readDeliveries(spec: SourceSpec): AsyncGenerator<Delivery
   }
 }
 
-async function* readLines(input: Readable, name: string): AsyncGenerator<Delivery> {
+async function* readLines(input: Readable, name: string, dataDir?: string): AsyncGenerator<Delivery> {
   const lines = createInterface({input, crlfDelay: Infinity})
   let number = 0
   let pending: string | undefined
@@ -89,14 +90,14 @@ async function* readLines(input: Readable, name: string): AsyncGenerator<Deliver
         pending = (pending ?? '') + line + '\n'
         continue
       }
-      yield parseLine(line, `${name}:${number}`)
+      yield parseLine(line, `${name}:${number}`, dataDir)
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new OptionError(`cannot read ${name}: ${code ?? (error as Error).message}`)
   }
   if (pending !== undefined) {
-    yield parseLine(pending, `${name}:1`)
+    yield parseLine(pending, `${name}:1`, dataDir)
   }
 }
 
@@ -105,7 +106,7 @@ async function* readLines(input: Readable, name: string): AsyncGenerator<Deliver
  * bare Zoom body. A line that is not JSON comes back marked unreadable: each reader decides (replay skips
  * it, events map says so).
  */
-export function parseLine(line: string, origin: string): Delivery {
+export function parseLine(line: string, origin: string, dataDir?: string): Delivery {
   let parsed: unknown
   try {
     parsed = JSON.parse(line)
@@ -116,7 +117,13 @@ export function parseLine(line: string, origin: string): Delivery {
   const object = parsed as Record<string, unknown>
   const record = (typeof object.record === 'object' && object.record !== null ? object.record : object) as Partial<DeliveryRecord>
   if (typeof record.rawBody === 'string' && typeof record.id === 'string') {
-    const rawBody = rawBodyBytes(record as DeliveryRecord)
+    let rawBody: Buffer
+    try {
+      rawBody = rawBodyBytes(record as DeliveryRecord, dataDir)
+    } catch {
+      // A kept body whose file is gone: nothing to send or map.
+      return {id: record.id, rawBody: Buffer.alloc(0), origin, record: record as DeliveryRecord, unreadable: true}
+    }
     return {
       id: record.id,
       receivedAt: record.receivedAt,

@@ -1,9 +1,11 @@
-import {randomUUID} from 'node:crypto'
+import {randomUUID, timingSafeEqual} from 'node:crypto'
+import {unlink} from 'node:fs/promises'
 
 import {dedupeKey, type DeliveryRecord, encodeRawBody, type FileStore, type StoreKind} from '../store/index.js'
 import {type AuthSettings, checkModeHeader, redactCredential} from '../zoom/auth.js'
 import {answerChallenge, challengeToken, isRecord, URL_VALIDATION_EVENT} from '../zoom/challenge.js'
 import {CAPTURED_HEADERS, SIGNATURE_HEADER, TIMESTAMP_HEADER} from '../zoom/headers.js'
+import type {SpilledBody} from './server.js'
 import {verifySignature} from '../zoom/signature.js'
 
 export interface IncomingDelivery {
@@ -150,14 +152,49 @@ export class DeliveryHandler {
     }
   }
 
+  /**
+   * A body over --max-body that claimed to be signed: its signature was computed as it was written to a
+   * file. Authentic, it is kept (the file becomes part of refused/) and answered 413; otherwise the file
+   * goes and the answer is 401, as for any forgery.
+   */
+  async handleSpilled(delivery: IncomingDelivery, body: SpilledBody): Promise<Reply> {
+    const started = performance.now()
+    const outcome = (fields: Omit<DeliveryOutcome, 'receivedAt' | 'remoteAddress' | 'durationMs'>): DeliveryOutcome => ({
+      receivedAt: delivery.receivedAt,
+      remoteAddress: delivery.remoteAddress,
+      durationMs: performance.now() - started,
+      ...fields,
+    })
+    const header = checkModeHeader(this.settings.auth, delivery.headers)
+    const given = Buffer.from(single(delivery.headers[SIGNATURE_HEADER]) ?? '')
+    const expected = Buffer.from(body.signature)
+    if (!header.ok || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      await unlink(body.path).catch(() => undefined)
+      const [reason, detail] = header.ok ? ['signature-mismatch', 'signature does not match the body and the secret token'] : ['auth-header', header.reason]
+      return {status: 401, body: {error: detail, reason}, outcome: outcome({result: 'rejected', status: 401, reason, detail})}
+    }
+    const id = randomUUID()
+    const detail = `body of ${body.size} bytes is over the ${delivery.maxBodyBytes}-byte limit (--max-body); kept under refused/`
+    let rawBodyFile: string
+    try {
+      rawBodyFile = await this.settings.store.keepSpilled(body.path, id)
+    } catch (error) {
+      const failure = `${detail}; and it could not be kept: ${(error as Error).message}`
+      return {status: 503, body: {error: failure, reason: 'store-failed'}, outcome: outcome({result: 'error', status: 503, reason: 'store-failed', detail: failure})}
+    }
+    const eventType = /"event"\s*:\s*"([^"\\]{1,100})"/.exec(body.head.toString('utf8'))?.[1]
+    return this.refuse(delivery, 413, 'too-large', detail, outcome, {id, rawBody: '', rawBodyFile, rawBodySize: body.size, ...(eventType ? {eventType} : {})})
+  }
+
   private async refuse(
     delivery: IncomingDelivery,
     status: number,
     reason: string,
     detail: string,
     outcome: (fields: Omit<DeliveryOutcome, 'receivedAt' | 'remoteAddress' | 'durationMs'>) => DeliveryOutcome,
+    extra: Partial<DeliveryRecord> = {},
   ): Promise<Reply> {
-    const record = this.baseRecord(delivery)
+    const record = {...this.baseRecord(delivery), ...extra}
     record.refusal = {status, reason, detail}
     try {
       const parsed: unknown = JSON.parse(delivery.rawBody.toString('utf8'))

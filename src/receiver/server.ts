@@ -1,3 +1,6 @@
+import {createHmac, type Hmac} from 'node:crypto'
+import {createWriteStream, type WriteStream} from 'node:fs'
+import {unlink} from 'node:fs/promises'
 import {createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import {createServer as createHttpsServer} from 'node:https'
 import type {AddressInfo} from 'node:net'
@@ -5,6 +8,7 @@ import type {AddressInfo} from 'node:net'
 import {UserError} from '../errors.js'
 import type {FileStore} from '../store/index.js'
 import type {AuthSettings} from '../zoom/auth.js'
+import {SIGNATURE_HEADER, TIMESTAMP_HEADER} from '../zoom/headers.js'
 import {DeliveryHandler, type DeliveryOutcome} from './delivery-handler.js'
 
 /** Defaults of Elastic's Zoom integration (listen_port 8181, url /zoom-webhook). */
@@ -83,22 +87,21 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
     if (path !== options.path) return early(404, 'wrong-path', `no webhook here: POST to ${options.path}`)
     if (request.method !== 'POST') return early(405, 'wrong-method', `${request.method} is not allowed: Zoom POSTs`, {allow: 'POST'})
 
-    const readLimit = Math.max(options.maxBodyBytes, options.keepOversizedBytes ?? DEFAULT_KEEP_OVERSIZED_BYTES)
+    const keepLimit = Math.max(options.maxBodyBytes, options.keepOversizedBytes ?? DEFAULT_KEEP_OVERSIZED_BYTES)
     const tooLarge = `body is over the ${options.maxBodyBytes}-byte limit (--max-body) and too large to keep`
     const declared = Number(request.headers['content-length'])
-    if (Number.isFinite(declared) && declared > readLimit) return early(413, 'too-large', tooLarge, {connection: 'close'})
-    const rawBody = await readBody(request, readLimit)
-    if (rawBody === undefined) return early(413, 'too-large', tooLarge, {connection: 'close'})
-    const reply = await handler.handle({
-      method: request.method,
-      path,
-      headers: request.headers,
-      rawBody,
-      remoteAddress,
-      remotePort: request.socket.remotePort,
-      receivedAt,
+    if (Number.isFinite(declared) && declared > keepLimit) return early(413, 'too-large', tooLarge, {connection: 'close'})
+    const body = await readBody(request, {
       maxBodyBytes: options.maxBodyBytes,
+      keepLimit,
+      // Only a request that claims to be signed, to a receiver that can check it, may send more than --max-body.
+      spillTo: options.auth.secretToken && request.headers[SIGNATURE_HEADER] && request.headers[TIMESTAMP_HEADER] ? () => options.store.spillPath() : undefined,
+      signaturePrefix: `v0:${String(request.headers[TIMESTAMP_HEADER])}:`,
+      secret: options.auth.secretToken,
     })
+    if (body.kind === 'too-large') return early(413, 'too-large', tooLarge, {connection: 'close'})
+    const incoming = {method: request.method, path, headers: request.headers, remoteAddress, remotePort: request.socket.remotePort, receivedAt, maxBodyBytes: options.maxBodyBytes}
+    const reply = body.kind === 'spilled' ? await handler.handleSpilled({...incoming, rawBody: Buffer.alloc(0)}, body) : await handler.handle({...incoming, rawBody: body.bytes})
     send(response, reply.status, reply.body, reply.headers)
     notify(reply.outcome)
   }
@@ -156,32 +159,101 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
   response.end(text)
 }
 
-/** The whole body, or undefined as soon as it passes the limit (the rest is not read). */
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+export interface SpilledBody {
+  kind: 'spilled'
+  /** Where the bytes were written while they were hashed. */
+  path: string
+  size: number
+  /** v0=hex(HMAC-SHA256(secret, "v0:{ts}:{body}")), computed as the bytes came. */
+  signature: string
+  /** The first bytes, to tell the event type without reading the file. */
+  head: Buffer
+}
+
+type ReadBody = {kind: 'buffered'; bytes: Buffer} | SpilledBody | {kind: 'too-large'}
+
+interface ReadOptions {
+  maxBodyBytes: number
+  keepLimit: number
+  /** Where a body over maxBodyBytes goes; absent: such a body is not read further. */
+  spillTo?: () => string
+  signaturePrefix: string
+  secret?: string
+}
+
+/**
+ * The body, in memory up to --max-body. Past it, a request that claims to be signed is hashed as it
+ * comes and written to a file (so that an authentic one can be kept without holding it in memory); any
+ * other is not read further. Memory stays flat whatever is sent, signed or not.
+ */
+function readBody(request: IncomingMessage, options: ReadOptions): Promise<ReadBody> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
+    let chunks: Buffer[] = []
     let size = 0
-    let over = false
+    let settled = false
+    let spill: {path: string; file: WriteStream; hmac: Hmac; head: Buffer} | undefined
+    const finish = (result: ReadBody) => {
+      if (settled) return
+      settled = true
+      resolve(result)
+    }
+    const giveUp = () => {
+      chunks = []
+      if (spill) {
+        spill.file.destroy()
+        void unlink(spill.path).catch(() => undefined)
+      }
+      request.resume()
+      finish({kind: 'too-large'})
+    }
     request.on('data', (chunk: Buffer) => {
-      if (over) return
+      if (settled) return
       size += chunk.length
-      if (size > limit) {
-        over = true
-        chunks.length = 0
-        resolve(undefined)
-        request.resume()
+      if (size > options.keepLimit) return giveUp()
+      if (spill) {
+        spill.hmac.update(chunk)
+        if (!spill.file.write(chunk)) {
+          request.pause()
+          spill.file.once('drain', () => request.resume())
+        }
         return
       }
       chunks.push(chunk)
+      if (size <= options.maxBodyBytes) return
+      if (!options.spillTo || !options.secret) return giveUp()
+      const buffered = Buffer.concat(chunks)
+      chunks = []
+      const path = options.spillTo()
+      spill = {path, file: createWriteStream(path, {mode: 0o600}), hmac: createHmac('sha256', options.secret).update(options.signaturePrefix), head: buffered.subarray(0, 1024)}
+      spill.hmac.update(buffered)
+      spill.file.write(buffered)
+      spill.file.on('error', (error) => {
+        if (!settled) {
+          settled = true
+          reject(error)
+        }
+      })
     })
     request.on('end', () => {
-      if (!over) resolve(Buffer.concat(chunks, size))
+      if (settled) return
+      if (!spill) return finish({kind: 'buffered', bytes: Buffer.concat(chunks, size)})
+      const {path, file, hmac, head} = spill
+      file.end(() => finish({kind: 'spilled', path, size, signature: `v0=${hmac.digest('hex')}`, head}))
     })
     // A client that hangs up mid-body never sends 'end': settle, so nothing waits on it forever.
     const aborted = () => new Error('client closed the connection before the body was complete')
-    request.on('error', (error) => reject(request.complete ? error : aborted()))
+    const fail = (error: Error) => {
+      if (settled) return
+      settled = true
+      if (spill) {
+        spill.file.destroy()
+        void unlink(spill.path).catch(() => undefined)
+      }
+      reject(error)
+    }
+    request.on('error', (error) => fail(request.complete ? error : aborted()))
     request.on('close', () => {
-      if (!request.complete && !over) reject(aborted())
+      if (!request.complete) fail(aborted())
     })
   })
 }

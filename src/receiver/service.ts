@@ -129,7 +129,10 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
     loopback: settings.generateToken || /^(127\.|localhost|::1|\[::1\])/.test(settings.host),
     ...(token ? {token} : {}),
     forwarding: forwarding.descriptions,
-    warnings: forwarding.warnings,
+    warnings: [
+      ...(store.skippedLines ? [`${store.skippedLines} torn line(s) in the store skipped: a write cut short by a crash (the delivery was never acknowledged)`] : []),
+      ...forwarding.warnings,
+    ],
     ...(inspector ? {ui: inspector.url} : {}),
   })
 

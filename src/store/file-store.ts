@@ -1,5 +1,6 @@
 import {createReadStream} from 'node:fs'
-import {mkdir, open, readdir, stat, type FileHandle} from 'node:fs/promises'
+import {randomUUID} from 'node:crypto'
+import {mkdir, open, readdir, rename, stat, type FileHandle} from 'node:fs/promises'
 import {basename, join} from 'node:path'
 import {createInterface} from 'node:readline'
 
@@ -27,6 +28,8 @@ export class FileStore {
   private readonly appenders = new Map<StoreKind, BatchAppender>()
   private readonly index = new Map<string, string>()
   private readonly appendListeners = new Set<(kind: StoreKind, count: number) => void>()
+  /** Lines that did not parse while reading: writes cut short by a crash. */
+  skippedLines = 0
 
   private constructor(
     readonly dataDir: string,
@@ -39,6 +42,7 @@ export class FileStore {
       // Deliveries carry personal data and meeting secrets: only the owner may read them.
       await mkdir(dataDir, {recursive: true, mode: 0o700})
       for (const kind of STORE_KINDS) await mkdir(join(dataDir, kind), {recursive: true, mode: 0o700})
+      await mkdir(join(dataDir, 'refused', 'bodies'), {recursive: true, mode: 0o700})
     } catch (error) {
       throw new StoreError(`cannot create the data dir ${dataDir}: ${(error as Error).message}. Choose another with --data-dir.`)
     }
@@ -77,6 +81,24 @@ export class FileStore {
     for (const listener of this.appendListeners) listener(kind, 1)
   }
 
+  /** A new file under refused/bodies/ for a body too large to hold in memory while it is checked. */
+  spillPath(): string {
+    return join(this.dataDir, 'refused', 'bodies', `.incoming-${randomUUID()}`)
+  }
+
+  /** Keeps a spilled body (synced, under its record's id); returns its path relative to the data dir. */
+  async keepSpilled(path: string, id: string): Promise<string> {
+    const relative = join('refused', 'bodies', id)
+    const handle = await open(path, 'r')
+    try {
+      if (this.options.sync ?? true) await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(path, join(this.dataDir, relative))
+    return relative
+  }
+
   /** Called after each record is on disk: forwarders wake up on it instead of polling. */
   onAppend(listener: (kind: StoreKind, count: number) => void): () => void {
     this.appendListeners.add(listener)
@@ -94,6 +116,7 @@ export class FileStore {
           yield JSON.parse(line) as DeliveryRecord
         } catch {
           // Only the last line of a file can be partial (a write cut by a crash); later appends start a new line.
+          this.skippedLines++
         }
       }
     }

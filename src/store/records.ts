@@ -1,3 +1,6 @@
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
 /** One delivery as the receiver saw it: enough to explain it, map it again, and replay it byte for byte. */
 export interface DeliveryRecord {
   id: string
@@ -10,6 +13,9 @@ export interface DeliveryRecord {
   /** The body exactly as received: UTF-8 text, or base64 when it was not valid UTF-8. */
   rawBody: string
   rawBodyEncoding?: 'base64'
+  /** A body too large to inline (an authentic one over --max-body): its file, relative to the data dir. */
+  rawBodyFile?: string
+  rawBodySize?: number
   eventType?: string
   /** event + event_ts + object ids: the same event delivered twice has the same key. */
   dedupeKey?: string
@@ -26,7 +32,12 @@ export interface DeliveryRecord {
 export const STORE_KINDS = ['events', 'refused'] as const
 export type StoreKind = (typeof STORE_KINDS)[number]
 
-export function rawBodyBytes(record: Pick<DeliveryRecord, 'rawBody' | 'rawBodyEncoding'>): Buffer {
+/** The body's bytes; one kept in a file of its own is read from the data dir. */
+export function rawBodyBytes(record: Pick<DeliveryRecord, 'rawBody' | 'rawBodyEncoding' | 'rawBodyFile'>, dataDir?: string): Buffer {
+  if (record.rawBodyFile) {
+    if (!dataDir) throw new Error(`the body of this record is in ${record.rawBodyFile}, relative to a data dir that is not known here`)
+    return readFileSync(join(dataDir, record.rawBodyFile))
+  }
   return Buffer.from(record.rawBody, record.rawBodyEncoding === 'base64' ? 'base64' : 'utf8')
 }
 

@@ -1,6 +1,6 @@
 import {request} from 'node:http'
 import {connect} from 'node:net'
-import {rmSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterEach, describe, expect, it} from 'vitest'
@@ -103,11 +103,14 @@ describe('receiver', () => {
     expect((await post(r.url, huge, signed(huge))).status).toBe(413)
     expect((await post(r.url, huge, {...signed(huge), 'transfer-encoding': 'chunked'})).status).toBe(413)
     expect(readStore(r.dataDir)).toHaveLength(0)
-    const kept = readStore(r.dataDir, 'refused')
-    expect(kept.map((record) => [record.refusal?.status, record.rawBody])).toEqual([
-      [413, big],
-      [413, big],
+    // Kept in files of their own (never held in memory), the record pointing at each.
+    const kept = readStore(r.dataDir, 'refused') as Array<{refusal?: {status: number}; rawBodyFile?: string; eventType?: string}>
+    expect(kept.map((record) => [record.refusal?.status, record.eventType, readFileSync(join(r.dataDir, record.rawBodyFile!), 'utf8')])).toEqual([
+      [413, 'meeting.started', big],
+      [413, 'meeting.started', big],
     ])
+    // Nothing is left behind by the forged and the too-large ones.
+    expect(readdirSync(join(r.dataDir, 'refused', 'bodies'))).toHaveLength(2)
   })
 
   it('rejects a forged delivery and stores nothing', async () => {
@@ -233,5 +236,43 @@ describe('receiver under hostile input', () => {
     expect(response.body).toMatchObject({reason: 'bad-challenge'})
     expect(readStore(r.dataDir)).toHaveLength(0)
     expect(readStore(r.dataDir, 'refused')).toHaveLength(1)
+  })
+})
+
+describe('receiver properties (fast-check)', () => {
+  it('never 5xx for what it can judge, never accepts what is not signed right, and stores exactly what it acknowledged', async () => {
+    const fc = (await import('fast-check')).default
+    const r = await receiver(undefined, {maxBodyBytes: 2048, keepOversizedBytes: 8192})
+    const acknowledged: string[] = []
+    const body = fc.oneof(
+      fc.record({event: fc.constantFrom('meeting.started', 'user.signed_in', 'endpoint.url_validation', ''), event_ts: fc.integer(), payload: fc.object({maxDepth: 3})}).map((value) => JSON.stringify(value)),
+      fc.json({maxDepth: 4}),
+      fc.string({maxLength: 300}),
+      fc.uint8Array({maxLength: 300}).map((bytes) => Buffer.from(bytes).toString('latin1')),
+      fc.string({minLength: 2100, maxLength: 3000}).map((text) => JSON.stringify({event: 'meeting.updated', event_ts: 1, payload: {text}})),
+    )
+    const signing = fc.constantFrom('right', 'wrong-secret', 'none', 'stale', 'milliseconds', 'garbage-signature')
+    await fc.assert(
+      fc.asyncProperty(body, signing, async (text, how) => {
+        const now = Math.floor(Date.now() / 1000)
+        const headers: Record<string, string> =
+          how === 'right' ? signed(text)
+          : how === 'wrong-secret' ? signed(text, {mode: 'signature', secretToken: 'other'})
+          : how === 'stale' ? signed(text, undefined, now - 3600)
+          : how === 'milliseconds' ? signed(text, undefined, Date.now())
+          : how === 'garbage-signature' ? {'x-zm-signature': 'v0=zz', 'x-zm-request-timestamp': String(now)}
+          : {}
+        const response = await post(r.url, text, {'content-type': 'application/json', ...headers})
+        expect(response.status).toBeLessThan(500)
+        const accepted = response.status === 200 && (response.body.status === 'accepted' || response.body.status === 'duplicate')
+        if (accepted) {
+          expect(how).toBe('right')
+          acknowledged.push(text)
+        }
+      }),
+      {numRuns: 200},
+    )
+    const stored = readStore(r.dataDir).map((record) => record.rawBody)
+    expect(stored.sort()).toEqual(acknowledged.sort())
   })
 })
