@@ -61,13 +61,7 @@ export class DeliveryHandler {
   constructor(private readonly settings: HandlerSettings) {}
 
   async handle(delivery: IncomingDelivery): Promise<Reply> {
-    const started = performance.now()
-    const outcome = (fields: Omit<DeliveryOutcome, 'receivedAt' | 'remoteAddress' | 'durationMs'>): DeliveryOutcome => ({
-      receivedAt: delivery.receivedAt,
-      remoteAddress: delivery.remoteAddress,
-      durationMs: performance.now() - started,
-      ...fields,
-    })
+    const outcome = outcomeOf(delivery, performance.now())
     // Not authentic: answered, never kept.
     const reject = (status: number, reason: string, detail: string): Reply => ({
       status,
@@ -158,13 +152,7 @@ export class DeliveryHandler {
    * goes and the answer is 401, as for any forgery.
    */
   async handleSpilled(delivery: IncomingDelivery, body: SpilledBody): Promise<Reply> {
-    const started = performance.now()
-    const outcome = (fields: Omit<DeliveryOutcome, 'receivedAt' | 'remoteAddress' | 'durationMs'>): DeliveryOutcome => ({
-      receivedAt: delivery.receivedAt,
-      remoteAddress: delivery.remoteAddress,
-      durationMs: performance.now() - started,
-      ...fields,
-    })
+    const outcome = outcomeOf(delivery, performance.now())
     const header = checkModeHeader(this.settings.auth, delivery.headers)
     const given = Buffer.from(single(delivery.headers[SIGNATURE_HEADER]) ?? '')
     const expected = Buffer.from(body.signature)
@@ -191,7 +179,7 @@ export class DeliveryHandler {
     status: number,
     reason: string,
     detail: string,
-    outcome: (fields: Omit<DeliveryOutcome, 'receivedAt' | 'remoteAddress' | 'durationMs'>) => DeliveryOutcome,
+    outcome: (fields: OutcomeFields) => DeliveryOutcome,
     extra: Partial<DeliveryRecord> = {},
   ): Promise<Reply> {
     const record = {...this.baseRecord(delivery), ...extra}
@@ -227,6 +215,13 @@ export class DeliveryHandler {
       ...encodeRawBody(delivery.rawBody),
     }
   }
+}
+
+type OutcomeFields = Omit<DeliveryOutcome, 'receivedAt' | 'remoteAddress' | 'durationMs'>
+
+/** Makes the outcomes of one request: its time and address, and how long it took until then. */
+function outcomeOf(delivery: IncomingDelivery, started: number): (fields: OutcomeFields) => DeliveryOutcome {
+  return (fields) => ({receivedAt: delivery.receivedAt, remoteAddress: delivery.remoteAddress, durationMs: performance.now() - started, ...fields})
 }
 
 function single(value: string | string[] | undefined): string | undefined {
