@@ -37,7 +37,8 @@ export interface ForwardStatus {
   forwarded: number
   deadLetters: number
   skippedDuplicates: number
-  lag: {bytes: number; oldestPendingAgeSeconds: number}
+  /** What the sink has not confirmed yet: the batch in flight and what is still unread. */
+  lag: {records: number; bytes: number; oldestPendingAgeSeconds: number}
   lastError?: string
   cursor: Cursor
 }
@@ -60,6 +61,8 @@ export class Forwarder {
   private downSince?: number
   private oldestPending?: string
   private lagBytes = 0
+  /** The batch being delivered: read, not yet confirmed. */
+  private inflight = {records: 0, bytes: 0}
   private readonly counts = {forwarded: 0, deadLetters: 0, skippedDuplicates: 0}
 
   constructor(private readonly options: ForwarderOptions) {}
@@ -82,7 +85,7 @@ export class Forwarder {
       sink: this.sinkName,
       state: this.state,
       ...this.counts,
-      lag: {bytes: this.lagBytes, oldestPendingAgeSeconds: Math.round(age)},
+      lag: {records: this.inflight.records, bytes: this.lagBytes + this.inflight.bytes, oldestPendingAgeSeconds: Math.round(age)},
       ...(this.lastError ? {lastError: this.lastError} : {}),
       cursor: {...this.cursor},
     }
@@ -117,9 +120,11 @@ export class Forwarder {
         continue
       }
       this.oldestPending = batch[0]!.record.receivedAt
+      const last = batch[batch.length - 1]!
+      this.inflight = {records: batch.length, bytes: last.file === this.cursor.file ? last.end - this.cursor.offset : last.end}
       const delivered = await this.deliver(batch)
       if (!delivered) return
-      const last = batch[batch.length - 1]!
+      this.inflight = {records: 0, bytes: 0}
       this.cursor = {file: last.file, offset: last.end, records: this.cursor.records + batch.length}
       await saveCursor(cursorPath(this.options.dataDir, this.sinkName), this.cursor)
     }

@@ -157,7 +157,43 @@ console.log(`\n## Replay of ${REPLAY.toLocaleString('en')} stored deliveries to 
   table(['replay', 'deliveries', 'events/s', 'peak RSS', 'failed'], [[`zoomctl replay --concurrency ${CONNECTIONS}`, report.sent, Math.round(report.sent / seconds), rss ? `${Math.round(Number(rss) / 1024)} MiB` : '?', report.failed]])
 }
 
-// ---- 5. Hot paths ---------------------------------------------------------------------------------
+// ---- 5. Forwarding to the Elasticsearch double under a 1,000/s burst -------------------------------
+{
+  const count = Number(process.env.BENCH_FORWARD ?? 10_000)
+  console.log(`\n## Forwarding: ${count.toLocaleString('en')} deliveries at 1,000/s into serve --es-url (the strict double)\n`)
+  const double = await start(['--import', 'tsx', join(import.meta.dirname, 'es-double-server.ts')])
+  const serve = await start([BIN, 'serve', '--json', '--port', '0', '--data-dir', temp(), '--es-url', double.url])
+  const health = serve.url.replace('/zoom-webhook', '/healthz')
+  let maxLagBytes = 0
+  let maxLagRecords = 0
+  let maxAge = 0
+  const sampler = setInterval(async () => {
+    try {
+      const sink = (await (await fetch(health)).json()).forwarding[0]
+      maxLagBytes = Math.max(maxLagBytes, sink.lag.bytes)
+      maxLagRecords = Math.max(maxLagRecords, sink.lag.records)
+      maxAge = Math.max(maxAge, sink.lag.oldestPendingAgeSeconds)
+    } catch {
+      // A sample missed under load.
+    }
+  }, 100)
+  const started = performance.now()
+  execFileSync(process.execPath, [BIN, 'simulate', 'meeting.participant_joined', 'user.signed_in', '--url', serve.url, '--count', String(count), '--rate', '1000', '--concurrency', '50', '--json'], {env, maxBuffer: 1 << 26})
+  const sentSeconds = (performance.now() - started) / 1000
+  const indexed = async () => (await (await fetch(`${double.url}/logs-zoom.webhook-default/_count`, {headers: {accept: 'application/json', 'content-type': 'application/json'}})).json()).count ?? 0
+  while ((await indexed()) < count && performance.now() - started < 120_000) await new Promise((resolve) => setTimeout(resolve, 100))
+  const allSeconds = (performance.now() - started) / 1000
+  clearInterval(sampler)
+  const total = await indexed()
+  await serve.stop()
+  await double.stop()
+  table(
+    ['forwarding', 'sent in', 'all indexed after', 'indexed/s', 'max lag (batch in flight + unread)', 'oldest pending'],
+    [[`simulate → serve → _bulk (batches of 500)`, `${sentSeconds.toFixed(1)} s`, `${allSeconds.toFixed(1)} s (${total})`, Math.round(total / allSeconds), `${maxLagRecords} records, ${Math.round(maxLagBytes / 1024)} KiB`, `${maxAge} s`]],
+  )
+}
+
+// ---- 6. Hot paths ---------------------------------------------------------------------------------
 console.log('\n## Hot paths (in process)\n')
 {
   const rows = []
