@@ -73,8 +73,8 @@ export function authOptionsFrom(flags: AuthFlagValues) {
 }
 
 export const tlsClientFlags = {
-  insecure: Flags.boolean({description: 'accept any TLS certificate (self-signed test receivers; Zoom itself never does)', default: false}),
-  ca: Flags.string({description: 'PEM file of a CA to trust for https URLs'}),
+  insecure: Flags.boolean({description: 'accept any TLS certificate (self-signed test receivers; Zoom itself never does)', default: false, env: 'ZOOMCTL_INSECURE'}),
+  ca: Flags.string({description: 'PEM file of a CA to trust for https URLs', env: 'ZOOMCTL_CA'}),
 }
 
 export const integrationVersionFlag = Flags.string({

@@ -8,6 +8,7 @@ import {formatReplay} from '../output/replay.js'
 import {startProgressBar} from '../output/progress.js'
 import {DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
 import {runReplay} from '../replay/replay.js'
+import {checkEndpointUrl} from '../sender/client.js'
 import {createDispatcher, safeOrigin} from '../sender/index.js'
 import {assertAuthComplete} from '../zoom/auth.js'
 
@@ -54,6 +55,7 @@ export default class Replay extends ZoomctlCommand {
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Replay)
+    checkEndpointUrl(flags.url)
     const part = flags.from as StorePart
     const names = (argv as string[]).length ? (argv as string[]) : [flags['data-dir']]
     const sources = await Promise.all(names.map((name) => sourceFromArgument(name, part)))

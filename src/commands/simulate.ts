@@ -25,6 +25,7 @@ import {
   sendInOrder,
   toCurl,
 } from '../sender/index.js'
+import {checkEndpointUrl} from '../sender/client.js'
 import {conflictingFlags, withRetries} from '../sender/simulation.js'
 import {prepareDelivery} from '../sender/prepare.js'
 import {appendRunRecords, runRecord} from '../sender/record.js'
@@ -53,7 +54,7 @@ export default class Simulate extends ZoomctlCommand {
     url: Flags.string({description: 'endpoint to send to', default: `http://127.0.0.1:${DEFAULT_PORT}${DEFAULT_PATH}`, env: 'ZOOMCTL_URL'}),
     all: Flags.boolean({description: 'every event type in the catalog (but the URL-validation challenge)', default: false}),
     category: Flags.string({description: 'every event type of one category (meeting, webinar, recording, user, account, chat_channel, chat_message, phone, zoomroom)'}),
-    file: Flags.string({description: 'send this payload file exactly as it is, signed byte for byte'}),
+    file: Flags.string({description: 'send this payload file exactly as it is, signed byte for byte (- for standard input)'}),
     set: Flags.string({description: 'override a field of each body: path=value (value read as JSON when it is)', multiple: true}),
     header: Flags.string({description: 'add a header: "Name: value"', multiple: true}),
     'dry-run': Flags.boolean({description: 'print each request as a curl command instead of sending it', default: false}),
@@ -67,7 +68,7 @@ export default class Simulate extends ZoomctlCommand {
     retries: Flags.integer({description: "send each delivery again this many times, same bytes, signed afresh, as Zoom's retries", default: 0, min: 0, max: 10}),
     'retry-spacing': Flags.string({description: 'wait between a delivery and its retries (Zoom: 5, 20, 60 min)', default: '1s'}),
     seed: Flags.integer({description: 'seed for the generated ids (default: random)'}),
-    timeout: Flags.string({description: 'give up on one request after this long', default: '10s'}),
+    timeout: Flags.string({description: 'give up on one request after this long (above 3 s, to measure how late)', default: '10s', env: 'ZOOMCTL_TIMEOUT'}),
     'integration-version': integrationVersionFlag,
     ...tlsClientFlags,
     ...authFlags,
@@ -75,6 +76,7 @@ export default class Simulate extends ZoomctlCommand {
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Simulate)
+    checkEndpointUrl(flags.url)
     const auth = resolveAuth(authOptionsFrom(await tokenForLocalTarget(flags, flags.url)))
     const version = integrationVersion(flags['integration-version'])
     const extraHeaders = Object.fromEntries((flags.header ?? []).map(parseHeader))

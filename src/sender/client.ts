@@ -1,6 +1,9 @@
+import {X509Certificate} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 
 import {Agent, type Dispatcher, errors, request} from 'undici'
+
+import {OptionError} from '../config/parse.js'
 
 export interface ClientOptions {
   /** Accept any TLS certificate (self-signed test receivers). */
@@ -31,7 +34,7 @@ export function createDispatcher(options: ClientOptions = {}): Dispatcher {
     connect: {
       timeout: Math.min(timeout, 10_000),
       rejectUnauthorized: !options.insecure,
-      ...(options.caFile ? {ca: readFileSync(options.caFile)} : {}),
+      ...(options.caFile ? {ca: readCertificate(options.caFile)} : {}),
     },
   })
 }
@@ -70,7 +73,11 @@ export function describeNetworkError(error: unknown, url: string): string {
     case 'EAI_AGAIN':
       return `cannot resolve the host of ${target}: check the name`
     case 'ECONNRESET':
-      return `${target} closed the connection`
+    case 'UND_ERR_SOCKET':
+      return `${target} closed the connection${url.startsWith('http:') ? ': if it serves HTTPS, use https:// in the URL' : ''}`
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+    case 'EPROTO':
+      return `${target} does not speak TLS on that port: use http:// in the URL, or the HTTPS port`
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
     case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
@@ -81,7 +88,8 @@ export function describeNetworkError(error: unknown, url: string): string {
   if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError || code === 'UND_ERR_CONNECT_TIMEOUT') {
     return `${target} did not answer in time`
   }
-  return `${target}: ${(error as Error).message}${code ? ` (${code})` : ''}`
+  // One line, whatever the library said: no OpenSSL dump in the middle of a table.
+  return `${target}: ${((error as Error).message.split('\n')[0] ?? '').slice(0, 160)}${code ? ` (${code})` : ''}`
 }
 
 /** The URL without credentials or query, safe to print. */
@@ -92,4 +100,31 @@ export function safeOrigin(url: string): string {
   } catch {
     return 'the endpoint'
   }
+}
+
+/** A CA file given with --ca: it must exist and hold a PEM certificate (not a key). */
+export function readCertificate(path: string): Buffer {
+  let bytes: Buffer
+  try {
+    bytes = readFileSync(path)
+  } catch (error) {
+    throw new OptionError(`--ca: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  try {
+    new X509Certificate(bytes)
+  } catch {
+    throw new OptionError(`--ca: ${path} is not a PEM certificate${/PRIVATE KEY/.test(bytes.toString('latin1')) ? ' (it is a private key)' : ''}`, {hint: 'give the CA certificate that signed the endpoint\'s certificate'})
+  }
+  return bytes
+}
+
+/** The endpoint URL of --url: http(s), with a host. */
+export function checkEndpointUrl(url: string, flag = '--url'): void {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new OptionError(`${flag}: "${url.slice(0, 80)}" is not a URL`, {hint: 'a full URL such as http://127.0.0.1:8181/zoom-webhook'})
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new OptionError(`${flag}: use http:// or https://, not ${parsed.protocol}`, {hint: 'e.g. http://127.0.0.1:8181/zoom-webhook'})
 }

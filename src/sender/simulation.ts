@@ -72,7 +72,7 @@ export class BodyFactory {
 
 /** A payload file, sent exactly as its bytes are: no re-serialisation, so the signature covers the file. */
 export async function readPayloadFile(path: string): Promise<{bytes: Buffer; eventType?: string}> {
-  const bytes = await readUserFile(path)
+  const bytes = path === '-' ? await readStdin() : await readUserFile(path)
   let eventType: string | undefined
   try {
     const parsed = JSON.parse(bytes.toString('utf8')) as {event?: unknown}
@@ -203,4 +203,12 @@ export function conflictingFlags(choice: SimulateChoice): string | undefined {
   if (choice.burst && choice.record) return '--record writes what a sequential run sent: leave out --count/--rate/--concurrency/--duration'
   if (choice.category === 'endpoint') return 'the endpoint category holds only endpoint.url_validation, a challenge: name it to send it'
   return undefined
+}
+
+/** --file -: the body from standard input, byte for byte. */
+async function readStdin(): Promise<Buffer> {
+  if (process.stdin.isTTY) throw new OptionError('--file -: nothing on standard input: pipe a body into it')
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
 }

@@ -158,3 +158,42 @@ describe("Zoom's retries, emulated", () => {
     }
   })
 })
+
+describe('errors a user can act on, one line each', () => {
+  it('a URL without a scheme or with another one, a missing or wrong --ca, https to an http server', async () => {
+    const noScheme = await runCli(['simulate', 'meeting.started', '--url', '127.0.0.1:8181', '--json'])
+    expect(noScheme.code).toBe(2)
+    expect(JSON.parse(noScheme.stdout).error).toMatchObject({message: '--url: "127.0.0.1:8181" is not a URL', hint: 'a full URL such as http://127.0.0.1:8181/zoom-webhook'})
+    const ftp = await runCli(['simulate', 'meeting.started', '--url', 'ftp://127.0.0.1/x', '--json'])
+    expect(JSON.parse(ftp.stdout).error.message).toBe('--url: use http:// or https://, not ftp:')
+    const missingCa = await runCli(['simulate', 'meeting.started', '--ca', '/nonexistent.pem', '--json'])
+    expect(missingCa.code).toBe(2)
+    expect(JSON.parse(missingCa.stdout).error.message).toBe('--ca: cannot read /nonexistent.pem: ENOENT')
+    const keyAsCa = await runCli(['simulate', 'meeting.started', '--ca', join(import.meta.dirname, '../../package.json'), '--json'])
+    expect(JSON.parse(keyAsCa.stdout).error.message).toContain('is not a PEM certificate')
+    const serve = await startServe()
+    try {
+      const https = await runCli(['simulate', 'meeting.started', '--url', serve.url.replace('http:', 'https:')])
+      expect(https.code).toBe(1)
+      expect(https.stdout).toContain('does not speak TLS on that port: use http://')
+      expect(https.stdout.split('\n').every((line) => line.length < 300)).toBe(true)
+    } finally {
+      await serve.stop()
+    }
+  })
+
+  it('--file - reads the body from standard input, byte for byte; FORCE_COLOR=0 means no colour; -v and -h work', async () => {
+    const serve = await startServe()
+    try {
+      const body = '{"event": "meeting.started", "event_ts": 1764000000999, "payload": {"account_id": "STDIN", "object": {"id": "1"}}}'
+      expect((await runCli(['simulate', '--file', '-', '--url', serve.url], {}, body)).code).toBe(0)
+      expect(readStore(serve.dataDir)[0]!.rawBody).toBe(body)
+    } finally {
+      await serve.stop()
+    }
+    const plain = await runCli(['events', '--category', 'account'], {FORCE_COLOR: '0', NO_COLOR: ''})
+    expect(plain.stdout).not.toContain('\u001b[')
+    expect((await runCli(['-v'])).stdout).toMatch(/^zoomctl\/\d+\.\d+\.\d+/)
+    expect((await runCli(['serve', '-h'])).stdout).toContain('USAGE')
+  })
+})
