@@ -46,18 +46,21 @@ export function entryMatches(entry: DeliveryEntry, filter: EntryFilter): boolean
   return true
 }
 
-/** The last `limit` matching deliveries of a data dir, oldest first (memory: a ring of `limit`). */
+/** The last `limit` matching deliveries of a data dir, oldest first (memory: a ring of `limit` per part). */
 export async function listDeliveries(dataDir: string, filter: EntryFilter, limit: number): Promise<DeliveryEntry[]> {
-  const entries: DeliveryEntry[] = []
+  const merged: DeliveryEntry[] = []
+  // Each part is in time order on its own, so the last `limit` of each hold the last `limit` of all.
   for (const part of PARTS) {
+    const ring: DeliveryEntry[] = []
     for await (const delivery of readDeliveries({kind: 'store', dataDir, part})) {
       const entry = entryOf(delivery, part)
       if (!entry || !entryMatches(entry, filter)) continue
-      entries.push(entry)
-      if (entries.length > limit * 4) entries.splice(0, entries.length - limit)
+      ring.push(entry)
+      if (ring.length > limit * 2) ring.splice(0, ring.length - limit)
     }
+    merged.push(...ring.slice(-limit))
   }
-  return entries.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt)).slice(-limit)
+  return merged.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt)).slice(-limit)
 }
 
 /** New accepted and refused deliveries as serve stores them, until the signal aborts. */

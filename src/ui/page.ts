@@ -155,10 +155,15 @@ document.getElementById('verdict').onchange = load
 const stream = new EventSource(api('/api/stream'))
 stream.onopen = () => { document.getElementById('live').textContent = 'live' }
 stream.onerror = () => { document.getElementById('live').textContent = 'reconnecting…' }
+// At most one stats request every two seconds, however fast deliveries come.
+let statsDue = null
 stream.onmessage = (message) => {
   const d = JSON.parse(message.data)
-  if (matches(d)) rows.prepend(row(d))
-  stats()
+  if (matches(d)) {
+    rows.prepend(row(d))
+    while (rows.children.length > 2000) rows.lastChild.remove()
+  }
+  statsDue ??= setTimeout(() => { statsDue = null; stats() }, 2000)
 }
 load(); stats(); setInterval(stats, 10000)
 </script>

@@ -85,3 +85,17 @@ describe('file store', () => {
     expect(key({event: 'x'})).not.toBe(key({event: 'y'}))
   })
 })
+
+describe('deliveries list', () => {
+  it('keeps the newest of every part, however many older ones another part holds', async () => {
+    const {listDeliveries} = await import('../../src/deliveries/list.js')
+    const dir = tempDir()
+    const store = await FileStore.open(dir)
+    const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString()
+    for (let i = 0; i < 30; i++) await store.append('refused', {...record(`old-${i}`, at(120 - i)), refusal: {status: 401, reason: 'stale-timestamp', detail: ''}})
+    await store.append('events', record('newest', at(1)))
+    await store.close()
+    const last = await listDeliveries(dir, {}, 5)
+    expect(last.map((entry) => entry.id)).toEqual(['old-26', 'old-27', 'old-28', 'old-29', 'newest'])
+  })
+})
