@@ -1,12 +1,11 @@
 import {Command, Errors, Flags} from '@oclif/core'
 
-import {asArguments, checkValue, type ConfigFile, configPath, type FlagShape, loadConfig, resolveReference} from '../config/file.js'
+import {asArguments, checkValue, type ConfigFile, configPath, type FlagShape, loadConfig, resolveReference, SECRET_KEYS} from '../config/file.js'
 import {OptionError} from '../config/parse.js'
 import {UserError} from '../errors.js'
 import {style} from '../output/style.js'
 
-/** Flags and env vars whose values are secrets: never echoed in an error, human or JSON. */
-const SECRET_FLAGS = ['secret-token', 'auth-value', 'basic-password', 'bearer-token', 'api-key', 'password', 'forward-header', 'kibana-api-key']
+/** Env vars whose values are secrets (the flags are config/file.ts's SECRET_KEYS): never echoed in an error. */
 const SECRET_ENV = [
   'ZOOM_WEBHOOK_SECRET_TOKEN',
   'ZOOMCTL_AUTH_VALUE',
@@ -125,7 +124,7 @@ export function redactSecrets(text: string, argv: string[], env: NodeJS.ProcessE
     if (value && value.length >= 3) values.add(value)
   }
   argv.forEach((arg, index) => {
-    for (const flag of SECRET_FLAGS) {
+    for (const flag of SECRET_KEYS) {
       if (arg === `--${flag}` && argv[index + 1]) values.add(argv[index + 1]!)
       else if (arg.startsWith(`--${flag}=`)) values.add(arg.slice(flag.length + 3))
     }

@@ -103,31 +103,49 @@ export class Forwarder {
     await this.options.sink.close()
   }
 
+  /**
+   * Forwarding must never take the receiver down: a failure to read the store or to write the cursor
+   * (a full disk) is reported like a sink outage and tried again; the records stay in the store.
+   */
   private async loop(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        if (!(await this.step())) return
+      } catch (error) {
+        this.markDown(`forwarding stalled: ${(error as Error).message}`, false)
+        // Read again from what the sink confirmed: the batch that failed half-way is sent again, not skipped.
+        this.tail = new StoreTail(this.options.dataDir, this.cursor)
+        this.inflight = {records: 0, bytes: 0}
+        await this.sleep(this.options.maxBackoffMs ?? 30_000, false)
+      }
+    }
+  }
+
+  /** One batch read, delivered and confirmed; false when stopped in the middle. */
+  private async step(): Promise<boolean> {
     const batchSize = this.options.batchSize ?? 500
     const batchBytes = this.options.batchBytes ?? 5 * 1024 * 1024
-    while (!this.stopping) {
-      let batch = await this.tail.read(batchSize, batchBytes)
-      if (batch.length > 0 && batch.length < batchSize && (this.options.flushMs ?? 0) > 0) {
-        // A partial batch: give it a moment to fill, so a burst goes in few requests.
-        await this.sleep(this.options.flushMs!, false)
-        batch = batch.concat(await this.tail.read(batchSize - batch.length, batchBytes))
-      }
-      this.lagBytes = await this.tail.bytesAhead()
-      if (!batch.length) {
-        this.oldestPending = undefined
-        await this.sleep(1000, true)
-        continue
-      }
-      this.oldestPending = batch[0]!.record.receivedAt
-      const last = batch[batch.length - 1]!
-      this.inflight = {records: batch.length, bytes: last.file === this.cursor.file ? last.end - this.cursor.offset : last.end}
-      const delivered = await this.deliver(batch)
-      if (!delivered) return
-      this.inflight = {records: 0, bytes: 0}
-      this.cursor = {file: last.file, offset: last.end, records: this.cursor.records + batch.length}
-      await saveCursor(cursorPath(this.options.dataDir, this.sinkName), this.cursor)
+    let batch = await this.tail.read(batchSize, batchBytes)
+    if (batch.length > 0 && batch.length < batchSize && (this.options.flushMs ?? 0) > 0) {
+      // A partial batch: give it a moment to fill, so a burst goes in few requests.
+      await this.sleep(this.options.flushMs!, false)
+      batch = batch.concat(await this.tail.read(batchSize - batch.length, batchBytes))
     }
+    this.lagBytes = await this.tail.bytesAhead()
+    if (!batch.length) {
+      this.oldestPending = undefined
+      await this.sleep(1000, true)
+      return true
+    }
+    this.oldestPending = batch[0]!.record.receivedAt
+    const last = batch[batch.length - 1]!
+    this.inflight = {records: batch.length, bytes: last.file === this.cursor.file ? last.end - this.cursor.offset : last.end}
+    const delivered = await this.deliver(batch)
+    if (!delivered) return false
+    this.inflight = {records: 0, bytes: 0}
+    this.cursor = {file: last.file, offset: last.end, records: this.cursor.records + batch.length}
+    await saveCursor(cursorPath(this.options.dataDir, this.sinkName), this.cursor)
+    return true
   }
 
   /** Sends until every record is done or dead-lettered; false when stopped first. */
