@@ -2,9 +2,10 @@ import type {PreparedDelivery} from './prepare.js'
 
 /** How a dry-run's curl reads each mode's credential from the env vars zoomctl itself reads: none is printed. */
 const CREDENTIAL_FROM_ENV: Record<string, (name: string) => string> = {
-  basic: () => '-u "${ZOOMCTL_BASIC_USER}:${ZOOMCTL_BASIC_PASSWORD}"',
-  bearer: (name) => `-H "${name}: Bearer \${ZOOMCTL_BEARER_TOKEN}"`,
-  header: (name) => `-H "${name}: \${ZOOMCTL_AUTH_VALUE}"`,
+  // ${VAR:?…} stops the shell with a message when the variable is not set (the value came from a flag, say).
+  basic: () => '-u "${ZOOMCTL_BASIC_USER:?set ZOOMCTL_BASIC_USER}:${ZOOMCTL_BASIC_PASSWORD:?set ZOOMCTL_BASIC_PASSWORD}"',
+  bearer: (name) => `-H "${name}: Bearer \${ZOOMCTL_BEARER_TOKEN:?set ZOOMCTL_BEARER_TOKEN}"`,
+  header: (name) => `-H "${name}: \${ZOOMCTL_AUTH_VALUE:?set ZOOMCTL_AUTH_VALUE}"`,
 }
 
 /**

@@ -64,6 +64,11 @@ export class BodyFactory {
     return body
   }
 
+  /** The value a --set gives the top-level "event", if one does. */
+  get eventOverride(): unknown {
+    return this.overrides.find((override) => override.path.length === 1 && override.path[0] === 'event')?.value
+  }
+
   /** The body as compact JSON, as Zoom sends it. */
   body(spec: EventSpec, now?: number): string {
     return JSON.stringify(this.build(spec, now))
@@ -108,7 +113,9 @@ export function planDeliveries(options: PlanOptions): PlannedDelivery[] {
     prepareDelivery(body, options.auth, {timestamp: epochSeconds() + (options.timestampOffset ?? 0), extraHeaders: options.extraHeaders})
   const {file} = options
   if (file) return [{event: file.eventType ?? '(file)', make: () => prepare(file.bytes)}]
-  return options.specs.map((spec) => ({event: spec.event, make: () => prepare(options.factory.body(spec))}))
+  // A --set of "event" changes what is sent: the row names what was sent, not the catalog entry.
+  const renamed = options.factory.eventOverride
+  return options.specs.map((spec) => ({event: typeof renamed === 'string' ? renamed : spec.event, make: () => prepare(options.factory.body(spec))}))
 }
 
 /**

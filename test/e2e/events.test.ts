@@ -64,7 +64,7 @@ describe('zoomctl events', () => {
     expect(requests[0]!.headers.authorization).toBe('[redacted]')
     expect(requests[0]!.document.event).toMatchObject({category: ['authentication'], type: ['start']})
     const human = await runCli(['simulate', 'user.signed_in', '--dry-run', '--auth', 'header', '--auth-value', 'elastic-secret-value'])
-    expect(human.stdout).toContain('-H "authorization: ${ZOOMCTL_AUTH_VALUE}"')
+    expect(human.stdout).toContain('-H "authorization: ${ZOOMCTL_AUTH_VALUE:?set ZOOMCTL_AUTH_VALUE}"')
     expect(human.stdout).not.toContain('elastic-secret-value')
   })
 })

@@ -197,3 +197,16 @@ describe('errors a user can act on, one line each', () => {
     expect((await runCli(['serve', '-h'])).stdout).toContain('USAGE')
   })
 })
+
+describe('simulate rows', () => {
+  it('name the event a --set sent, not the catalog entry it started from', async () => {
+    const serve = await startServe()
+    try {
+      const result = await runCli(['simulate', 'meeting.started', '--set', 'event=meeting.ended', '--url', serve.url])
+      expect(result.stdout).toMatch(/^meeting\.ended +200/m)
+      expect(readStore(serve.dataDir)[0]!.eventType).toBe('meeting.ended')
+    } finally {
+      await serve.stop()
+    }
+  })
+})

@@ -68,7 +68,7 @@ describe('replay', () => {
 
     const dry = await runCli(['replay', a.dataDir, '--url', b.url, '--dry-run', '--auth', 'bearer', '--bearer-token', 'very-secret-bearer'])
     expect(dry.stdout).toContain("curl -sS --fail-with-body -X POST 'http://127.0.0.1")
-    expect(dry.stdout).toContain('${ZOOMCTL_BEARER_TOKEN}')
+    expect(dry.stdout).toContain('${ZOOMCTL_BEARER_TOKEN:?set ZOOMCTL_BEARER_TOKEN}')
     expect(dry.stdout).not.toContain('very-secret-bearer')
     expect(readStore(b.dataDir)).toHaveLength(1)
   })

@@ -39,7 +39,7 @@ describe('dry-run curl', () => {
     const prepared = prepareDelivery(body, {mode: 'basic', secretToken: 's', username: 'u', password: 'top-secret'}, {timestamp: 1_700_000_000})
     const curl = toCurl('https://hooks.example.com/zoom-webhook', prepared, {name: 'authorization', mode: 'basic'})
     expect(curl).toContain(`--data-binary '{"event":"meeting.started","payload":{"topic":"it'\\''s"}}'`)
-    expect(curl).toContain('-u "${ZOOMCTL_BASIC_USER}:${ZOOMCTL_BASIC_PASSWORD}"')
+    expect(curl).toContain('-u "${ZOOMCTL_BASIC_USER:?set ZOOMCTL_BASIC_USER}:${ZOOMCTL_BASIC_PASSWORD:?set ZOOMCTL_BASIC_PASSWORD}"')
     expect(curl).toContain(`-H 'x-zm-request-timestamp: 1700000000'`)
     expect(curl).not.toContain('top-secret')
     expect(curl).not.toContain(Buffer.from('u:top-secret').toString('base64'))
