@@ -171,7 +171,13 @@ export default class Simulate extends ZoomctlCommand {
     const count = flags.count ?? (durationMs > 0 ? Number.MAX_SAFE_INTEGER : deliveries.length)
     const label = Number.isFinite(count) && count < Number.MAX_SAFE_INTEGER ? `${count}` : `for ${flags.duration}`
     const progress = startProgress(`burst: ${label} deliveries to ${safeOrigin(flags.url)}`, this.human)
+    // Ctrl-C (or SIGTERM) ends the burst cleanly: the summary of what was sent, then exit 130.
+    const interrupt = new AbortController()
+    const stop = () => interrupt.abort()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
     const report = await runBurst({
+      signal: interrupt.signal,
       url: flags.url,
       makeDelivery: (index) => deliveries[index % deliveries.length]!.make(),
       count,
@@ -184,11 +190,18 @@ export default class Simulate extends ZoomctlCommand {
       },
     })
     progress.stop()
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
     if (this.human) {
+      if (interrupt.signal.aborted) this.log(style.yellow(`interrupted after ${report.sent} deliveries`))
       this.log(formatBurst(report))
       this.log(report.failed ? style.red(`${report.failed} of ${report.sent} deliveries failed`) : style.green(`all ${report.sent} deliveries accepted`))
     }
-    const summary = {url: safeOrigin(flags.url), burst: report}
+    const summary = {url: safeOrigin(flags.url), burst: report, interrupted: interrupt.signal.aborted}
+    if (interrupt.signal.aborted) {
+      process.exitCode = 130
+      return summary
+    }
     return report.failed || report.sent === 0 ? this.failed(summary) : summary
   }
 }

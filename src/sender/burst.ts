@@ -16,6 +16,8 @@ export interface BurstOptions {
   durationMs: number
   dispatcher: Dispatcher
   onProgress?: (done: number) => void
+  /** Ctrl-C: start nothing new; what is in flight finishes and is counted. */
+  signal?: AbortSignal
 }
 
 export type BurstReport = DeliveryReport
@@ -30,11 +32,12 @@ export async function runBurst(options: BurstOptions): Promise<BurstReport> {
   const worker = async () => {
     for (;;) {
       const index = next++
-      if (index >= options.count) return
+      if (index >= options.count || options.signal?.aborted) return
       const due = started + index * interval
       const now = performance.now()
       if (options.durationMs > 0 && Math.max(now, due) - started >= options.durationMs) return
       if (due > now) await sleep(due - now)
+      if (options.signal?.aborted) return
       stats.record(await sendDelivery(options.url, options.makeDelivery(index), options.dispatcher))
       options.onProgress?.(stats.done)
     }

@@ -83,3 +83,35 @@ describe('a store torn by a crash', () => {
     }
   })
 })
+
+describe('Ctrl-C and secrets of bodies', () => {
+  it('a burst stopped by SIGINT prints what was sent and exits 130', async () => {
+    const {spawn} = await import('node:child_process')
+    const {BIN} = await import('../helpers/cli.js')
+    const serve = await startServe()
+    try {
+      const child = spawn(process.execPath, [BIN, 'simulate', 'meeting.started', '--url', serve.url, '--duration', '30s', '--rate', '50', '--json'], {env: {...process.env, ZOOM_WEBHOOK_SECRET_TOKEN: SECRET}})
+      let out = ''
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+      await new Promise((resolve) => setTimeout(resolve, 2500))
+      child.kill('SIGINT')
+      const code = await new Promise((resolve) => child.once('exit', resolve))
+      expect(code).toBe(130)
+      const report = JSON.parse(out) as {interrupted: boolean; burst: {sent: number; succeeded: number}}
+      expect(report.interrupted).toBe(true)
+      expect(report.burst.sent).toBeGreaterThan(10)
+      expect(report.burst.succeeded).toBe(report.burst.sent)
+      expect(readStore(serve.dataDir)).toHaveLength(report.burst.sent)
+    } finally {
+      await serve.stop()
+    }
+  })
+
+  it('events map redacts the secrets of a body (a meeting password) unless asked', async () => {
+    const body = JSON.stringify({event: 'meeting.created', event_ts: 1, payload: {account_id: 'A', object: {id: '1', uuid: 'u', password: 'hunter2-secret'}}})
+    const redacted = await runCli(['events', 'map', '-'], {}, body)
+    expect(redacted.stdout).not.toContain('hunter2-secret')
+    expect(redacted.stdout).toContain('[redacted]')
+    expect((await runCli(['events', 'map', '-', '--show-secrets'], {}, body)).stdout).toContain('hunter2-secret')
+  })
+})

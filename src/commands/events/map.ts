@@ -5,6 +5,7 @@ import {Args, Flags} from '@oclif/core'
 import {ZoomctlCommand} from '../../cli/base-command.js'
 import {integrationVersion, integrationVersionFlag} from '../../cli/flags.js'
 import {OptionError} from '../../config/index.js'
+import {redactSecrets} from '../../deliveries/redact.js'
 import {readDeliveries} from '../../deliveries/source.js'
 import {indexedDocument, runIngestPipeline} from '../../mapping/index.js'
 import {BodyFactory, selectEvents} from '../../sender/index.js'
@@ -26,6 +27,7 @@ export default class EventsMap extends ZoomctlCommand {
 
   static override flags = {
     event: Flags.string({description: 'build the body for this event type from the catalog instead of reading one'}),
+    'show-secrets': Flags.boolean({description: "keep meeting passwords, download tokens and other secrets of the body in the output (redacted by default)", default: false}),
     'pipeline-only': Flags.boolean({description: "only the ingest pipeline's output, as in the integration's pipeline tests", default: false}),
     seed: Flags.integer({description: 'seed for --event (default: random)'}),
     'integration-version': integrationVersionFlag,
@@ -46,9 +48,10 @@ export default class EventsMap extends ZoomctlCommand {
       }
       if (!inputs.length) throw new OptionError(`${args.file ?? 'standard input'} holds no body`)
     }
-    const documents = inputs.map(({body, receivedAt}) =>
-      flags['pipeline-only'] ? runIngestPipeline({zoom: body}, {integrationVersion: version}) : indexedDocument(body, {receivedAt: receivedAt ?? new Date(), integrationVersion: version}),
-    )
+    const documents = inputs.map(({body, receivedAt}) => {
+      const document = flags['pipeline-only'] ? runIngestPipeline({zoom: body}, {integrationVersion: version}) : indexedDocument(body, {receivedAt: receivedAt ?? new Date(), integrationVersion: version})
+      return flags['show-secrets'] ? document : (redactSecrets(document) as typeof document)
+    })
     // One body: the document, pretty. Several (NDJSON in): NDJSON out, a document a line.
     if (this.human) this.log(documents.length === 1 ? JSON.stringify(documents[0], null, 2) : documents.map((document) => JSON.stringify(document)).join('\n'))
     return documents.length === 1 ? documents[0] : documents
