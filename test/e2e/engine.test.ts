@@ -12,8 +12,7 @@ import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {findEvent} from '../../src/catalog/catalog.js'
 import {indexedDocument} from '../../src/mapping/index.js'
 import {BodyFactory} from '../../src/sender/index.js'
-import {signatureHeaders} from '../../src/zoom/signature.js'
-import {runCli, SECRET, startServe, type ServeProcess, tempDir} from '../helpers/cli.js'
+import {deliver, runCli, startServe, type ServeProcess, tempDir, waitFor} from '../helpers/cli.js'
 
 const engine = inject('engineUrl')
 
@@ -31,19 +30,7 @@ async function count(stream: string): Promise<number> {
   return ((await call('GET', `/${stream}/_count`)) as {count?: number}).count ?? 0
 }
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-}
 
-async function deliver(url: string, body: string): Promise<number> {
-  const response = await fetch(url, {method: 'POST', headers: {'content-type': 'application/json', ...signatureHeaders(SECRET, body)}, body})
-  await response.text()
-  return response.status
-}
 
 /** Keyword strings, like the ECS mappings of Elasticsearch's logs template and of the Zoom integration. */
 const mappings = {dynamic_templates: [{strings: {match_mapping_type: 'string', mapping: {type: 'keyword', ignore_above: 1024}}}], properties: {'@timestamp': {type: 'date'}}}

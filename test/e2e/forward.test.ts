@@ -5,27 +5,13 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {findEvent} from '../../src/catalog/catalog.js'
 import {BodyFactory} from '../../src/sender/index.js'
-import {signatureHeaders} from '../../src/zoom/signature.js'
 import {AgentDouble} from '../doubles/agent.js'
 import {ElasticsearchDouble} from '../doubles/elasticsearch.js'
-import {readStore, runCli, SECRET, startServe, type ServeProcess, tempDir} from '../helpers/cli.js'
+import {deliver, readStore, runCli, startServe, type ServeProcess, tempDir, waitFor} from '../helpers/cli.js'
 
 const STREAM = 'logs-zoom.webhook-default'
 
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
-/** Signs and posts a body as Zoom would, straight from the test. */
-async function deliver(url: string, body: string): Promise<number> {
-  const response = await fetch(url, {method: 'POST', headers: {'content-type': 'application/json; charset=utf-8', ...signatureHeaders(SECRET, body)}, body})
-  await response.text()
-  return response.status
-}
 
 function zoomBodies(count: number, seed = 11): string[] {
   const factory = new BodyFactory(seed)

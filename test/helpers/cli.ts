@@ -4,6 +4,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
 
+import {signatureHeaders} from '../../src/zoom/signature.js'
+
 export const BIN = join(import.meta.dirname, '../../bin/run.js')
 export const SECRET = 'e2e-secret-token'
 
@@ -105,4 +107,20 @@ export function readStore(dataDir: string, kind: 'events' | 'refused' = 'events'
       .filter((line) => line.trim())
       .map((line) => JSON.parse(line) as StoredRecord),
   )
+}
+
+/** Polls until the condition holds; fails the test with what it waited for after timeoutMs. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+/** Signs and posts a body as Zoom would, straight from the test; the status answered. */
+export async function deliver(url: string, body: string, secret = SECRET): Promise<number> {
+  const response = await fetch(url, {method: 'POST', headers: {'content-type': 'application/json; charset=utf-8', ...signatureHeaders(secret, body)}, body})
+  await response.text()
+  return response.status
 }
