@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, authOptionsFrom, tlsClientFlags, tokenForLocalTarget} from '../cli/flags.js'
+import {authFlags, authOptionsFrom, elasticFlags, elasticSettingsFrom, tlsClientFlags, tokenForLocalTarget} from '../cli/flags.js'
 import {OptionError, parseDuration, parseHeader, parseTimePoint, resolveAuth} from '../config/index.js'
-import {sourceFromArgument, STORE_PARTS, type StorePart} from '../deliveries/source.js'
+import {type SourceSpec, sourceFromArgument, STORE_PARTS, type StorePart} from '../deliveries/source.js'
 import {formatReplay} from '../output/replay.js'
 import {startProgressBar} from '../output/progress.js'
 import {DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
@@ -22,6 +22,7 @@ export default class Replay extends ZoomctlCommand {
     '<%= config.bin %> replay --last 1',
     '<%= config.bin %> replay export.ndjson --event meeting.started --since 2h --rate 50',
     '<%= config.bin %> replay ./zoomctl-data --speed 10 --checkpoint replay.json',
+    '<%= config.bin %> replay --from-es --es-url https://localhost:9200 --since 2h --url https://hooks.example.com/zoom-webhook',
     'jq -c .rawBody store.ndjson | <%= config.bin %> replay - --dry-run',
   ]
 
@@ -49,8 +50,17 @@ export default class Replay extends ZoomctlCommand {
     'dry-run': Flags.boolean({description: 'print each request as a curl command instead of sending it', default: false}),
     timeout: Flags.string({description: 'give up on one request after this long', default: '10s', env: 'ZOOMCTL_TIMEOUT'}),
     'data-dir': Flags.string({description: 'data dir used when no source is named', default: './zoomctl-data', env: 'ZOOMCTL_DATA_DIR'}),
+    'from-es': Flags.boolean({description: 'read the deliveries from Elasticsearch (--since/--until; event.original when kept, else rebuilt from zoom.*)', default: false}),
+    ...elasticFlags,
     ...tlsClientFlags,
     ...authFlags,
+  }
+
+  private async elasticSource(flags: {'es-url'?: string; since?: string; until?: string} & Parameters<typeof elasticSettingsFrom>[0]): Promise<SourceSpec> {
+    const settings = await elasticSettingsFrom(flags)
+    if (!settings) throw new OptionError('--from-es needs Elasticsearch: --es-url (or ELASTICSEARCH_HOSTS, --cloud-id)')
+    const until = flags.until ? parseTimePoint(flags.until) : new Date()
+    return {kind: 'elasticsearch', settings, window: {since: parseTimePoint(flags.since ?? '1h', until.getTime()), until}}
   }
 
   async run(): Promise<unknown> {
@@ -58,7 +68,7 @@ export default class Replay extends ZoomctlCommand {
     checkEndpointUrl(flags.url)
     const part = flags.from as StorePart
     const names = (argv as string[]).length ? (argv as string[]) : [flags['data-dir']]
-    const sources = await Promise.all(names.map((name) => sourceFromArgument(name, part)))
+    const sources = flags['from-es'] ? [await this.elasticSource(flags)] : await Promise.all(names.map((name) => sourceFromArgument(name, part)))
     const auth = resolveAuth(authOptionsFrom(await tokenForLocalTarget(flags, flags.url, {...process.env, ZOOMCTL_DATA_DIR: flags['data-dir']})))
     assertAuthComplete(auth, 'send')
     const speed = flags.speed === undefined ? undefined : Number(flags.speed)
@@ -67,8 +77,9 @@ export default class Replay extends ZoomctlCommand {
     const filter = {
       ids: flags.id,
       events: flags.event,
-      since: flags.since ? parseTimePoint(flags.since) : undefined,
-      until: flags.until ? parseTimePoint(flags.until) : undefined,
+      // From Elasticsearch the window is the query's.
+      since: flags.since && !flags['from-es'] ? parseTimePoint(flags.since) : undefined,
+      until: flags.until && !flags['from-es'] ? parseTimePoint(flags.until) : undefined,
       limit: flags.limit,
       last: flags.last,
     }

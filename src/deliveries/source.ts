@@ -5,6 +5,8 @@ import {createInterface} from 'node:readline'
 import type {Readable} from 'node:stream'
 
 import {OptionError} from '../config/parse.js'
+import type {ElasticSettings} from '../elastic/connection.js'
+import {elasticDeliveries} from './elastic-source.js'
 import {type DeliveryRecord, rawBodyBytes} from '../store/records.js'
 
 /**
@@ -26,6 +28,8 @@ export interface Delivery {
   record?: DeliveryRecord
   /** Where it was read: file and line. */
   origin: string
+  /** Rebuilt from an indexed document's zoom.* fields (the integration did not keep event.original). */
+  reconstructed?: true
   /** A dead letter: which sink gave up on it, and why. */
   deadLetter?: {sink?: string; error?: string; deadAt?: string}
   /** The line is not JSON at all (a line torn by a crash, or not NDJSON): there is nothing to send or map. */
@@ -36,7 +40,11 @@ export interface Delivery {
 export const STORE_PARTS = {accepted: 'events', refused: 'refused', 'dead-letter': 'dead-letter'} as const
 export type StorePart = keyof typeof STORE_PARTS
 
-export type SourceSpec = {kind: 'store'; dataDir: string; part: StorePart} | {kind: 'file'; path: string} | {kind: 'stdin'; stream?: Readable}
+export type SourceSpec =
+  | {kind: 'store'; dataDir: string; part: StorePart}
+  | {kind: 'file'; path: string}
+  | {kind: 'stdin'; stream?: Readable}
+  | {kind: 'elasticsearch'; settings: ElasticSettings; window: {since: Date; until: Date}}
 
 /** A command-line source: "-" is standard input, a directory is a data dir, anything else a file. */
 export async function sourceFromArgument(argument: string, part: StorePart = 'accepted'): Promise<SourceSpec> {
@@ -67,6 +75,8 @@ export async function storeFiles(dataDir: string, part: StorePart): Promise<stri
 export async function* readDeliveries(spec: SourceSpec): AsyncGenerator<Delivery> {
   if (spec.kind === 'store') {
     for (const file of await storeFiles(spec.dataDir, spec.part)) yield* readLines(createReadStream(file), file, spec.dataDir)
+  } else if (spec.kind === 'elasticsearch') {
+    yield* elasticDeliveries(spec.settings, spec.window)
   } else if (spec.kind === 'file') {
     // A file of serve's store: its data dir is two levels up (events/2026-11-29.ndjson).
     yield* readLines(createReadStream(spec.path), spec.path, dirname(dirname(spec.path)))

@@ -7,6 +7,7 @@ export function formatReplay(report: ReplayReport, target: string): string {
   if (report.planned === 0 && report.alreadyAcknowledged === 0) return style.yellow('nothing to replay: no delivery matches the sources and filters')
   if (report.sent) lines.push(formatBurst(report))
   if (report.reserialised) lines.push(style.yellow('bodies were changed by --set and re-serialised: not byte for byte as captured'))
+  if (report.reconstructed) lines.push(style.yellow(`${report.reconstructed} bodies were rebuilt from Elasticsearch's zoom.* fields, not as Zoom sent them: enable preserve_original_event in the Zoom integration to replay exact bodies`))
   if (report.alreadyAcknowledged) lines.push(style.dim(`${report.alreadyAcknowledged} acknowledged in an earlier run (checkpoint): not sent again`))
   for (const failure of report.failures) {
     lines.push(style.red(`failed: ${failure.event ?? 'delivery'} ${failure.id}: ${failure.status ?? ''} ${failure.error ?? ''}`.replace(/\s+/g, ' ')))

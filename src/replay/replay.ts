@@ -49,6 +49,8 @@ export interface ReplayReport extends DeliveryReport {
   alreadyAcknowledged: number
   /** Bodies changed by --set and re-serialised. */
   reserialised: boolean
+  /** Bodies rebuilt from Elasticsearch's zoom.* fields, for want of event.original. */
+  reconstructed: number
   interrupted: boolean
   /** The first failures, for the summary (all are counted in failed). */
   failures: ReplayFailure[]
@@ -78,6 +80,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   let position = 0
   let alreadyAcknowledged = 0
   let planned = 0
+  let reconstructed = 0
   let firstAt: number | undefined
 
   const flushRecords = async () => {
@@ -97,6 +100,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
         continue
       }
       planned++
+      if (delivery.reconstructed) reconstructed++
       const body = replayBody(delivery, overrides)
       if (options.dryRun) {
         const secret = modeHeader(options.auth)
@@ -144,5 +148,5 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   }
   const report = stats.report()
   stats.destroy()
-  return {...report, planned, alreadyAcknowledged, reserialised: overrides.length > 0, interrupted: Boolean(options.signal?.aborted), failures}
+  return {...report, planned, reconstructed, alreadyAcknowledged, reserialised: overrides.length > 0, interrupted: Boolean(options.signal?.aborted), failures}
 }

@@ -110,3 +110,34 @@ describe('replay', () => {
     expect(both.code).toBe(2)
   })
 })
+
+describe('replay --from-es', () => {
+  it('sends event.original byte for byte where the integration kept it, and a rebuilt body (said so) where not', async () => {
+    const {ElasticsearchDouble} = await import('../doubles/elasticsearch.js')
+    const {agentDocument, runIngestPipeline} = await import('../../src/mapping/index.js')
+    const {BodyFactory} = await import('../../src/sender/index.js')
+    const {findEvent} = await import('../../src/catalog/catalog.js')
+    const double = await new ElasticsearchDouble().start()
+    try {
+      const factory = new BodyFactory(9)
+      const kept = factory.body(findEvent('meeting.started')!)
+      const lost = factory.build(findEvent('meeting.participant_joined')!)
+      const receivedAt = new Date(Date.now() - 60_000)
+      double.seed('logs-zoom.webhook-default', [
+        runIngestPipeline(agentDocument(JSON.parse(kept), {receivedAt, preserveOriginal: true, rawBody: kept}), {integrationVersion: '1.27.2'}),
+        double.agentDocument(lost, receivedAt),
+      ])
+      const b = await serve()
+      const result = await runCli(['replay', '--from-es', '--es-url', double.url, '--since', '1h', '--url', b.url])
+      expect(result.code, result.stdout + result.stderr).toBe(0)
+      expect(result.stdout).toContain('1 bodies were rebuilt from Elasticsearch')
+      const stored = readStore(b.dataDir)
+      expect(stored.map((record) => record.eventType).sort()).toEqual(['meeting.participant_joined', 'meeting.started'])
+      expect(stored.find((record) => record.eventType === 'meeting.started')!.rawBody).toBe(kept)
+      const rebuilt = JSON.parse(stored.find((record) => record.eventType === 'meeting.participant_joined')!.rawBody) as {payload: {object: {participant: {user_name: string}}}}
+      expect(rebuilt.payload.object.participant.user_name).toBe(((lost.payload as {object: {participant: {user_name: string}}}).object.participant.user_name))
+    } finally {
+      await double.stop()
+    }
+  })
+})
