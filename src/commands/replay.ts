@@ -1,9 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, authOptionsFrom, elasticFlags, elasticSettingsFrom, tlsClientFlags, tokenForLocalTarget} from '../cli/flags.js'
-import {OptionError, parseDuration, parseHeader, parseTimePoint, resolveAuth} from '../config/index.js'
-import {type SourceSpec, sourceFromArgument, STORE_PARTS, type StorePart} from '../deliveries/source.js'
+import {authFlags, authOptionsFrom, elasticFlags, tlsClientFlags, tokenForLocalTarget} from '../cli/flags.js'
+import {replaySelection} from '../cli/replay-options.js'
+import {parseDuration, parseHeader, resolveAuth} from '../config/index.js'
+import {STORE_PARTS} from '../deliveries/source.js'
 import {formatReplay} from '../output/replay.js'
 import {startProgressBar} from '../output/progress.js'
 import {DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
@@ -56,33 +57,12 @@ export default class Replay extends ZoomctlCommand {
     ...authFlags,
   }
 
-  private async elasticSource(flags: {'es-url'?: string; since?: string; until?: string} & Parameters<typeof elasticSettingsFrom>[0]): Promise<SourceSpec> {
-    const settings = await elasticSettingsFrom(flags)
-    if (!settings) throw new OptionError('--from-es needs Elasticsearch: --es-url (or ELASTICSEARCH_HOSTS, --cloud-id)')
-    const until = flags.until ? parseTimePoint(flags.until) : new Date()
-    return {kind: 'elasticsearch', settings, window: {since: parseTimePoint(flags.since ?? '1h', until.getTime()), until}}
-  }
-
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Replay)
     checkEndpointUrl(flags.url)
-    const part = flags.from as StorePart
-    const names = (argv as string[]).length ? (argv as string[]) : [flags['data-dir']]
-    const sources = flags['from-es'] ? [await this.elasticSource(flags)] : await Promise.all(names.map((name) => sourceFromArgument(name, part)))
+    const {sources, filter, speed, selection} = await replaySelection(argv as string[], flags)
     const auth = resolveAuth(authOptionsFrom(await tokenForLocalTarget(flags, flags.url, {...process.env, ZOOMCTL_DATA_DIR: flags['data-dir']})))
     assertAuthComplete(auth, 'send')
-    const speed = flags.speed === undefined ? undefined : Number(flags.speed)
-    if (speed !== undefined && !(speed > 0)) throw new OptionError('--speed takes a positive number, e.g. 1 (as captured) or 10 (ten times faster)')
-    if (flags.limit && flags.last) throw new OptionError('--limit and --last both choose how many: give one')
-    const filter = {
-      ids: flags.id,
-      events: flags.event,
-      // From Elasticsearch the window is the query's.
-      since: flags.since && !flags['from-es'] ? parseTimePoint(flags.since) : undefined,
-      until: flags.until && !flags['from-es'] ? parseTimePoint(flags.until) : undefined,
-      limit: flags.limit,
-      last: flags.last,
-    }
     const interrupt = new AbortController()
     const onSigint = () => interrupt.abort()
     process.once('SIGINT', onSigint)
@@ -100,7 +80,7 @@ export default class Replay extends ZoomctlCommand {
         speed,
         overrides: flags.set ?? [],
         checkpointPath: flags.checkpoint,
-        selection: JSON.stringify({names, part, filter: {...filter, since: flags.since, until: flags.until}, set: flags.set ?? []}),
+        selection,
         recordPath: flags.record,
         extraHeaders: Object.fromEntries((flags.header ?? []).map(parseHeader)),
         dryRun: flags['dry-run'] ? (curl) => this.log(curl) : undefined,

@@ -1,0 +1,47 @@
+import {OptionError, parseTimePoint} from '../config/index.js'
+import {type SourceSpec, sourceFromArgument, type StorePart} from '../deliveries/source.js'
+import type {DeliveryFilter} from '../replay/select.js'
+import {type ElasticFlagValues, elasticSettingsFrom} from './flags.js'
+
+export interface ReplayFlagValues extends ElasticFlagValues {
+  from: string
+  'from-es': boolean
+  'data-dir': string
+  id?: string[]
+  event?: string[]
+  since?: string
+  until?: string
+  limit?: number
+  last?: number
+  speed?: string
+  set?: string[]
+}
+
+/** What to replay, checked before anything is sent (exit 2 on bad input). */
+export async function replaySelection(names: string[], flags: ReplayFlagValues): Promise<{sources: SourceSpec[]; filter: DeliveryFilter; speed?: number; selection: string}> {
+  const speed = flags.speed === undefined ? undefined : Number(flags.speed)
+  if (speed !== undefined && !(speed > 0)) throw new OptionError('--speed takes a positive number, e.g. 1 (as captured) or 10 (ten times faster)')
+  if (flags.limit && flags.last) throw new OptionError('--limit and --last both choose how many: give one')
+  const part = flags.from as StorePart
+  const from = names.length ? names : [flags['data-dir']]
+  const sources = flags['from-es'] ? [await elasticSource(flags)] : await Promise.all(from.map((name) => sourceFromArgument(name, part)))
+  const filter: DeliveryFilter = {
+    ids: flags.id,
+    events: flags.event,
+    // From Elasticsearch the window is the query's.
+    since: flags.since && !flags['from-es'] ? parseTimePoint(flags.since) : undefined,
+    until: flags.until && !flags['from-es'] ? parseTimePoint(flags.until) : undefined,
+    limit: flags.limit,
+    last: flags.last,
+  }
+  // A checkpoint is resumed only by the same replay.
+  const selection = JSON.stringify({names: from, part, fromEs: flags['from-es'], filter: {...filter, since: flags.since, until: flags.until}, set: flags.set ?? []})
+  return {sources, filter, speed, selection}
+}
+
+async function elasticSource(flags: ReplayFlagValues): Promise<SourceSpec> {
+  const settings = await elasticSettingsFrom(flags)
+  if (!settings) throw new OptionError('--from-es needs Elasticsearch: --es-url (or ELASTICSEARCH_HOSTS, --cloud-id)')
+  const until = flags.until ? parseTimePoint(flags.until) : new Date()
+  return {kind: 'elasticsearch', settings, window: {since: parseTimePoint(flags.since ?? '1h', until.getTime()), until}}
+}
