@@ -1,10 +1,9 @@
-import {randomInt} from 'node:crypto'
-
 import {Args, Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, authOptionsFrom, integrationVersion, integrationVersionFlag, tlsClientFlags, tokenForLocalTarget} from '../cli/flags.js'
-import {OptionError, parseDuration, parseHeader, resolveAuth} from '../config/index.js'
+import {authFlags, integrationVersionFlag, tlsClientFlags} from '../cli/flags.js'
+import {simulationPlan} from '../cli/simulate-plan.js'
+import {parseDuration} from '../config/index.js'
 import {indexedDocumentForBytes} from '../mapping/index.js'
 import {describeAnswer, explainDocument} from '../output/explain.js'
 import {formatBurst, formatMs} from '../output/format.js'
@@ -12,24 +11,10 @@ import {startProgress} from '../output/spinner.js'
 import {statusColor, style} from '../output/style.js'
 import {renderTable} from '../output/table.js'
 import {DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
-import {
-  BodyFactory,
-  checkUrlValidation,
-  createDispatcher,
-  planDeliveries,
-  type PlannedDelivery,
-  readPayloadFile,
-  runBurst,
-  safeOrigin,
-  selectEvents,
-  sendInOrder,
-  toCurl,
-} from '../sender/index.js'
+import {checkUrlValidation, createDispatcher, type PlannedDelivery, runBurst, safeOrigin, sendInOrder, toCurl} from '../sender/index.js'
 import {checkEndpointUrl} from '../sender/client.js'
-import {conflictingFlags, withRetries} from '../sender/simulation.js'
-import {prepareDelivery} from '../sender/prepare.js'
 import {appendRunRecords, runRecord} from '../sender/record.js'
-import {assertAuthComplete, type AuthSettings, modeHeader} from '../zoom/auth.js'
+import {type AuthSettings, modeHeader} from '../zoom/auth.js'
 import {URL_VALIDATION_EVENT} from '../zoom/challenge.js'
 
 export default class Simulate extends ZoomctlCommand {
@@ -77,24 +62,7 @@ export default class Simulate extends ZoomctlCommand {
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Simulate)
     checkEndpointUrl(flags.url)
-    const auth = resolveAuth(authOptionsFrom(await tokenForLocalTarget(flags, flags.url)))
-    const version = integrationVersion(flags['integration-version'])
-    const extraHeaders = Object.fromEntries((flags.header ?? []).map(parseHeader))
-    const names = argv as string[]
-    if (!flags.file && names.length === 0 && !flags.all && !flags.category) {
-      throw new OptionError('name at least one event type, or use --all, --category or --file (zoomctl events lists the types)')
-    }
-    const burst = flags.count !== undefined || flags.rate !== undefined || flags.duration !== undefined || flags.concurrency !== undefined
-    const conflict = conflictingFlags({names, all: flags.all, category: flags.category, file: flags.file, set: flags.set, burst, dryRun: flags['dry-run'], explain: flags.explain, record: flags.record})
-      ?? (flags.retries && (burst || flags['dry-run']) ? '--retries goes with a sequential run: leave out the burst flags and --dry-run' : undefined)
-    if (conflict) throw new OptionError(conflict)
-    if (!flags['dry-run']) assertAuthComplete(auth, 'send')
-    else if (!auth.secretToken) throw new OptionError('a dry run still signs: give the secret token (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)')
-    const specs = flags.file ? [] : selectEvents({names, all: flags.all, category: flags.category})
-    const file = flags.file ? await readPayloadFile(flags.file) : undefined
-    const factory = new BodyFactory(flags.seed ?? randomInt(2 ** 31), flags.set)
-    const planned = planDeliveries({specs, file, factory, auth, timestampOffset: flags['timestamp-offset'], extraHeaders})
-    const deliveries = withRetries(planned, flags.retries, parseDuration(flags['retry-spacing']), (bytes) => prepareDelivery(bytes, auth, {extraHeaders}))
+    const {auth, version, specs, deliveries, burst} = await simulationPlan(argv as string[], flags)
 
     if (flags['dry-run']) return this.dryRun(flags.url, deliveries, auth, flags.explain, version)
 
