@@ -1,5 +1,5 @@
 import {createReadStream} from 'node:fs'
-import {readdir, stat} from 'node:fs/promises'
+import {stat} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import {createInterface} from 'node:readline'
 import type {Readable} from 'node:stream'
@@ -7,6 +7,7 @@ import type {Readable} from 'node:stream'
 import {OptionError} from '../config/parse.js'
 import type {ElasticSettings} from '../elastic/connection.js'
 import {elasticDeliveries} from './elastic-source.js'
+import {dayFiles} from '../store/file-store.js'
 import {type DeliveryRecord, rawBodyBytes} from '../store/records.js'
 
 /**
@@ -59,16 +60,8 @@ export async function sourceFromArgument(argument: string, part: StorePart = 'ac
 }
 
 /** The NDJSON files of one part of a data dir, oldest first. */
-export async function storeFiles(dataDir: string, part: StorePart): Promise<string[]> {
-  const dir = join(dataDir, STORE_PARTS[part])
-  try {
-    return (await readdir(dir))
-      .filter((name) => name.endsWith('.ndjson'))
-      .sort()
-      .map((name) => join(dir, name))
-  } catch {
-    return []
-  }
+export function storeFiles(dataDir: string, part: StorePart): Promise<string[]> {
+  return dayFiles(join(dataDir, STORE_PARTS[part]))
 }
 
 /** Deliveries one by one, streaming: memory stays flat whatever the size of the source. */

@@ -123,19 +123,24 @@ export class FileStore {
   }
 
   async files(kind: StoreKind): Promise<string[]> {
-    const dir = join(this.dataDir, kind)
-    let names: string[]
-    try {
-      names = await readdir(dir)
-    } catch {
-      return []
-    }
-    return names.filter((name) => name.endsWith('.ndjson')).sort().map((name) => join(dir, name))
+    return dayFiles(join(this.dataDir, kind))
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.appenders.values()].map((appender) => appender.close()))
     this.appenders.clear()
+  }
+}
+
+/** The day files of one directory of the store, oldest first; none when it does not exist yet. */
+export async function dayFiles(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir))
+      .filter((name) => name.endsWith('.ndjson'))
+      .sort()
+      .map((name) => join(dir, name))
+  } catch {
+    return []
   }
 }
 
