@@ -2,7 +2,7 @@ import {indexedDocument} from '../mapping/index.js'
 import {START} from '../forward/cursor.js'
 import {StoreTail} from '../forward/tail.js'
 import type {DeliveryRecord} from '../store/records.js'
-import {type Delivery, readDeliveries, STORE_PARTS, type StorePart} from './source.js'
+import {type Delivery, readDeliveries, type StorePart} from './source.js'
 import {redactSecrets} from './redact.js'
 
 /** One line of `zoomctl deliveries`: what came, when, and what serve made of it. */
@@ -130,4 +130,3 @@ export async function showDelivery(dataDir: string, id: string, options: {integr
   return undefined
 }
 
-export {STORE_PARTS}

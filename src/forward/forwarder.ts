@@ -2,7 +2,7 @@ import {mkdir, open} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import type {DeliveryRecord} from '../store/records.js'
-import {type Cursor, cursorPath, loadCursor, saveCursor} from './cursor.js'
+import {type Cursor, cursorPath, loadCursor, saveCursor, START} from './cursor.js'
 import type {ItemOutcome, Sink} from './sinks.js'
 import {StoreTail, type TailRecord} from './tail.js'
 
@@ -49,7 +49,7 @@ export interface ForwardStatus {
  * into a second queue, and acknowledging Zoom never waits for a sink.
  */
 export class Forwarder {
-  private cursor: Cursor = {file: '', offset: 0, records: 0}
+  private cursor: Cursor = {...START}
   private tail!: StoreTail
   private state: ForwardStatus['state'] = 'ok'
   private stopping = false

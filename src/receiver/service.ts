@@ -126,7 +126,7 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
     auth: describeAuth(auth),
     toleranceSeconds: settings.toleranceSeconds,
     tls: Boolean(settings.tls),
-    loopback: settings.generateToken || /^(127\.|localhost|::1|\[::1\])/.test(settings.host),
+    loopback: isLoopbackHost(settings.host),
     ...(token ? {token} : {}),
     forwarding: forwarding.descriptions,
     warnings: [
