@@ -44,7 +44,12 @@ export function expectedFields(eventType: string, integrationVersion: string = L
 
 /** The mapped fields of a document: not zoom.* (the raw payload), not the envelope. */
 export function ecsFields(document: unknown): string[] {
-  const fields = [...fieldValues(document).keys()].filter((field) => !field.startsWith('zoom.') && !ENVELOPE.test(field) && !field.startsWith('error.'))
+  return ecsFieldNames(fieldValues(document))
+}
+
+/** ecsFields for a document already flattened by fieldValues. */
+export function ecsFieldNames(values: Map<string, unknown>): string[] {
+  const fields = [...values.keys()].filter((field) => !field.startsWith('zoom.') && !ENVELOPE.test(field) && !field.startsWith('error.'))
   return fields.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
 }
 

@@ -10,7 +10,7 @@ import {dedupeKey} from '../store/dedupe.js'
 import {parseRunFile, type RunRecord} from '../sender/record.js'
 import {type ArrivalExpectations, type ArrivalStats, fieldsToCount, judgeArrivals} from './arrivals.js'
 import {judgeAssets, judgeCluster, judgePrivileges, READ_PRIVILEGES} from './cluster.js'
-import {ecsFields, isVolatileField} from './expectations.js'
+import {ecsFieldNames, isVolatileField} from './expectations.js'
 import {type Check, type CheckSummary, summarize} from './model.js'
 import {identityTerms, judgeRun, type RunResult} from './run.js'
 
@@ -170,11 +170,12 @@ async function validateLocal(dataDir: string, options: ValidateOptions, run: Run
     if (record.dedupeKey) stored.set(record.dedupeKey, {id: record.id, receivedAt: record.receivedAt, rawBody: delivery.rawBody})
     const at = Date.parse(delivery.receivedAt)
     if (at < window.since.getTime() || at > window.until.getTime()) continue
-    const document = indexedDocument(delivery.body, {receivedAt: new Date(at), integrationVersion: version})
-    const fields = new Set(ecsFields(document))
-    const action = String(fieldValues(document).get('event.action') ?? delivery.eventType ?? 'unknown')
+    // Flattened once: the fields, the action and the error all come from it.
+    const values = fieldValues(indexedDocument(delivery.body, {receivedAt: new Date(at), integrationVersion: version}))
+    const fields = new Set(ecsFieldNames(values))
+    const action = String(values.get('event.action') ?? delivery.eventType ?? 'unknown')
     documents.push({action, fields})
-    const message = fieldValues(document).get('error.message')
+    const message = values.get('error.message')
     if (message !== undefined) {
       stats.errors.total++
       if (stats.errors.samples.length < 100) stats.errors.samples.push({message: Array.isArray(message) ? message.join('; ') : String(message), action, id: record.id})

@@ -101,13 +101,17 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     }
     const one = /^\/api\/deliveries\/([\w.:-]+)(\/curl)?$/.exec(path)
     if (one && request.method === 'GET') {
-      const detail = await showDelivery(options.dataDir, one[1]!, {integrationVersion: options.integrationVersion})
-      if (!detail) return json(response, 404, {error: {message: `no delivery ${one[1]}`}})
-      if (!one[2]) return json(response, 200, detail)
+      const notFound = () => json(response, 404, {error: {message: `no delivery ${one[1]}`}})
+      if (!one[2]) {
+        const detail = await showDelivery(options.dataDir, one[1]!, {integrationVersion: options.integrationVersion})
+        return detail ? json(response, 200, detail) : notFound()
+      }
+      // The curl line needs the body only: one read of the store, no document mapped.
       const raw = await rawBodyOf(options.dataDir, one[1]!)
+      if (!raw) return notFound()
       const secret = modeHeader(options.auth)
       const target = url.searchParams.get('url') || options.receiverUrl || 'http://127.0.0.1:8181/zoom-webhook'
-      return json(response, 200, {curl: toCurl(target, prepareDelivery(raw ?? Buffer.alloc(0), options.auth), secret ? {name: secret[0], mode: options.auth.mode} : undefined)})
+      return json(response, 200, {curl: toCurl(target, prepareDelivery(raw, options.auth), secret ? {name: secret[0], mode: options.auth.mode} : undefined)})
     }
     if (path === '/api/resend' && request.method === 'POST') {
       const body = JSON.parse((await readBody(request)) || '{}') as {ids?: string[]; url?: string}
