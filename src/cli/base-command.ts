@@ -5,18 +5,6 @@ import {OptionError} from '../config/parse.js'
 import {UserError} from '../errors.js'
 import {style} from '../output/style.js'
 
-/** Env vars whose values are secrets (the flags are config/file.ts's SECRET_KEYS): never echoed in an error. */
-const SECRET_ENV = [
-  'ZOOM_WEBHOOK_SECRET_TOKEN',
-  'ZOOMCTL_AUTH_VALUE',
-  'ZOOMCTL_BASIC_PASSWORD',
-  'ZOOMCTL_BEARER_TOKEN',
-  'ELASTICSEARCH_API_KEY',
-  'ELASTICSEARCH_PASSWORD',
-  'ZOOMCTL_FORWARD_HEADER',
-  'KIBANA_API_KEY',
-]
-
 /**
  * Every zoomctl command: --json (oclif's enableJsonFlag); expected errors as one line of what went wrong
  * and one of what to do; exit 2 for bad input, 1 for other failures, with or without --json.
@@ -64,20 +52,26 @@ export abstract class ZoomctlCommand extends Command {
       return super.catch(error)
     }
     process.exitCode = exit
-    const clean = redactSecrets(message, this.argv)
+    const clean = redactSecrets(message, this.argv, this.secretEnv)
     if (this.jsonEnabled()) {
-      this.logJson({error: {code, message: clean, ...(hint ? {hint: redactSecrets(hint, this.argv)} : {})}})
+      this.logJson({error: {code, message: clean, ...(hint ? {hint: redactSecrets(hint, this.argv, this.secretEnv)} : {})}})
       return
     }
     const lines = [`${style.red('Error:')} ${clean}`]
-    if (hint) lines.push(`${style.dim('Try:')} ${redactSecrets(hint, this.argv)}`)
+    if (hint) lines.push(`${style.dim('Try:')} ${redactSecrets(hint, this.argv, this.secretEnv)}`)
     process.stderr.write(`${lines.join('\n')}\n`)
   }
 
   /** oclif's own error JSON spreads the parse state (every flag value) into stdout: never use it. */
   override toErrorJson(error: unknown): unknown {
     const {code, message} = describeError(error as Error)
-    return {error: {code, message: redactSecrets(message, this.argv)}}
+    return {error: {code, message: redactSecrets(message, this.argv, this.secretEnv)}}
+  }
+
+  /** The env vars of every command's secret flags: derived from the flags, not listed again. */
+  private get secretEnv(): string[] {
+    const flags = [...this.config.commands.map((command) => command.flags ?? {}), this.ctor.flags ?? {}] as Array<Record<string, {env?: string}>>
+    return [...new Set(flags.flatMap((set) => Object.entries(set).filter(([name, flag]) => SECRET_KEYS.has(name) && flag.env).map(([, flag]) => flag.env!)))]
   }
 
   /** Ends the command with exit status 1 while still printing its result (under --json too). */
@@ -117,9 +111,9 @@ function firstLine(text: string): string {
 }
 
 /** Replaces every secret value that reached this process (by flag or env var) in a text meant for output. */
-export function redactSecrets(text: string, argv: string[], env: NodeJS.ProcessEnv = process.env): string {
+export function redactSecrets(text: string, argv: string[], secretEnv: string[], env: NodeJS.ProcessEnv = process.env): string {
   const values = new Set<string>()
-  for (const name of SECRET_ENV) {
+  for (const name of secretEnv) {
     const value = env[name]
     if (value && value.length >= 3) values.add(value)
   }
