@@ -58,7 +58,11 @@ export interface HandlerSettings {
  * authentic but refused (stale timestamp, malformed body) is kept under refused/ for replay.
  */
 export class DeliveryHandler {
-  constructor(private readonly settings: HandlerSettings) {}
+  private readonly keepHeaders: (headers: IncomingDelivery['headers']) => Record<string, string>
+
+  constructor(private readonly settings: HandlerSettings) {
+    this.keepHeaders = headerKeeper(settings.auth)
+  }
 
   async handle(delivery: IncomingDelivery): Promise<Reply> {
     const outcome = outcomeOf(delivery, performance.now())
@@ -93,9 +97,10 @@ export class DeliveryHandler {
       return this.refuse(delivery, 413, 'too-large', detail, outcome)
     }
 
+    const text = delivery.rawBody.toString('utf8')
     let body: unknown
     try {
-      body = JSON.parse(delivery.rawBody.toString('utf8'))
+      body = JSON.parse(text)
     } catch (error) {
       return this.refuse(delivery, 400, 'malformed-json', `body is not JSON: ${(error as Error).message}`, outcome)
     }
@@ -118,7 +123,7 @@ export class DeliveryHandler {
 
     const payload = isRecord(body.payload) ? body.payload : {}
     const accountId = typeof payload.account_id === 'string' ? payload.account_id : undefined
-    const record = this.baseRecord(delivery)
+    const record = this.baseRecord(delivery, text)
     // The record keeps the raw body; the parsed event and Elastic's document are derived from it when read,
     // not on the request path (and not stored three times over).
     record.eventType = body.event
@@ -204,15 +209,15 @@ export class DeliveryHandler {
     }
   }
 
-  private baseRecord(delivery: IncomingDelivery): DeliveryRecord {
+  private baseRecord(delivery: IncomingDelivery, text?: string): DeliveryRecord {
     return {
       id: randomUUID(),
       receivedAt: delivery.receivedAt.toISOString(),
-      source: {address: delivery.remoteAddress, ...(delivery.remotePort ? {port: delivery.remotePort} : {})},
+      source: delivery.remotePort ? {address: delivery.remoteAddress, port: delivery.remotePort} : {address: delivery.remoteAddress},
       method: delivery.method,
       path: delivery.path,
-      headers: capturedHeaders(delivery.headers, this.settings.auth),
-      ...encodeRawBody(delivery.rawBody),
+      headers: this.keepHeaders(delivery.headers),
+      ...encodeRawBody(delivery.rawBody, text),
     }
   }
 }
@@ -230,13 +235,20 @@ function single(value: string | string[] | undefined): string | undefined {
 
 /** The headers worth keeping, with every credential (authorization, the custom auth header) redacted. */
 export function capturedHeaders(headers: Record<string, string | string[] | undefined>, auth: AuthSettings): Record<string, string> {
+  return headerKeeper(auth)(headers)
+}
+
+/** capturedHeaders with the names decided once per receiver, not once per request. */
+function headerKeeper(auth: AuthSettings): (headers: Record<string, string | string[] | undefined>) => Record<string, string> {
   const secretHeaders = new Set(['authorization', (auth.headerName ?? 'authorization').toLowerCase()])
-  const names = new Set<string>([...CAPTURED_HEADERS, ...secretHeaders])
-  const kept: Record<string, string> = {}
-  for (const name of names) {
-    const value = single(headers[name])
-    if (value === undefined) continue
-    kept[name] = secretHeaders.has(name) ? redactCredential(value) : value
+  const names = [...new Set<string>([...CAPTURED_HEADERS, ...secretHeaders])].map((name) => [name, secretHeaders.has(name)] as const)
+  return (headers) => {
+    const kept: Record<string, string> = {}
+    for (const [name, secret] of names) {
+      const value = single(headers[name])
+      if (value === undefined) continue
+      kept[name] = secret ? redactCredential(value) : value
+    }
+    return kept
   }
-  return kept
 }

@@ -69,7 +69,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
     const remoteAddress = request.socket.remoteAddress ?? 'unknown'
     let path: string
     try {
-      path = new URL(request.url ?? '/', 'http://receiver').pathname
+      path = pathOf(request.url ?? '/', options.path)
     } catch {
       send(response, 400, {error: 'the request target is not a valid path', reason: 'bad-target'})
       notify({result: 'rejected', status: 400, reason: 'bad-target', detail: 'malformed request target', receivedAt, remoteAddress, durationMs: performance.now() - startedAt})
@@ -139,6 +139,12 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
   }
 }
 
+/** The path of a request target: the webhook's own path is recognised without building a URL for every request. */
+function pathOf(target: string, webhookPath: string): string {
+  if (target === webhookPath || (target.startsWith(webhookPath) && target[webhookPath.length] === '?')) return webhookPath
+  return new URL(target, 'http://receiver').pathname
+}
+
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
   switch (error.code) {
     case 'EADDRINUSE':
@@ -153,9 +159,12 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
   }
 }
 
-function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(response: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const text = JSON.stringify(body)
-  response.writeHead(status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers})
+  // A flat list of names and values: node:http takes it as is, without walking an object per response.
+  const list = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(text))]
+  if (headers) for (const name in headers) list.push(name, headers[name]!)
+  response.writeHead(status, list)
   response.end(text)
 }
 

@@ -1,6 +1,7 @@
-import {createHash} from 'node:crypto'
+import {hash} from 'node:crypto'
 
 const ID_KEY = /(^|_)(id|uuid)$/
+const RAW_PREFIX = Buffer.from('raw:')
 
 /**
  * Zoom delivers at least once and in no fixed order, so the same event is recognised by what it is, never
@@ -8,11 +9,10 @@ const ID_KEY = /(^|_)(id|uuid)$/
  * registrant, call …). Without an event_ts the whole body is the key.
  */
 export function dedupeKey(body: unknown, rawBody: Buffer): string {
-  const hash = createHash('sha256')
   const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}
   const payload = typeof record.payload === 'object' && record.payload !== null ? (record.payload as Record<string, unknown>) : {}
   if (typeof record.event !== 'string' || record.event_ts === undefined) {
-    return hash.update('raw:').update(rawBody).digest('hex')
+    return hash('sha256', Buffer.concat([RAW_PREFIX, rawBody]), 'hex')
   }
   const ids: Array<[string, unknown]> = []
   collectIds(payload.object, 'object', ids)
@@ -20,7 +20,8 @@ export function dedupeKey(body: unknown, rawBody: Buffer): string {
     if (payload[key] !== undefined) ids.push([key, payload[key]])
   }
   ids.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return hash.update(JSON.stringify([record.event, record.event_ts, ids])).digest('hex')
+  // One-shot hashing: the same digests as a Hash object, without building one per delivery.
+  return hash('sha256', JSON.stringify([record.event, record.event_ts, ids]), 'hex')
 }
 
 /** Ids within this depth of payload.object: Zoom's objects are a few levels deep, and a hostile body is not walked to the bottom. */
@@ -33,7 +34,10 @@ function collectIds(value: unknown, path: string, out: Array<[string, unknown]>,
     return
   }
   if (typeof value !== 'object' || value === null) return
-  for (const [key, child] of Object.entries(value)) {
+  const object = value as Record<string, unknown>
+  // Parsed JSON has no inherited enumerable keys: for…in visits the same keys as Object.entries, without an array per object.
+  for (const key in object) {
+    const child = object[key]
     if (typeof child === 'object' && child !== null) collectIds(child, `${path}.${key}`, out, depth + 1)
     else if (ID_KEY.test(key)) out.push([`${path}.${key}`, child])
   }

@@ -1,3 +1,4 @@
+import {isUtf8} from 'node:buffer'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
@@ -41,8 +42,7 @@ export function rawBodyBytes(record: Pick<DeliveryRecord, 'rawBody' | 'rawBodyEn
   return Buffer.from(record.rawBody, record.rawBodyEncoding === 'base64' ? 'base64' : 'utf8')
 }
 
-/** Encodes a body so that rawBodyBytes gives back the same bytes. */
-export function encodeRawBody(bytes: Buffer): Pick<DeliveryRecord, 'rawBody' | 'rawBodyEncoding'> {
-  const text = bytes.toString('utf8')
-  return Buffer.from(text, 'utf8').equals(bytes) ? {rawBody: text} : {rawBody: bytes.toString('base64'), rawBodyEncoding: 'base64'}
+/** Encodes a body so that rawBodyBytes gives back the same bytes; `text` is its UTF-8 decoding when the caller has it already. */
+export function encodeRawBody(bytes: Buffer, text?: string): Pick<DeliveryRecord, 'rawBody' | 'rawBodyEncoding'> {
+  return isUtf8(bytes) ? {rawBody: text ?? bytes.toString('utf8')} : {rawBody: bytes.toString('base64'), rawBodyEncoding: 'base64'}
 }

@@ -1,4 +1,4 @@
-import {createHmac, timingSafeEqual} from 'node:crypto'
+import {createHmac, createSecretKey, type KeyObject, timingSafeEqual} from 'node:crypto'
 
 import {SIGNATURE_HEADER, TIMESTAMP_HEADER} from './headers.js'
 
@@ -13,10 +13,17 @@ export function hmacHex(secret: string, message: string | Buffer): string {
 
 /** The x-zm-signature value for a body sent at `timestamp` (epoch seconds, as written in the header). */
 export function signBody(secret: string, timestamp: string | number, rawBody: string | Buffer): string {
-  const hmac = createHmac('sha256', secret)
+  const hmac = createHmac('sha256', secretKey(secret))
   hmac.update(`v0:${timestamp}:`)
   hmac.update(rawBody)
   return `v0=${hmac.digest('hex')}`
+}
+
+/** A receiver or sender uses one secret for every request: its key is prepared once, not per HMAC. */
+let lastKey: {secret: string; key: KeyObject} | undefined
+function secretKey(secret: string): KeyObject {
+  if (lastKey?.secret !== secret) lastKey = {secret, key: createSecretKey(Buffer.from(secret, 'utf8'))}
+  return lastKey.key
 }
 
 export function epochSeconds(now: number = Date.now()): number {

@@ -84,6 +84,13 @@ describe('file store', () => {
     expect(key(body(1, 'p1'))).not.toBe(key(body(1, 'p2')))
     expect(key({event: 'x'})).not.toBe(key({event: 'y'}))
   })
+
+  it('keeps the keys it gave before, so that copies stored by an earlier version are still recognised', () => {
+    const body = {event: 'meeting.participant_joined', event_ts: 1764470000123, payload: {account_id: 'AAA', object: {id: 85012345678, uuid: 'u/v==', participant: {user_id: '16778240', id: 'pid', email: 'a@b.c', nested: [{call_id: 'c1'}, {x: 1}]}}}}
+    const raw = Buffer.from(JSON.stringify(body))
+    expect(dedupeKey(body, raw)).toBe('c8c73e704189248a5a7c9863b1855a75cb716dd617464030dcaf884ced18f697')
+    expect(dedupeKey({event: 'x'}, raw)).toBe('572a699246d8a76aa3c07032013eaab33f4d02e68f3c2f8d344fb62eb8facab1')
+  })
 })
 
 describe('deliveries list', () => {
