@@ -13,6 +13,7 @@ export interface ServeFlagValues extends AuthFlagValues, ElasticFlagValues {
   'tls-cert'?: string
   'tls-key'?: string
   fsync: boolean
+  'dedupe-window': string
   'integration-version'?: string
   'forward-to'?: string
   'forward-header'?: string
@@ -60,6 +61,7 @@ export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSe
     toleranceSeconds: flags.tolerance,
     maxBodyBytes: parseSize(flags['max-body']),
     fsync: flags.fsync,
+    dedupeWindowMs: parseDuration(flags['dedupe-window']),
     auth,
     generateToken: !auth.secretToken && loopback,
     tls,

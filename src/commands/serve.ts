@@ -6,7 +6,7 @@ import {DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
 import {serveSettingsFrom} from '../cli/serve-settings.js'
 import {runServe} from '../receiver/service.js'
 import {lineWriter} from '../output/lines.js'
-import {formatForwardEvent, formatOutcome, serveBanner} from '../output/serve.js'
+import {formatForwardEvent, formatOutcome, formatWarning, serveBanner} from '../output/serve.js'
 import {DEFAULT_TOLERANCE_SECONDS} from '../zoom/signature.js'
 
 export default class Serve extends ZoomctlCommand {
@@ -36,6 +36,11 @@ export default class Serve extends ZoomctlCommand {
     'max-body': Flags.string({description: 'largest body accepted (413 above it)', default: '1mb', env: 'ZOOMCTL_MAX_BODY'}),
     'tls-cert': Flags.string({description: 'PEM certificate: serve HTTPS (Zoom only delivers to https URLs)', dependsOn: ['tls-key'], env: 'ZOOMCTL_TLS_CERT'}),
     'tls-key': Flags.string({description: 'PEM private key for --tls-cert', dependsOn: ['tls-cert'], env: 'ZOOMCTL_TLS_KEY'}),
+    'dedupe-window': Flags.string({
+      description: "how far back stored deliveries are remembered to recognise Zoom's retries (its last comes ~85 min after the first try); an older copy is stored as new, and Elasticsearch still drops it by _id",
+      default: '48h',
+      env: 'ZOOMCTL_DEDUPE_WINDOW',
+    }),
     fsync: Flags.boolean({description: 'sync each batch of writes to disk before answering', default: true, allowNo: true}),
     'integration-version': integrationVersionFlag,
     ...authFlags,
@@ -51,9 +56,9 @@ export default class Serve extends ZoomctlCommand {
     const write = stdout.write
     const settings = await serveSettingsFrom(flags)
     const stopped = await runServe(settings, {
-      progress: this.human,
       onOutcome: (outcome) => write(json ? JSON.stringify({type: 'delivery', ...outcome}) : formatOutcome(outcome)),
       onForward: (event) => (json ? write(JSON.stringify({...event, type: 'forward', kind: event.type})) : process.stderr.write(`${formatForwardEvent(event)}\n`)),
+      onWarning: (message) => (json ? write(JSON.stringify({type: 'warning', message})) : process.stderr.write(`${formatWarning(message)}\n`)),
       onListening: (started) => (json ? write(JSON.stringify({type: 'listening', ...started})) : process.stderr.write(`${serveBanner(started)}\n`)),
     })
     if (json) write(JSON.stringify({type: 'stopped', ...stopped}))

@@ -5,13 +5,13 @@ import {UserError} from '../errors.js'
 /** A flag or env value that cannot be used: exit 2. */
 export class OptionError extends UserError {}
 
-/** "30s", "2m", "1h", "500ms" or plain seconds → milliseconds. */
+/** "30s", "2m", "1h", "2d", "500ms" or plain seconds → milliseconds. */
 export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim())
-  if (!match) throw new OptionError(`"${text}" is not a duration: use e.g. 30s, 2m, 1h or 500ms`)
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim())
+  if (!match) throw new OptionError(`"${text}" is not a duration: use e.g. 30s, 2m, 1h, 2d or 500ms`)
   const value = Number(match[1])
   const unit = match[2] ?? 's'
-  return value * {ms: 1, s: 1000, m: 60_000, h: 3_600_000}[unit as 'ms' | 's' | 'm' | 'h']
+  return value * {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}[unit as 'ms' | 's' | 'm' | 'h' | 'd']
 }
 
 /** "1mb", "512kb", "1048576" → bytes. */

@@ -39,6 +39,11 @@ export function formatForwardEvent(event: ForwardEvent): string {
 }
 
 /** What serve says when it starts: where it listens, how it checks, where it stores and forwards, what to try next. */
+/** A warning that comes after the banner, on a line of its own. */
+export function formatWarning(message: string): string {
+  return style.yellow(`warning: ${message}`)
+}
+
 export function serveBanner(started: ServeStarted): string {
   const lines = [`${style.bold('zoomctl serve')} listening on ${style.cyan(started.url)}`]
   lines.push(`  auth: ${started.auth}; timestamp tolerance: ${started.toleranceSeconds ? `${started.toleranceSeconds} s` : 'off'}; data: ${started.dataDir}`)

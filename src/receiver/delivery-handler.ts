@@ -129,6 +129,8 @@ export class DeliveryHandler {
     record.eventType = body.event
     record.dedupeKey = dedupeKey(body, delivery.rawBody)
     const {store} = this.settings
+    // Only in the first moments after start-up, while the window's keys load: never on the steady path.
+    if (!store.isIndexed) await store.indexed()
     const firstId = store.claim(record.dedupeKey, record.id)
     if (firstId !== undefined) record.duplicateOf = firstId
     try {

@@ -2,7 +2,6 @@ import {randomBytes} from 'node:crypto'
 
 import {isLoopbackHost, loadOrCreateLocalToken, localTokenPath} from '../config/local-token.js'
 import {type ForwardEvent, type ForwardSettings, type StartedForwarding, startForwarding} from '../forward/index.js'
-import {startProgress} from '../output/spinner.js'
 import {FileStore} from '../store/index.js'
 import {type AuthSettings, assertAuthComplete, describeAuth} from '../zoom/auth.js'
 import type {DeliveryOutcome} from './delivery-handler.js'
@@ -17,6 +16,8 @@ export interface ServeSettings {
   toleranceSeconds: number
   maxBodyBytes: number
   fsync: boolean
+  /** How far back stored dedupe keys are loaded at start (default 48 h). */
+  dedupeWindowMs?: number
   auth: AuthSettings
   /** No token was given and the address is loopback: make one and keep it in the data dir. */
   generateToken: boolean
@@ -43,10 +44,11 @@ export interface ServeStarted {
 }
 
 export interface ServeCallbacks {
-  progress: boolean
   onOutcome: (outcome: DeliveryOutcome) => void
   onForward: (event: ForwardEvent) => void
   onListening: (started: ServeStarted) => void
+  /** Something found after start-up that the user should know (torn lines in the store …). */
+  onWarning: (message: string) => void
 }
 
 export type Counts = Record<DeliveryOutcome['result'], number>
@@ -62,9 +64,8 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   }
   assertAuthComplete(auth, 'receive')
 
-  // Opening reads the stored events to know their dedupe keys: seconds for a large store.
-  const opening = startProgress(`reading the store in ${settings.dataDir}`, callbacks.progress)
-  const store = await FileStore.open(settings.dataDir, {sync: settings.fsync}).finally(() => opening.stop())
+  // The window's dedupe keys load in the background: serve listens at once, and deliveries wait for the keys.
+  const store = await FileStore.open(settings.dataDir, {sync: settings.fsync, dedupeWindowMs: settings.dedupeWindowMs})
   const counts: Counts = {accepted: 0, duplicate: 0, challenge: 0, refused: 0, rejected: 0, error: 0}
   const inspectorListeners = new Set<(entry: LiveEntry) => void>()
   let forwarding: StartedForwarding | undefined
@@ -89,7 +90,10 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
           if (entry) for (const listener of inspectorListeners) listener(entry)
         }
       },
-      health: () => (forwarding?.forwarders.length ? {forwarding: forwarding.forwarders.map((forwarder) => forwarder.status())} : {}),
+      health: () => ({
+        dedupe: {state: store.isIndexed ? 'ready' : 'loading', keys: store.indexSize},
+        ...(forwarding?.forwarders.length ? {forwarding: forwarding.forwarders.map((forwarder) => forwarder.status())} : {}),
+      }),
     })
   } catch (error) {
     await Promise.all((forwarding?.forwarders ?? []).map((forwarder) => forwarder.stop(0)))
@@ -129,11 +133,14 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
     loopback: isLoopbackHost(settings.host),
     ...(token ? {token} : {}),
     forwarding: forwarding.descriptions,
-    warnings: [
-      ...(store.skippedLines ? [`${store.skippedLines} torn line(s) in the store skipped: a write cut short by a crash (the delivery was never acknowledged)`] : []),
-      ...forwarding.warnings,
-    ],
+    warnings: forwarding.warnings,
     ...(inspector ? {ui: inspector.url} : {}),
+  })
+
+  // What reading the window's keys found is known once they are loaded, after serve is listening.
+  void store.indexed().then(() => {
+    if (store.skippedLines) callbacks.onWarning(`${store.skippedLines} torn line(s) in the store skipped: a write cut short by a crash (the delivery was never acknowledged)`)
+    if (store.indexFailure) callbacks.onWarning(store.indexFailure)
   })
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

@@ -5,18 +5,23 @@ import {basename, join} from 'node:path'
 import {createInterface} from 'node:readline'
 
 import {UserError} from '../errors.js'
+import {scanKeys} from './key-scan.js'
 import {type DeliveryRecord, STORE_KINDS, type StoreKind} from './records.js'
 
 export class StoreError extends UserError {}
+
+/** Zoom's last retry comes about 85 minutes after the first try: two days is ample, and bounded. */
+export const DEFAULT_DEDUPE_WINDOW_MS = 48 * 3_600_000
 
 export interface FileStoreOptions {
   /** fdatasync after each batch (default true): an acknowledged delivery survives a power cut too. */
   sync?: boolean
   /**
-   * Days of stored events whose dedupe keys are loaded at start (default 2). Zoom's retries end about
-   * 85 minutes after the first try, so older copies do not come; start-up stays the same whatever the history.
+   * How far back stored events' dedupe keys are loaded at start, in ms (default 48 h, rounded out to the
+   * day files it touches). Zoom's retries end about 85 minutes after the first try, so older copies do not
+   * come; start-up and memory depend on this window, not on the history.
    */
-  dedupeWindowDays?: number
+  dedupeWindowMs?: number
 }
 
 /**
@@ -30,6 +35,8 @@ export class FileStore {
   private readonly appendListeners = new Set<(kind: StoreKind, count: number) => void>()
   /** Lines that did not parse while reading: writes cut short by a crash. */
   skippedLines = 0
+  private indexLoaded = false
+  private loading: Promise<void> = Promise.resolve()
 
   private constructor(
     readonly dataDir: string,
@@ -46,12 +53,52 @@ export class FileStore {
     } catch (error) {
       throw new StoreError(`cannot create the data dir ${dataDir}: ${(error as Error).message}. Choose another with --data-dir.`)
     }
-    const windowDays = options.dedupeWindowDays ?? 2
-    const firstDay = new Date(Date.now() - (windowDays - 1) * 86_400_000).toISOString().slice(0, 10)
-    for await (const record of store.read('events', firstDay)) {
-      if (record.dedupeKey && !record.duplicateOf) store.index.set(record.dedupeKey, record.id)
-    }
+    store.loading = store.loadIndex(options.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS)
+    // Nobody may be waiting yet: a failure is kept for whoever awaits indexed(), never left unhandled.
+    store.loading.catch(() => undefined)
     return store
+  }
+
+  /**
+   * The dedupe keys of the window, read in the background so that a receiver listens at once whatever
+   * the history; claims wait for it (see indexed()). Files are read up to their size now: what is
+   * appended meanwhile comes from claims made after the load.
+   */
+  private async loadIndex(windowMs: number): Promise<void> {
+    const firstDay = new Date(Date.now() - windowMs).toISOString().slice(0, 10)
+    try {
+      const files = (await this.files('events')).filter((file) => basename(file, '.ndjson') >= firstDay)
+      const sizes = await Promise.all(files.map((file) => stat(file).then((stats) => stats.size)))
+      for (const [i, file] of files.entries()) {
+        const {skipped} = await scanKeys(file, sizes[i]!, (entry) => {
+          if (!entry.duplicate) this.index.set(entry.dedupeKey, entry.id)
+        })
+        this.skippedLines += skipped
+      }
+    } catch (error) {
+      // Refusing every delivery for it would lose more than it saves: go on with the keys read so far.
+      this.indexFailure = `could not read the stored dedupe keys (${(error as Error).message}): a retry of an event stored before this start is stored again as new; Elasticsearch still drops it by _id`
+    } finally {
+      this.indexLoaded = true
+    }
+  }
+
+  /** Why the dedupe keys of the window could not all be read, if they could not. */
+  indexFailure: string | undefined
+
+  /** Resolves once the dedupe keys of the window are loaded: claim() may be called from then on. */
+  async indexed(): Promise<void> {
+    if (!this.indexLoaded) await this.loading
+  }
+
+  /** Whether claim() may be called now, without waiting for indexed(). */
+  get isIndexed(): boolean {
+    return this.indexLoaded
+  }
+
+  /** Keys in the dedupe index: bounded by the window, not by the history. */
+  get indexSize(): number {
+    return this.index.size
   }
 
   /**
@@ -59,6 +106,7 @@ export class FileStore {
    * claim it. Returns the id of the delivery that already holds it, or undefined when this one now does.
    */
   claim(key: string, id: string): string | undefined {
+    if (!this.indexLoaded) throw new Error('the dedupe index is still loading: await indexed() before claim()')
     const holder = this.index.get(key)
     if (holder !== undefined) return holder
     this.index.set(key, id)

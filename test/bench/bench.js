@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // npm run bench: zoomctl side by side with a bare Node server and peers, in one run, on loopback only.
 // Figures, never assertions: compare the ratios of one run (absolute numbers move with the machine).
-// BENCH_SECONDS (default 6) per receiver run, BENCH_RUNS (default 3) runs per receiver, BENCH_REPLAY (default 100000) deliveries for the replay row.
+// BENCH_SECONDS (default 6) per receiver run, BENCH_RUNS (default 3) runs per receiver, BENCH_STARTUP
+// (default 1000000) stored deliveries for serve's start-up, BENCH_REPLAY (default 100000) deliveries for the replay row.
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
@@ -24,6 +25,7 @@ const BIN = join(ROOT, 'bin/run.js')
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6)
 const REPLAY = Number(process.env.BENCH_REPLAY ?? 100_000)
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
+const STARTUP = Number(process.env.BENCH_STARTUP ?? 1_000_000)
 const CONNECTIONS = 50
 const env = {...process.env, ZOOM_WEBHOOK_SECRET_TOKEN: SECRET, NO_COLOR: '1'}
 const temps = []
@@ -32,6 +34,28 @@ function temp() {
   const dir = mkdtempSync(join(tmpdir(), 'zoomctl-bench-'))
   temps.push(dir)
   return dir
+}
+
+/** A serve data dir holding `count` stored deliveries spread over `days` day files (today backwards). */
+function writeStore(dataDir, count, days = 1, firstDay = Date.now()) {
+  for (const kind of ['events', 'refused']) execFileSync('mkdir', ['-p', join(dataDir, kind)])
+  const factory = new BodyFactory(3)
+  const specs = allEvents().filter((spec) => spec.event !== 'endpoint.url_validation')
+  const bodies = Array.from({length: 1000}, (_, i) => factory.body(specs[i % specs.length]))
+  const perDay = Math.ceil(count / days)
+  for (let day = 0, n = 0; day < days && n < count; day++) {
+    const at = firstDay - day * 86_400_000
+    const file = join(dataDir, 'events', `${new Date(at).toISOString().slice(0, 10)}.ndjson`)
+    writeFileSync(file, '')
+    let lines = []
+    for (let i = 0; i < perDay && n < count; i++, n++) {
+      const rawBody = bodies[n % bodies.length]
+      const parsed = JSON.parse(rawBody)
+      lines.push(JSON.stringify({id: `d${n}`, receivedAt: new Date(at + i).toISOString(), source: {address: '127.0.0.1'}, method: 'POST', path: '/zoom-webhook', headers: {}, rawBody, eventType: parsed.event, dedupeKey: dedupeKey({...parsed, event_ts: n}, Buffer.from(rawBody))}))
+      if (lines.length === 10_000) writeFileSync(file, lines.splice(0).join('\n') + '\n', {flag: 'a'})
+    }
+    if (lines.length) writeFileSync(file, lines.join('\n') + '\n', {flag: 'a'})
+  }
 }
 
 /** A server in its own process, started and waited for on its "listening" JSON line. */
@@ -106,6 +130,29 @@ for (const [name, args] of targets) {
 }
 table(['target', 'req/s', 'vs bare', 'vs Rivet', 'server CPU/req', 'p50', 'p99', 'non-2xx'], receiverRows)
 
+// What one delivery costs on disk: the serve runs above stored every request (copies are stored too, marked).
+{
+  const dir = join(targets.find(([name]) => name.startsWith('zoomctl serve ('))[1].at(-1), 'events')
+  const files = readdirSync(dir).map((name) => join(dir, name))
+  const bytes = files.reduce((sum, file) => sum + statSync(file).size, 0)
+  const lines = files.reduce((sum, file) => sum + readFileSync(file, 'utf8').split('\n').filter(Boolean).length, 0)
+  console.log(`\nStored: ${lines.toLocaleString('en')} deliveries in ${(bytes / 1048576).toFixed(1)} MiB, ${Math.round(bytes / lines)} bytes each for a ${Buffer.byteLength(body)}-byte body (${(bytes / lines / Buffer.byteLength(body)).toFixed(2)}×)`)
+}
+
+// ---- 1b. Latency at a steady 1,000 deliveries/s (Zoom's budget is 3 s) ------------------------------
+console.log(`\n## Latency at a steady 1,000 deliveries/s for ${SECONDS * 2} s\n`)
+{
+  const rows = []
+  for (const [name, args] of [targets[0], targets.find(([target]) => target.startsWith('zoomctl serve ('))]) {
+    const server = await start(name.startsWith('zoomctl') ? [...args.slice(0, -1), temp()] : args)
+    const {headers} = prepareDelivery(body, {mode: 'signature', secretToken: SECRET})
+    const result = await autocannon({url: server.url, method: 'POST', headers, body, connections: CONNECTIONS, overallRate: 1000, duration: SECONDS * 2})
+    await server.stop()
+    rows.push([name, Math.round(result.requests.average), `${result.latency.p50} ms`, `${result.latency.p99} ms`, `${result.latency.max} ms`, result.non2xx])
+  }
+  table(['target', 'req/s', 'p50', 'p99', 'max', 'non-2xx'], rows)
+}
+
 // ---- 2. Senders against the bare server: simulate's burst vs autocannon ----------------------------
 console.log(`\n## Senders against the bare server\n`)
 {
@@ -141,22 +188,44 @@ console.log('\n## Start-up (median of 5 runs)\n')
   table(['command', 'wall', 'vs bare node'], [['node -e 0', `${Math.round(node)} ms`, '1.00×'], ['zoomctl --version', `${Math.round(version)} ms`, `${(version / node).toFixed(2)}×`]])
 }
 
+// ---- 3b. serve's start-up against the size of its history ------------------------------------------
+console.log(`\n## serve start-up: until /healthz answers, and until the dedupe window's keys are loaded\n`)
+{
+  const rows = []
+  const stores = [
+    ['empty store', temp(), 0, 1],
+    [`${STARTUP.toLocaleString('en')} deliveries over 30 days (the 48 h window holds 3 days' files)`, temp(), STARTUP, 30],
+    [`${STARTUP.toLocaleString('en')} deliveries, all inside the window`, temp(), STARTUP, 1],
+  ]
+  for (const [name, dir, count, days] of stores) {
+    writeStore(dir, count, days)
+    const started = performance.now()
+    const child = spawn(process.execPath, [BIN, 'serve', '--json', '--port', '0', '--data-dir', dir], {env, stdio: ['ignore', 'pipe', 'inherit']})
+    const url = await new Promise((resolve) => createInterface({input: child.stdout}).on('line', (line) => line.includes('"listening"') && resolve(JSON.parse(line).url)))
+    const health = url.replace(/\/zoom-webhook$/, '/healthz')
+    let listening
+    let state
+    for (;;) {
+      state = await fetch(health).then((response) => response.json()).catch(() => undefined)
+      listening ??= state ? performance.now() - started : undefined
+      if (state?.dedupe?.state === 'ready') break
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    const loaded = performance.now() - started
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1])
+    child.kill('SIGTERM')
+    await new Promise((resolve) => child.once('exit', resolve))
+    rows.push([name, `${Math.round(listening)} ms`, `${Math.round(loaded)} ms`, state.dedupe.keys.toLocaleString('en'), `${Math.round(rss / 1024)} MiB`])
+    rmSync(dir, {recursive: true, force: true})
+  }
+  table(['history', 'answers /healthz', 'keys loaded', 'keys', 'RSS'], rows)
+}
+
 // ---- 4. Replay of a large store to the bare server ------------------------------------------------
 console.log(`\n## Replay of ${REPLAY.toLocaleString('en')} stored deliveries to the bare server\n`)
 {
   const dataDir = temp()
-  execFileSync('mkdir', ['-p', join(dataDir, 'events')])
-  const factory = new BodyFactory(3)
-  const specs = allEvents().filter((spec) => spec.event !== 'endpoint.url_validation')
-  const lines = []
-  const file = join(dataDir, 'events', '2026-11-29.ndjson')
-  writeFileSync(file, '')
-  for (let i = 0; i < REPLAY; i++) {
-    const raw = factory.body(specs[i % specs.length])
-    lines.push(JSON.stringify({id: `r${i}`, receivedAt: new Date(Date.UTC(2026, 10, 29) + i).toISOString(), source: {address: '127.0.0.1'}, method: 'POST', path: '/zoom-webhook', headers: {}, rawBody: raw}))
-    if (lines.length === 10_000) writeFileSync(file, lines.splice(0).join('\n') + '\n', {flag: 'a'})
-  }
-  if (lines.length) writeFileSync(file, lines.join('\n') + '\n', {flag: 'a'})
+  writeStore(dataDir, REPLAY, 1, Date.UTC(2026, 10, 29))
   const server = await start([join(import.meta.dirname, 'servers/bare.js')])
   const started = performance.now()
   // GNU time prints the peak resident set (KiB) on stderr.

@@ -165,6 +165,22 @@ describe('receiver', () => {
     expect(records.filter((record) => !record.duplicateOf)).toHaveLength(2)
   })
 
+  it('listens before the stored keys are loaded, and a copy sent at that moment is still a duplicate', async () => {
+    const dataDir = tempDir()
+    const before = await receiver(undefined, {dataDir})
+    const original = await post(before.url, event(), signed(event()))
+    await before.close(100)
+    // Enough stored lines that loading them takes a while: the copy arrives while they load.
+    const day = readdirSync(join(dataDir, 'events'))[0]!
+    const stored = readFileSync(join(dataDir, 'events', day), 'utf8')
+    const filler = JSON.parse(stored) as Record<string, unknown>
+    const lines = Array.from({length: 20_000}, (_, i) => JSON.stringify({...filler, id: `filler-${i}`, dedupeKey: `filler-${i}`}))
+    writeFileSync(join(dataDir, 'events', day), `${lines.join('\n')}\n${stored}`)
+    const after = await receiver(undefined, {dataDir})
+    const copy = await post(after.url, event(), signed(event()))
+    expect(copy.body).toMatchObject({status: 'duplicate', duplicateOf: original.body.id})
+  })
+
   it('answers 503 when the store cannot write, so that Zoom retries', async () => {
     const r = await receiver()
     rmSync(join(r.dataDir, 'events'), {recursive: true})

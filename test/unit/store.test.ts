@@ -1,9 +1,9 @@
-import {appendFileSync, mkdirSync, readFileSync} from 'node:fs'
+import {appendFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {dedupeKey, type DeliveryRecord, encodeRawBody, FileStore, rawBodyBytes} from '../../src/store/index.js'
+import {dedupeKey, type DeliveryRecord, encodeRawBody, FileStore, type FileStoreOptions, rawBodyBytes} from '../../src/store/index.js'
 import {tempDir} from '../helpers/cli.js'
 
 const record = (id: string, receivedAt = '2026-11-25T10:00:00.000Z'): DeliveryRecord => ({
@@ -48,6 +48,7 @@ describe('file store', () => {
   it('remembers dedupe keys across restarts, and claims them atomically', async () => {
     const dir = tempDir()
     const store = await FileStore.open(dir)
+    await store.indexed()
     expect(store.claim('key-a', 'a')).toBeUndefined()
     expect(store.claim('key-a', 'b')).toBe('a')
     await store.append('events', record('a', new Date().toISOString()))
@@ -55,7 +56,7 @@ describe('file store', () => {
     store.release('key-x', 'x')
     expect(store.claim('key-x', 'y')).toBeUndefined()
     await store.close()
-    expect((await FileStore.open(dir)).claim('key-a', 'c')).toBe('a')
+    expect((await indexedStore(dir)).claim('key-a', 'c')).toBe('a')
   })
 
   it('loads only the dedupe window at start, so start-up does not grow with history', async () => {
@@ -64,10 +65,37 @@ describe('file store', () => {
     await store.append('events', record('old', new Date(Date.now() - 3 * 86_400_000).toISOString()))
     await store.append('events', record('yesterday', new Date(Date.now() - 86_400_000).toISOString()))
     await store.close()
-    const reopened = await FileStore.open(dir)
+    const reopened = await indexedStore(dir)
     expect(reopened.claim('key-yesterday', 'y2')).toBe('yesterday')
     expect(reopened.claim('key-old', 'o2')).toBeUndefined()
-    expect((await FileStore.open(dir, {dedupeWindowDays: 5})).claim('key-old', 'o3')).toBe('old')
+    expect((await indexedStore(dir, {dedupeWindowMs: 5 * 86_400_000})).claim('key-old', 'o3')).toBe('old')
+  })
+
+  it('reads the keys of lines of every shape, and skips a line cut short', async () => {
+    const dir = tempDir()
+    const day = new Date().toISOString().slice(0, 10)
+    const file = join(dir, 'events', `${day}.ndjson`)
+    mkdirSync(join(dir, 'events'), {recursive: true})
+    const written = {...record('plain', new Date().toISOString()), rawBody: '{"event":"x","dedupeKey":"fake"}'}
+    const copy = {...record('copy', new Date().toISOString()), dedupeKey: 'key-plain', duplicateOf: 'plain'}
+    const reordered = {dedupeKey: 'key-reordered', id: 'reordered', receivedAt: new Date().toISOString()}
+    const huge = {...record('huge', new Date().toISOString()), rawBody: 'x'.repeat(9 * 1024 * 1024)}
+    const lines = [written, copy, reordered, huge].map((line) => JSON.stringify(line))
+    writeFileSync(file, `${lines.join('\n')}\n{"id":"cut","receivedAt":"2026`)
+    const store = await indexedStore(dir)
+    expect(store.claim('key-plain', 'p2')).toBe('plain')
+    expect(store.claim('fake', 'f')).toBeUndefined()
+    expect(store.claim('key-reordered', 'r2')).toBe('reordered')
+    expect(store.claim('key-huge', 'h2')).toBe('huge')
+    expect(store.indexSize).toBe(4)
+    expect(store.skippedLines).toBe(1)
+  })
+
+  it('makes claims wait for the index, never answer from half of it', async () => {
+    const store = await FileStore.open(tempDir())
+    expect(() => store.claim('k', 'a')).toThrow(/still loading/)
+    await store.indexed()
+    expect(store.claim('k', 'a')).toBeUndefined()
   })
 
   it('keeps any body byte for byte', () => {
@@ -92,6 +120,12 @@ describe('file store', () => {
     expect(dedupeKey({event: 'x'}, raw)).toBe('572a699246d8a76aa3c07032013eaab33f4d02e68f3c2f8d344fb62eb8facab1')
   })
 })
+
+async function indexedStore(dir: string, options: FileStoreOptions = {}): Promise<FileStore> {
+  const store = await FileStore.open(dir, options)
+  await store.indexed()
+  return store
+}
 
 describe('deliveries list', () => {
   it('keeps the newest of every part, however many older ones another part holds', async () => {

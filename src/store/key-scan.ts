@@ -1,0 +1,86 @@
+import {open} from 'node:fs/promises'
+
+/** What the dedupe index needs of one stored line. */
+export interface KeyEntry {
+  id: string
+  dedupeKey: string
+  duplicate: boolean
+}
+
+const CHUNK_BYTES = 4 * 1024 * 1024
+const NEWLINE = 0x0a
+const QUOTE = 0x22
+const ID = Buffer.from('{"id":"')
+const DEDUPE_KEY = Buffer.from(',"dedupeKey":"')
+const DUPLICATE_OF = Buffer.from(',"duplicateOf":"')
+
+/**
+ * The dedupe keys of a day file, read as bytes: serve's start-up must not parse every delivery of the
+ * window (a million in two days is 1.3 GB of JSON). The receiver writes `{"id":"…"` first and the keys
+ * after the body; inside any JSON string a quote is escaped, so `,"dedupeKey":"` can only be the record's
+ * own key. A line of another shape (written by hand, or by an older version) is parsed as JSON instead.
+ * Reads up to `upTo` bytes: what is appended meanwhile is indexed as it is claimed.
+ */
+export async function scanKeys(path: string, upTo: number, onEntry: (entry: KeyEntry) => void): Promise<{skipped: number}> {
+  let skipped = 0
+  const handle = await open(path, 'r')
+  try {
+    let buffer = Buffer.alloc(CHUNK_BYTES)
+    let carried = 0
+    let position = 0
+    while (position < upTo) {
+      if (carried === buffer.length) {
+        // A line longer than the buffer (a large body): grow it rather than cut the line.
+        const larger = Buffer.alloc(buffer.length * 2)
+        buffer.copy(larger, 0, 0, carried)
+        buffer = larger
+      }
+      const {bytesRead} = await handle.read(buffer, carried, Math.min(buffer.length - carried, upTo - position), position)
+      if (bytesRead === 0) break
+      position += bytesRead
+      const end = carried + bytesRead
+      let start = 0
+      for (let newline = buffer.indexOf(NEWLINE, start); newline !== -1 && newline < end; newline = buffer.indexOf(NEWLINE, start)) {
+        if (!readLine(buffer.subarray(start, newline), onEntry)) skipped++
+        start = newline + 1
+      }
+      carried = end - start
+      buffer.copy(buffer, 0, start, end)
+    }
+    // The last line without its newline: complete if the file ends there, else a write cut short.
+    if (carried > 0 && !readLine(buffer.subarray(0, carried), onEntry)) skipped++
+  } finally {
+    await handle.close()
+  }
+  return {skipped}
+}
+
+/** false for a line that is not a record (a write cut short by a crash). */
+function readLine(line: Buffer, onEntry: (entry: KeyEntry) => void): boolean {
+  if (line.length === 0 || (line.length === 1 && line[0] === 0x0d)) return true
+  if (line.subarray(0, ID.length).equals(ID) && line[line.length - 1] === 0x7d) {
+    const keyAt = line.lastIndexOf(DEDUPE_KEY)
+    if (keyAt === -1) return true
+    const id = stringAt(line, ID.length)
+    const dedupeKey = stringAt(line, keyAt + DEDUPE_KEY.length)
+    if (id !== undefined && dedupeKey !== undefined) {
+      onEntry({id, dedupeKey, duplicate: line.indexOf(DUPLICATE_OF, keyAt) !== -1})
+      return true
+    }
+  }
+  try {
+    const record = JSON.parse(line.toString('utf8')) as {id?: unknown; dedupeKey?: unknown; duplicateOf?: unknown}
+    if (typeof record.id === 'string' && typeof record.dedupeKey === 'string') onEntry({id: record.id, dedupeKey: record.dedupeKey, duplicate: record.duplicateOf !== undefined})
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** An id or a key: plain characters up to the closing quote (an escape sends the line to JSON.parse). */
+function stringAt(line: Buffer, from: number): string | undefined {
+  const close = line.indexOf(QUOTE, from)
+  if (close === -1) return undefined
+  const value = line.toString('latin1', from, close)
+  return value.includes('\\') ? undefined : value
+}
