@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 
-import {LATEST_KNOWN_VERSION, OLDEST_SUPPORTED_VERSION} from '../mapping/index.js'
-import {assertSupportedVersion} from '../mapping/version.js'
+import {assertSupportedVersion, LATEST_KNOWN_VERSION, OLDEST_SUPPORTED_VERSION} from '../mapping/version.js'
 import {OptionError, parseDuration, readUserFile} from '../config/index.js'
 import {isLoopbackHost, readLocalToken} from '../config/local-token.js'
-import {type ElasticSettings, safeUrl} from '../elastic/connection.js'
+import type {ElasticSettings} from '../elastic/connection.js'
+import {safeUrl} from '../elastic/url.js'
 import {AUTH_MODES} from '../zoom/auth.js'
 
 /** Auth flags shared by serve and simulate: each can also come from an env var, so secrets stay off the command line. */

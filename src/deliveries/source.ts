@@ -6,7 +6,6 @@ import type {Readable} from 'node:stream'
 
 import {OptionError} from '../config/parse.js'
 import type {ElasticSettings} from '../elastic/connection.js'
-import {elasticDeliveries} from './elastic-source.js'
 import {dayFiles} from '../store/file-store.js'
 import {type DeliveryRecord, rawBodyBytes} from '../store/records.js'
 
@@ -69,6 +68,8 @@ export async function* readDeliveries(spec: SourceSpec): AsyncGenerator<Delivery
   if (spec.kind === 'store') {
     for (const file of await storeFiles(spec.dataDir, spec.part)) yield* readLines(createReadStream(file), file, spec.dataDir)
   } else if (spec.kind === 'elasticsearch') {
+    // Loaded only here: reading a store or a file does not need the Elasticsearch client.
+    const {elasticDeliveries} = await import('./elastic-source.js')
     yield* elasticDeliveries(spec.settings, spec.window)
   } else if (spec.kind === 'file') {
     // A file of serve's store: its data dir is two levels up (events/2026-11-29.ndjson).

@@ -3,6 +3,7 @@ import {Client, errors} from '@elastic/elasticsearch'
 type ClientOptions = NonNullable<ConstructorParameters<typeof Client>[0]>
 
 import {UserError} from '../errors.js'
+import {safeUrl} from './url.js'
 
 /** How to reach Elasticsearch: the same settings for validate, doctor, serve's forwarding and replay. */
 export interface ElasticSettings {
@@ -206,18 +207,6 @@ function responseReason(error: InstanceType<typeof errors.ResponseError>): strin
 export function grantedBy(reason: string): string | undefined {
   const match = /granted by the (?:index |cluster )?privileges \[([^\]]+)\]/.exec(reason)
   return match ? match[1]!.split(',')[0]!.trim() : undefined
-}
-
-/** A URL without its user info, for messages. */
-export function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    parsed.username = ''
-    parsed.password = ''
-    return parsed.toString().replace(/\/$/, '')
-  } catch {
-    return '(invalid URL)'
-  }
 }
 
 /** Compares server versions ("8.15.0", "9.1.0-SNAPSHOT"): negative when a < b. */

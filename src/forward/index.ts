@@ -1,12 +1,10 @@
-import {connectElastic, createElasticClient, describeCredential, type ElasticConnection, type ElasticSettings} from '../elastic/connection.js'
-import {UserError} from '../errors.js'
+import type {ElasticSettings} from '../elastic/connection.js'
 import {createDispatcher} from '../sender/client.js'
 import type {FileStore} from '../store/file-store.js'
 import {type ForwardEvent, Forwarder} from './forwarder.js'
-import {AgentSink, ElasticSink, type Sink} from './sinks.js'
+import {AgentSink, type Sink} from './sinks.js'
 
 export {type ForwardEvent, Forwarder, type ForwardStatus} from './forwarder.js'
-export {forwardDataStream} from './sinks.js'
 
 export interface ForwardSettings {
   agent?: {url: string; header?: [string, string]; insecure?: boolean; caFile?: string}
@@ -34,6 +32,8 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
     sinks.push(new AgentSink({url: settings.agent.url, header: settings.agent.header, dispatcher}))
   }
   if (settings.elastic) {
+    // The Elasticsearch client is loaded only by a serve that indexes: a quarter of a second of start-up otherwise.
+    const {connectForForwarding, ElasticSink} = await import('./elastic-sink.js')
     const {connection, warning} = await connectForForwarding(settings.elastic.settings)
     if (warning) warnings.push(warning)
     sinks.push(new ElasticSink(connection, {namespace: settings.elastic.settings.namespace, preMap: settings.elastic.preMap, integrationVersion: settings.elastic.integrationVersion}))
@@ -54,21 +54,4 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
   )
   for (const forwarder of forwarders) await forwarder.start()
   return {forwarders, descriptions: sinks.map((sink) => sink.description), warnings}
-}
-
-/**
- * Wrong credentials, an untrusted certificate or something that is not Elasticsearch stop serve at start:
- * they will not fix themselves. An unreachable cluster does not: deliveries wait in the store until it is back.
- */
-async function connectForForwarding(settings: ElasticSettings): Promise<{connection: ElasticConnection; warning?: string}> {
-  try {
-    return {connection: await connectElastic(settings)}
-  } catch (error) {
-    if (error instanceof UserError && error.category === 'network') {
-      const client = createElasticClient(settings)
-      const info = {clusterName: '', version: '(not reachable yet)', flavor: 'unknown', serverless: false}
-      return {connection: {client, info, settings, credential: describeCredential(settings)}, warning: `${error.message}; deliveries wait in the store until it is reachable`}
-    }
-    throw error
-  }
 }

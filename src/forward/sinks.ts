@@ -1,8 +1,6 @@
-import {errors} from '@elastic/elasticsearch'
 import {type Dispatcher, request} from 'undici'
 
-import {type ElasticConnection, elasticError, safeUrl} from '../elastic/connection.js'
-import {agentDocument, indexedDocument} from '../mapping/index.js'
+import {safeUrl} from '../elastic/url.js'
 import {rawBodyBytes, type DeliveryRecord} from '../store/records.js'
 import {describeNetworkError} from '../sender/client.js'
 
@@ -19,81 +17,6 @@ export interface Sink {
   readonly description: string
   send(records: DeliveryRecord[]): Promise<BatchOutcome>
   close(): Promise<void>
-}
-
-export interface ElasticSinkOptions {
-  namespace: string
-  /** zoomctl's mapped document into its own data stream, with no ingest pipeline. */
-  preMap: boolean
-  integrationVersion?: string
-}
-
-/** The data stream each mode writes to. */
-export function forwardDataStream(options: ElasticSinkOptions): string {
-  return options.preMap ? `logs-zoomctl.webhook-${options.namespace}` : `logs-zoom.webhook-${options.namespace}`
-}
-
-/**
- * _bulk with create only (data streams take nothing else) and an _id derived from the delivery's dedupe
- * key: a resend after a crash, Zoom's retry of the same event, or a copy another serve instance received
- * all answer 409 — already there — instead of indexing twice.
- */
-export class ElasticSink implements Sink {
-  readonly name = 'elasticsearch'
-  readonly description: string
-  private readonly index: string
-
-  constructor(
-    private readonly connection: ElasticConnection,
-    private readonly options: ElasticSinkOptions,
-  ) {
-    this.index = forwardDataStream(options)
-    const how = options.preMap ? "zoomctl's mapped documents, no ingest pipeline" : "the agent's documents, mapped by the Zoom integration's pipeline"
-    this.description = `Elasticsearch ${connection.info.version} → ${this.index} (${how})`
-  }
-
-  document(record: DeliveryRecord): Record<string, unknown> {
-    const envelope = {receivedAt: new Date(record.receivedAt), namespace: this.options.namespace, integrationVersion: this.options.integrationVersion}
-    const body = record.event ?? JSON.parse(rawBodyBytes(record).toString('utf8'))
-    if (!this.options.preMap) return agentDocument(body, envelope)
-    const document = indexedDocument(body, envelope)
-    document.data_stream = {type: 'logs', dataset: 'zoomctl.webhook', namespace: this.options.namespace}
-    ;(document.event as Record<string, unknown>).dataset = 'zoomctl.webhook'
-    return document
-  }
-
-  async send(records: DeliveryRecord[]): Promise<BatchOutcome> {
-    const operations: unknown[] = []
-    for (const record of records) operations.push({create: {_index: this.index, _id: record.dedupeKey ?? record.id}}, this.document(record))
-    try {
-      const answer = await this.connection.client.bulk({operations, ...(this.options.preMap ? {pipeline: '_none'} : {})})
-      const items = answer.items.map((item): ItemOutcome => {
-        const result = item.create ?? Object.values(item)[0]
-        const status = result?.status ?? 0
-        if ((status >= 200 && status < 300) || status === 409) return {kind: 'done'}
-        const error = `${status} ${result?.error?.type ?? ''}: ${result?.error?.reason ?? 'no reason given'}`
-        if (status === 429 || status >= 500) return {kind: 'retry', error}
-        return {kind: 'dead', error}
-      })
-      if (items.length !== records.length) return {kind: 'retry', error: `Elasticsearch answered ${items.length} items for ${records.length} documents`}
-      return {kind: 'items', items}
-    } catch (error) {
-      if (error instanceof errors.ResponseError) {
-        const status = error.statusCode ?? 0
-        const message = elasticError(error, this.connection.settings, `index into ${this.index}`).message
-        if (status === 401 || status === 403) return {kind: 'paused', error: message}
-        if (status === 429 || status >= 500) return {kind: 'retry', error: message, retryAfterMs: retryAfter(error.headers?.['retry-after'])}
-        // The whole request was refused (413, 400): each record alone may still go, so none is lost here.
-        if (records.length > 1) return {kind: 'items', items: records.map(() => ({kind: 'retry', error: message}))}
-        return {kind: 'items', items: [{kind: 'dead', error: message}]}
-      }
-      return {kind: 'retry', error: elasticError(error, this.connection.settings, `index into ${this.index}`).message}
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.connection.client.close().catch(() => undefined)
-  }
 }
 
 export interface AgentSinkOptions {
@@ -163,7 +86,8 @@ export class AgentSink implements Sink {
   }
 }
 
-function retryAfter(value: unknown): number | undefined {
+/** A Retry-After header in seconds → ms (an HTTP date is not worth honouring: back-off applies). */
+export function retryAfter(value: unknown): number | undefined {
   const text = Array.isArray(value) ? value[0] : value
   const seconds = Number(text)
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined

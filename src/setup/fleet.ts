@@ -1,6 +1,6 @@
 import {Agent, type Dispatcher, request} from 'undici'
 
-import {safeUrl} from '../elastic/connection.js'
+import {safeUrl} from '../elastic/url.js'
 import {UserError} from '../errors.js'
 import {describeNetworkError} from '../sender/client.js'
 import {packagePolicyBody, type PolicyTarget, supportsSimplified, type WebhookInput} from './policy.js'
