@@ -1,8 +1,8 @@
 import {indexedDocument} from '../mapping/index.js'
 import {START} from '../forward/cursor.js'
 import {StoreTail} from '../forward/tail.js'
-import type {DeliveryRecord} from '../store/records.js'
-import {type Delivery, readDeliveries, type StorePart} from './source.js'
+import {findDelivery, newestFirst, type StoreCursor} from './newest.js'
+import type {Delivery, StorePart} from './source.js'
 import {redactSecrets} from './redact.js'
 
 /** One line of `zoomctl deliveries`: what came, when, and what serve made of it. */
@@ -46,21 +46,57 @@ export function entryMatches(entry: DeliveryEntry, filter: EntryFilter): boolean
   return true
 }
 
-/** The last `limit` matching deliveries of a data dir, oldest first (memory: a ring of `limit` per part). */
+/** The last `limit` matching deliveries of a data dir, oldest first; reads from the newest back, only as far as it must. */
 export async function listDeliveries(dataDir: string, filter: EntryFilter, limit: number): Promise<DeliveryEntry[]> {
-  const merged: DeliveryEntry[] = []
-  // Each part is in time order on its own, so the last `limit` of each hold the last `limit` of all.
-  for (const part of PARTS) {
-    const ring: DeliveryEntry[] = []
-    for await (const delivery of readDeliveries({kind: 'store', dataDir, part})) {
-      const entry = entryOf(delivery, part)
-      if (!entry || !entryMatches(entry, filter)) continue
-      ring.push(entry)
-      if (ring.length > limit * 2) ring.splice(0, ring.length - limit)
+  const page = await pageOfDeliveries(dataDir, filter, {limit})
+  return page.entries.reverse()
+}
+
+export interface PageOptions {
+  limit: number
+  /** Case-insensitive text the entry must contain (id, type, verdict, reason …). */
+  text?: string
+  /** Where the previous page stopped. */
+  cursor?: StoreCursor
+  /** At most this many deliveries read for one page (a rare filter on a huge store answers in parts). */
+  scanLimit?: number
+}
+
+export interface DeliveryPage {
+  /** Newest first. */
+  entries: DeliveryEntry[]
+  /** The deliveries themselves, in the same order. */
+  deliveries: Delivery[]
+  /** Where the next (older) page starts; absent when the store has nothing older. */
+  next?: StoreCursor
+  scanned: number
+}
+
+/** A page of matching deliveries, newest first, reading the store backwards from the cursor. */
+export async function pageOfDeliveries(dataDir: string, filter: EntryFilter, options: PageOptions): Promise<DeliveryPage> {
+  const entries: DeliveryEntry[] = []
+  const deliveries: Delivery[] = []
+  const text = options.text?.toLowerCase()
+  let scanned = 0
+  let next: StoreCursor | undefined
+  for await (const {part, delivery, cursor} of newestFirst(dataDir, PARTS, options.cursor)) {
+    scanned++
+    next = cursor
+    const entry = entryOf(delivery, part)
+    if (entry && filter.since && Date.parse(entry.receivedAt) < filter.since.getTime()) {
+      // Newest first: everything after this is older still.
+      next = undefined
+      break
     }
-    merged.push(...ring.slice(-limit))
+    if (entry && entryMatches(entry, filter) && (!text || JSON.stringify(entry).toLowerCase().includes(text))) {
+      entries.push(entry)
+      deliveries.push(delivery)
+      if (entries.length >= options.limit) break
+    }
+    if (options.scanLimit !== undefined && scanned >= options.scanLimit) break
   }
-  return merged.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt)).slice(-limit)
+  const exhausted = next === undefined || PARTS.every((part) => next![part] === 'start')
+  return {entries, deliveries, ...(exhausted ? {} : {next}), scanned}
 }
 
 /** New accepted and refused deliveries as serve stores them, until the signal aborts. */
@@ -107,26 +143,21 @@ const HINTS: Record<string, string> = {
   'bad-challenge': 'a URL-validation request without a plainToken: not from Zoom',
 }
 
-/** Everything about one delivery, found by id in any part of the store. */
-export async function showDelivery(dataDir: string, id: string, options: {integrationVersion?: string; showSecrets?: boolean}): Promise<DeliveryDetail | undefined> {
-  for (const part of PARTS) {
-    for await (const delivery of readDeliveries({kind: 'store', dataDir, part})) {
-      if (delivery.id !== id || !delivery.record) continue
-      const entry = entryOf(delivery, part)!
-      const record: DeliveryRecord = delivery.record
-      const body = delivery.body
-      const document = body !== undefined && typeof body === 'object' ? indexedDocument(body, {receivedAt: new Date(record.receivedAt), integrationVersion: options.integrationVersion}) : undefined
-      const hint = entry.reason ? HINTS[entry.reason]?.replace('<id>', id) : entry.verdict === 'dead-letter' ? `fix the cause, then zoomctl replay --from dead-letter --id ${id}` : undefined
-      return {
-        entry,
-        headers: record.headers,
-        body: options.showSecrets ? body : redactSecrets(body),
-        rawBodyBytes: delivery.rawBody.length,
-        ...(document ? {document: options.showSecrets ? document : redactSecrets(document)} : {}),
-        ...(hint ? {hint} : {}),
-      }
-    }
+/** Everything about one delivery, found by id in any part of the store (`hint`: its receive time, to look in its day first). */
+export async function showDelivery(dataDir: string, id: string, options: {integrationVersion?: string; showSecrets?: boolean; hint?: string}): Promise<DeliveryDetail | undefined> {
+  const found = await findDelivery(dataDir, PARTS, id, options.hint)
+  const record = found?.delivery.record
+  if (!found || !record) return undefined
+  const entry = entryOf(found.delivery, found.part)!
+  const body = found.delivery.body
+  const document = body !== undefined && typeof body === 'object' ? indexedDocument(body, {receivedAt: new Date(record.receivedAt), integrationVersion: options.integrationVersion}) : undefined
+  const hint = entry.reason ? HINTS[entry.reason]?.replace('<id>', id) : entry.verdict === 'dead-letter' ? `fix the cause, then zoomctl replay --from dead-letter --id ${id}` : undefined
+  return {
+    entry,
+    headers: record.headers,
+    body: options.showSecrets ? body : redactSecrets(body),
+    rawBodyBytes: found.delivery.rawBody.length,
+    ...(document ? {document: options.showSecrets ? document : redactSecrets(document)} : {}),
+    ...(hint ? {hint} : {}),
   }
-  return undefined
 }
-

@@ -35,6 +35,7 @@ export const INSPECTOR_PAGE = `<!doctype html>
   .hint { color: var(--warn); }
   .actions { display: flex; gap: 8px; margin: 8px 0; flex-wrap: wrap; }
   .muted { color: var(--dim); }
+  .more { padding: 6px 8px; }
 </style>
 </head>
 <body>
@@ -56,7 +57,8 @@ export const INSPECTOR_PAGE = `<!doctype html>
   <span id="live" class="muted">connecting…</span>
 </div>
 <main>
-  <div id="list"><table><thead><tr><th>received</th><th>event</th><th>verdict</th><th>why</th><th>latency</th></tr></thead><tbody id="rows"></tbody></table></div>
+  <div id="list"><table><thead><tr><th>received</th><th>event</th><th>verdict</th><th>why</th><th>latency</th></tr></thead><tbody id="rows"></tbody></table>
+    <p class="more"><button id="older" hidden>Older deliveries</button> <span id="paging" class="muted"></span></p></div>
   <div id="detail"><p class="muted">Select a delivery.</p></div>
 </main>
 <script>
@@ -74,7 +76,7 @@ function row(d) {
   const tr = document.createElement('tr')
   tr.dataset.id = d.id
   tr.append(el('td', d.receivedAt.slice(11, 23)), el('td', d.eventType || '-'), el('td', d.verdict, d.verdict), el('td', why(d)), el('td', ms(d.durationMs)))
-  tr.onclick = () => show(d.id)
+  tr.onclick = () => show(d.id, d.receivedAt)
   return tr
 }
 
@@ -91,9 +93,17 @@ function matches(d) {
   return true
 }
 
-async function load() {
-  const answer = await (await fetch(api('/api/deliveries?' + params()))).json()
-  rows.replaceChildren(...answer.deliveries.map(row))
+// The server reads the store backwards from a cursor, a page at a time: a million deliveries are never all sent.
+let next = null
+async function load(more) {
+  const p = params()
+  if (more && next) p.set('cursor', next)
+  const answer = await (await fetch(api('/api/deliveries?' + p))).json()
+  if (more) rows.append(...answer.deliveries.map(row))
+  else rows.replaceChildren(...answer.deliveries.map(row))
+  next = answer.next || null
+  document.getElementById('older').hidden = !next
+  document.getElementById('paging').textContent = next && !answer.deliveries.length ? 'none in the last ' + answer.scanned + ' read: look further back' : ''
   document.getElementById('export').href = api('/api/export?' + params())
 }
 
@@ -111,10 +121,10 @@ function flatten(value, prefix, out) {
   return out
 }
 
-async function show(id) {
+async function show(id, at) {
   selected = id
   for (const tr of rows.children) tr.classList.toggle('selected', tr.dataset.id === id)
-  const d = await (await fetch(api('/api/deliveries/' + encodeURIComponent(id)))).json()
+  const d = await (await fetch(api('/api/deliveries/' + encodeURIComponent(id) + (at ? '?at=' + encodeURIComponent(at) : '')))).json()
   const box = document.getElementById('detail')
   box.replaceChildren()
   box.append(el('h2', (d.entry.eventType || 'delivery') + ' — ' + d.entry.verdict), el('div', d.entry.receivedAt + (d.entry.from ? ' from ' + d.entry.from : '') + ', ' + d.rawBodyBytes + ' bytes', 'muted'))
@@ -129,7 +139,7 @@ async function show(id) {
     status.textContent = r.error ? r.error.message : (r.succeeded ? 'sent: accepted by ' + r.url : 'sent: ' + JSON.stringify(r.failures))
   }
   curl.onclick = async () => {
-    const r = await (await fetch(api('/api/deliveries/' + encodeURIComponent(id) + '/curl?url=' + encodeURIComponent(target.value.trim())))).json()
+    const r = await (await fetch(api('/api/deliveries/' + encodeURIComponent(id) + '/curl?url=' + encodeURIComponent(target.value.trim()) + (at ? '&at=' + encodeURIComponent(at) : '')))).json()
     try { await navigator.clipboard.writeText(r.curl); status.textContent = 'copied (credentials as env vars)' } catch { status.textContent = r.curl }
   }
   actions.append(resend, target, curl, status)
@@ -148,9 +158,10 @@ async function show(id) {
   box.append(el('h3', 'Headers'), el('pre', Object.entries(d.headers).map(([k, v]) => k + ': ' + v).join('\\n')))
 }
 
-document.getElementById('apply').onclick = load
+document.getElementById('apply').onclick = () => load()
+document.getElementById('older').onclick = () => load(true)
 for (const name of ['event', 'q']) document.getElementById(name).addEventListener('keydown', (e) => { if (e.key === 'Enter') load() })
-document.getElementById('verdict').onchange = load
+document.getElementById('verdict').onchange = () => load()
 
 const stream = new EventSource(api('/api/stream'))
 stream.onopen = () => { document.getElementById('live').textContent = 'live' }

@@ -3,8 +3,10 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import type {AddressInfo} from 'node:net'
 
 import {isLoopbackHost} from '../config/local-token.js'
-import {type DeliveryEntry, type EntryFilter, followDeliveries, listDeliveries, showDelivery} from '../deliveries/list.js'
-import {readDeliveries, type SourceSpec} from '../deliveries/source.js'
+import {StoreCounter} from '../deliveries/counts.js'
+import {type DeliveryEntry, type EntryFilter, followDeliveries, type PageOptions, pageOfDeliveries, showDelivery} from '../deliveries/list.js'
+import {decodeCursor, encodeCursor, findDelivery} from '../deliveries/newest.js'
+import type {SourceSpec} from '../deliveries/source.js'
 import {UserError} from '../errors.js'
 import {runReplay} from '../replay/replay.js'
 import {createDispatcher} from '../sender/client.js'
@@ -20,6 +22,9 @@ export interface LiveEntry extends Omit<DeliveryEntry, 'verdict'> {
   durationMs?: number
   accountId?: string
 }
+
+/** Deliveries read for one page at most: about half a second of a large store. */
+const SCAN_LIMIT = 50_000
 
 export interface InspectorOptions {
   host: string
@@ -59,6 +64,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     const line = `data: ${JSON.stringify(entry)}\n\n`
     for (const client of clients) client.write(line)
   }
+  const counter = new StoreCounter(options.dataDir)
   const stopFollowing = new AbortController()
   const unsubscribe = options.subscribe?.(publish)
   if (!options.subscribe) {
@@ -84,14 +90,12 @@ export async function startInspector(options: InspectorOptions): Promise<Running
       return void response.end(INSPECTOR_PAGE)
     }
     if (path === '/api/deliveries' && request.method === 'GET') {
-      const filter = filterFrom(url)
-      const limit = Math.min(Number(url.searchParams.get('limit') ?? 200) || 200, 2000)
-      const text = url.searchParams.get('q')?.toLowerCase()
-      let entries = await listDeliveries(options.dataDir, filter, text ? limit * 20 : limit)
-      if (text) entries = entries.filter((entry) => JSON.stringify(entry).toLowerCase().includes(text)).slice(-limit)
-      return json(response, 200, {deliveries: entries.reverse()})
+      // A page reads the store backwards from its cursor, and at most SCAN_LIMIT deliveries: a rare filter on
+      // a million-delivery store answers in parts (with a cursor to go on), never with a minute's wait.
+      const page = await pageOfDeliveries(options.dataDir, filterFrom(url), {...pageFrom(url, 200, 2000), scanLimit: SCAN_LIMIT})
+      return json(response, 200, {deliveries: page.entries, scanned: page.scanned, ...(page.next ? {next: encodeCursor(page.next)} : {})})
     }
-    if (path === '/api/stats' && request.method === 'GET') return json(response, 200, await stats(options.dataDir, recent))
+    if (path === '/api/stats' && request.method === 'GET') return json(response, 200, await stats(counter, recent))
     if (path === '/api/stream' && request.method === 'GET') {
       response.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive'})
       response.write(': connected\n\n')
@@ -103,11 +107,11 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     if (one && request.method === 'GET') {
       const notFound = () => json(response, 404, {error: {message: `no delivery ${one[1]}`}})
       if (!one[2]) {
-        const detail = await showDelivery(options.dataDir, one[1]!, {integrationVersion: options.integrationVersion})
+        const detail = await showDelivery(options.dataDir, one[1]!, {integrationVersion: options.integrationVersion, hint: url.searchParams.get('at') ?? undefined})
         return detail ? json(response, 200, detail) : notFound()
       }
       // The curl line needs the body only: one read of the store, no document mapped.
-      const raw = await rawBodyOf(options.dataDir, one[1]!)
+      const raw = (await findDelivery(options.dataDir, ['accepted', 'refused', 'dead-letter'], one[1]!, url.searchParams.get('at') ?? undefined))?.delivery.rawBody
       if (!raw) return notFound()
       const secret = modeHeader(options.auth)
       const target = url.searchParams.get('url') || options.receiverUrl || 'http://127.0.0.1:8181/zoom-webhook'
@@ -136,12 +140,10 @@ export async function startInspector(options: InspectorOptions): Promise<Running
       }
     }
     if (path === '/api/export' && request.method === 'GET') {
-      const filter = filterFrom(url)
-      const ids = new Set((await listDeliveries(options.dataDir, filter, Math.min(Number(url.searchParams.get('limit') ?? 1000) || 1000, 100_000))).map((entry) => entry.id))
+      const page = await pageOfDeliveries(options.dataDir, filterFrom(url), pageFrom(url, 1000, 100_000))
       response.writeHead(200, {'content-type': 'application/x-ndjson', 'content-disposition': 'attachment; filename="zoomctl-deliveries.ndjson"'})
-      for (const source of allParts(options.dataDir)) {
-        for await (const delivery of readDeliveries(source)) if (ids.has(delivery.id) && delivery.record) response.write(`${JSON.stringify(delivery.record)}\n`)
-      }
+      // Oldest first, as the store keeps them.
+      for (const delivery of page.deliveries.reverse()) if (delivery.record) response.write(`${JSON.stringify(delivery.record)}\n`)
       return void response.end()
     }
     json(response, 404, {error: {message: `no ${request.method} ${path} here`}})
@@ -180,14 +182,17 @@ function allParts(dataDir: string): SourceSpec[] {
   return (['accepted', 'refused', 'dead-letter'] as const).map((part) => ({kind: 'store', dataDir, part}))
 }
 
-async function rawBodyOf(dataDir: string, id: string): Promise<Buffer | undefined> {
-  for (const source of allParts(dataDir)) for await (const delivery of readDeliveries(source)) if (delivery.id === id) return delivery.rawBody
-  return undefined
+/** limit, q and the cursor of a page request (a cursor that is not ours is bad input). */
+function pageFrom(url: URL, defaultLimit: number, maxLimit: number): PageOptions {
+  const given = url.searchParams.get('cursor')
+  const cursor = given ? decodeCursor(given) : undefined
+  if (given && !cursor) throw new UserError('cursor is not one this inspector gave')
+  const text = url.searchParams.get('q') ?? undefined
+  return {limit: Math.min(Number(url.searchParams.get('limit') ?? defaultLimit) || defaultLimit, maxLimit), ...(text ? {text} : {}), ...(cursor ? {cursor} : {})}
 }
 
-async function stats(dataDir: string, recent: Array<{at: number; durationMs?: number}>) {
-  const counts: Record<string, number> = {accepted: 0, duplicate: 0, refused: 0, 'dead-letter': 0}
-  for (const entry of await listDeliveries(dataDir, {}, 100_000)) counts[entry.verdict] = (counts[entry.verdict] ?? 0) + 1
+async function stats(counter: StoreCounter, recent: Array<{at: number; durationMs?: number}>) {
+  const counts = await counter.counts()
   const now = Date.now()
   const lastMinute = recent.filter((item) => now - item.at < 60_000).length
   const latencies = recent.map((item) => item.durationMs).filter((value): value is number => value !== undefined).sort((a, b) => a - b)

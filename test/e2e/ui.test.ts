@@ -42,6 +42,18 @@ describe('the inspector API', () => {
     expect(curl.body.curl).not.toContain(SECRET)
   })
 
+  it('pages with the cursor it gives, and refuses one it did not give', async () => {
+    type Page = {deliveries: Array<{eventType: string}>; next?: string}
+    const first = await getJson<Page>(`${ui}api/deliveries?limit=2`)
+    expect(first.body.deliveries.map((entry) => entry.eventType)).toEqual(['meeting.ended', 'user.signed_in'])
+    const second = await getJson<Page>(`${ui}api/deliveries?limit=2&cursor=${first.body.next}`)
+    expect(second.body.deliveries.map((entry) => entry.eventType)).toEqual(['meeting.started'])
+    expect(second.body.next).toBeUndefined()
+    const stats = await getJson<{counts: Record<string, number>}>(`${ui}api/stats`)
+    expect(stats.body.counts).toMatchObject({accepted: 2, refused: 1})
+    expect((await fetch(`${ui}api/deliveries?cursor=made-up`)).status).toBe(400)
+  })
+
   it('re-sends through replay: a new accepted delivery, marked as a copy', async () => {
     const before = readStore(serve.dataDir).length
     const {body} = await getJson<{deliveries: Array<{id: string; eventType: string}>}>(`${ui}api/deliveries?event=user.signed_in`)

@@ -1,0 +1,196 @@
+import {open} from 'node:fs/promises'
+import {basename} from 'node:path'
+
+import {type Delivery, parseLine, type StorePart, storeFiles} from './source.js'
+
+/**
+ * Reading a store from its newest delivery backwards, so that "the latest 200" costs 200 lines, not the
+ * whole history: a page of the inspector or of `zoomctl deliveries` on a million-delivery store reads
+ * what it shows. Positions are (day file, byte offset): a page ends where the next one starts.
+ */
+
+/** Where a part was read back to: the next page reads the lines before this offset of this day file. */
+export interface PartPosition {
+  /** The day file's name (2026-11-29.ndjson). */
+  file: string
+  offset: number
+}
+
+export type StoreCursor = Partial<Record<StorePart, PartPosition | 'start'>>
+
+const CHUNK_BYTES = 256 * 1024
+const NEWLINE = 0x0a
+
+interface LineAt {
+  line: Buffer
+  /** Where the line starts in its file. */
+  offset: number
+}
+
+/** The lines of a file that end at or before `end`, last first. */
+async function* linesBackwards(path: string, end?: number): AsyncGenerator<LineAt> {
+  const handle = await open(path, 'r')
+  try {
+    let position = end ?? (await handle.stat()).size
+    let tail = Buffer.alloc(0)
+    while (position > 0) {
+      const size = Math.min(CHUNK_BYTES, position)
+      position -= size
+      const chunk = Buffer.alloc(size)
+      await handle.read(chunk, 0, size, position)
+      let buffer = tail.length ? Buffer.concat([chunk, tail]) : chunk
+      let lineEnd = buffer.length
+      for (let newline = buffer.lastIndexOf(NEWLINE, lineEnd - 1); newline !== -1; newline = buffer.lastIndexOf(NEWLINE, lineEnd - 1)) {
+        if (newline + 1 < lineEnd) yield {line: buffer.subarray(newline + 1, lineEnd), offset: position + newline + 1}
+        lineEnd = newline
+        if (lineEnd === 0) break
+      }
+      // What precedes the first newline of this chunk belongs to a line that starts in an earlier chunk.
+      tail = Buffer.from(buffer.subarray(0, lineEnd))
+      buffer = Buffer.alloc(0)
+    }
+    if (tail.length) yield {line: tail, offset: 0}
+  } finally {
+    await handle.close()
+  }
+}
+
+export interface PartDelivery {
+  part: StorePart
+  delivery: Delivery
+  position: PartPosition
+}
+
+/** One part of a data dir, newest first, from a position (exclusive) or from its end. */
+export async function* partNewestFirst(dataDir: string, part: StorePart, from?: PartPosition): AsyncGenerator<PartDelivery> {
+  const files = (await storeFiles(dataDir, part)).reverse()
+  for (const path of files) {
+    const file = basename(path)
+    if (from && file > from.file) continue
+    for await (const {line, offset} of linesBackwards(path, from && file === from.file ? from.offset : undefined)) {
+      const text = line.toString('utf8').trim()
+      if (!text) continue
+      const delivery = parseLine(text, `${path}:@${offset}`, dataDir)
+      // A line torn by a crash has nothing to show.
+      if (delivery.unreadable && !delivery.record) continue
+      yield {part, delivery, position: {file, offset}}
+    }
+  }
+}
+
+/**
+ * Every part merged newest first by receive time (each part is in time order on its own). Yields each
+ * delivery with the cursor that, given back, continues right after it.
+ */
+export async function* newestFirst(dataDir: string, parts: StorePart[], cursor: StoreCursor = {}): AsyncGenerator<PartDelivery & {cursor: StoreCursor}> {
+  const open = parts.filter((part) => cursor[part] !== 'start')
+  const readers = open.map((part) => partNewestFirst(dataDir, part, cursor[part] === 'start' ? undefined : cursor[part]))
+  const heads = await Promise.all(readers.map((reader) => reader.next()))
+  const state: StoreCursor = {...cursor}
+  // A part with nothing (left) to read is done from the start: the cursor says so, so that nobody asks again.
+  for (const [i, head] of heads.entries()) if (head.done) state[open[i]!] = 'start'
+  try {
+    for (;;) {
+      let newest = -1
+      for (const [i, head] of heads.entries()) {
+        if (head.done) continue
+        if (newest === -1 || receivedAt(head.value) > receivedAt((heads[newest] as IteratorYieldResult<PartDelivery>).value)) newest = i
+      }
+      if (newest === -1) return
+      const taken = (heads[newest] as IteratorYieldResult<PartDelivery>).value
+      state[taken.part] = taken.position
+      heads[newest] = await readers[newest]!.next()
+      if (heads[newest]!.done) state[taken.part] = 'start'
+      yield {...taken, cursor: {...state}}
+    }
+  } finally {
+    await Promise.all(readers.map((reader) => reader.return(undefined)))
+  }
+}
+
+function receivedAt(item: PartDelivery): string {
+  return item.delivery.receivedAt ?? item.delivery.record?.receivedAt ?? ''
+}
+
+/** A cursor as it travels in a URL, and back (undefined when it is not one of ours). */
+export function encodeCursor(cursor: StoreCursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url')
+}
+
+export function decodeCursor(text: string): StoreCursor | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Record<string, unknown>
+    const cursor: StoreCursor = {}
+    for (const [part, value] of Object.entries(parsed)) {
+      if (!['accepted', 'refused', 'dead-letter'].includes(part)) return undefined
+      if (value === 'start') cursor[part as StorePart] = 'start'
+      else if (isPosition(value)) cursor[part as StorePart] = {file: value.file, offset: value.offset}
+      else return undefined
+    }
+    return cursor
+  } catch {
+    return undefined
+  }
+}
+
+function isPosition(value: unknown): value is PartPosition {
+  const position = value as PartPosition
+  return typeof position === 'object' && position !== null && /^\d{4}-\d{2}-\d{2}\.ndjson$/.test(position.file) && Number.isInteger(position.offset) && position.offset >= 0
+}
+
+const ID_FIELD = (id: string) => Buffer.from(`"id":${JSON.stringify(id)}`)
+
+/**
+ * One delivery by id, found by searching the bytes of each day file (newest first, the day of `hint`
+ * first when given) and parsing only the line that holds it: a second or so for a million deliveries
+ * rather than a JSON.parse of each.
+ */
+export async function findDelivery(dataDir: string, parts: StorePart[], id: string, hint?: string): Promise<{part: StorePart; delivery: Delivery} | undefined> {
+  const needle = ID_FIELD(id)
+  for (const part of parts) {
+    const files = (await storeFiles(dataDir, part)).reverse()
+    const day = hint && /^\d{4}-\d{2}-\d{2}/.exec(hint)?.[0]
+    if (day) files.sort((a, b) => Number(basename(b).startsWith(day)) - Number(basename(a).startsWith(day)))
+    for (const path of files) {
+      const found = await findLine(path, needle)
+      if (!found) continue
+      const delivery = parseLine(found, `${path}`, dataDir)
+      if (delivery.id === id) return {part, delivery}
+    }
+  }
+  return undefined
+}
+
+/** The first line of a file holding the needle, read in chunks (a line may cross a chunk's edge). */
+async function findLine(path: string, needle: Buffer): Promise<string | undefined> {
+  const handle = await open(path, 'r')
+  try {
+    const size = (await handle.stat()).size
+    let carried = Buffer.alloc(0)
+    for (let position = 0; position < size; ) {
+      const chunk = Buffer.alloc(Math.min(4 * CHUNK_BYTES, size - position))
+      const {bytesRead} = await handle.read(chunk, 0, chunk.length, position)
+      if (bytesRead === 0) break
+      position += bytesRead
+      const buffer = carried.length ? Buffer.concat([carried, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead)
+      const at = buffer.indexOf(needle)
+      const lastNewline = buffer.lastIndexOf(NEWLINE)
+      if (at !== -1) {
+        const start = buffer.lastIndexOf(NEWLINE, at) + 1
+        let end = buffer.indexOf(NEWLINE, at)
+        if (end === -1 && position < size) {
+          // The line goes on past this chunk: read on to its end.
+          carried = Buffer.from(buffer.subarray(start))
+          continue
+        }
+        if (end === -1) end = buffer.length
+        return buffer.toString('utf8', start, end)
+      }
+      // Keep the unfinished last line: the needle may start in it.
+      carried = Buffer.from(buffer.subarray(lastNewline + 1))
+    }
+  } finally {
+    await handle.close()
+  }
+  return undefined
+}
