@@ -45,6 +45,8 @@ export type SourceSpec =
   | {kind: 'file'; path: string}
   | {kind: 'stdin'; stream?: Readable}
   | {kind: 'elasticsearch'; settings: ElasticSettings; window: {since: Date; until: Date}}
+  /** Deliveries already found (the inspector's selection): read again as any other source. */
+  | {kind: 'found'; deliveries: Delivery[]}
 
 /** A command-line source: "-" is standard input, a directory is a data dir, anything else a file. */
 export async function sourceFromArgument(argument: string, part: StorePart = 'accepted'): Promise<SourceSpec> {
@@ -65,7 +67,9 @@ export function storeFiles(dataDir: string, part: StorePart): Promise<string[]> 
 
 /** Deliveries one by one, streaming: memory stays flat whatever the size of the source. */
 export async function* readDeliveries(spec: SourceSpec): AsyncGenerator<Delivery> {
-  if (spec.kind === 'store') {
+  if (spec.kind === 'found') {
+    yield* spec.deliveries
+  } else if (spec.kind === 'store') {
     for (const file of await storeFiles(spec.dataDir, spec.part)) yield* readLines(createReadStream(file), file, spec.dataDir)
   } else if (spec.kind === 'elasticsearch') {
     // Loaded only here: reading a store or a file does not need the Elasticsearch client.
