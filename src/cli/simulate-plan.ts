@@ -1,18 +1,18 @@
 import {randomInt} from 'node:crypto'
 
-import type {EventSpec} from '../catalog/catalog.js'
-import {OptionError, parseDuration, parseHeader, resolveAuth} from '../config/index.js'
-import {BodyFactory, planDeliveries, type PlannedDelivery, readPayloadFile, selectEvents} from '../sender/index.js'
+import {OptionError, parseDuration, parseHeader, parseTimePoint, resolveAuth} from '../config/index.js'
+import {BodyFactory, planDeliveries, readPayloadFile, selectEvents} from '../sender/index.js'
 import {prepareDelivery} from '../sender/prepare.js'
+import {isChallengeRun, type SimulationRun} from '../sender/run-simulation.js'
 import {conflictingFlags, withRetries} from '../sender/simulation.js'
-import {assertAuthComplete, type AuthSettings} from '../zoom/auth.js'
+import {assertAuthComplete} from '../zoom/auth.js'
 import {type AuthFlagValues, authOptionsFrom, integrationVersion, tokenForLocalTarget} from './flags.js'
 
 export interface SimulateFlagValues extends AuthFlagValues {
   url: string
   all: boolean
   category?: string
-  file?: string
+  file?: string[]
   set?: string[]
   header?: string[]
   'dry-run': boolean
@@ -26,36 +26,50 @@ export interface SimulateFlagValues extends AuthFlagValues {
   retries: number
   'retry-spacing': string
   seed?: number
+  now?: string
+  timeout: string
+  insecure: boolean
+  ca?: string
   'integration-version'?: string
 }
 
-export interface SimulationPlan {
-  auth: AuthSettings
-  version?: string
-  specs: EventSpec[]
-  deliveries: PlannedDelivery[]
-  burst: boolean
-}
-
-/** Every simulate flag checked (conflicts, auth, events, file) and the run planned, before anything is sent. */
-export async function simulationPlan(names: string[], flags: SimulateFlagValues): Promise<SimulationPlan> {
+/** Every simulate flag checked (conflicts, auth, events, files) and the run planned, before anything is sent. */
+export async function simulationRun(names: string[], flags: SimulateFlagValues): Promise<Omit<SimulationRun, 'signal'>> {
   const auth = resolveAuth(authOptionsFrom(await tokenForLocalTarget(flags, flags.url)))
   const version = integrationVersion(flags['integration-version'])
   const extraHeaders = Object.fromEntries((flags.header ?? []).map(parseHeader))
-  if (!flags.file && names.length === 0 && !flags.all && !flags.category) {
+  const files = flags.file ?? []
+  if (!files.length && names.length === 0 && !flags.all && !flags.category) {
     throw new OptionError('name at least one event type, or use --all, --category or --file (zoomctl events lists the types)')
   }
   const burst = flags.count !== undefined || flags.rate !== undefined || flags.duration !== undefined || flags.concurrency !== undefined
   const conflict =
-    conflictingFlags({names, all: flags.all, category: flags.category, file: flags.file, set: flags.set, burst, dryRun: flags['dry-run'], explain: flags.explain, record: flags.record}) ??
+    conflictingFlags({names, all: flags.all, category: flags.category, files, set: flags.set, burst, dryRun: flags['dry-run'], explain: flags.explain, record: flags.record}) ??
     (flags.retries && (burst || flags['dry-run']) ? '--retries goes with a sequential run: leave out the burst flags and --dry-run' : undefined)
   if (conflict) throw new OptionError(conflict)
   if (!flags['dry-run']) assertAuthComplete(auth, 'send')
   else if (!auth.secretToken) throw new OptionError('a dry run still signs: give the secret token (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)')
-  const specs = flags.file ? [] : selectEvents({names, all: flags.all, category: flags.category})
-  const file = flags.file ? await readPayloadFile(flags.file) : undefined
-  const factory = new BodyFactory(flags.seed ?? randomInt(2 ** 31), flags.set)
-  const planned = planDeliveries({specs, file, factory, auth, timestampOffset: flags['timestamp-offset'], extraHeaders})
+  const specs = files.length ? [] : selectEvents({names, all: flags.all, category: flags.category})
+  const payloads = []
+  for (const file of files) payloads.push(await readPayloadFile(file))
+  // A pinned clock (--now) moves by a millisecond a body, as a real one would in a burst; with --seed the bodies repeat.
+  const pinned = flags.now === undefined ? undefined : parseTimePoint(flags.now).getTime()
+  const now = pinned === undefined ? Date.now : () => pinned
+  const factory = new BodyFactory(flags.seed ?? randomInt(2 ** 31), flags.set, now)
+  const planned = planDeliveries({specs, files: payloads, factory, auth, timestampOffset: flags['timestamp-offset'], extraHeaders})
   const deliveries = withRetries(planned, flags.retries, parseDuration(flags['retry-spacing']), (bytes) => prepareDelivery(bytes, auth, {extraHeaders}))
-  return {auth, version, specs, deliveries, burst}
+  const durationMs = flags.duration ? parseDuration(flags.duration) : 0
+  return {
+    url: flags.url,
+    auth,
+    deliveries,
+    challenge: isChallengeRun(specs.map((spec) => spec.event)),
+    dryRun: flags['dry-run'],
+    ...(burst ? {burst: {count: flags.count, rate: flags.rate, concurrency: flags.concurrency, durationMs}} : {}),
+    explain: flags.explain,
+    integrationVersion: version,
+    record: flags.record,
+    client: {insecure: flags.insecure, caFile: flags.ca, timeoutMs: parseDuration(flags.timeout)},
+    now,
+  }
 }

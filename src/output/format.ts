@@ -3,7 +3,9 @@ import {statusColor, style} from './style.js'
 import {renderTable} from './table.js'
 
 export function formatMs(ms: number): string {
+  // Three significant digits whatever the size: 8.98 ms, 28.4 ms, 284 ms, 2.84 s.
   if (ms < 10) return `${ms.toFixed(2)} ms`
+  if (ms < 100) return `${ms.toFixed(1)} ms`
   if (ms < 1000) return `${Math.round(ms)} ms`
   return `${(ms / 1000).toFixed(2)} s`
 }

@@ -228,7 +228,7 @@ type OutcomeFields = Omit<DeliveryOutcome, 'receivedAt' | 'remoteAddress' | 'dur
 
 /** Makes the outcomes of one request: its time and address, and how long it took until then. */
 function outcomeOf(delivery: IncomingDelivery, started: number): (fields: OutcomeFields) => DeliveryOutcome {
-  return (fields) => ({receivedAt: delivery.receivedAt, remoteAddress: delivery.remoteAddress, durationMs: performance.now() - started, ...fields})
+  return (fields) => ({receivedAt: delivery.receivedAt, remoteAddress: delivery.remoteAddress, durationMs: Math.round((performance.now() - started) * 1000) / 1000, ...fields})
 }
 
 function single(value: string | string[] | undefined): string | undefined {

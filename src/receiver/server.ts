@@ -72,12 +72,12 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
       path = pathOf(request.url ?? '/', options.path)
     } catch {
       send(response, 400, {error: 'the request target is not a valid path', reason: 'bad-target'})
-      notify({result: 'rejected', status: 400, reason: 'bad-target', detail: 'malformed request target', receivedAt, remoteAddress, durationMs: performance.now() - startedAt})
+      notify({result: 'rejected', status: 400, reason: 'bad-target', detail: 'malformed request target', receivedAt, remoteAddress, durationMs: Math.round((performance.now() - startedAt) * 1000) / 1000})
       return
     }
     const early = (status: number, reason: string, detail: string, headers: Record<string, string> = {}) => {
       send(response, status, {error: detail, reason}, headers)
-      notify({result: 'rejected', status, reason, detail, receivedAt, remoteAddress, durationMs: performance.now() - startedAt})
+      notify({result: 'rejected', status, reason, detail, receivedAt, remoteAddress, durationMs: Math.round((performance.now() - startedAt) * 1000) / 1000})
     }
 
     if (path === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {

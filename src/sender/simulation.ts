@@ -48,8 +48,13 @@ export class BodyFactory {
   private readonly overrides: Array<{path: string[]; value: unknown}>
   private lastEventTs = 0
 
-  constructor(seed: number, overrides: string[] = []) {
-    this.scenario = createScenario(seed)
+  /** `clock`: where "now" comes from (pinned by --now, so that a seed gives the same bodies every run). */
+  constructor(
+    seed: number,
+    overrides: string[] = [],
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.scenario = createScenario(seed, clock())
     this.overrides = overrides.map(parseAssignment)
   }
 
@@ -57,7 +62,7 @@ export class BodyFactory {
    * The body of one event, overrides applied. event_ts rises by at least 1 ms per body, so that a burst
    * sends distinct events rather than copies a receiver should dedupe.
    */
-  build(spec: EventSpec, now: number = Date.now()): Record<string, unknown> {
+  build(spec: EventSpec, now: number = this.clock()): Record<string, unknown> {
     this.lastEventTs = Math.max(now, this.lastEventTs + 1)
     const body = buildEventBody(spec, this.scenario, this.lastEventTs) as Record<string, unknown>
     for (const override of this.overrides) applyAssignment(body, override)
@@ -100,7 +105,8 @@ export interface PlannedDelivery {
 
 export interface PlanOptions {
   specs: EventSpec[]
-  file?: {bytes: Buffer; eventType?: string}
+  /** Payload files, each sent as its bytes are, in the order given. */
+  files?: Array<{bytes: Buffer; eventType?: string}>
   factory: BodyFactory
   auth: AuthSettings
   /** Seconds added to x-zm-request-timestamp (negative: a late retry). */
@@ -111,8 +117,7 @@ export interface PlanOptions {
 export function planDeliveries(options: PlanOptions): PlannedDelivery[] {
   const prepare = (body: string | Buffer) =>
     prepareDelivery(body, options.auth, {timestamp: epochSeconds() + (options.timestampOffset ?? 0), extraHeaders: options.extraHeaders})
-  const {file} = options
-  if (file) return [{event: file.eventType ?? '(file)', make: () => prepare(file.bytes)}]
+  if (options.files?.length) return options.files.map((file) => ({event: file.eventType ?? '(file)', make: () => prepare(file.bytes)}))
   // A --set of "event" changes what is sent: the row names what was sent, not the catalog entry.
   const renamed = options.factory.eventOverride
   return options.specs.map((spec) => ({event: typeof renamed === 'string' ? renamed : spec.event, make: () => prepare(options.factory.body(spec))}))
@@ -192,7 +197,7 @@ export interface SimulateChoice {
   names: string[]
   all: boolean
   category?: string
-  file?: string
+  files: string[]
   set?: string[]
   burst: boolean
   dryRun: boolean
@@ -202,9 +207,10 @@ export interface SimulateChoice {
 
 /** Flags that cannot be honoured together: one sentence that says why, or undefined. */
 export function conflictingFlags(choice: SimulateChoice): string | undefined {
-  const sources = [choice.names.length ? 'event types' : '', choice.all ? '--all' : '', choice.category ? '--category' : '', choice.file ? '--file' : ''].filter(Boolean)
+  const sources = [choice.names.length ? 'event types' : '', choice.all ? '--all' : '', choice.category ? '--category' : '', choice.files.length ? '--file' : ''].filter(Boolean)
   if (sources.length > 1) return `choose the events one way: ${sources.join(' and ')} were both given`
-  if (choice.file && choice.set?.length) return '--set changes generated bodies; a --file is sent byte for byte (edit the file instead)'
+  if (choice.files.length && choice.set?.length) return '--set changes generated bodies; a --file is sent byte for byte (edit the file instead)'
+  if (choice.files.filter((file) => file === '-').length > 1) return 'standard input can be read once: give --file - at most once'
   if (choice.burst && choice.dryRun) return '--dry-run prints one curl per event type: leave out --count/--rate/--concurrency/--duration'
   if (choice.burst && choice.explain) return '--explain shows each event\'s document: leave out --count/--rate/--concurrency/--duration'
   if (choice.burst && choice.record) return '--record writes what a sequential run sent: leave out --count/--rate/--concurrency/--duration'

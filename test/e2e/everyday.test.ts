@@ -1,12 +1,12 @@
 import {spawn} from 'node:child_process'
 import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import {readFileSync, readdirSync} from 'node:fs'
+import {readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {BIN, readStore, runCli, SECRET, startServe, type ServeProcess} from '../helpers/cli.js'
+import {BIN, readStore, runCli, SECRET, startServe, type ServeProcess, tempDir} from '../helpers/cli.js'
 
 describe('deliveries', () => {
   let serve: ServeProcess
@@ -195,6 +195,37 @@ describe('errors a user can act on, one line each', () => {
     expect(plain.stdout).not.toContain('\u001b[')
     expect((await runCli(['-v'])).stdout).toMatch(/^zoomctl\/\d+\.\d+\.\d+/)
     expect((await runCli(['serve', '-h'])).stdout).toContain('USAGE')
+  })
+})
+
+describe('simulate, reproducible and with several files', () => {
+  it('--seed with --now gives the same bodies byte for byte, run after run; without --now the times move', async () => {
+    const bodies = async (extra: string[]) => {
+      const result = await runCli(['simulate', 'meeting.started', 'meeting.participant_joined', '--seed', '7', ...extra, '--dry-run', '--json'])
+      return (JSON.parse(result.stdout) as {requests: Array<{body: string}>}).requests.map((request) => request.body)
+    }
+    const pinned = ['--now', '2026-01-01T00:00:00Z']
+    const first = await bodies(pinned)
+    expect(await bodies(pinned)).toEqual(first)
+    expect((JSON.parse(first[0]!) as {event_ts: number}).event_ts).toBe(Date.parse('2026-01-01T00:00:00Z'))
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(await bodies([])).not.toEqual(await bodies([]))
+  })
+
+  it('--file given twice sends both files, in order, each byte for byte', async () => {
+    const dir = tempDir()
+    const files = ['{"event":"meeting.started","event_ts":1,"payload":{"object":{"id":"1"}}}', '{"event": "meeting.ended", "event_ts": 2, "payload": {"object": {"id": "1"}}}'].map((body, i) => {
+      writeFileSync(join(dir, `${i}.json`), body)
+      return join(dir, `${i}.json`)
+    })
+    const serve = await startServe()
+    try {
+      expect((await runCli(['simulate', '--file', files[0]!, '--file', files[1]!, '--url', serve.url])).code).toBe(0)
+      expect(readStore(serve.dataDir).map((record) => record.rawBody)).toEqual(files.map((file) => readFileSync(file, 'utf8')))
+      expect((await runCli(['simulate', '--file', '-', '--file', '-', '--url', serve.url], {}, '{}')).code).toBe(2)
+    } finally {
+      await serve.stop()
+    }
   })
 })
 
