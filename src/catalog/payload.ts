@@ -47,6 +47,8 @@ interface ValueContext {
   /** The event's main person, and its meeting or webinar: the same for every leaf of a body. */
   main: Person
   meetingLike: Scenario['meeting']
+  /** Reused for every leaf of this body (see leafValue). */
+  leaf?: LeafContext
 }
 
 function payloadValue(key: string, context: ValueContext): Json {
@@ -115,28 +117,50 @@ function fieldsOf(spec: EventSpec): {payload: string[]; object: string[]} {
   return fields
 }
 
-/** A catalog entry's key lists never change: their trees are built once. */
-const trees = new WeakMap<readonly string[], FieldTree>()
-
-function buildObject(paths: readonly string[], context: ValueContext): JsonObject {
-  let tree = trees.get(paths)
-  if (!tree) trees.set(paths, (tree = fieldTree(paths)))
-  return fillTree(tree, [], context)
+/**
+ * A catalog entry's key lists never change: each is compiled once into the keys of every object, whether
+ * each is an array, and the parent path of its children, so that filling a body only fills it.
+ */
+interface CompiledKey {
+  key: string
+  isArray: boolean
+  /** The keys of the object under this key; absent for a leaf. */
+  children?: CompiledObject
 }
 
-function fillTree(tree: FieldTree, parents: string[], context: ValueContext): JsonObject {
+interface CompiledObject {
+  /** The keys above this object (payload.object.participant → ["participant"]). */
+  parents: string[]
+  keys: CompiledKey[]
+}
+
+function compile(tree: FieldTree, parents: string[]): CompiledObject {
+  return {
+    parents,
+    keys: Object.entries(tree).map(([segment, children]) => {
+      const isArray = segment.endsWith('[]')
+      const key = isArray ? segment.slice(0, -2) : segment
+      return Object.keys(children).length > 0 ? {key, isArray, children: compile(children, [...parents, key])} : {key, isArray}
+    }),
+  }
+}
+
+const compiled = new WeakMap<readonly string[], CompiledObject>()
+
+function buildObject(paths: readonly string[], context: ValueContext): JsonObject {
+  let object = compiled.get(paths)
+  if (!object) compiled.set(paths, (object = compile(fieldTree(paths), [])))
+  return fillObject(object, context)
+}
+
+function fillObject(compiledObject: CompiledObject, context: ValueContext): JsonObject {
   const object: JsonObject = {}
+  const {parents} = compiledObject
   // Whose object this is depends on the parents only: decided once per object, not per key.
   const who = personFor(parents, context)
-  for (const [segment, children] of Object.entries(tree)) {
-    const isArray = segment.endsWith('[]')
-    const key = isArray ? segment.slice(0, -2) : segment
-    const hasChildren = Object.keys(children).length > 0
-    if (isArray) {
-      object[key] = hasChildren ? [fillTree(children, [...parents, key], context)] : [leafValue(key, parents, context, who)]
-    } else {
-      object[key] = hasChildren ? fillTree(children, [...parents, key], context) : leafValue(key, parents, context, who)
-    }
+  for (const {key, isArray, children} of compiledObject.keys) {
+    const value = children ? fillObject(children, context) : leafValue(key, parents, context, who)
+    object[key] = isArray ? [value] : value
   }
   return object
 }
@@ -192,8 +216,17 @@ function personFor(parents: readonly string[], context: Pick<ValueContext, 'scen
   return scenario.host
 }
 
+/** A run's times fall in a few seconds (now, the meeting's start …): those formatted are kept. */
+const isoTexts = new Map<number, string>()
 function isoSeconds(epochMs: number): string {
-  return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace('.000Z', 'Z')
+  const second = Math.floor(epochMs / 1000)
+  let text = isoTexts.get(second)
+  if (text === undefined) {
+    if (isoTexts.size >= 16) isoTexts.clear()
+    text = new Date(second * 1000).toISOString().replace('.000Z', 'Z')
+    isoTexts.set(second, text)
+  }
+  return text
 }
 
 const BOOLEAN_PREFIX = /^(is_|has_|use_|enable|allow_|block_|hide_|auto_start|auto_add|auto_delete)/
@@ -366,7 +399,13 @@ resolve(['callee_number', 'callee_did_number', 'consumer_phone_number', 'transfe
 
 /** A value for one key: from the scenario when the key names one of its identities, else by the key's form. */
 function leafValue(key: string, parents: readonly string[], context: ValueContext, who: Person = personFor(parents, context)): Json {
-  const leaf: LeafContext = {...context, key, parents, who, inPerson: parents.length > 0 && who !== context.main}
+  // One leaf context per body, updated for each leaf rather than copied: resolvers read it and return,
+  // none keeps it or asks for another leaf meanwhile. (A copy per leaf was a quarter of simulate's time.)
+  const leaf = (context.leaf ??= {...context, key, parents, who, inPerson: false})
+  leaf.key = key
+  leaf.parents = parents
+  leaf.who = who
+  leaf.inPerson = parents.length > 0 && who !== context.main
   const resolver = RESOLVERS[key]
   return resolver ? resolver(leaf) : valueByForm(leaf)
 }
