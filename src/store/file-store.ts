@@ -5,6 +5,7 @@ import {basename, join} from 'node:path'
 import {createInterface} from 'node:readline'
 
 import {UserError} from '../errors.js'
+import {DedupeIndex, dayOf} from './dedupe-index.js'
 import {scanKeys} from './key-scan.js'
 import {type DeliveryRecord, STORE_KINDS, type StoreKind} from './records.js'
 
@@ -31,7 +32,7 @@ export interface FileStoreOptions {
  */
 export class FileStore {
   private readonly appenders = new Map<StoreKind, BatchAppender>()
-  private readonly index = new Map<string, string>()
+  private readonly index: DedupeIndex
   private readonly appendListeners = new Set<(kind: StoreKind, count: number) => void>()
   /** Lines that did not parse while reading: writes cut short by a crash. */
   skippedLines = 0
@@ -41,7 +42,9 @@ export class FileStore {
   private constructor(
     readonly dataDir: string,
     private readonly options: FileStoreOptions,
-  ) {}
+  ) {
+    this.index = new DedupeIndex(options.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS)
+  }
 
   static async open(dataDir: string, options: FileStoreOptions = {}): Promise<FileStore> {
     const store = new FileStore(dataDir, options)
@@ -65,13 +68,14 @@ export class FileStore {
    * appended meanwhile comes from claims made after the load.
    */
   private async loadIndex(windowMs: number): Promise<void> {
-    const firstDay = new Date(Date.now() - windowMs).toISOString().slice(0, 10)
+    const firstDay = dayOf(Date.now() - windowMs)
     try {
       const files = (await this.files('events')).filter((file) => basename(file, '.ndjson') >= firstDay)
       const sizes = await Promise.all(files.map((file) => stat(file).then((stats) => stats.size)))
       for (const [i, file] of files.entries()) {
+        const day = basename(file, '.ndjson')
         const {skipped} = await scanKeys(file, sizes[i]!, (entry) => {
-          if (!entry.duplicate) this.index.set(entry.dedupeKey, entry.id)
+          if (!entry.duplicate) this.index.set(entry.dedupeKey, entry.id, day)
         })
         this.skippedLines += skipped
       }

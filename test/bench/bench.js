@@ -140,17 +140,19 @@ table(['target', 'req/s', 'vs bare', 'vs Rivet', 'server CPU/req', 'p50', 'p99',
 }
 
 // ---- 1b. Latency at a steady 1,000 deliveries/s (Zoom's budget is 3 s) ------------------------------
-console.log(`\n## Latency at a steady 1,000 deliveries/s for ${SECONDS * 2} s\n`)
+// Driven by simulate's timed burst (a delivery every millisecond, each a fresh event), not autocannon,
+// whose rate limiting sends in bursts and counts the queueing as latency (a bare server's p99 > 100 ms).
+console.log(`\n## Latency at a steady 1,000 deliveries/s for ${SECONDS * 2} s (simulate --rate 1000)\n`)
 {
   const rows = []
   for (const [name, args] of [targets[0], targets.find(([target]) => target.startsWith('zoomctl serve ('))]) {
     const server = await start(name.startsWith('zoomctl') ? [...args.slice(0, -1), temp()] : args)
-    const {headers} = prepareDelivery(body, {mode: 'signature', secretToken: SECRET})
-    const result = await autocannon({url: server.url, method: 'POST', headers, body, connections: CONNECTIONS, overallRate: 1000, duration: SECONDS * 2})
+    const out = execFileSync(process.execPath, [BIN, 'simulate', 'meeting.participant_joined', '--url', server.url, '--rate', '1000', '--count', String(SECONDS * 2000), '--concurrency', String(CONNECTIONS), '--json'], {env, maxBuffer: 1 << 26})
     await server.stop()
-    rows.push([name, Math.round(result.requests.average), `${result.latency.p50} ms`, `${result.latency.p99} ms`, `${result.latency.max} ms`, result.non2xx])
+    const {burst} = JSON.parse(out.toString())
+    rows.push([name, Math.round(burst.throughputPerSecond), `${burst.latencyMs.p50} ms`, `${burst.latencyMs.p99} ms`, `${burst.latencyMs.max} ms`, burst.failed])
   }
-  table(['target', 'req/s', 'p50', 'p99', 'max', 'non-2xx'], rows)
+  table(['target', 'req/s', 'p50', 'p99', 'max', 'failed'], rows)
 }
 
 // ---- 2. Senders against the bare server: simulate's burst vs autocannon ----------------------------

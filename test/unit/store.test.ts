@@ -140,3 +140,21 @@ describe('deliveries list', () => {
     expect(last.map((entry) => entry.id)).toEqual(['old-26', 'old-27', 'old-28', 'old-29', 'newest'])
   })
 })
+
+describe('dedupe index', () => {
+  it('holds the window\'s days only: a long-running receiver forgets whole days the window has left', async () => {
+    const {DedupeIndex} = await import('../../src/store/dedupe-index.js')
+    let now = Date.parse('2026-11-28T12:00:00Z')
+    const index = new DedupeIndex(48 * 3_600_000, () => now)
+    index.set('a', 'id-a')
+    now += 86_400_000
+    index.set('b', 'id-b')
+    expect([index.get('a'), index.get('b'), index.size]).toEqual(['id-a', 'id-b', 2])
+    now += 2 * 86_400_000
+    // The first key of a new day moves the window: the 28th is more than 48 h back.
+    index.set('c', 'id-c')
+    expect([index.get('a'), index.get('b'), index.get('c'), index.size]).toEqual([undefined, 'id-b', 'id-c', 2])
+    index.delete('b')
+    expect(index.get('b')).toBeUndefined()
+  })
+})
