@@ -1,7 +1,10 @@
-import {indexedDocument} from '../mapping/index.js'
-import {START} from '../forward/cursor.js'
+import {readdir} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {cursorPath, loadCursor, START} from '../forward/cursor.js'
 import {StoreTail} from '../forward/tail.js'
-import {findDelivery, newestFirst, type StoreCursor} from './newest.js'
+import {indexedDocument} from '../mapping/index.js'
+import {findDelivery, newestFirst, type PartPosition, type StoreCursor} from './newest.js'
 import type {Delivery, StorePart} from './source.js'
 import {redactSecrets} from './redact.js'
 
@@ -132,6 +135,15 @@ export interface DeliveryDetail {
   document?: unknown
   /** For a refused one: what to do. */
   hint?: string
+  /** For an accepted one, where each of serve's forwarding sinks stands with it. */
+  sinks?: SinkState[]
+}
+
+export interface SinkState {
+  sink: string
+  /** delivered: the sink's cursor is past it; pending: not yet; dead-letter: the sink gave up on it. */
+  state: 'delivered' | 'pending' | 'dead-letter'
+  error?: string
 }
 
 const HINTS: Record<string, string> = {
@@ -152,6 +164,7 @@ export async function showDelivery(dataDir: string, id: string, options: {integr
   const body = found.delivery.body
   const document = body !== undefined && typeof body === 'object' ? indexedDocument(body, {receivedAt: new Date(record.receivedAt), integrationVersion: options.integrationVersion}) : undefined
   const hint = entry.reason ? HINTS[entry.reason]?.replace('<id>', id) : entry.verdict === 'dead-letter' ? `fix the cause, then zoomctl replay --from dead-letter --id ${id}` : undefined
+  const sinks = found.part === 'accepted' ? await sinkStates(dataDir, found.position, id) : []
   return {
     entry,
     headers: record.headers,
@@ -159,5 +172,30 @@ export async function showDelivery(dataDir: string, id: string, options: {integr
     rawBodyBytes: found.delivery.rawBody.length,
     ...(document ? {document: options.showSecrets ? document : redactSecrets(document)} : {}),
     ...(hint ? {hint} : {}),
+    ...(sinks.length ? {sinks} : {}),
   }
+}
+
+/** Where each sink that serve forwards to stands with one stored delivery: its cursor past it or not, or a dead letter. */
+async function sinkStates(dataDir: string, position: PartPosition, id: string): Promise<SinkState[]> {
+  let names: string[]
+  try {
+    names = (await readdir(join(dataDir, 'cursors'))).filter((name) => name.endsWith('.json'))
+  } catch {
+    return []
+  }
+  const dead = names.length ? await findDelivery(dataDir, ['dead-letter'], id) : undefined
+  const states: SinkState[] = []
+  for (const name of names.sort()) {
+    const sink = name.slice(0, -'.json'.length)
+    if (dead?.delivery.deadLetter?.sink === sink) {
+      states.push({sink, state: 'dead-letter', ...(dead.delivery.deadLetter.error ? {error: dead.delivery.deadLetter.error} : {})})
+      continue
+    }
+    const cursor = await loadCursor(cursorPath(dataDir, sink)).catch(() => undefined)
+    if (!cursor) continue
+    const past = cursor.file > position.file || (cursor.file === position.file && cursor.offset > position.offset)
+    states.push({sink, state: past ? 'delivered' : 'pending'})
+  }
+  return states
 }

@@ -145,7 +145,7 @@ const ID_FIELD = (id: string) => Buffer.from(`"id":${JSON.stringify(id)}`)
  * first when given) and parsing only the line that holds it: a second or so for a million deliveries
  * rather than a JSON.parse of each.
  */
-export async function findDelivery(dataDir: string, parts: StorePart[], id: string, hint?: string): Promise<{part: StorePart; delivery: Delivery} | undefined> {
+export async function findDelivery(dataDir: string, parts: StorePart[], id: string, hint?: string): Promise<{part: StorePart; delivery: Delivery; position: PartPosition} | undefined> {
   const needle = ID_FIELD(id)
   for (const part of parts) {
     const files = (await storeFiles(dataDir, part)).reverse()
@@ -154,19 +154,21 @@ export async function findDelivery(dataDir: string, parts: StorePart[], id: stri
     for (const path of files) {
       const found = await findLine(path, needle)
       if (!found) continue
-      const delivery = parseLine(found, `${path}`, dataDir)
-      if (delivery.id === id) return {part, delivery}
+      const delivery = parseLine(found.line, `${path}:@${found.offset}`, dataDir)
+      if (delivery.id === id) return {part, delivery, position: {file: basename(path), offset: found.offset}}
     }
   }
   return undefined
 }
 
-/** The first line of a file holding the needle, read in chunks (a line may cross a chunk's edge). */
-async function findLine(path: string, needle: Buffer): Promise<string | undefined> {
+/** The first line of a file holding the needle, and where it starts, read in chunks (a line may cross a chunk's edge). */
+async function findLine(path: string, needle: Buffer): Promise<{line: string; offset: number} | undefined> {
   const handle = await open(path, 'r')
   try {
     const size = (await handle.stat()).size
     let carried = Buffer.alloc(0)
+    // Where the buffer's first byte is in the file.
+    let base = 0
     for (let position = 0; position < size; ) {
       const chunk = Buffer.alloc(Math.min(4 * CHUNK_BYTES, size - position))
       const {bytesRead} = await handle.read(chunk, 0, chunk.length, position)
@@ -181,13 +183,15 @@ async function findLine(path: string, needle: Buffer): Promise<string | undefine
         if (end === -1 && position < size) {
           // The line goes on past this chunk: read on to its end.
           carried = Buffer.from(buffer.subarray(start))
+          base += start
           continue
         }
         if (end === -1) end = buffer.length
-        return buffer.toString('utf8', start, end)
+        return {line: buffer.toString('utf8', start, end), offset: base + start}
       }
       // Keep the unfinished last line: the needle may start in it.
       carried = Buffer.from(buffer.subarray(lastNewline + 1))
+      base += lastNewline + 1
     }
   } finally {
     await handle.close()

@@ -130,6 +130,7 @@ async function show(id, at) {
   box.append(el('h2', (d.entry.eventType || 'delivery') + ' — ' + d.entry.verdict), el('div', d.entry.receivedAt + (d.entry.from ? ' from ' + d.entry.from : '') + ', ' + d.rawBodyBytes + ' bytes', 'muted'))
   if (d.entry.detail) box.append(el('p', d.entry.detail, 'hint'))
   if (d.hint) box.append(el('p', '→ ' + d.hint))
+  for (const s of d.sinks || []) box.append(el('div', 'forwarded to ' + s.sink + ': ' + s.state + (s.error ? ' (' + s.error + ')' : ''), s.state === 'dead-letter' ? 'dead-letter' : s.state === 'delivered' ? 'accepted' : 'muted'))
   const actions = el('div', undefined, 'actions')
   const target = el('input'); target.placeholder = 'another URL (default: this receiver)'; target.size = 36
   const resend = el('button', 'Re-send (re-signed)'); const curl = el('button', 'Copy as curl'); const status = el('span', '', 'muted')

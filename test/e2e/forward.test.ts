@@ -108,6 +108,14 @@ describe('serve forwards to Elasticsearch', () => {
     const letter = JSON.parse(lines[0]!) as {sink: string; error: string; record: {eventType: string; rawBody: string}}
     expect(letter).toMatchObject({sink: 'elasticsearch', record: {eventType: 'user.signed_in'}})
     expect(letter.error).toContain('document_parsing_exception')
+    // deliveries show (and the inspector) say where the sink stands with each delivery.
+    const sinksOf = async (id: string) => (JSON.parse((await runCli(['deliveries', 'show', id, '--data-dir', receiver.dataDir, '--json'])).stdout) as {sinks?: unknown[]}).sinks
+    const started = readStore(receiver.dataDir).find((record) => record.eventType === 'meeting.started')!
+    let delivered: unknown
+    await waitFor(async () => JSON.stringify((delivered = await sinksOf(started.id))).includes('"delivered"'), 20_000, 'the cursor past the first delivery')
+    expect(delivered).toEqual([{sink: 'elasticsearch', state: 'delivered'}])
+    const signedIn = readStore(receiver.dataDir).find((record) => record.eventType === 'user.signed_in')!
+    expect(await sinksOf(signedIn.id)).toEqual([{sink: 'elasticsearch', state: 'dead-letter', error: expect.stringContaining('document_parsing_exception')}])
   })
 
   it('indexes each Zoom delivery once when two instances receive overlapping copies', async () => {

@@ -1,4 +1,4 @@
-import {appendFileSync, mkdirSync, writeFileSync} from 'node:fs'
+import {appendFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
@@ -94,5 +94,24 @@ describe('counting a store', () => {
     expect((await counter.counts()).accepted).toBe(300 - refused - dead - duplicates + 1)
     appendFileSync(file, `","receivedAt":"2026-11-30T10:01:00.000Z","duplicateOf":"late"}\n`)
     expect(await counter.counts()).toMatchObject({accepted: 300 - refused - dead - duplicates + 1, duplicate: duplicates + 1})
+  })
+})
+
+describe('where each sink stands with a delivery', () => {
+  it('delivered before the sink\'s cursor, pending after it, and a dead letter when the sink gave up on it', async () => {
+    const {showDelivery} = await import('../../src/deliveries/list.js')
+    const {dir} = store()
+    const file = '2026-11-28.ndjson'
+    const lines = readFileSync(join(dir, 'events', file), 'utf8').split('\n')
+    // The cursor stops after the tenth line of the 28th.
+    const offset = lines.slice(0, 10).join('\n').length + 1
+    mkdirSync(join(dir, 'cursors'))
+    writeFileSync(join(dir, 'cursors', 'elasticsearch.json'), JSON.stringify({file, offset, records: 0}))
+    const idAt = (line: number) => (JSON.parse(lines[line]!) as {id: string}).id
+    const state = async (id: string) => (await showDelivery(dir, id, {}))?.sinks
+    expect(await state(idAt(9))).toEqual([{sink: 'elasticsearch', state: 'delivered'}])
+    expect(await state(idAt(10))).toEqual([{sink: 'elasticsearch', state: 'pending'}])
+    appendFileSync(join(dir, 'dead-letter', file), `${JSON.stringify({deadAt: '2026-11-28T12:00:00Z', sink: 'elasticsearch', error: 'mapper_parsing_exception', record: record(idAt(9), Date.parse('2026-11-28T12:00:00Z'))})}\n`)
+    expect(await state(idAt(9))).toEqual([{sink: 'elasticsearch', state: 'dead-letter', error: 'mapper_parsing_exception'}])
   })
 })
