@@ -3,6 +3,7 @@ import {join} from 'node:path'
 
 import {cursorPath, loadCursor, START} from '../forward/cursor.js'
 import {StoreTail} from '../forward/tail.js'
+import {expectedFields} from '../checks/expectations.js'
 import {indexedDocument} from '../mapping/index.js'
 import {findDelivery, newestFirst, type PartPosition, type StoreCursor} from './newest.js'
 import type {Delivery, StorePart} from './source.js'
@@ -133,6 +134,8 @@ export interface DeliveryDetail {
   rawBodyBytes: number
   /** The document Elastic's integration indexes for it. */
   document?: unknown
+  /** The ECS fields validate expects for its type at this integration version (highlighted by the inspector). */
+  checkedFields?: string[]
   /** For a refused one: what to do. */
   hint?: string
   /** For an accepted one, where each of serve's forwarding sinks stands with it. */
@@ -170,7 +173,7 @@ export async function showDelivery(dataDir: string, id: string, options: {integr
     headers: record.headers,
     body: options.showSecrets ? body : redactSecrets(body),
     rawBodyBytes: found.delivery.rawBody.length,
-    ...(document ? {document: options.showSecrets ? document : redactSecrets(document)} : {}),
+    ...(document ? {document: options.showSecrets ? document : redactSecrets(document), checkedFields: expectedFields(entry.eventType ?? '', options.integrationVersion)} : {}),
     ...(hint ? {hint} : {}),
     ...(sinks.length ? {sinks} : {}),
   }

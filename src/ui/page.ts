@@ -64,7 +64,6 @@ export const INSPECTOR_PAGE = `<!doctype html>
 <script>
 const token = new URLSearchParams(location.search).get('token')
 const api = (path) => path + (token ? (path.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : '')
-const KEY_FIELDS = ['event.action', 'user.email', 'source.ip', 'user.id', 'user.full_name']
 const rows = document.getElementById('rows')
 let selected = null
 
@@ -147,10 +146,16 @@ async function show(id, at) {
   box.append(actions)
   if (d.document) {
     box.append(el('h3', "What Elastic's Zoom integration indexes"))
+    // Highlighted: the fields validate expects for this type; named: those it would find missing.
+    const checked = d.checkedFields || []
+    const fields = flatten(d.document, '', [])
+    const present = new Set(fields.map(([field]) => field))
+    const missing = checked.filter((field) => !present.has(field) && !fields.some(([f]) => f.startsWith(field + '.')))
+    if (missing.length) box.append(el('p', 'validate expects, and this document lacks: ' + missing.join(', '), 'hint'))
     const pre = el('pre')
-    for (const [field, value] of flatten(d.document, '', [])) {
+    for (const [field, value] of fields) {
       const line = el('div', field + ': ' + JSON.stringify(value))
-      if (KEY_FIELDS.includes(field)) line.className = 'key'
+      if (checked.includes(field)) line.className = 'key'
       pre.append(line)
     }
     box.append(pre)

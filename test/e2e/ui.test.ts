@@ -35,8 +35,9 @@ describe('the inspector API', () => {
     const refused = await getJson<{deliveries: unknown[]}>(`${ui}api/deliveries?verdict=refused`)
     expect(refused.body.deliveries).toHaveLength(1)
     const started = body.deliveries.find((entry) => entry.eventType === 'meeting.started')!
-    const detail = await getJson<{document: {event: {action: string}}}>(`${ui}api/deliveries/${started.id}`)
+    const detail = await getJson<{document: {event: {action: string}}; checkedFields: string[]}>(`${ui}api/deliveries/${started.id}`)
     expect(detail.body.document.event.action).toBe('meeting.started')
+    expect(detail.body.checkedFields).toEqual(expect.arrayContaining(['event.action', 'user.id']))
     const curl = await getJson<{curl: string}>(`${ui}api/deliveries/${started.id}/curl`)
     expect(curl.body.curl).toContain('x-zm-signature')
     expect(curl.body.curl).not.toContain(SECRET)
