@@ -14,7 +14,7 @@ export interface SimulationRun {
   /** The run is the URL-validation challenge alone. */
   challenge: boolean
   dryRun: boolean
-  burst?: {count?: number; rate?: number; concurrency?: number; durationMs: number; durationText?: string}
+  burst?: {count?: number; rate?: number; concurrency?: number; durationMs: number}
   explain: boolean
   integrationVersion?: string
   record?: string
