@@ -49,6 +49,8 @@ export function formatBurstSummary(report: Extract<SimulationReport, {mode: 'bur
   const {burst} = report
   const lines = report.interrupted ? [style.yellow(`interrupted after ${burst.sent} deliveries`)] : []
   lines.push(formatBurst(burst))
+  // Compared with a load generator's figures, say what each request cost here.
+  lines.push(style.dim('each delivery was built and signed afresh (new ids, event_ts and signature), where a load tool resends one body'))
   if (burst.sent === 0) lines.push(style.yellow('nothing was sent'))
   else lines.push(burst.failed ? style.red(`${burst.failed} of ${burst.sent} deliveries failed`) : style.green(burst.sent === 1 ? 'the delivery was accepted' : `all ${burst.sent} deliveries accepted`))
   return lines.join('\n')
