@@ -309,9 +309,59 @@ const STRING_VALUES: Record<string, string> = {
   phone_country: 'US',
   presence: 'Available',
   operation: 'change_password',
+  // Keys of phone, live-streaming, summary and room events that no rule of form fits.
+  service: 'Facebook',
+  resolution: '1080p',
+  old_role: 'attendee',
+  new_role: 'panelist',
+  post_platform: 'LinkedIn',
+  social_link: 'https://www.linkedin.com/company/example',
+  post_user: 'Example Corp',
+  label: 'Q3 planning',
+  field: 'company',
+  summary: 'The team agreed on the plan.',
+  summary_content: 'The team agreed on the plan and the owners of each step.',
+  summary_details: 'Budget approved; launch moved to the 14th.',
+  languages: 'en-US',
+  interpreter_languages: 'US,FR',
+  sign_language: 'American',
+  alternative_hosts: 'deputy@example.com',
+  authentication_option: 'signIn_D8cJuqWVQ623CI4Q8yQK0Q',
+  authentication_name: 'Sign in to Zoom',
+  authentication_domains: 'example.com',
+  event: 'phone.callee_ended',
+  number_source: 'internal',
+  location: 'San Jose, CA',
+  path: 'pstn',
+  cost_center: 'CC-1001',
+  redirect_forwarded_by: 'call_queue',
+  handup_result: 'Call connected',
+  router: 'SBC-San-Jose-1',
+  deliver_to: 'all',
+  outbound_proxy: 'proxy.example.com:5060',
+  secondary_outbound_proxy: 'proxy2.example.com:5060',
+  line_subscription: 'all_calls',
+  cnam: 'EXAMPLE CORP',
+  policy_name: 'Default call policy',
+  opt_status: 'opt_in',
+  file_path: '/recordings/2026/11/recording.mp4',
+  tsp_bridge: 'US_TSP_TB',
+  country_label: 'US',
+  creation_source: 'open_api',
+  app_name: 'Digital Signage',
+  sensor_value: '22.5',
 }
 const SMALL_NUMBERS: Record<string, number> = {
   type: 2,
+  weekly_days: 2,
+  monthly_day: 1,
+  monthly_week: 1,
+  monthly_week_day: 2,
+  end_times: 7,
+  number_of_messages: 3,
+  storage_used_percentage: 42,
+  who_will_receive_summary: 1,
+  who_can_ask_questions: 1,
   duration: 60,
   alert_kind: 1,
   alert_type: 1,
@@ -430,6 +480,19 @@ function valueByForm(c: LeafContext): Json {
   if (key.endsWith('_url') || key === 'url' || key === 'page_url') return `https://example.zoom.us/${key.replace(/_url$/, '').replace(/_/g, '-')}/${ids.zoomId(12)}`
   if (key.endsWith('_id') || key.endsWith('_ids')) return key.endsWith('_ids') ? [ids.zoomId()] : ids.zoomId()
   if (key.endsWith('_type') || key.endsWith('_kind')) return 1
+  // The caller's or the callee's country, department, location …: the same forms as the bare key.
+  const party = /^(caller|callee)_(.+)$/.exec(key)
+  if (party && party[2]! in STRING_VALUES) return STRING_VALUES[party[2]!]!
+  if (key.endsWith('_uuid')) return ids.uuid()
+  if (key.endsWith('_key') || key === 'key' || key.endsWith('_fingerprint')) return ids.zoomId(16)
+  if (key.endsWith('_code') || key === 'code') return ids.digits(4)
+  if (key.endsWith('_reason')) return 'Not available'
+  if (key.endsWith('_start') || key.endsWith('_end')) return isoSeconds(key.endsWith('_start') ? scenario.startedAt : now)
+  if (key.endsWith('_address')) return `sip:room-${ids.digits(3)}@example.com`
+  if (key.endsWith('_name')) return `Example ${key.slice(0, -'_name'.length).replace(/_/g, ' ')}`
+  if (key.endsWith('_source')) return 'api'
+  // Account, group and user settings are on/off switches (or objects of them) in Zoom's schema.
+  if (c.parents.includes('settings') || c.parents.includes('in_meeting')) return true
   return key.replace(/_/g, ' ')
 }
 

@@ -71,6 +71,19 @@ describe('event catalog', () => {
     expect(body.payload.extra.flag).toBe(true)
   })
 
+  it('fills every key with a value of its kind, never a placeholder made of the key ("file_path": "file path")', () => {
+    const placeholders: string[] = []
+    const walk = (value: unknown, key: string, path: string) => {
+      if (value && typeof value === 'object') for (const [child, inner] of Object.entries(value)) walk(inner, child, `${path}.${child}`)
+      else if (typeof value === 'string' && key && value === key.replace(/_/g, ' ')) placeholders.push(path)
+    }
+    for (const seed of [1, 2, 3]) {
+      const scenario = createScenario(seed, NOW)
+      for (const spec of allEvents()) walk(buildEventBody(spec, scenario, NOW), '', spec.event)
+    }
+    expect(placeholders).toEqual([])
+  })
+
   it('every catalog body maps without a pipeline error', () => {
     for (const spec of allEvents()) {
       const document = runIngestPipeline({zoom: buildEventBody(spec, createScenario(3, NOW), NOW)})
