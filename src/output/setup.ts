@@ -1,13 +1,14 @@
 import type {SetupResult} from '../setup/setup.js'
+import {statusMark} from './checks.js'
 import {style} from './style.js'
 
 export function formatSetup(result: SetupResult): string {
-  const lines = [`${style.green('✔')} settings written to ${result.configPath} (mode 0600): zoomctl config show lists them`]
+  const lines = [`${statusMark('pass')} settings written to ${result.configPath} (mode 0600): zoomctl config show lists them`]
   if (result.generated.length) lines.push(style.yellow(`  generated: ${result.generated.join(', ')} (in the file; Zoom's own Secret Token replaces a generated one for a real app)`))
   if (result.kibana) {
     const {kibana} = result
-    lines.push(`${style.green('✔')} Kibana ${kibana.version}: Zoom integration ${kibana.installed}${kibana.installedNow ? ' (installed now)' : ''}`)
-    lines.push(`${style.green('✔')} Fleet package policy ${kibana.packagePolicy.action}: ${kibana.packagePolicy.id} in agent policy ${kibana.agentPolicy} (CRC on, zoom-cel off)`)
+    lines.push(`${statusMark('pass')} Kibana ${kibana.version}: Zoom integration ${kibana.installed}${kibana.installedNow ? ' (installed now)' : ''}`)
+    lines.push(`${statusMark('pass')} Fleet package policy ${kibana.packagePolicy.action}: ${kibana.packagePolicy.id} in agent policy ${kibana.agentPolicy} (CRC on, zoom-cel off)`)
   }
   lines.push('', style.bold('In the Zoom App Marketplace'), ...result.zoomSteps.map((text, i) => `  ${i + 1}. ${text}`))
   lines.push('', style.bold('Then'), ...result.next.map((command) => `  ${style.cyan(command)}`))

@@ -4,6 +4,7 @@ import type {DryRunRequest, SimulationReport} from '../sender/run-simulation.js'
 import type {SentDelivery} from '../sender/simulation.js'
 import type {AuthSettings} from '../zoom/auth.js'
 import {modeHeader} from '../zoom/auth.js'
+import {statusMark} from './checks.js'
 import {describeAnswer, explainDocument} from './explain.js'
 import {formatBurst, formatMs} from './format.js'
 import {statusColor, style} from './style.js'
@@ -18,7 +19,7 @@ export function formatDryRunRequest(request: DryRunRequest, prepared: {headers: 
 }
 
 export function formatChallenge(report: ChallengeReport, origin: string): string {
-  return report.ok ? `${style.green('✔')} URL validation passed: ${origin} answered the challenge correctly in ${formatMs(report.latencyMs)}` : `${style.red('✘')} URL validation failed: ${report.reason}`
+  return report.ok ? `${statusMark('pass')} URL validation passed: ${origin} answered the challenge correctly in ${formatMs(report.latencyMs)}` : `${statusMark('fail')} URL validation failed: ${report.reason}`
 }
 
 /** The rows of a sequential run, printed as answers come: a slow endpoint is seen at once. */

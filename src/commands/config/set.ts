@@ -3,6 +3,7 @@ import {Args} from '@oclif/core'
 import {ZoomctlCommand} from '../../cli/base-command.js'
 import {configPath, SECRET_KEYS, writeConfig} from '../../config/file.js'
 import {knownSettings, parseSettingValue} from '../../config/settings.js'
+import {statusMark} from '../../output/checks.js'
 import {style} from '../../output/style.js'
 
 export default class ConfigSet extends ZoomctlCommand {
@@ -26,7 +27,7 @@ export default class ConfigSet extends ZoomctlCommand {
     const path = configPath(flags.config)
     await writeConfig(path, {[args.key]: value})
     const shown = SECRET_KEYS.has(args.key) && typeof value === 'string' && !/^(env|file):/.test(value) ? '********' : JSON.stringify(value)
-    if (this.human) this.log(`${style.green('✔')} ${args.key} = ${shown} in ${path} ${style.dim(`(used by ${setting!.commands.join(', ')})`)}`)
+    if (this.human) this.log(`${statusMark('pass')} ${args.key} = ${shown} in ${path} ${style.dim(`(used by ${setting!.commands.join(', ')})`)}`)
     return {path, key: args.key, value: shown}
   }
 }
