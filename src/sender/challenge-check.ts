@@ -2,6 +2,7 @@ import type {Dispatcher} from 'undici'
 
 import type {AuthSettings} from '../zoom/auth.js'
 import {checkChallengeAnswer, newPlainToken, URL_VALIDATION_EVENT} from '../zoom/challenge.js'
+import {ZOOM_BUDGET_MS} from '../zoom/limits.js'
 import {sendDelivery} from './client.js'
 import {prepareDelivery} from './prepare.js'
 
@@ -22,7 +23,7 @@ export async function checkUrlValidation(url: string, auth: AuthSettings, dispat
   const result = await sendDelivery(url, prepareDelivery(body, auth), dispatcher)
   if (result.status === undefined) return {ok: false, latencyMs: result.latencyMs, plainToken, reason: result.error}
   const check = checkChallengeAnswer(secret, plainToken, result.status, result.contentType, result.responseBody)
-  const slow = result.latencyMs > 3000 ? `answered in ${Math.round(result.latencyMs)} ms; Zoom waits 3 s` : undefined
+  const slow = result.latencyMs > ZOOM_BUDGET_MS ? `answered in ${Math.round(result.latencyMs)} ms; Zoom waits ${ZOOM_BUDGET_MS / 1000} s` : undefined
   return {
     ok: check.ok && !slow,
     status: result.status,

@@ -1,9 +1,9 @@
 import * as hdr from 'hdr-histogram-js'
 
+import {ZOOM_BUDGET_MS} from '../zoom/limits.js'
 import type {DeliveryResult} from './client.js'
 
-/** Zoom counts a delivery as failed when the answer takes longer than this. */
-export const ZOOM_BUDGET_MS = 3000
+export {ZOOM_BUDGET_MS} from '../zoom/limits.js'
 
 export interface DeliveryReport {
   sent: number

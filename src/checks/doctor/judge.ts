@@ -1,13 +1,14 @@
 import {isIP} from 'node:net'
 
 import {checkChallengeAnswer} from '../../zoom/challenge.js'
+import {ZOOM_BUDGET_MS} from '../../zoom/limits.js'
 import {type Check, fail, pass, skip, warn} from '../model.js'
 import type {DnsResult, HttpSample, TcpResult, TlsResult} from './probes.js'
 
 /** Every threshold doctor judges by, in one place. */
 export const THRESHOLDS = {
   /** Zoom counts an answer after 3 s as failed, and retries. */
-  latencyFailMs: 3000,
+  latencyFailMs: ZOOM_BUDGET_MS,
   latencyWarnMs: 1000,
   certificateWarnDays: 21,
   minimumTls: ['TLSv1.2', 'TLSv1.3'],
