@@ -1,13 +1,12 @@
-import {open, stat} from 'node:fs/promises'
+import {stat} from 'node:fs/promises'
 
+import {forEachLine} from '../store/line-reader.js'
 import {type StorePart, storeFiles} from './source.js'
 
 export type VerdictCounts = Record<'accepted' | 'duplicate' | 'refused' | 'dead-letter', number>
 
 const DUPLICATE_OF = Buffer.from(',"duplicateOf":"')
-const NEWLINE = 0x0a
 const CLOSING_BRACE = 0x7d
-const CHUNK_BYTES = 1024 * 1024
 
 interface FileCount {
   size: number
@@ -49,34 +48,15 @@ export class StoreCounter {
     if (size === known.size) return known
     // A file smaller than before was replaced: count it again from the start.
     const from = size < known.size ? {size: 0, lines: 0, duplicates: 0, partial: 0} : known
-    const start = from.size - from.partial
-    const handle = await open(path, 'r')
     const next = {...from}
-    try {
-      let carried = Buffer.alloc(0)
-      for (let position = start; position < size; ) {
-        const chunk = Buffer.alloc(Math.min(CHUNK_BYTES, size - position))
-        const {bytesRead} = await handle.read(chunk, 0, chunk.length, position)
-        if (bytesRead === 0) break
-        position += bytesRead
-        const buffer = carried.length ? Buffer.concat([carried, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead)
-        let lineStart = 0
-        for (let newline = buffer.indexOf(NEWLINE); newline !== -1; newline = buffer.indexOf(NEWLINE, lineStart)) {
-          // A line torn by a crash does not end its object: it was never acknowledged, and is not counted.
-          if (newline > lineStart && buffer[newline - 1] === CLOSING_BRACE) {
-            next.lines++
-            const line = buffer.subarray(lineStart, newline)
-            if (line.lastIndexOf(DUPLICATE_OF) !== -1) next.duplicates++
-          }
-          lineStart = newline + 1
-        }
-        carried = Buffer.from(buffer.subarray(lineStart))
-      }
-      next.size = size
-      next.partial = carried.length
-    } finally {
-      await handle.close()
-    }
+    const {rest} = await forEachLine(path, from.size - from.partial, size, (line) => {
+      // A line torn by a crash does not end its object: it was never acknowledged, and is not counted.
+      if (line.length === 0 || line[line.length - 1] !== CLOSING_BRACE) return
+      next.lines++
+      if (line.lastIndexOf(DUPLICATE_OF) !== -1) next.duplicates++
+    })
+    next.size = size
+    next.partial = rest.length
     this.files.set(path, next)
     return next
   }

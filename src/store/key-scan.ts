@@ -1,4 +1,4 @@
-import {open} from 'node:fs/promises'
+import {forEachLine} from './line-reader.js'
 
 /** What the dedupe index needs of one stored line. */
 export interface KeyEntry {
@@ -7,8 +7,6 @@ export interface KeyEntry {
   duplicate: boolean
 }
 
-const CHUNK_BYTES = 4 * 1024 * 1024
-const NEWLINE = 0x0a
 const QUOTE = 0x22
 const ID = Buffer.from('{"id":"')
 const DEDUPE_KEY = Buffer.from(',"dedupeKey":"')
@@ -23,35 +21,11 @@ const DUPLICATE_OF = Buffer.from(',"duplicateOf":"')
  */
 export async function scanKeys(path: string, upTo: number, onEntry: (entry: KeyEntry) => void): Promise<{skipped: number}> {
   let skipped = 0
-  const handle = await open(path, 'r')
-  try {
-    let buffer = Buffer.alloc(CHUNK_BYTES)
-    let carried = 0
-    let position = 0
-    while (position < upTo) {
-      if (carried === buffer.length) {
-        // A line longer than the buffer (a large body): grow it rather than cut the line.
-        const larger = Buffer.alloc(buffer.length * 2)
-        buffer.copy(larger, 0, 0, carried)
-        buffer = larger
-      }
-      const {bytesRead} = await handle.read(buffer, carried, Math.min(buffer.length - carried, upTo - position), position)
-      if (bytesRead === 0) break
-      position += bytesRead
-      const end = carried + bytesRead
-      let start = 0
-      for (let newline = buffer.indexOf(NEWLINE, start); newline !== -1 && newline < end; newline = buffer.indexOf(NEWLINE, start)) {
-        if (!readLine(buffer.subarray(start, newline), onEntry)) skipped++
-        start = newline + 1
-      }
-      carried = end - start
-      buffer.copy(buffer, 0, start, end)
-    }
-    // The last line without its newline: complete if the file ends there, else a write cut short.
-    if (carried > 0 && !readLine(buffer.subarray(0, carried), onEntry)) skipped++
-  } finally {
-    await handle.close()
-  }
+  const {rest} = await forEachLine(path, 0, upTo, (line) => {
+    if (!readLine(line, onEntry)) skipped++
+  })
+  // The last line without its newline: complete if the file ends there, else a write cut short.
+  if (rest.length > 0 && !readLine(rest, onEntry)) skipped++
   return {skipped}
 }
 
