@@ -1,7 +1,8 @@
-import {open, stat} from 'node:fs/promises'
+import {stat} from 'node:fs/promises'
 import {basename} from 'node:path'
 
 import {STORE_PARTS, storeFiles, type StorePart} from '../deliveries/source.js'
+import {forEachLine} from '../store/line-reader.js'
 import type {DeliveryRecord} from '../store/records.js'
 import type {Cursor} from './cursor.js'
 
@@ -49,43 +50,27 @@ export class StoreTail {
       const path = `${this.dataDir}/${STORE_PARTS[this.part]}/${this.file}`
       const size = (await stat(path)).size
       if (this.offset < size) {
-        const handle = await open(path, 'r')
-        try {
-          let want = CHUNK
-          while (this.offset < size && out.length < max && bytes < maxBytes) {
-            const buffer = Buffer.alloc(Math.min(want, size - this.offset))
-            const {bytesRead} = await handle.read(buffer, 0, buffer.length, this.offset)
-            const chunk = buffer.subarray(0, bytesRead)
-            let start = 0
-            let progressed = false
-            for (let newline = chunk.indexOf(0x0a, start); newline !== -1 && out.length < max && bytes < maxBytes; newline = chunk.indexOf(0x0a, start)) {
-              const line = chunk.subarray(start, newline).toString('utf8')
-              start = newline + 1
-              progressed = true
-              const end = this.offset + start
-              if (!line.trim()) continue
+        const file = this.file
+        const read = await forEachLine(
+          path,
+          this.offset,
+          size,
+          (line, offset) => {
+            const text = line.toString('utf8')
+            if (text.trim()) {
               try {
-                out.push({record: JSON.parse(line) as DeliveryRecord, file: this.file, end})
-                bytes += line.length
+                out.push({record: JSON.parse(text) as DeliveryRecord, file, end: offset + line.length + 1})
+                bytes += text.length
               } catch {
                 this.corruptLines++
               }
             }
-            if (!progressed) {
-              // A record longer than what was read (large bodies make multi-MB lines): read more at once.
-              if (chunk.length === want && this.offset + want < size) {
-                want *= 2
-                continue
-              }
-              // The rest is a line still being written.
-              break
-            }
-            want = CHUNK
-            this.offset += start
-          }
-        } finally {
-          await handle.close()
-        }
+            return out.length < max && bytes < maxBytes
+          },
+          CHUNK,
+        )
+        // Up to the last whole line read: a line still being written waits for the next call.
+        this.offset = read.end
         if (out.length >= max || bytes >= maxBytes || this.offset < size) return out
       }
       const later = files.find((name) => name > this.file)

@@ -3,15 +3,28 @@ import {open} from 'node:fs/promises'
 const CHUNK_BYTES = 4 * 1024 * 1024
 const NEWLINE = 0x0a
 
+export interface LinesRead {
+  /** The offset just after the last line given: where a later read goes on. */
+  end: number
+  /** The bytes from `end` to `to` when the reader was not stopped: a line still being written, or one cut short by a crash. */
+  rest: Buffer
+}
+
 /**
- * The complete lines of a file between two offsets, as bytes (no decoding, no JSON), read in large
- * chunks; a line longer than a chunk grows the buffer rather than being cut. What follows the last
- * newline is returned, not given: a line still being written, or one cut short by a crash.
+ * The complete lines of a file between two offsets, as bytes (no decoding, no JSON), each with its offset,
+ * read in chunks; a line longer than a chunk grows the buffer rather than being cut. onLine returning
+ * false stops the reading after that line. What follows the last newline is returned, not given.
  */
-export async function forEachLine(path: string, from: number, to: number, onLine: (line: Buffer, offset: number) => void): Promise<{rest: Buffer; restOffset: number}> {
+export async function forEachLine(
+  path: string,
+  from: number,
+  to: number,
+  onLine: (line: Buffer, offset: number) => boolean | void,
+  chunkBytes = CHUNK_BYTES,
+): Promise<LinesRead> {
   const handle = await open(path, 'r')
   try {
-    let buffer = Buffer.alloc(Math.min(CHUNK_BYTES, Math.max(1, to - from)))
+    let buffer = Buffer.alloc(Math.min(chunkBytes, Math.max(1, to - from)))
     let carried = 0
     let position = from
     while (position < to) {
@@ -28,13 +41,14 @@ export async function forEachLine(path: string, from: number, to: number, onLine
       const end = carried + bytesRead
       let start = 0
       for (let newline = buffer.indexOf(NEWLINE, start); newline !== -1 && newline < end; newline = buffer.indexOf(NEWLINE, start)) {
-        onLine(buffer.subarray(start, newline), base + start)
+        const more = onLine(buffer.subarray(start, newline), base + start)
         start = newline + 1
+        if (more === false) return {end: base + start, rest: Buffer.alloc(0)}
       }
       carried = end - start
       buffer.copy(buffer, 0, start, end)
     }
-    return {rest: Buffer.from(buffer.subarray(0, carried)), restOffset: position - carried}
+    return {end: position - carried, rest: Buffer.from(buffer.subarray(0, carried))}
   } finally {
     await handle.close()
   }
