@@ -2,11 +2,12 @@ import {randomUUID, timingSafeEqual} from 'node:crypto'
 import {unlink} from 'node:fs/promises'
 
 import {dedupeKey, type DeliveryRecord, encodeRawBody, type FileStore, type StoreKind} from '../store/index.js'
+import {elapsedMs} from '../timing.js'
 import {type AuthSettings, checkModeHeader, redactCredential} from '../zoom/auth.js'
 import {answerChallenge, challengeToken, isRecord, URL_VALIDATION_EVENT} from '../zoom/challenge.js'
 import {CAPTURED_HEADERS, SIGNATURE_HEADER, TIMESTAMP_HEADER} from '../zoom/headers.js'
-import type {SpilledBody} from './server.js'
 import {verifySignature} from '../zoom/signature.js'
+import type {SpilledBody} from './server.js'
 
 export interface IncomingDelivery {
   method: string
@@ -228,19 +229,17 @@ type OutcomeFields = Omit<DeliveryOutcome, 'receivedAt' | 'remoteAddress' | 'dur
 
 /** Makes the outcomes of one request: its time and address, and how long it took until then. */
 function outcomeOf(delivery: IncomingDelivery, started: number): (fields: OutcomeFields) => DeliveryOutcome {
-  return (fields) => ({receivedAt: delivery.receivedAt, remoteAddress: delivery.remoteAddress, durationMs: Math.round((performance.now() - started) * 1000) / 1000, ...fields})
+  return (fields) => ({receivedAt: delivery.receivedAt, remoteAddress: delivery.remoteAddress, durationMs: elapsedMs(started), ...fields})
 }
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
-/** The headers worth keeping, with every credential (authorization, the custom auth header) redacted. */
-export function capturedHeaders(headers: Record<string, string | string[] | undefined>, auth: AuthSettings): Record<string, string> {
-  return headerKeeper(auth)(headers)
-}
-
-/** capturedHeaders with the names decided once per receiver, not once per request. */
+/**
+ * The headers worth keeping, with every credential (authorization, the custom auth header) redacted; the
+ * names are decided once per receiver, not once per request.
+ */
 function headerKeeper(auth: AuthSettings): (headers: Record<string, string | string[] | undefined>) => Record<string, string> {
   const secretHeaders = new Set(['authorization', (auth.headerName ?? 'authorization').toLowerCase()])
   const names = [...new Set<string>([...CAPTURED_HEADERS, ...secretHeaders])].map((name) => [name, secretHeaders.has(name)] as const)

@@ -6,6 +6,7 @@ import {createServer as createHttpsServer} from 'node:https'
 import type {AddressInfo} from 'node:net'
 
 import {UserError} from '../errors.js'
+import {elapsedMs} from '../timing.js'
 import type {FileStore} from '../store/index.js'
 import type {AuthSettings} from '../zoom/auth.js'
 import {SIGNATURE_HEADER, TIMESTAMP_HEADER} from '../zoom/headers.js'
@@ -72,12 +73,12 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
       path = pathOf(request.url ?? '/', options.path)
     } catch {
       send(response, 400, {error: 'the request target is not a valid path', reason: 'bad-target'})
-      notify({result: 'rejected', status: 400, reason: 'bad-target', detail: 'malformed request target', receivedAt, remoteAddress, durationMs: Math.round((performance.now() - startedAt) * 1000) / 1000})
+      notify({result: 'rejected', status: 400, reason: 'bad-target', detail: 'malformed request target', receivedAt, remoteAddress, durationMs: elapsedMs(startedAt)})
       return
     }
     const early = (status: number, reason: string, detail: string, headers: Record<string, string> = {}) => {
       send(response, status, {error: detail, reason}, headers)
-      notify({result: 'rejected', status, reason, detail, receivedAt, remoteAddress, durationMs: Math.round((performance.now() - startedAt) * 1000) / 1000})
+      notify({result: 'rejected', status, reason, detail, receivedAt, remoteAddress, durationMs: elapsedMs(startedAt)})
     }
 
     if (path === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {

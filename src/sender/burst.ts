@@ -3,7 +3,6 @@ import type {Dispatcher} from 'undici'
 import {sendDelivery} from './client.js'
 import {type DeliveryReport, DeliveryStats} from './stats.js'
 
-export {ZOOM_BUDGET_MS} from './stats.js'
 export interface BurstOptions {
   url: string
   /** Makes the i-th delivery (fresh body, timestamp and signature each time). */

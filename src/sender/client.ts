@@ -4,6 +4,7 @@ import {readFileSync} from 'node:fs'
 import {Agent, type Dispatcher, errors} from 'undici'
 
 import {OptionError} from '../config/parse.js'
+import {elapsedMs} from '../timing.js'
 
 export interface ClientOptions {
   /** Accept any TLS certificate (self-signed test receivers). */
@@ -53,13 +54,12 @@ export function sendDelivery(
   method = 'POST',
 ): Promise<DeliveryResult> {
   const started = performance.now()
-  const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000
   return new Promise((resolve) => {
     let status: number | undefined
     let contentType: string | undefined
     const chunks: Buffer[] = []
     let size = 0
-    const fail = (error: unknown) => resolve({latencyMs: elapsed(), responseBody: '', error: describeNetworkError(error, String(url))})
+    const fail = (error: unknown) => resolve({latencyMs: elapsedMs(started), responseBody: '', error: describeNetworkError(error, String(url))})
     try {
       const target = typeof url === 'string' ? parsedUrl(url) : url
       dispatcher.dispatch(
@@ -80,8 +80,7 @@ export function sendDelivery(
             return true
           },
           onComplete() {
-            // To the microsecond: more digits are timer noise.
-            resolve({status, latencyMs: elapsed(), responseBody: Buffer.concat(chunks).toString('utf8'), contentType})
+            resolve({status, latencyMs: elapsedMs(started), responseBody: Buffer.concat(chunks).toString('utf8'), contentType})
           },
           onError(error: Error) {
             fail(error)

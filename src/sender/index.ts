@@ -1,4 +1,4 @@
-export {type BurstOptions, type BurstReport, runBurst, ZOOM_BUDGET_MS} from './burst.js'
+export {type BurstOptions, type BurstReport, runBurst} from './burst.js'
 export {type ChallengeReport, checkUrlValidation} from './challenge-check.js'
 export {type ClientOptions, createDispatcher, type DeliveryResult, describeNetworkError, safeOrigin, sendDelivery} from './client.js'
 export {shellQuote, toCurl} from './curl.js'

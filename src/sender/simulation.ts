@@ -9,7 +9,7 @@ import type {AuthSettings} from '../zoom/auth.js'
 import {URL_VALIDATION_EVENT} from '../zoom/challenge.js'
 import {epochSeconds} from '../zoom/signature.js'
 import {sendDelivery} from './client.js'
-import {ZOOM_BUDGET_MS} from './stats.js'
+import {ZOOM_BUDGET_MS} from '../zoom/limits.js'
 import {type PreparedDelivery, prepareDelivery} from './prepare.js'
 
 export interface EventSelection {

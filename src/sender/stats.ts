@@ -3,8 +3,6 @@ import * as hdr from 'hdr-histogram-js'
 import {ZOOM_BUDGET_MS} from '../zoom/limits.js'
 import type {DeliveryResult} from './client.js'
 
-export {ZOOM_BUDGET_MS} from '../zoom/limits.js'
-
 export interface DeliveryReport {
   sent: number
   succeeded: number
