@@ -1,8 +1,6 @@
-import {createReadStream} from 'node:fs'
 import {randomUUID} from 'node:crypto'
 import {mkdir, open, readdir, rename, stat, type FileHandle} from 'node:fs/promises'
 import {basename, join} from 'node:path'
-import {createInterface} from 'node:readline'
 
 import {UserError} from '../errors.js'
 import {DedupeIndex, dayOf} from './dedupe-index.js'
@@ -34,7 +32,7 @@ export class FileStore {
   private readonly appenders = new Map<StoreKind, BatchAppender>()
   private readonly index: DedupeIndex
   private readonly appendListeners = new Set<(kind: StoreKind, count: number) => void>()
-  /** Lines that did not parse while reading: writes cut short by a crash. */
+  /** Lines of the window that were not records while its keys were read: writes cut short by a crash. */
   skippedLines = 0
   private indexLoaded = false
   private loading: Promise<void> = Promise.resolve()
@@ -155,23 +153,6 @@ export class FileStore {
   onAppend(listener: (kind: StoreKind, count: number) => void): () => void {
     this.appendListeners.add(listener)
     return () => this.appendListeners.delete(listener)
-  }
-
-  /** Records of one kind, oldest file first. A line cut short by a crash is skipped, never fatal. */
-  async *read(kind: StoreKind, fromDay = ''): AsyncGenerator<DeliveryRecord> {
-    for (const file of await this.files(kind)) {
-      if (basename(file, '.ndjson') < fromDay) continue
-      const lines = createInterface({input: createReadStream(file, 'utf8'), crlfDelay: Infinity})
-      for await (const line of lines) {
-        if (!line.trim()) continue
-        try {
-          yield JSON.parse(line) as DeliveryRecord
-        } catch {
-          // Only the last line of a file can be partial (a write cut by a crash); later appends start a new line.
-          this.skippedLines++
-        }
-      }
-    }
   }
 
   async files(kind: StoreKind): Promise<string[]> {
