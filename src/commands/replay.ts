@@ -24,7 +24,7 @@ export default class Replay extends ZoomctlCommand {
     '<%= config.bin %> replay export.ndjson --event meeting.started --since 2h --rate 50',
     '<%= config.bin %> replay ./zoomctl-data --speed 10 --checkpoint replay.json',
     '<%= config.bin %> replay --from-es --es-url https://localhost:9200 --since 2h --url https://hooks.example.com/zoom-webhook',
-    'jq -c .rawBody store.ndjson | <%= config.bin %> replay - --dry-run',
+    "jq -c '.body // (.rawBody | fromjson)' store.ndjson | <%= config.bin %> replay - --dry-run",
   ]
 
   static override strict = false

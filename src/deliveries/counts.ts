@@ -1,6 +1,7 @@
 import {stat} from 'node:fs/promises'
 
 import {forEachLine} from '../store/line-reader.js'
+import {format2Layout} from '../store/records.js'
 import {type StorePart, storeFiles} from './source.js'
 
 export type VerdictCounts = Record<'accepted' | 'duplicate' | 'refused' | 'dead-letter', number>
@@ -18,7 +19,7 @@ interface FileCount {
 
 /**
  * How many deliveries a data dir holds, by verdict, counted from the bytes (newlines, and the
- * duplicateOf key serve writes after the body) and remembered per day file: asked again, only what was
+ * duplicateOf key serve writes before the body in format 2, after it in format 1) and remembered per day file: asked again, only what was
  * appended since is read. A million deliveries are counted once, then each poll costs a stat per file.
  */
 export class StoreCounter {
@@ -50,8 +51,15 @@ export class StoreCounter {
     const from = size < known.size ? {size: 0, lines: 0, duplicates: 0, partial: 0} : known
     const next = {...from}
     const {rest} = await forEachLine(path, from.size - from.partial, size, (line) => {
-      // A line torn by a crash does not end its object: it was never acknowledged, and is not counted.
-      if (line.length === 0 || line[line.length - 1] !== CLOSING_BRACE) return
+      // A line torn by a crash is not whole: it was never acknowledged, and is not counted.
+      const layout = format2Layout(line)
+      if (layout?.complete) {
+        next.lines++
+        const duplicateAt = line.indexOf(DUPLICATE_OF)
+        if (duplicateAt !== -1 && duplicateAt < layout.metadataEnd) next.duplicates++
+        return
+      }
+      if (line.length === 0 || line[line.length - 1] !== CLOSING_BRACE || (layout && !parses(line))) return
       next.lines++
       if (line.lastIndexOf(DUPLICATE_OF) !== -1) next.duplicates++
     })
@@ -59,5 +67,15 @@ export class StoreCounter {
     next.partial = rest.length
     this.files.set(path, next)
     return next
+  }
+}
+
+/** Whether a line that looks cut short is JSON after all (a format-1 line whose body holds the format-2 members). */
+function parses(line: Buffer): boolean {
+  try {
+    JSON.parse(line.toString('utf8'))
+    return true
+  } catch {
+    return false
   }
 }

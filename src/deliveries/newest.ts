@@ -138,7 +138,8 @@ function isPosition(value: unknown): value is PartPosition {
   return typeof position === 'object' && position !== null && /^\d{4}-\d{2}-\d{2}\.ndjson$/.test(position.file) && Number.isInteger(position.offset) && position.offset >= 0
 }
 
-const ID_FIELD = (id: string) => Buffer.from(`"id":${JSON.stringify(id)}`)
+// A record's id opens its object (a store line, or the record of a dead letter).
+const ID_FIELD = (id: string) => Buffer.from(`{"id":${JSON.stringify(id)}`)
 
 /**
  * One delivery by id, found by searching the bytes of each day file (newest first, the day of `hint`
@@ -152,24 +153,25 @@ export async function findDelivery(dataDir: string, parts: StorePart[], id: stri
     const day = hint && /^\d{4}-\d{2}-\d{2}/.exec(hint)?.[0]
     if (day) files.sort((a, b) => Number(basename(b).startsWith(day)) - Number(basename(a).startsWith(day)))
     for (const path of files) {
-      const found = await findLine(path, needle)
-      if (!found) continue
-      const delivery = parseLine(found.line, `${path}:@${found.offset}`, dataDir)
-      if (delivery.id === id) return {part, delivery, position: {file: basename(path), offset: found.offset}}
+      // A body may hold the same bytes (format 2 keeps bodies unescaped): search on past a line that is not the record.
+      for (let found = await findLine(path, needle); found; found = await findLine(path, needle, found.offset + Buffer.byteLength(found.line) + 1)) {
+        const delivery = parseLine(found.line, `${path}:@${found.offset}`, dataDir)
+        if (delivery.id === id) return {part, delivery, position: {file: basename(path), offset: found.offset}}
+      }
     }
   }
   return undefined
 }
 
-/** The first line of a file holding the needle, and where it starts, read in chunks (a line may cross a chunk's edge). */
-async function findLine(path: string, needle: Buffer): Promise<{line: string; offset: number} | undefined> {
+/** The first line of a file from `from` on holding the needle, and where it starts, read in chunks (a line may cross a chunk's edge). */
+async function findLine(path: string, needle: Buffer, from = 0): Promise<{line: string; offset: number} | undefined> {
   const handle = await open(path, 'r')
   try {
     const size = (await handle.stat()).size
     let carried = Buffer.alloc(0)
     // Where the buffer's first byte is in the file.
-    let base = 0
-    for (let position = 0; position < size; ) {
+    let base = from
+    for (let position = from; position < size; ) {
       const chunk = Buffer.alloc(Math.min(4 * CHUNK_BYTES, size - position))
       const {bytesRead} = await handle.read(chunk, 0, chunk.length, position)
       if (bytesRead === 0) break

@@ -7,7 +7,7 @@ import type {Readable} from 'node:stream'
 import {OptionError} from '../config/parse.js'
 import type {ElasticSettings} from '../elastic/connection.js'
 import {dayFiles} from '../store/file-store.js'
-import {type DeliveryRecord, rawBodyBytes} from '../store/records.js'
+import {type DeliveryRecord, rawBodyBytes, recordOf, RECORD_FORMAT} from '../store/records.js'
 
 /**
  * One captured delivery, wherever it was read from: serve's store (accepted, refused, dead letters), an
@@ -110,7 +110,7 @@ async function* readLines(input: Readable, name: string, dataDir?: string): Asyn
 }
 
 /**
- * A line of serve's store (it has rawBody), of forwarding's dead letters (a record under "record"), or a
+ * A line of serve's store (format 2, or format 1 with rawBody), of forwarding's dead letters (a record under "record"), or a
  * bare Zoom body. A line that is not JSON comes back marked unreadable: each reader decides (replay skips
  * it, events map says so).
  */
@@ -123,6 +123,16 @@ export function parseLine(line: string, origin: string, dataDir?: string): Deliv
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {id: origin, rawBody: Buffer.from(line, 'utf8'), body: parsed, origin}
   const object = parsed as Record<string, unknown>
+  if (object.v === RECORD_FORMAT && typeof object.id === 'string') {
+    // Format 2: the body is in the line as it came; its parsed value comes with the line's.
+    let record: DeliveryRecord
+    try {
+      record = recordOf(object, line)
+    } catch {
+      return {id: origin, rawBody: Buffer.from(line, 'utf8'), origin, unreadable: true}
+    }
+    return {id: record.id, receivedAt: record.receivedAt, eventType: record.eventType, rawBody: Buffer.from(record.rawBody, 'utf8'), body: object.body, record, origin}
+  }
   const record = (typeof object.record === 'object' && object.record !== null ? object.record : object) as Partial<DeliveryRecord>
   if (typeof record.rawBody === 'string' && typeof record.id === 'string') {
     let rawBody: Buffer

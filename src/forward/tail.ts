@@ -3,7 +3,7 @@ import {basename} from 'node:path'
 
 import {STORE_PARTS, storeFiles, type StorePart} from '../deliveries/source.js'
 import {forEachLine} from '../store/line-reader.js'
-import type {DeliveryRecord} from '../store/records.js'
+import {type DeliveryRecord, readRecord} from '../store/records.js'
 import type {Cursor} from './cursor.js'
 
 /** A record read from the store, with the position just after it: where the cursor goes once it is confirmed. */
@@ -59,7 +59,7 @@ export class StoreTail {
             const text = line.toString('utf8')
             if (text.trim()) {
               try {
-                out.push({record: JSON.parse(text) as DeliveryRecord, file, end: offset + line.length + 1})
+                out.push({record: readRecord(text), file, end: offset + line.length + 1})
                 bytes += text.length
               } catch {
                 this.corruptLines++

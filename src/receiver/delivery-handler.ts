@@ -1,7 +1,7 @@
 import {randomUUID, timingSafeEqual} from 'node:crypto'
 import {unlink} from 'node:fs/promises'
 
-import {dedupeKey, type DeliveryRecord, encodeRawBody, type FileStore, type StoreKind} from '../store/index.js'
+import {dedupeKey, type FileStore, type RecordMeta, type StoreKind} from '../store/index.js'
 import {elapsedMs} from '../timing.js'
 import {type AuthSettings, checkModeHeader, redactCredential} from '../zoom/auth.js'
 import {answerChallenge, challengeToken, isRecord, URL_VALIDATION_EVENT} from '../zoom/challenge.js'
@@ -124,7 +124,7 @@ export class DeliveryHandler {
 
     const payload = isRecord(body.payload) ? body.payload : {}
     const accountId = typeof payload.account_id === 'string' ? payload.account_id : undefined
-    const record = this.baseRecord(delivery, text)
+    const record = this.baseRecord(delivery)
     // The record keeps the raw body; the parsed event and Elastic's document are derived from it when read,
     // not on the request path (and not stored three times over).
     record.eventType = body.event
@@ -135,7 +135,7 @@ export class DeliveryHandler {
     const firstId = store.claim(record.dedupeKey, record.id)
     if (firstId !== undefined) record.duplicateOf = firstId
     try {
-      await store.append('events', record)
+      await store.append('events', record, delivery.rawBody, true)
     } catch (error) {
       if (firstId === undefined) store.release(record.dedupeKey, record.id)
       const detail = `${(error as Error).message}; answered 503 so that Zoom retries`
@@ -146,11 +146,13 @@ export class DeliveryHandler {
         outcome: outcome({result: 'error', status: 503, eventType: body.event, accountId, reason: 'store-failed', detail}),
       }
     }
-    const result = firstId === undefined ? 'accepted' : 'duplicate'
+    if (firstId === undefined) {
+      return {status: 200, body: {status: 'accepted', id: record.id}, outcome: outcome({result: 'accepted', status: 200, eventType: body.event, accountId, recordId: record.id})}
+    }
     return {
       status: 200,
-      body: {status: result, id: record.id, ...(firstId ? {duplicateOf: firstId} : {})},
-      outcome: outcome({result, status: 200, eventType: body.event, accountId, recordId: record.id, duplicateOf: firstId}),
+      body: {status: 'duplicate', id: record.id, duplicateOf: firstId},
+      outcome: outcome({result: 'duplicate', status: 200, eventType: body.event, accountId, recordId: record.id, duplicateOf: firstId}),
     }
   }
 
@@ -179,7 +181,7 @@ export class DeliveryHandler {
       return {status: 503, body: {error: failure, reason: 'store-failed'}, outcome: outcome({result: 'error', status: 503, reason: 'store-failed', detail: failure})}
     }
     const eventType = /"event"\s*:\s*"([^"\\]{1,100})"/.exec(body.head.toString('utf8'))?.[1]
-    return this.refuse(delivery, 413, 'too-large', detail, outcome, {id, rawBody: '', rawBodyFile, rawBodySize: body.size, ...(eventType ? {eventType} : {})})
+    return this.refuse(delivery, 413, 'too-large', detail, outcome, {id, rawBodyFile, rawBodySize: body.size, ...(eventType ? {eventType} : {})})
   }
 
   private async refuse(
@@ -188,18 +190,20 @@ export class DeliveryHandler {
     reason: string,
     detail: string,
     outcome: (fields: OutcomeFields) => DeliveryOutcome,
-    extra: Partial<DeliveryRecord> = {},
+    extra: Partial<RecordMeta> = {},
   ): Promise<Reply> {
     const record = {...this.baseRecord(delivery), ...extra}
     record.refusal = {status, reason, detail}
+    let bodyIsJson = false
     try {
       const parsed: unknown = JSON.parse(delivery.rawBody.toString('utf8'))
+      bodyIsJson = true
       if (isRecord(parsed) && typeof parsed.event === 'string') record.eventType = parsed.event
     } catch {
       // Malformed bodies are kept raw.
     }
     try {
-      await this.settings.store.append('refused', record)
+      await this.settings.store.append('refused', record, delivery.rawBody, bodyIsJson)
     } catch (error) {
       // The refusal is authentic: losing it silently would be worse than a retry.
       const failure = `${detail}; and it could not be kept: ${(error as Error).message}`
@@ -212,7 +216,7 @@ export class DeliveryHandler {
     }
   }
 
-  private baseRecord(delivery: IncomingDelivery, text?: string): DeliveryRecord {
+  private baseRecord(delivery: IncomingDelivery): RecordMeta {
     return {
       id: randomUUID(),
       receivedAt: delivery.receivedAt.toISOString(),
@@ -220,7 +224,6 @@ export class DeliveryHandler {
       method: delivery.method,
       path: delivery.path,
       headers: this.keepHeaders(delivery.headers),
-      ...encodeRawBody(delivery.rawBody, text),
     }
   }
 }
@@ -229,7 +232,14 @@ type OutcomeFields = Omit<DeliveryOutcome, 'receivedAt' | 'remoteAddress' | 'dur
 
 /** Makes the outcomes of one request: its time and address, and how long it took until then. */
 function outcomeOf(delivery: IncomingDelivery, started: number): (fields: OutcomeFields) => DeliveryOutcome {
-  return (fields) => ({receivedAt: delivery.receivedAt, remoteAddress: delivery.remoteAddress, durationMs: elapsedMs(started), ...fields})
+  return (fields) => {
+    // The request's own fields added to the object at hand, not spread into a new one: one outcome a request.
+    const outcome = fields as DeliveryOutcome
+    outcome.receivedAt = delivery.receivedAt
+    outcome.remoteAddress = delivery.remoteAddress
+    outcome.durationMs = elapsedMs(started)
+    return outcome
+  }
 }
 
 function single(value: string | string[] | undefined): string | undefined {

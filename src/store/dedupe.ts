@@ -1,6 +1,5 @@
 import {hash} from 'node:crypto'
 
-const ID_KEY = /(^|_)(id|uuid)$/
 const RAW_PREFIX = Buffer.from('raw:')
 
 /**
@@ -39,6 +38,11 @@ function collectIds(value: unknown, path: string, out: Array<[string, unknown]>,
   for (const key in object) {
     const child = object[key]
     if (typeof child === 'object' && child !== null) collectIds(child, `${path}.${key}`, out, depth + 1)
-    else if (ID_KEY.test(key)) out.push([`${path}.${key}`, child])
+    else if (isIdKey(key)) out.push([`${path}.${key}`, child])
   }
+}
+
+/** id, uuid, or a name ending in _id or _uuid (meeting_id, participant_uuid …). */
+function isIdKey(key: string): boolean {
+  return key === 'id' || key === 'uuid' || key.endsWith('_id') || key.endsWith('_uuid')
 }

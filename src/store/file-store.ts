@@ -5,7 +5,7 @@ import {basename, join} from 'node:path'
 import {UserError} from '../errors.js'
 import {DedupeIndex, dayOf} from './dedupe-index.js'
 import {scanKeys} from './key-scan.js'
-import {type DeliveryRecord, STORE_KINDS, type StoreKind} from './records.js'
+import {type RecordMeta, recordLine, STORE_KINDS, type StoreKind} from './records.js'
 
 export class StoreError extends UserError {}
 
@@ -120,14 +120,17 @@ export class FileStore {
     if (this.index.get(key) === id) this.index.delete(key)
   }
 
-  /** Resolves once the record is on disk (and synced, unless sync is off). */
-  async append(kind: StoreKind, record: DeliveryRecord): Promise<void> {
+  /**
+   * Stores a delivery: its record and its body's bytes. Resolves once it is on disk (and synced, unless
+   * sync is off). `bodyIsJson`: the caller parsed the body as JSON, so it is stored as it is (recordLine).
+   */
+  async append(kind: StoreKind, meta: RecordMeta, body: Buffer, bodyIsJson = false): Promise<void> {
     let appender = this.appenders.get(kind)
     if (!appender) {
       appender = new BatchAppender(join(this.dataDir, kind), this.options.sync ?? true)
       this.appenders.set(kind, appender)
     }
-    await appender.append(record.receivedAt.slice(0, 10), `${JSON.stringify(record)}\n`)
+    await appender.append(meta.receivedAt.slice(0, 10), recordLine(meta, body, bodyIsJson))
     for (const listener of this.appendListeners) listener(kind, 1)
   }
 
@@ -179,7 +182,7 @@ export async function dayFiles(dir: string): Promise<string[]> {
 
 interface Pending {
   day: string
-  line: string
+  line: Buffer
   resolve: () => void
   reject: (error: Error) => void
 }
@@ -195,7 +198,7 @@ class BatchAppender {
     private readonly sync: boolean,
   ) {}
 
-  append(day: string, line: string): Promise<void> {
+  append(day: string, line: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({day, line, resolve, reject})
       this.flushing ??= this.flush()
@@ -206,11 +209,11 @@ class BatchAppender {
     while (this.queue.length > 0) {
       const batch = this.queue
       this.queue = []
-      for (const day of [...new Set(batch.map((item) => item.day))]) {
-        const items = batch.filter((item) => item.day === day)
+      for (const items of byDay(batch)) {
+        const day = items[0]!.day
         try {
           const handle = await this.handleFor(day)
-          await writeAll(handle, Buffer.from(items.map((item) => item.line).join('')))
+          await writeAll(handle, items.length === 1 ? items[0]!.line : Buffer.concat(items.map((item) => item.line)))
           if (this.sync) await handle.datasync()
           for (const item of items) item.resolve()
         } catch (error) {
@@ -258,6 +261,13 @@ class BatchAppender {
     await this.flushing
     await this.closeHandle()
   }
+}
+
+/** A batch in groups of one day each, in order; almost always one group (a batch spans midnight once a day). */
+function byDay(batch: Pending[]): Pending[][] {
+  const day = batch[0]!.day
+  if (batch.every((item) => item.day === day)) return [batch]
+  return [...new Set(batch.map((item) => item.day))].map((each) => batch.filter((item) => item.day === each))
 }
 
 /** write(2) may write less than asked (a full disk, a signal): go on until all is written or it fails. */

@@ -1,3 +1,3 @@
 export {dedupeKey} from './dedupe.js'
 export {FileStore, type FileStoreOptions, StoreError} from './file-store.js'
-export {type DeliveryRecord, encodeRawBody, rawBodyBytes, STORE_KINDS, type StoreKind} from './records.js'
+export {type DeliveryRecord, encodeRawBody, rawBodyBytes, type RecordMeta, STORE_KINDS, type StoreKind} from './records.js'

@@ -1,4 +1,5 @@
 import {forEachLine} from './line-reader.js'
+import {format2Layout} from './records.js'
 
 /** What the dedupe index needs of one stored line. */
 export interface KeyEntry {
@@ -14,9 +15,11 @@ const DUPLICATE_OF = Buffer.from(',"duplicateOf":"')
 
 /**
  * The dedupe keys of a day file, read as bytes: serve's start-up must not parse every delivery of the
- * window (a million in two days is 1.3 GB of JSON). The receiver writes `{"id":"…"` first and the keys
- * after the body; inside any JSON string a quote is escaped, so `,"dedupeKey":"` can only be the record's
- * own key. A line of another shape (written by hand, or by an older version) is parsed as JSON instead.
+ * window (a million in two days is 1.3 GB of JSON). The receiver writes `{"id":"…"` first; in format 2
+ * the keys come before the body (which may hold any key, so they are looked for before it), in format 1
+ * after the body (an escaped string: inside any JSON string a quote is escaped, so `,"dedupeKey":"` can
+ * only be the record's own key). A line of another shape (written by hand, or cut short by a crash) is
+ * parsed as JSON instead.
  * Reads up to `upTo` bytes: what is appended meanwhile is indexed as it is claimed.
  */
 export async function scanKeys(path: string, upTo: number, onEntry: (entry: KeyEntry) => void): Promise<{skipped: number}> {
@@ -32,7 +35,18 @@ export async function scanKeys(path: string, upTo: number, onEntry: (entry: KeyE
 /** false for a line that is not a record (a write cut short by a crash). */
 function readLine(line: Buffer, onEntry: (entry: KeyEntry) => void): boolean {
   if (line.length === 0 || (line.length === 1 && line[0] === 0x0d)) return true
-  if (line.subarray(0, ID.length).equals(ID) && line[line.length - 1] === 0x7d) {
+  const layout = format2Layout(line)
+  if (layout?.complete && line.subarray(0, ID.length).equals(ID)) {
+    const keyAt = line.indexOf(DEDUPE_KEY, ID.length)
+    if (keyAt === -1 || keyAt > layout.metadataEnd) return true
+    const id = stringAt(line, ID.length)
+    const dedupeKey = stringAt(line, keyAt + DEDUPE_KEY.length)
+    if (id !== undefined && dedupeKey !== undefined) {
+      const duplicateAt = line.indexOf(DUPLICATE_OF, keyAt)
+      onEntry({id, dedupeKey, duplicate: duplicateAt !== -1 && duplicateAt < layout.metadataEnd})
+      return true
+    }
+  } else if (!layout && line.subarray(0, ID.length).equals(ID) && line[line.length - 1] === 0x7d) {
     const keyAt = line.lastIndexOf(DEDUPE_KEY)
     if (keyAt === -1) return true
     const id = stringAt(line, ID.length)

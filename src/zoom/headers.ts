@@ -3,10 +3,12 @@ export const SIGNATURE_HEADER = 'x-zm-signature'
 export const TIMESTAMP_HEADER = 'x-zm-request-timestamp'
 export const USER_AGENT = 'Zoom Marketplace/1.0a'
 
-/** Headers worth keeping with a captured delivery: enough to replay it and to explain it later. */
+/**
+ * Headers worth keeping with a captured delivery: enough to replay it and to explain it later. Not
+ * content-length: the store keeps the body's size (and the body).
+ */
 export const CAPTURED_HEADERS = [
   'content-type',
-  'content-length',
   'user-agent',
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,

@@ -105,8 +105,20 @@ export function readStore(dataDir: string, kind: 'events' | 'refused' = 'events'
     readFileSync(join(dir, file), 'utf8')
       .split('\n')
       .filter((line) => line.trim())
-      .map((line) => JSON.parse(line) as StoredRecord),
+      .map(storedRecord),
   )
+}
+
+/**
+ * A store line as its record, decoded here independently of the store's code: format 2 keeps the body
+ * unescaped as the last member, its bodySize bytes before the closing brace.
+ */
+function storedRecord(line: string): StoredRecord {
+  const parsed = JSON.parse(line) as StoredRecord & {v?: number; bodySize?: number; body?: unknown}
+  if (parsed.v !== 2) return parsed
+  const bytes = Buffer.from(line, 'utf8')
+  const {v: _v, body: _body, bodySize, ...record} = parsed
+  return {...record, rawBody: bytes.subarray(bytes.length - 1 - bodySize!, bytes.length - 1).toString('utf8')}
 }
 
 /** Polls until the condition holds; fails the test with what it waited for after timeoutMs. */

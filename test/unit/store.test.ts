@@ -5,6 +5,12 @@ import {describe, expect, it} from 'vitest'
 
 import {readDeliveries} from '../../src/deliveries/source.js'
 import {dedupeKey, type DeliveryRecord, encodeRawBody, FileStore, type FileStoreOptions, rawBodyBytes} from '../../src/store/index.js'
+import {StoreCounter} from '../../src/deliveries/counts.js'
+import {findDelivery} from '../../src/deliveries/newest.js'
+import {readRecord, recordLine} from '../../src/store/records.js'
+
+/** The line the store writes for a record whose rawBody is its body, as text. */
+const lineOf = (stored: DeliveryRecord, bodyIsJson: boolean) => recordLine(stored, Buffer.from(stored.rawBody, stored.rawBodyEncoding === 'base64' ? 'base64' : 'utf8'), bodyIsJson).toString()
 import {tempDir} from '../helpers/cli.js'
 
 const record = (id: string, receivedAt = '2026-11-25T10:00:00.000Z'): DeliveryRecord => ({
@@ -18,12 +24,15 @@ const record = (id: string, receivedAt = '2026-11-25T10:00:00.000Z'): DeliveryRe
   dedupeKey: `key-${id}`,
 })
 
+/** Stores a record with its rawBody as the body's bytes, as the receiver does. */
+const put = (store: FileStore, kind: 'events' | 'refused', stored: DeliveryRecord, bodyIsJson = false) => store.append(kind, stored, Buffer.from(stored.rawBody), bodyIsJson)
+
 describe('file store', () => {
   it('appends concurrently, one file per day, and reads back in order', async () => {
     const dir = tempDir()
     const store = await FileStore.open(dir)
-    await Promise.all(Array.from({length: 200}, (_, i) => store.append('events', record(`r${i}`))))
-    await store.append('events', record('tomorrow', '2026-11-26T00:00:01.000Z'))
+    await Promise.all(Array.from({length: 200}, (_, i) => put(store, 'events', record(`r${i}`))))
+    await put(store, 'events', record('tomorrow', '2026-11-26T00:00:01.000Z'))
     await store.close()
     const ids = await storedIds(dir)
     expect(ids).toHaveLength(201)
@@ -37,7 +46,7 @@ describe('file store', () => {
     const file = join(dir, 'events', '2026-11-25.ndjson')
     appendFileSync(file, `${JSON.stringify(record('before'))}\n{"id":"cut sho`)
     const store = await FileStore.open(dir)
-    await store.append('events', record('after'))
+    await put(store, 'events', record('after'))
     await store.close()
     expect(await storedIds(dir)).toEqual(['before', 'after'])
     expect(readFileSync(file, 'utf8').split('\n').at(-2)).toContain('"after"')
@@ -49,7 +58,7 @@ describe('file store', () => {
     await store.indexed()
     expect(store.claim('key-a', 'a')).toBeUndefined()
     expect(store.claim('key-a', 'b')).toBe('a')
-    await store.append('events', record('a', new Date().toISOString()))
+    await put(store, 'events', record('a', new Date().toISOString()))
     store.claim('key-x', 'x')
     store.release('key-x', 'x')
     expect(store.claim('key-x', 'y')).toBeUndefined()
@@ -60,8 +69,8 @@ describe('file store', () => {
   it('loads only the dedupe window at start, so start-up does not grow with history', async () => {
     const dir = tempDir()
     const store = await FileStore.open(dir)
-    await store.append('events', record('old', new Date(Date.now() - 3 * 86_400_000).toISOString()))
-    await store.append('events', record('yesterday', new Date(Date.now() - 86_400_000).toISOString()))
+    await put(store, 'events', record('old', new Date(Date.now() - 3 * 86_400_000).toISOString()))
+    await put(store, 'events', record('yesterday', new Date(Date.now() - 86_400_000).toISOString()))
     await store.close()
     const reopened = await indexedStore(dir)
     expect(reopened.claim('key-yesterday', 'y2')).toBe('yesterday')
@@ -87,6 +96,53 @@ describe('file store', () => {
     expect(store.claim('key-huge', 'h2')).toBe('huge')
     expect(store.indexSize).toBe(4)
     expect(store.skippedLines).toBe(1)
+  })
+
+  it('stores a JSON body unescaped (format 2) and reads back the same bytes; other bodies as format 1', () => {
+    const body = '{"event":"meeting.started","payload":{"object":{"topic":"Zoë \\"quoted\\" \\u2028 😀"}}}'
+    const line = lineOf({...record('r1'), rawBody: body}, true)
+    expect(line).toMatch(/^\{"id":"r1",.*,"dedupeKey":"key-r1","v":2,"bodySize":\d+,"body":\{"event":"meeting.started"/)
+    expect(line.endsWith(`"body":${body}}\n`)).toBe(true)
+    expect(readRecord(line.trimEnd()).rawBody).toBe(body)
+    expect(readRecord(line.trimEnd())).toEqual({...record('r1'), rawBody: body})
+    // Smaller than the record with its body escaped in a string.
+    expect(Buffer.byteLength(line)).toBeLessThan(Buffer.byteLength(JSON.stringify({...record('r1'), rawBody: body})))
+    for (const [rawBody, bodyIsJson] of [['{"a":\n1}', true], ['{"a":\r\n1}', true], ['not json', false]] as const) {
+      const written = lineOf({...record('r2'), rawBody}, bodyIsJson)
+      expect(written).not.toContain('"v":2')
+      expect(readRecord(written.trimEnd()).rawBody).toBe(rawBody)
+    }
+    const binary = {...record('r3'), ...encodeRawBody(Buffer.from([0xff, 0x7b, 0x7d]))}
+    expect(lineOf(binary, true)).not.toContain('"v":2')
+    expect(() => readRecord(line.trimEnd().replace('"bodySize":', '"bodySize":1'))).toThrow(/bodySize/)
+  })
+
+  it("finds a format-2 record's own id, key and copy mark, whatever keys its body holds", async () => {
+    const dir = tempDir()
+    const store = await FileStore.open(dir)
+    const now = new Date().toISOString()
+    // A body that holds every key the byte scans look for, with other values.
+    const decoy = (id: string) => JSON.stringify({event: 'x', event_ts: 1, payload: {x: 1, dedupeKey: 'fake', duplicateOf: 'fake', bodySize: 1, nested: {id}, list: [{id: 'other'}]}})
+    await put(store, 'events', {...record('first', now), rawBody: decoy('second'), dedupeKey: 'key-1'}, true)
+    await put(store, 'events', {...record('second', now), rawBody: decoy('first'), dedupeKey: 'key-1', duplicateOf: 'first'}, true)
+    await put(store, 'events', {...record('third', now), rawBody: decoy('third'), dedupeKey: 'key-3'}, true)
+    await store.close()
+    const file = join(dir, 'events', `${now.slice(0, 10)}.ndjson`)
+    // A format-2 line cut short by a crash, though it happens to end in a brace.
+    appendFileSync(file, `${lineOf({...record('torn', now), rawBody: decoy('torn'), dedupeKey: 'key-torn'}, true).slice(0, -30)}}`)
+    const reopened = await indexedStore(dir)
+    expect(reopened.claim('key-1', 'x')).toBe('first')
+    expect(reopened.claim('key-3', 'x')).toBe('third')
+    expect(reopened.claim('fake', 'x')).toBeUndefined()
+    expect(reopened.claim('key-torn', 'x')).toBeUndefined()
+    expect(reopened.skippedLines).toBe(1)
+    expect(await new StoreCounter(dir).counts()).toMatchObject({accepted: 2, duplicate: 1})
+    for (const id of ['first', 'second', 'third']) {
+      const found = await findDelivery(dir, ['accepted'], id)
+      expect(found?.delivery.id).toBe(id)
+      expect(found?.delivery.rawBody.toString()).toBe(decoy(id === 'first' ? 'second' : id === 'second' ? 'first' : 'third'))
+    }
+    expect((await storedIds(dir)).slice(0, 3)).toEqual(['first', 'second', 'third'])
   })
 
   it('makes claims wait for the index, never answer from half of it', async () => {
@@ -138,8 +194,8 @@ describe('deliveries list', () => {
     const dir = tempDir()
     const store = await FileStore.open(dir)
     const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString()
-    for (let i = 0; i < 30; i++) await store.append('refused', {...record(`old-${i}`, at(120 - i)), refusal: {status: 401, reason: 'stale-timestamp', detail: ''}})
-    await store.append('events', record('newest', at(1)))
+    for (let i = 0; i < 30; i++) await put(store, 'refused', {...record(`old-${i}`, at(120 - i)), refusal: {status: 401, reason: 'stale-timestamp', detail: ''}})
+    await put(store, 'events', record('newest', at(1)))
     await store.close()
     const last = await listDeliveries(dir, {}, 5)
     expect(last.map((entry) => entry.id)).toEqual(['old-26', 'old-27', 'old-28', 'old-29', 'newest'])
