@@ -6,7 +6,7 @@ import {DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
 import {serveSettingsFrom} from '../cli/serve-settings.js'
 import {runServe} from '../receiver/service.js'
 import {lineWriter} from '../output/lines.js'
-import {formatForwardEvent, formatOutcome, formatWarning, serveBanner} from '../output/serve.js'
+import {formatForwardEvent, formatOutcome, formatWarning, outcomeJsonLine, serveBanner} from '../output/serve.js'
 import {DEFAULT_TOLERANCE_SECONDS} from '../zoom/signature.js'
 
 export default class Serve extends ZoomctlCommand {
@@ -56,7 +56,7 @@ export default class Serve extends ZoomctlCommand {
     const write = stdout.write
     const settings = await serveSettingsFrom(flags)
     const stopped = await runServe(settings, {
-      onOutcome: (outcome) => write(json ? JSON.stringify({type: 'delivery', ...outcome}) : formatOutcome(outcome)),
+      onOutcome: (outcome) => write(json ? outcomeJsonLine(outcome) : formatOutcome(outcome)),
       onForward: (event) => (json ? write(JSON.stringify({...event, type: 'forward', kind: event.type})) : process.stderr.write(`${formatForwardEvent(event)}\n`)),
       onWarning: (message) => (json ? write(JSON.stringify({type: 'warning', message})) : process.stderr.write(`${formatWarning(message)}\n`)),
       onListening: (started) => (json ? write(JSON.stringify({type: 'listening', ...started})) : process.stderr.write(`${serveBanner(started)}\n`)),

@@ -13,6 +13,11 @@ export function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
+/** serve --json's line for an outcome: written as it is, not copied into a new object for every request. */
+export function outcomeJsonLine(outcome: DeliveryOutcome): string {
+  return `{"type":"delivery",${JSON.stringify(outcome).slice(1)}`
+}
+
 export function formatOutcome(outcome: DeliveryOutcome): string {
   const time = outcome.receivedAt.toISOString().slice(11, 23)
   const color = statusColor(outcome.status)

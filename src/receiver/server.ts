@@ -101,8 +101,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
       secret: options.auth.secretToken,
     })
     if (body.kind === 'too-large') return early(413, 'too-large', tooLarge, {connection: 'close'})
-    const incoming = {method: request.method, path, headers: request.headers, remoteAddress, remotePort: request.socket.remotePort, receivedAt, maxBodyBytes: options.maxBodyBytes}
-    const reply = body.kind === 'spilled' ? await handler.handleSpilled({...incoming, rawBody: Buffer.alloc(0)}, body) : await handler.handle({...incoming, rawBody: body.bytes})
+    const incoming = {method: request.method, path, headers: request.headers, rawBody: body.kind === 'buffered' ? body.bytes : EMPTY, remoteAddress, remotePort: request.socket.remotePort, receivedAt, maxBodyBytes: options.maxBodyBytes}
+    const reply = body.kind === 'spilled' ? await handler.handleSpilled(incoming, body) : await handler.handle(incoming)
     send(response, reply.status, reply.body, reply.headers)
     notify(reply.outcome)
   }
@@ -139,6 +139,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
     },
   }
 }
+
+const EMPTY = Buffer.alloc(0)
 
 /** The path of a request target: the webhook's own path is recognised without building a URL for every request. */
 function pathOf(target: string, webhookPath: string): string {
