@@ -19,7 +19,7 @@ export function outcomeJsonLine(outcome: DeliveryOutcome): string {
 }
 
 export function formatOutcome(outcome: DeliveryOutcome): string {
-  const time = outcome.receivedAt.toISOString().slice(11, 23)
+  const time = outcome.receivedAt.slice(11, 23)
   const color = statusColor(outcome.status)
   const event = outcome.eventType ? printable(outcome.eventType).slice(0, 60).padEnd(30) : style.dim('-'.padEnd(30))
   const parts = [style.dim(time), color(String(outcome.status)), color(outcome.result.padEnd(9)), event]

@@ -16,7 +16,8 @@ export interface IncomingDelivery {
   rawBody: Buffer
   remoteAddress: string
   remotePort?: number
-  receivedAt: Date
+  /** When the request came, as an ISO 8601 string: the record, the outcome and --json lines all use this one. */
+  receivedAt: string
   /** A body larger than this is refused with 413 (after authentication, so an authentic one is kept). */
   maxBodyBytes?: number
 }
@@ -25,7 +26,8 @@ export interface IncomingDelivery {
 export interface DeliveryOutcome {
   result: 'accepted' | 'duplicate' | 'challenge' | 'refused' | 'rejected' | 'error'
   status: number
-  receivedAt: Date
+  /** ISO 8601. */
+  receivedAt: string
   remoteAddress: string
   eventType?: string
   accountId?: string
@@ -219,7 +221,7 @@ export class DeliveryHandler {
   private baseRecord(delivery: IncomingDelivery): RecordMeta {
     return {
       id: randomUUID(),
-      receivedAt: delivery.receivedAt.toISOString(),
+      receivedAt: delivery.receivedAt,
       source: delivery.remotePort ? {address: delivery.remoteAddress, port: delivery.remotePort} : {address: delivery.remoteAddress},
       method: delivery.method,
       path: delivery.path,

@@ -57,15 +57,15 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
   }
 
   const listener = (request: IncomingMessage, response: ServerResponse) => {
-    const receivedAt = new Date()
+    const receivedAt = new Date().toISOString()
     void serveRequest(request, response, receivedAt).catch((error: unknown) => {
       const detail = (error as Error).message
       if (!response.headersSent && !response.destroyed) send(response, 500, {error: `internal error: ${detail}`})
-      notify({result: 'error', status: 500, reason: 'request-failed', detail, receivedAt, remoteAddress: request.socket.remoteAddress ?? 'unknown', durationMs: Date.now() - receivedAt.getTime()})
+      notify({result: 'error', status: 500, reason: 'request-failed', detail, receivedAt, remoteAddress: request.socket.remoteAddress ?? 'unknown', durationMs: Date.now() - Date.parse(receivedAt)})
     })
   }
 
-  async function serveRequest(request: IncomingMessage, response: ServerResponse, receivedAt: Date): Promise<void> {
+  async function serveRequest(request: IncomingMessage, response: ServerResponse, receivedAt: string): Promise<void> {
     const startedAt = performance.now()
     const remoteAddress = request.socket.remoteAddress ?? 'unknown'
     let path: string

@@ -158,8 +158,8 @@ function liveEntry(outcome: DeliveryOutcome): LiveEntry | undefined {
   if (outcome.result === 'challenge') return undefined
   const verdict = outcome.result === 'error' || outcome.result === 'rejected' ? 'rejected' : outcome.result
   return {
-    id: outcome.recordId ?? `rejected-${outcome.receivedAt.getTime()}`,
-    receivedAt: outcome.receivedAt.toISOString(),
+    id: outcome.recordId ?? `rejected-${Date.parse(outcome.receivedAt)}`,
+    receivedAt: outcome.receivedAt,
     eventType: outcome.eventType,
     verdict,
     status: outcome.status === 200 ? undefined : outcome.status,
