@@ -4,7 +4,7 @@
 // BENCH_SECONDS (default 6) per receiver run, BENCH_RUNS (default 3) runs per receiver, BENCH_STARTUP
 // (default 1000000) stored deliveries for serve's start-up, BENCH_REPLAY (default 100000) deliveries for the replay row.
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
-import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
@@ -131,19 +131,9 @@ for (const [name, args] of targets) {
 }
 table(['target', 'req/s', 'vs bare', 'vs Rivet', 'server CPU/req', 'p50', 'p99', 'non-2xx'], receiverRows)
 
-// What one delivery costs on disk: the serve runs above stored every request (copies are stored too, marked).
-{
-  const dir = join(targets.find(([name]) => name.startsWith('zoomctl serve ('))[1].at(-1), 'events')
-  const files = readdirSync(dir).map((name) => join(dir, name))
-  const bytes = files.reduce((sum, file) => sum + statSync(file).size, 0)
-  const lines = files.reduce((sum, file) => sum + readFileSync(file, 'utf8').split('\n').filter(Boolean).length, 0)
-  const size = Buffer.byteLength(body)
-  const overhead = bytes / lines - size
-  console.log(`\nStored: ${lines.toLocaleString('en')} deliveries in ${(bytes / 1048576).toFixed(1)} MiB, ${Math.round(bytes / lines)} bytes each for a ${size}-byte body (${(bytes / lines / size).toFixed(2)}×): the body + ${Math.round(overhead)} bytes of metadata, so ${((1024 + overhead) / 1024).toFixed(2)}× for a 1 KB body`)
-  // The next measurements should not wait on the kernel writing back what these runs stored.
-  for (const [name, args] of targets) if (name.startsWith('zoomctl')) rmSync(args.at(-1), {recursive: true, force: true})
-  execFileSync('sync')
-}
+// The next measurements should not wait on the kernel writing back what the serve runs above stored.
+for (const [name, args] of targets) if (name.startsWith('zoomctl')) rmSync(args.at(-1), {recursive: true, force: true})
+execFileSync('sync')
 
 // ---- 1b. Latency at a steady 1,000 deliveries/s (Zoom's budget is 3 s) ------------------------------
 // Driven by simulate's timed burst (a delivery every millisecond, each a fresh event), not autocannon,
@@ -151,14 +141,38 @@ table(['target', 'req/s', 'vs bare', 'vs Rivet', 'server CPU/req', 'p50', 'p99',
 console.log(`\n## Latency at a steady 1,000 deliveries/s for ${SECONDS * 2} s (simulate --rate 1000)\n`)
 {
   const rows = []
+  let stored
   for (const [name, args] of [targets[0], targets.find(([target]) => target.startsWith('zoomctl serve ('))]) {
-    const server = await start(name.startsWith('zoomctl') ? [...args.slice(0, -1), temp()] : args)
+    const dataDir = temp()
+    const server = await start(name.startsWith('zoomctl') ? [...args.slice(0, -1), dataDir] : args)
     const out = execFileSync(process.execPath, [BIN, 'simulate', 'meeting.participant_joined', '--url', server.url, '--rate', '1000', '--count', String(SECONDS * 2000), '--concurrency', String(CONNECTIONS), '--json'], {env, maxBuffer: 1 << 26})
     await server.stop()
     const {burst} = JSON.parse(out.toString())
     rows.push([name, Math.round(burst.throughputPerSecond), `${burst.latencyMs.p50} ms`, `${burst.latencyMs.p99} ms`, `${burst.latencyMs.max} ms`, burst.failed])
+    if (name.startsWith('zoomctl')) stored = storedBytes(join(dataDir, 'events'))
   }
   table(['target', 'req/s', 'p50', 'p99', 'max', 'failed'], rows)
+  // What one delivery costs on disk, from the distinct events of the run above (autocannon's runs send one body again and again).
+  const {lines, bytes, bodyBytes} = stored
+  const overhead = (bytes - bodyBytes) / lines
+  console.log(`\nStored: ${lines.toLocaleString('en')} deliveries in ${(bytes / 1048576).toFixed(1)} MiB, ${Math.round(bytes / lines)} bytes each for bodies of ${Math.round(bodyBytes / lines)} bytes (${(bytes / bodyBytes).toFixed(2)}×): the body + ${Math.round(overhead)} bytes of metadata, so ${((1024 + overhead) / 1024).toFixed(2)}× for a 1 KB body (a copy marked duplicateOf takes 52 more)`)
+}
+
+/** Lines, bytes, and the bytes of the bodies (each format-2 line says its body's size) of a store directory. */
+function storedBytes(dir) {
+  let lines = 0
+  let bytes = 0
+  let bodyBytes = 0
+  for (const name of readdirSync(dir)) {
+    const text = readFileSync(join(dir, name), 'utf8')
+    bytes += Buffer.byteLength(text)
+    for (const line of text.split('\n')) {
+      if (!line) continue
+      lines++
+      bodyBytes += Number(/,"v":2,"bodySize":(\d+),/.exec(line)[1])
+    }
+  }
+  return {lines, bytes, bodyBytes}
 }
 
 // ---- 2. Senders against the bare server: simulate's burst vs autocannon ----------------------------
@@ -298,6 +312,9 @@ console.log('\n## Hot paths (in process)\n')
   measure('sign a body', 50_000, () => signBody(SECRET, '1764000000', raw))
   measure('verify a signature', 50_000, () => verifySignature({secret: SECRET, signature, timestamp: '1764000000', rawBody: raw, toleranceSeconds: 0}))
   measure('dedupe key', 50_000, () => dedupeKey(parsed, raw))
+  const meta = {id: '07296cc1-fb4f-4a93-ae0b-83f240f3c10c', receivedAt: new Date(0).toISOString(), source: {address: '127.0.0.1', port: 54654}, method: 'POST', path: '/zoom-webhook', headers: {'content-type': 'application/json; charset=utf-8', 'user-agent': 'Zoom Marketplace/1.0a', 'x-zm-signature': signature, 'x-zm-request-timestamp': '1764000000'}, eventType: parsed.event, dedupeKey: dedupeKey(parsed, raw)}
+  measure('store line, format 2 (body as received)', 50_000, () => recordLine(meta, raw, true))
+  measure('store line, format 1 (body escaped, before)', 50_000, () => Buffer.from(`${JSON.stringify({...meta, rawBody: body})}\n`))
   measure("map a body (the integration's pipeline)", 20_000, () => indexedDocument(parsed, {receivedAt: new Date(0)}))
   const spec = findEvent('meeting.participant_joined')
   const scenario = createScenario(1)

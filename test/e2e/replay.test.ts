@@ -1,9 +1,11 @@
 import {spawn} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
+import {dedupeKey} from '../../src/store/dedupe.js'
+import {signatureHeaders} from '../../src/zoom/signature.js'
 import {BIN, readStore, runCli, SECRET, startServe, type ServeProcess, tempDir} from '../helpers/cli.js'
 
 const running: ServeProcess[] = []
@@ -30,6 +32,29 @@ describe('replay', () => {
     expect(report).toMatchObject({sent: 210, succeeded: 210, reserialised: false})
     expect(bodiesOf(b.dataDir).sort()).toEqual(bodiesOf(a.dataDir).sort())
     expect(readStore(b.dataDir).every((record) => !record.duplicateOf)).toBe(true)
+  })
+
+  it('reads on a data dir written by an earlier version: its retries are recognised, its bodies replayed byte for byte', async () => {
+    const dataDir = tempDir()
+    const now = new Date().toISOString()
+    const older = '{"event":"meeting.started","event_ts":1764470000123,"payload":{"account_id":"A","object":{"id":"85012345678","uuid":"u/v==","topic":"Zoë \\"Q3\\" \\u2028 review"}}}'
+    // Format 1, as earlier versions wrote it: the body as an escaped string in rawBody, the keys after it.
+    const line = {id: 'stored-before', receivedAt: now, source: {address: '127.0.0.1'}, method: 'POST', path: '/zoom-webhook', headers: {}, rawBody: older, eventType: 'meeting.started', dedupeKey: dedupeKey(JSON.parse(older), Buffer.from(older))}
+    mkdirSync(join(dataDir, 'events'), {recursive: true})
+    writeFileSync(join(dataDir, 'events', `${now.slice(0, 10)}.ndjson`), `${JSON.stringify(line)}\n`)
+    const a = await serve(['--data-dir', dataDir])
+    const post = async (body: string) => (await fetch(a.url, {method: 'POST', headers: {'content-type': 'application/json', ...signatureHeaders(SECRET, body)}, body})).json()
+    expect(await post(older)).toMatchObject({status: 'duplicate', duplicateOf: 'stored-before'})
+    const newer = older.replace('1764470000123', '1764470000999')
+    expect(await post(newer)).toMatchObject({status: 'accepted'})
+    const lines = readFileSync(join(dataDir, 'events', `${now.slice(0, 10)}.ndjson`), 'utf8').trimEnd().split('\n')
+    expect(lines[0]).toBe(JSON.stringify(line))
+    expect(lines.slice(1).every((written) => written.includes('"v":2,"bodySize":'))).toBe(true)
+
+    const b = await serve()
+    const replayed = await runCli(['replay', dataDir, '--url', b.url, '--json'])
+    expect(JSON.parse(replayed.stdout)).toMatchObject({sent: 3, succeeded: 3, reserialised: false})
+    expect(bodiesOf(b.dataDir).sort()).toEqual([older, older, newer].sort())
   })
 
   it('gets stale refused deliveries accepted, selects exactly what the filters say, and reads stdin', async () => {
