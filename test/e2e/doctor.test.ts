@@ -13,7 +13,7 @@ import {runCli, SECRET, startServe, tempDir} from '../helpers/cli.js'
 
 interface Report {
   endpoint: {kind: string}
-  checks: Array<{id: string; status: string; value?: string; hint?: string}>
+  checks: Array<{id: string; status: string; value?: string; hint?: string; data?: Record<string, unknown>}>
   summary: {ok: boolean}
 }
 
@@ -70,6 +70,9 @@ describe('doctor against zoomctl serve over HTTPS', () => {
       expect(row('zoom.challenge')?.status).toBe('pass')
       expect(row('auth.signature')?.value).toBe('unsigned → 401, bad signature → 401')
       expect(row('zoom.event')?.status).toBe('pass')
+      // Milliseconds to the microsecond in --json, as everywhere: more digits are timer noise.
+      const latency = row('http.latency')?.data as {p50Ms: number; samples: number[]}
+      for (const ms of [latency.p50Ms, ...latency.samples]) expect(Math.round(ms * 1000) / 1000).toBe(ms)
 
       const untrusted = await doctor(serve.url)
       expect(untrusted.code).toBe(1)

@@ -8,6 +8,8 @@ import {request as httpsRequest} from 'node:https'
 import {connect as netConnect, isIP, type Socket} from 'node:net'
 import {checkServerIdentity, connect as tlsConnect, type DetailedPeerCertificate, type TLSSocket} from 'node:tls'
 
+import {elapsedMs} from '../../timing.js'
+
 export interface DnsResult {
   addresses: Array<{address: string; family: number}>
   ms: number
@@ -19,9 +21,9 @@ export async function resolveHost(host: string): Promise<DnsResult> {
   if (isIP(host)) return {addresses: [{address: host, family: isIP(host)}], ms: 0}
   try {
     const addresses = await lookup(host, {all: true})
-    return {addresses, ms: performance.now() - started}
+    return {addresses, ms: elapsedMs(started)}
   } catch (error) {
-    return {addresses: [], ms: performance.now() - started, error: (error as NodeJS.ErrnoException).code ?? (error as Error).message}
+    return {addresses: [], ms: elapsedMs(started), error: (error as NodeJS.ErrnoException).code ?? (error as Error).message}
   }
 }
 
@@ -38,7 +40,7 @@ export function connectTcp(address: string, port: number, timeoutMs: number): Pr
     const socket = netConnect({host: address, port})
     const done = (error?: string) => {
       socket.destroy()
-      resolve({address, ms: performance.now() - started, ...(error ? {error} : {})})
+      resolve({address, ms: elapsedMs(started), ...(error ? {error} : {})})
     }
     socket.setTimeout(timeoutMs, () => done('ETIMEDOUT'))
     socket.once('connect', () => done())
@@ -81,7 +83,7 @@ export function handshakeTls(address: string, port: number, hostname: string, op
     })
     const finish = (result: Omit<TlsResult, 'ms'>) => {
       socket.destroy()
-      resolve({ms: performance.now() - started, ...result})
+      resolve({ms: elapsedMs(started), ...result})
     }
     socket.setTimeout(options.timeoutMs, () => finish({authorized: false, chain: [], error: 'ETIMEDOUT'}))
     socket.once('error', (error: NodeJS.ErrnoException) => finish({authorized: false, chain: [], error: error.code ?? error.message}))
@@ -136,7 +138,7 @@ export interface HttpRequestOptions {
 /** One request on a new connection (agent: false), so that DNS, connect and TLS are part of what is timed. */
 export function timedRequest(url: string, options: HttpRequestOptions): Promise<HttpSample> {
   const started = performance.now()
-  const since = () => performance.now() - started
+  const since = () => elapsedMs(started)
   const timings: HttpSample['timings'] = {total: 0}
   const target = new URL(url)
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest
