@@ -133,7 +133,8 @@ export function parseLine(line: string, origin: string, dataDir?: string): Deliv
     }
     return {id: record.id, receivedAt: record.receivedAt, eventType: record.eventType, rawBody: Buffer.from(record.rawBody, 'utf8'), body: object.body, record, origin}
   }
-  const record = (typeof object.record === 'object' && object.record !== null ? object.record : object) as Partial<DeliveryRecord>
+  const dead = typeof object.record === 'object' && object.record !== null
+  const record = (dead ? object.record : recordOf(object, line)) as Partial<DeliveryRecord>
   if (typeof record.rawBody === 'string' && typeof record.id === 'string') {
     let rawBody: Buffer
     try {
@@ -150,7 +151,7 @@ export function parseLine(line: string, origin: string, dataDir?: string): Deliv
       body: record.event ?? tryParse(rawBody),
       record: record as DeliveryRecord,
       origin,
-      ...(record !== object ? {deadLetter: {sink: object.sink as string | undefined, error: object.error as string | undefined, deadAt: object.deadAt as string | undefined}} : {}),
+      ...(dead ? {deadLetter: {sink: object.sink as string | undefined, error: object.error as string | undefined, deadAt: object.deadAt as string | undefined}} : {}),
     }
   }
   const rawBody = Buffer.from(line.trim(), 'utf8')

@@ -49,8 +49,9 @@ export function encodeRawBody(bytes: Buffer, text?: string): Pick<DeliveryRecord
 
 /**
  * Store lines come in two formats, both NDJSON, both read:
- * - format 1 (before 0.3): the record as JSON, the body as a string in rawBody (escaped: every quote of a
- *   JSON body becomes \", ~15 % more bytes, and as much work to write and to read again);
+ * - format 1: the record as JSON, the body as a string in rawBody (escaped: every quote of a JSON body
+ *   becomes \", ~15 % more bytes, and as much work to write and to read again). Every line of earlier
+ *   versions (they have no "v"), and the lines written now for bodies format 2 cannot hold ("v":1);
  * - format 2: the metadata, then the body itself as the last member, its bytes as they came:
  *   `{"id":"…",…,"dedupeKey":"…","v":2,"bodySize":722,"body":{"event":…}}`. Written for every body
  *   that is JSON, valid UTF-8 and on one line (every delivery Zoom makes); any other in format 1.
@@ -77,7 +78,7 @@ export function recordLine(meta: RecordMeta, body: Buffer, bodyIsJson: boolean):
     return recordLine(rest, body, bodyIsJson)
   }
   if (!bodyIsJson || meta.rawBodyFile !== undefined || body.indexOf(0x0a) !== -1 || body.indexOf(0x0d) !== -1 || !isUtf8(body)) {
-    return Buffer.from(`${JSON.stringify({...meta, ...encodeRawBody(body)})}\n`)
+    return Buffer.from(`${JSON.stringify({...meta, v: 1, ...encodeRawBody(body)})}\n`)
   }
   const members = JSON.stringify(meta)
   return Buffer.concat([Buffer.from(`${members.slice(0, -1)}${FORMAT_2_MEMBERS}${body.length}${BODY_MEMBER}`), body, LINE_END])
@@ -88,12 +89,14 @@ export function readRecord(line: string): DeliveryRecord {
   return recordOf(JSON.parse(line) as Record<string, unknown>, line)
 }
 
-/** A parsed stored line as a record: format 1 is one already; format 2 takes its body's text from the line. */
+/** A parsed stored line as a record: format 1 is one already (its version aside); format 2 takes its body's text from the line. */
 export function recordOf(parsed: Record<string, unknown>, line: string): DeliveryRecord {
-  if (parsed.v !== RECORD_FORMAT) return parsed as unknown as DeliveryRecord
+  if (parsed.v === undefined) return parsed as unknown as DeliveryRecord
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const {v, body, bodySize, ...record} = parsed
-  return {...(record as RecordMeta), rawBody: bodyText(line, bodySize)}
+  // One copy a line (replay reads a million): the body's text is added to it, not spread into another.
+  if (v === RECORD_FORMAT) record.rawBody = bodyText(line, bodySize)
+  return record as unknown as DeliveryRecord
 }
 
 /** The body of a format-2 line, as written: after the first `,"v":2,"bodySize":N,"body":`, up to the closing brace. */
