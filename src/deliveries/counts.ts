@@ -19,8 +19,9 @@ interface FileCount {
 
 /**
  * How many deliveries a data dir holds, by verdict, counted from the bytes (newlines, and the
- * duplicateOf key serve writes before the body in format 2, after it in format 1) and remembered per day file: asked again, only what was
- * appended since is read. A million deliveries are counted once, then each poll costs a stat per file.
+ * duplicateOf key serve writes before the body in format 2, after it in format 1) and remembered per
+ * day file: asked again, only what was appended since is read. A million deliveries are counted once,
+ * then each poll costs a stat per file.
  */
 export class StoreCounter {
   private readonly files = new Map<string, FileCount>()
