@@ -8,6 +8,7 @@ import {type DeliveryEntry, type EntryFilter, followDeliveries, type PageOptions
 import {decodeCursor, encodeCursor, findDelivery} from '../deliveries/newest.js'
 import type {StorePart} from '../deliveries/source.js'
 import {UserError} from '../errors.js'
+import {recordLine} from '../store/records.js'
 import {runReplay} from '../replay/replay.js'
 import {createDispatcher} from '../sender/client.js'
 import {toCurl} from '../sender/curl.js'
@@ -149,8 +150,10 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     if (path === '/api/export' && request.method === 'GET') {
       const page = await pageOfDeliveries(options.dataDir, filterFrom(url), pageFrom(url, 1000, 100_000))
       response.writeHead(200, {'content-type': 'application/x-ndjson', 'content-disposition': 'attachment; filename="zoomctl-deliveries.ndjson"'})
-      // Oldest first, as the store keeps them.
-      for (const delivery of page.deliveries.reverse()) if (delivery.record) response.write(`${JSON.stringify(delivery.record)}\n`)
+      // Oldest first, as the store keeps them, in its format (a body kept in a file of its own stays there).
+      for (const {record, rawBody, body} of page.deliveries.reverse()) {
+        if (record) response.write(record.rawBodyFile ? `${JSON.stringify(record)}\n` : recordLine(record, rawBody, body !== undefined))
+      }
       return void response.end()
     }
     json(response, 404, {error: {message: `no ${request.method} ${path} here`}})

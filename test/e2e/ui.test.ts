@@ -3,6 +3,7 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {readRecord} from '../../src/store/records.js'
 import {startInspector} from '../../src/ui/server.js'
 import {readStore, runCli, SECRET, startServe, type ServeProcess, tempDir} from '../helpers/cli.js'
 
@@ -53,6 +54,18 @@ describe('the inspector API', () => {
     const stats = await getJson<{counts: Record<string, number>}>(`${ui}api/stats`)
     expect(stats.body.counts).toMatchObject({accepted: 2, refused: 1})
     expect((await fetch(`${ui}api/deliveries?cursor=made-up`)).status).toBe(400)
+  })
+
+  it('exports what a filter selects as store lines, oldest first, bodies byte for byte', async () => {
+    const exported = await fetch(`${ui}api/export`)
+    expect(exported.headers.get('content-type')).toBe('application/x-ndjson')
+    const lines = (await exported.text()).trimEnd().split('\n')
+    expect(lines.map((line) => readRecord(line).eventType)).toEqual(['meeting.started', 'user.signed_in', 'meeting.ended'])
+    expect(lines.every((line) => line.includes('"v":2,"bodySize":'))).toBe(true)
+    const stored = [...readStore(serve.dataDir), ...readStore(serve.dataDir, 'refused')]
+    for (const line of lines) expect(readRecord(line).rawBody).toBe(stored.find((record) => record.id === readRecord(line).id)!.rawBody)
+    const refused = (await (await fetch(`${ui}api/export?verdict=refused`)).text()).trimEnd().split('\n')
+    expect(refused.map((line) => readRecord(line).refusal?.reason)).toEqual(['stale-timestamp'])
   })
 
   it('re-sends through replay: a new accepted delivery, marked as a copy', async () => {
