@@ -266,6 +266,10 @@ describe('receiver properties (fast-check)', () => {
       fc.string({maxLength: 300}),
       fc.uint8Array({maxLength: 300}).map((bytes) => Buffer.from(bytes).toString('latin1')),
       fc.string({minLength: 2100, maxLength: 3000}).map((text) => JSON.stringify({event: 'meeting.updated', event_ts: 1, payload: {text}})),
+      // Pretty-printed, with LF or CRLF: JSON the store cannot keep on one line as it is (format 1).
+      fc.record({event: fc.constantFrom('meeting.started', 'user.signed_in'), event_ts: fc.integer(), payload: fc.object({maxDepth: 2})}).chain((value) =>
+        fc.constantFrom('\n', '\r\n').map((newline) => JSON.stringify(value, null, 2).replaceAll('\n', newline)),
+      ),
     )
     const signing = fc.constantFrom('right', 'wrong-secret', 'none', 'stale', 'milliseconds', 'garbage-signature')
     await fc.assert(
