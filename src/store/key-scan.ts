@@ -35,24 +35,16 @@ export async function scanKeys(path: string, upTo: number, onEntry: (entry: KeyE
 /** false for a line that is not a record (a write cut short by a crash). */
 function readLine(line: Buffer, onEntry: (entry: KeyEntry) => void): boolean {
   if (line.length === 0 || (line.length === 1 && line[0] === 0x0d)) return true
-  const layout = format2Layout(line)
-  if (layout?.complete && line.subarray(0, ID.length).equals(ID)) {
-    const keyAt = line.indexOf(DEDUPE_KEY, ID.length)
-    if (keyAt === -1 || keyAt > layout.metadataEnd) return true
+  const members = ownMembers(line)
+  if (members) {
+    // Format 2: the first key, before the body; format 1: the last, after the escaped body.
+    const keyAt = members.format2 ? line.indexOf(DEDUPE_KEY, ID.length) : line.lastIndexOf(DEDUPE_KEY)
+    if (keyAt === -1 || keyAt > members.end) return true
     const id = stringAt(line, ID.length)
     const dedupeKey = stringAt(line, keyAt + DEDUPE_KEY.length)
     if (id !== undefined && dedupeKey !== undefined) {
       const duplicateAt = line.indexOf(DUPLICATE_OF, keyAt)
-      onEntry({id, dedupeKey, duplicate: duplicateAt !== -1 && duplicateAt < layout.metadataEnd})
-      return true
-    }
-  } else if (!layout && line.subarray(0, ID.length).equals(ID) && line[line.length - 1] === 0x7d) {
-    const keyAt = line.lastIndexOf(DEDUPE_KEY)
-    if (keyAt === -1) return true
-    const id = stringAt(line, ID.length)
-    const dedupeKey = stringAt(line, keyAt + DEDUPE_KEY.length)
-    if (id !== undefined && dedupeKey !== undefined) {
-      onEntry({id, dedupeKey, duplicate: line.indexOf(DUPLICATE_OF, keyAt) !== -1})
+      onEntry({id, dedupeKey, duplicate: duplicateAt !== -1 && duplicateAt < members.end})
       return true
     }
   }
@@ -63,6 +55,17 @@ function readLine(line: Buffer, onEntry: (entry: KeyEntry) => void): boolean {
   } catch {
     return false
   }
+}
+
+/**
+ * For a whole line as the receiver writes it, where the record's own members end (a format-2 body may
+ * hold any key; a format-1 body is an escaped string that cannot); undefined for any other line.
+ */
+function ownMembers(line: Buffer): {end: number; format2: boolean} | undefined {
+  if (!line.subarray(0, ID.length).equals(ID)) return undefined
+  const layout = format2Layout(line)
+  if (layout) return layout.complete ? {end: layout.metadataEnd, format2: true} : undefined
+  return line[line.length - 1] === 0x7d ? {end: line.length, format2: false} : undefined
 }
 
 /** An id or a key: plain characters up to the closing quote (an escape sends the line to JSON.parse). */
