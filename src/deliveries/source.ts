@@ -123,18 +123,15 @@ export function parseLine(line: string, origin: string, dataDir?: string): Deliv
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {id: origin, rawBody: Buffer.from(line, 'utf8'), body: parsed, origin}
   const object = parsed as Record<string, unknown>
-  if (object.v === RECORD_FORMAT && typeof object.id === 'string') {
-    // Format 2: the body is in the line as it came; its parsed value comes with the line's.
-    let record: DeliveryRecord
-    try {
-      record = recordOf(object, line)
-    } catch {
-      return {id: origin, rawBody: Buffer.from(line, 'utf8'), origin, unreadable: true}
-    }
-    return {id: record.id, receivedAt: record.receivedAt, eventType: record.eventType, rawBody: Buffer.from(record.rawBody, 'utf8'), body: object.body, record, origin}
-  }
   const dead = typeof object.record === 'object' && object.record !== null
-  const record = (dead ? object.record : recordOf(object, line)) as Partial<DeliveryRecord>
+  let record: Partial<DeliveryRecord>
+  try {
+    record = dead ? (object.record as Partial<DeliveryRecord>) : recordOf(object, line)
+  } catch {
+    // A format-2 record whose body is not where its bodySize says is unreadable; anything else with a "v" is a bare body.
+    if (typeof object.id === 'string') return {id: origin, rawBody: Buffer.from(line, 'utf8'), origin, unreadable: true}
+    record = {}
+  }
   if (typeof record.rawBody === 'string' && typeof record.id === 'string') {
     let rawBody: Buffer
     try {
@@ -148,7 +145,8 @@ export function parseLine(line: string, origin: string, dataDir?: string): Deliv
       receivedAt: record.receivedAt,
       eventType: record.eventType,
       rawBody,
-      body: record.event ?? tryParse(rawBody),
+      // A format-2 body was parsed with its line; a format-1 body is parsed from its text (records before 0.2 kept it parsed).
+      body: object.v === RECORD_FORMAT ? object.body : (record.event ?? tryParse(rawBody)),
       record: record as DeliveryRecord,
       origin,
       ...(dead ? {deadLetter: {sink: object.sink as string | undefined, error: object.error as string | undefined, deadAt: object.deadAt as string | undefined}} : {}),
