@@ -37,7 +37,7 @@ export async function runBurst(options: BurstOptions): Promise<BurstReport> {
       if (options.durationMs > 0 && Math.max(now, due) - started >= options.durationMs) return
       if (due > now) await sleep(due - now)
       if (options.signal?.aborted) return
-      stats.record(await sendDelivery(options.url, options.makeDelivery(index), options.dispatcher))
+      stats.record(await sendDelivery(options.url, options.makeDelivery(index), options.dispatcher, {keepAnswer: false}))
       options.onProgress?.(stats.done)
     }
   }

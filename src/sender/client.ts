@@ -43,6 +43,12 @@ export function createDispatcher(options: ClientOptions = {}): Dispatcher {
 /** A response body kept up to this size: what an endpoint answers is shown, not archived. */
 const MAX_RESPONSE_BYTES = 1024 * 1024
 
+export interface SendOptions {
+  method?: Dispatcher.HttpMethod
+  /** Keep the endpoint's answer (body and content-type); a burst counts statuses only. Default true. */
+  keepAnswer?: boolean
+}
+
 /**
  * One POST through the dispatcher's own interface rather than undici's request(): no URL parsed and no
  * body stream made per delivery. A burst sends twice as many a second this way (see BENCHMARKS.md).
@@ -51,46 +57,64 @@ export function sendDelivery(
   url: string | URL,
   delivery: {headers: Record<string, string>; body: Buffer},
   dispatcher: Dispatcher,
-  method = 'POST',
+  options: SendOptions = {},
 ): Promise<DeliveryResult> {
-  const started = performance.now()
   return new Promise((resolve) => {
-    let status: number | undefined
-    let contentType: string | undefined
-    const chunks: Buffer[] = []
-    let size = 0
-    const fail = (error: unknown) => resolve({latencyMs: elapsedMs(started), responseBody: '', error: describeNetworkError(error, String(url))})
+    const handler = new AnswerHandler(resolve, String(url), options.keepAnswer ?? true)
     try {
       const target = typeof url === 'string' ? parsedUrl(url) : url
       dispatcher.dispatch(
-        {origin: target.origin, path: `${target.pathname}${target.search}`, method: method as Dispatcher.HttpMethod, headers: delivery.headers, body: delivery.body},
-        {
-          // undici 7's Agent still checks for these handler methods (its newer onResponse* interface is refused there).
-          onConnect() {},
-          onHeaders(statusCode: number, rawHeaders: Buffer[]) {
-            status = statusCode
-            contentType = headerOf(rawHeaders, 'content-type')
-            return true
-          },
-          onData(chunk: Buffer) {
-            if (size < MAX_RESPONSE_BYTES) {
-              chunks.push(chunk)
-              size += chunk.length
-            }
-            return true
-          },
-          onComplete() {
-            resolve({status, latencyMs: elapsedMs(started), responseBody: Buffer.concat(chunks).toString('utf8'), contentType})
-          },
-          onError(error: Error) {
-            fail(error)
-          },
-        } as unknown as Dispatcher.DispatchHandler,
+        {origin: target.origin, path: `${target.pathname}${target.search}`, method: options.method ?? 'POST', headers: delivery.headers, body: delivery.body},
+        handler as unknown as Dispatcher.DispatchHandler,
       )
     } catch (error) {
-      fail(error)
+      handler.onError(error)
     }
   })
+}
+
+/**
+ * What undici calls as an answer comes, one object a delivery with its methods shared (a burst makes tens
+ * of thousands a second). undici 7's Agent still checks for these handler methods (its newer onResponse*
+ * interface is refused there).
+ */
+class AnswerHandler {
+  private readonly started = performance.now()
+  private status: number | undefined
+  private contentType: string | undefined
+  private readonly chunks: Buffer[] = []
+  private size = 0
+
+  constructor(
+    private readonly resolve: (result: DeliveryResult) => void,
+    private readonly url: string,
+    private readonly keepAnswer: boolean,
+  ) {}
+
+  onConnect(): void {}
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    this.status = statusCode
+    if (this.keepAnswer) this.contentType = headerOf(rawHeaders, 'content-type')
+    return true
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.keepAnswer && this.size < MAX_RESPONSE_BYTES) {
+      this.chunks.push(chunk)
+      this.size += chunk.length
+    }
+    return true
+  }
+
+  onComplete(): void {
+    const responseBody = this.chunks.length > 0 ? Buffer.concat(this.chunks).toString('utf8') : ''
+    this.resolve({status: this.status, latencyMs: elapsedMs(this.started), responseBody, contentType: this.contentType})
+  }
+
+  onError(error: unknown): void {
+    this.resolve({latencyMs: elapsedMs(this.started), responseBody: '', error: describeNetworkError(error, this.url)})
+  }
 }
 
 /** A header of a raw list (name, value, name, value … as bytes), or undefined. */

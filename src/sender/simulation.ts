@@ -1,5 +1,5 @@
 import {allEvents, categories, type EventSpec, eventsInCategory, findEvent, suggestEvents} from '../catalog/catalog.js'
-import {buildEventBody} from '../catalog/payload.js'
+import {buildEventBody, eventBodyWriter} from '../catalog/payload.js'
 import {createScenario, type Scenario} from '../catalog/scenario.js'
 import {readUserFile} from '../config/files.js'
 import {applyAssignment, OptionError, parseAssignment} from '../config/parse.js'
@@ -47,6 +47,7 @@ export class BodyFactory {
   private readonly scenario: Scenario
   private readonly overrides: Array<{path: string[]; value: unknown}>
   private lastEventTs = 0
+  private readonly writers = new Map<EventSpec, (now: number) => string>()
 
   /** `clock`: where "now" comes from (pinned by --now, so that a seed gives the same bodies every run). */
   constructor(
@@ -63,8 +64,7 @@ export class BodyFactory {
    * sends distinct events rather than copies a receiver should dedupe.
    */
   build(spec: EventSpec, now: number = this.clock()): Record<string, unknown> {
-    this.lastEventTs = Math.max(now, this.lastEventTs + 1)
-    const body = buildEventBody(spec, this.scenario, this.lastEventTs) as Record<string, unknown>
+    const body = buildEventBody(spec, this.scenario, this.nextEventTs(now)) as Record<string, unknown>
     for (const override of this.overrides) applyAssignment(body, override)
     return body
   }
@@ -74,9 +74,20 @@ export class BodyFactory {
     return this.overrides.find((override) => override.path.length === 1 && override.path[0] === 'event')?.value
   }
 
-  /** The body as compact JSON, as Zoom sends it. */
-  body(spec: EventSpec, now?: number): string {
-    return JSON.stringify(this.build(spec, now))
+  /**
+   * The body as compact JSON, as Zoom sends it. Without overrides it comes from the entry's compiled
+   * writer: the same text as JSON.stringify(build(…)) at a small part of the cost, which a burst needs.
+   */
+  body(spec: EventSpec, now: number = this.clock()): string {
+    if (this.overrides.length > 0) return JSON.stringify(this.build(spec, now))
+    let writer = this.writers.get(spec)
+    if (!writer) this.writers.set(spec, (writer = eventBodyWriter(spec, this.scenario)))
+    return writer(this.nextEventTs(now))
+  }
+
+  private nextEventTs(now: number): number {
+    this.lastEventTs = Math.max(now, this.lastEventTs + 1)
+    return this.lastEventTs
   }
 }
 

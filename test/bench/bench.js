@@ -12,10 +12,11 @@ import {createInterface} from 'node:readline'
 import autocannon from 'autocannon'
 
 import {allEvents, findEvent} from '../../dist/catalog/catalog.js'
-import {buildEventBody} from '../../dist/catalog/payload.js'
+import {buildEventBody, eventBodyWriter} from '../../dist/catalog/payload.js'
 import {createScenario} from '../../dist/catalog/scenario.js'
 import {indexedDocument} from '../../dist/mapping/index.js'
-import {BodyFactory, prepareDelivery} from '../../dist/sender/index.js'
+import {runBurst} from '../../dist/sender/burst.js'
+import {BodyFactory, createDispatcher, prepareDelivery} from '../../dist/sender/index.js'
 import {dedupeKey} from '../../dist/store/dedupe.js'
 import {recordLine} from '../../dist/store/records.js'
 import {signBody, verifySignature} from '../../dist/zoom/signature.js'
@@ -30,6 +31,10 @@ const STARTUP = Number(process.env.BENCH_STARTUP ?? 1_000_000)
 const CONNECTIONS = 50
 const env = {...process.env, ZOOM_WEBHOOK_SECRET_TOKEN: SECRET, NO_COLOR: '1'}
 const temps = []
+// BENCH_ONLY=senders,hotpaths runs those sections alone; names: receivers, latency, senders, startup,
+// serve-startup, replay, forwarding, hotpaths.
+const ONLY = process.env.BENCH_ONLY?.split(',')
+const section = (name) => !ONLY || ONLY.includes(name)
 
 function temp() {
   const dir = mkdtempSync(join(tmpdir(), 'zoomctl-bench-'))
@@ -105,41 +110,48 @@ const targets = [
   ['zoomctl serve (store, fsync per batch)', [BIN, 'serve', '--json', '--port', '0', '--data-dir', temp()]],
   ['zoomctl serve --no-fsync', [BIN, 'serve', '--json', '--port', '0', '--no-fsync', '--data-dir', temp()]],
 ]
-console.log(`\n## Receivers: autocannon, ${CONNECTIONS} connections, ${SECONDS} s each, a ${Buffer.byteLength(body)}-byte signed body, median of ${RUNS} runs\n`)
-const receiverRows = []
-let bare = 0
-let rivet = 0
-for (const [name, args] of targets) {
-  const runs = []
+if (section('receivers')) {
+  console.log(`\n## Receivers: autocannon, ${CONNECTIONS} connections, ${SECONDS} s each, a ${Buffer.byteLength(body)}-byte signed body, median of ${RUNS} runs\n`)
+  const receiverRows = []
+  let bare = 0
+  let rivet = 0
+  // Round-robin, not target after target: this machine's speed drifts over minutes, and each target's
+  // median should come from the same stretch of time as the others'.
+  const receiverRuns = targets.map(() => [])
   for (let run = 0; run < RUNS; run++) {
-    const server = await start(args)
-    // Signed now: fresh for the whole run (tolerance 300 s).
-    const {headers} = prepareDelivery(body, {mode: 'signature', secretToken: SECRET})
-    const cpuBefore = cpuSeconds(server.pid)
-    const result = await autocannon({url: server.url, method: 'POST', headers, body, connections: CONNECTIONS, duration: SECONDS})
-    const cpu = cpuSeconds(server.pid) - cpuBefore
-    await server.stop()
-    runs.push({result, cpuPerRequest: cpu / result.requests.total})
+    for (const [i, [, args]] of targets.entries()) {
+      const server = await start(args)
+      // Signed now: fresh for the whole run (tolerance 300 s).
+      const {headers} = prepareDelivery(body, {mode: 'signature', secretToken: SECRET})
+      const cpuBefore = cpuSeconds(server.pid)
+      const result = await autocannon({url: server.url, method: 'POST', headers, body, connections: CONNECTIONS, duration: SECONDS})
+      const cpu = cpuSeconds(server.pid) - cpuBefore
+      await server.stop()
+      receiverRuns[i].push({result, cpuPerRequest: cpu / result.requests.total})
+    }
   }
-  // The run with the median rate, whole: its CPU and latencies belong together.
-  const {result, cpuPerRequest} = runs.sort((a, b) => a.result.requests.average - b.result.requests.average)[Math.floor(runs.length / 2)]
-  const rate = result.requests.average
-  bare ||= rate
-  if (name.includes('rivet')) rivet = rate
-  const vsRivet = rivet ? `${(rate / rivet).toFixed(2)}×` : ''
-  receiverRows.push([name, Math.round(rate), `${(rate / bare).toFixed(2)}×`, vsRivet, `${Math.round(cpuPerRequest * 1e6)} µs`, `${result.latency.p50} ms`, `${result.latency.p99} ms`, result.non2xx])
-}
-table(['target', 'req/s', 'vs bare', 'vs Rivet', 'server CPU/req', 'p50', 'p99', 'non-2xx'], receiverRows)
+  for (const [i, [name]] of targets.entries()) {
+    // The run with the median rate, whole: its CPU and latencies belong together.
+    const runs = receiverRuns[i]
+    const {result, cpuPerRequest} = runs.sort((a, b) => a.result.requests.average - b.result.requests.average)[Math.floor(runs.length / 2)]
+    const rate = result.requests.average
+    bare ||= rate
+    if (name.includes('rivet')) rivet = rate
+    const vsRivet = rivet ? `${(rate / rivet).toFixed(2)}×` : ''
+    receiverRows.push([name, Math.round(rate), `${(rate / bare).toFixed(2)}×`, vsRivet, `${Math.round(cpuPerRequest * 1e6)} µs`, `${result.latency.p50} ms`, `${result.latency.p99} ms`, result.non2xx])
+  }
+  table(['target', 'req/s', 'vs bare', 'vs Rivet', 'server CPU/req', 'p50', 'p99', 'non-2xx'], receiverRows)
 
-// The next measurements should not wait on the kernel writing back what the serve runs above stored.
-for (const [name, args] of targets) if (name.startsWith('zoomctl')) rmSync(args.at(-1), {recursive: true, force: true})
-execFileSync('sync')
+  // The next measurements should not wait on the kernel writing back what the serve runs above stored.
+  for (const [name, args] of targets) if (name.startsWith('zoomctl')) rmSync(args.at(-1), {recursive: true, force: true})
+  execFileSync('sync')
+}
 
 // ---- 1b. Latency at a steady 1,000 deliveries/s (Zoom's budget is 3 s) ------------------------------
 // Driven by simulate's timed burst (a delivery every millisecond, each a fresh event), not autocannon,
 // whose rate limiting sends in bursts and counts the queueing as latency (a bare server's p99 > 100 ms).
-console.log(`\n## Latency at a steady 1,000 deliveries/s for ${SECONDS * 2} s (simulate --rate 1000)\n`)
-{
+if (section('latency')) {
+  console.log(`\n## Latency at a steady 1,000 deliveries/s for ${SECONDS * 2} s (simulate --rate 1000)\n`)
   const rows = []
   let stored
   for (const [name, args] of [targets[0], targets.find(([target]) => target.startsWith('zoomctl serve ('))]) {
@@ -176,27 +188,42 @@ function storedBytes(dir) {
 }
 
 // ---- 2. Senders against the bare server: simulate's burst vs autocannon ----------------------------
-console.log(`\n## Senders against the bare server\n`)
-{
+// Both for the same time, taking turns, medians of RUNS: a single short run of each mostly measured
+// which one had the quieter seconds of the machine.
+if (section('senders')) {
+  console.log(`\n## Senders against the bare server: ${CONNECTIONS} connections, ${SECONDS} s each, taking turns, median of ${RUNS} runs\n`)
   const server = await start([join(import.meta.dirname, 'servers/bare.js')])
-  const {headers} = prepareDelivery(body, {mode: 'signature', secretToken: SECRET})
-  const cannon = await autocannon({url: server.url, method: 'POST', headers, body, connections: CONNECTIONS, duration: SECONDS})
-  const count = Math.max(5000, Math.round(cannon.requests.average * SECONDS * 0.3))
-  const out = execFileSync(process.execPath, [BIN, 'simulate', 'meeting.participant_joined', '--url', server.url, '--count', String(count), '--concurrency', String(CONNECTIONS), '--json'], {env, maxBuffer: 1 << 26})
-  const report = JSON.parse(out.toString()).burst
+  const cannons = []
+  const transports = []
+  const simulates = []
+  for (let run = 0; run < RUNS; run++) {
+    const prepared = prepareDelivery(body, {mode: 'signature', secretToken: SECRET})
+    cannons.push(await autocannon({url: server.url, method: 'POST', headers: prepared.headers, body, connections: CONNECTIONS, duration: SECONDS}))
+    // simulate's own sender (undici) resending one prepared delivery: what the transport alone can do.
+    const dispatcher = createDispatcher({connections: CONNECTIONS})
+    transports.push(await runBurst({url: server.url, makeDelivery: () => prepared, count: Number.MAX_SAFE_INTEGER, rate: 0, concurrency: CONNECTIONS, durationMs: SECONDS * 1000, dispatcher}))
+    await dispatcher.close()
+    const out = execFileSync(process.execPath, [BIN, 'simulate', 'meeting.participant_joined', '--url', server.url, '--duration', `${SECONDS}s`, '--concurrency', String(CONNECTIONS), '--json'], {env, maxBuffer: 1 << 26})
+    simulates.push(JSON.parse(out.toString()).burst)
+  }
   await server.stop()
+  const cannon = cannons.sort((a, b) => a.requests.average - b.requests.average)[Math.floor(RUNS / 2)]
+  const byRate = (a, b) => a.throughputPerSecond - b.throughputPerSecond
+  const report = simulates.sort(byRate)[Math.floor(RUNS / 2)]
+  const transport = transports.sort(byRate)[Math.floor(RUNS / 2)]
   table(
     ['sender', 'req/s', 'vs autocannon', 'p50', 'p99'],
     [
-      ['autocannon (same body, pre-signed)', Math.round(cannon.requests.average), '1.00×', `${cannon.latency.p50} ms`, `${cannon.latency.p99} ms`],
-      [`zoomctl simulate --count ${count} (a fresh body and signature each)`, Math.round(report.throughputPerSecond), `${(report.throughputPerSecond / cannon.requests.average).toFixed(2)}×`, `${report.latencyMs.p50} ms`, `${report.latencyMs.p99} ms`],
+      ['autocannon (one body, signed once)', Math.round(cannon.requests.average), '1.00×', `${cannon.latency.p50} ms`, `${cannon.latency.p99} ms`],
+      ["simulate's transport alone (undici resending one prepared delivery)", Math.round(transport.throughputPerSecond), `${(transport.throughputPerSecond / cannon.requests.average).toFixed(2)}×`, `${transport.latencyMs.p50} ms`, `${transport.latencyMs.p99} ms`],
+      [`zoomctl simulate --duration ${SECONDS}s (builds and signs a fresh body for each delivery: more work than autocannon does)`, Math.round(report.throughputPerSecond), `${(report.throughputPerSecond / cannon.requests.average).toFixed(2)}×`, `${report.latencyMs.p50} ms`, `${report.latencyMs.p99} ms`],
     ],
   )
 }
 
 // ---- 3. Start-up ---------------------------------------------------------------------------------
-console.log('\n## Start-up (median of 5 runs)\n')
-{
+if (section('startup')) {
+  console.log('\n## Start-up (median of 5 runs)\n')
   const median = (command) => {
     const times = Array.from({length: 5}, () => {
       const started = performance.now()
@@ -211,8 +238,8 @@ console.log('\n## Start-up (median of 5 runs)\n')
 }
 
 // ---- 3b. serve's start-up against the size of its history ------------------------------------------
-console.log(`\n## serve start-up: until /healthz answers, and until the dedupe window's keys are loaded\n`)
-{
+if (section('serve-startup')) {
+  console.log(`\n## serve start-up: until /healthz answers, and until the dedupe window's keys are loaded\n`)
   const rows = []
   const stores = [
     ['empty store', temp(), 0, 1],
@@ -244,8 +271,8 @@ console.log(`\n## serve start-up: until /healthz answers, and until the dedupe w
 }
 
 // ---- 4. Replay of a large store to the bare server ------------------------------------------------
-console.log(`\n## Replay of ${REPLAY.toLocaleString('en')} stored deliveries to the bare server\n`)
-{
+if (section('replay')) {
+  console.log(`\n## Replay of ${REPLAY.toLocaleString('en')} stored deliveries to the bare server\n`)
   const dataDir = temp()
   writeStore(dataDir, REPLAY, 1, Date.UTC(2026, 10, 29))
   const server = await start([join(import.meta.dirname, 'servers/bare.js')])
@@ -260,7 +287,7 @@ console.log(`\n## Replay of ${REPLAY.toLocaleString('en')} stored deliveries to 
 }
 
 // ---- 5. Forwarding to the Elasticsearch double under a 1,000/s burst -------------------------------
-{
+if (section('forwarding')) {
   const count = Number(process.env.BENCH_FORWARD ?? 10_000)
   console.log(`\n## Forwarding: ${count.toLocaleString('en')} deliveries at 1,000/s into serve --es-url (the strict double)\n`)
   const double = await start(['--import', 'tsx', join(import.meta.dirname, 'es-double-server.ts')])
@@ -296,8 +323,8 @@ console.log(`\n## Replay of ${REPLAY.toLocaleString('en')} stored deliveries to 
 }
 
 // ---- 6. Hot paths ---------------------------------------------------------------------------------
-console.log('\n## Hot paths (in process)\n')
-{
+if (section('hotpaths')) {
+  console.log('\n## Hot paths (in process)\n')
   const rows = []
   const measure = (name, iterations, fn) => {
     for (let i = 0; i < Math.min(1000, iterations); i++) fn(i)
@@ -318,7 +345,9 @@ console.log('\n## Hot paths (in process)\n')
   measure("map a body (the integration's pipeline)", 20_000, () => indexedDocument(parsed, {receivedAt: new Date(0)}))
   const spec = findEvent('meeting.participant_joined')
   const scenario = createScenario(1)
-  measure('build a body (catalog)', 20_000, (i) => buildEventBody(spec, scenario, 1_764_000_000_000 + i))
+  measure('build a body (catalog, as an object)', 20_000, (i) => buildEventBody(spec, scenario, 1_764_000_000_000 + i))
+  const write = eventBodyWriter(spec, scenario)
+  measure("write a body (the entry's compiled writer: simulate)", 50_000, (i) => write(1_764_000_000_000 + i))
   table(['operation', 'per op', 'ops/s'], rows)
 }
 

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {allEvents, findEvent, suggestEvents} from '../../src/catalog/catalog.js'
-import {buildEventBody} from '../../src/catalog/payload.js'
+import {buildEventBody, eventBodyWriter} from '../../src/catalog/payload.js'
 import {createScenario} from '../../src/catalog/scenario.js'
 import {runIngestPipeline} from '../../src/mapping/index.js'
 import {BodyFactory, selectEvents} from '../../src/sender/simulation.js'
@@ -60,6 +60,32 @@ describe('event catalog', () => {
     expect(String(recorded.payload.object.id)).toBe(started.payload.object.id)
     const other = JSON.parse(new BodyFactory(8).body(findEvent('meeting.started')!)) as typeof started
     expect(other.payload.object.uuid).not.toBe(started.payload.object.uuid)
+  })
+
+  it('writes, from a compiled entry, the very text of the built body, body after body on one shared stream', () => {
+    // Two scenarios of one seed in lockstep: the writers on one, buildEventBody on the other. Entries take
+    // turns on the run's random stream, so a hole filled out of order, or a value wrongly taken as fixed,
+    // shows as a different body here.
+    for (const seed of [1, 2, 99]) {
+      const built = createScenario(seed, NOW)
+      const written = createScenario(seed, NOW)
+      const specs = allEvents()
+      const writers = specs.map((spec) => eventBodyWriter(spec, written))
+      const times = [NOW, NOW + 1, NOW + 61_001, NOW + 86_400_000 * 40 + 999]
+      for (const time of times) {
+        for (const [i, spec] of specs.entries()) expect(writers[i]!(time), spec.event).toBe(JSON.stringify(buildEventBody(spec, built, time)))
+      }
+    }
+  })
+
+  it('sends fresh times and identities in each body of a burst, as a factory without writers would', () => {
+    const spec = findEvent('meeting.participant_joined')!
+    const factory = new BodyFactory(5, [], () => NOW)
+    const reference = new BodyFactory(5, ['event=meeting.participant_joined'], () => NOW)
+    const bodies = Array.from({length: 3}, () => factory.body(spec))
+    expect(bodies).toEqual(Array.from({length: 3}, () => reference.body(spec)))
+    expect(bodies.map((body) => (JSON.parse(body) as {event_ts: number}).event_ts)).toEqual([NOW, NOW + 1, NOW + 2])
+    expect(new Set(bodies.map((body) => (JSON.parse(body) as {payload: {object: {participant: {public_ip: string}}}}).payload.object.participant.public_ip)).size).toBeGreaterThan(1)
   })
 
   it('applies --set overrides as JSON when they are JSON', () => {
