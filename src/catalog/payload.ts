@@ -35,7 +35,10 @@ export function eventBodyWriter(spec: EventSpec, scenario: Scenario): (now: numb
   const probe: Probe = {touched: false, holes: []}
   // The compiling pass's values of holes are thrown away: its stream is not the run's, and never advances it.
   const compiling = valueContext(spec, scenario, new IdSource(() => ((probe.touched = true), 0)), scenario.startedAt)
-  Object.defineProperty(compiling, 'now', {get: () => ((probe.touched = true), scenario.startedAt)})
+  const readsClock = {get: () => ((probe.touched = true), scenario.startedAt)}
+  Object.defineProperty(compiling, 'now', readsClock)
+  // Leaves read the clock through their own context (see leafValue): it gets the same getter.
+  compiling.leaf = Object.defineProperty({...compiling, key: '', parents: [], who: compiling.main, inPerson: false}, 'now', readsClock)
   compiling.probe = probe
   const marked = JSON.stringify(buildBody(compiling), (_key, value: unknown) => (value instanceof Hole ? `\u0000${value.index}\u0000` : value))
   // Scenario and catalog strings hold no NUL, so a marker cannot be met anywhere else in the text.
@@ -47,6 +50,7 @@ export function eventBodyWriter(spec: EventSpec, scenario: Scenario): (now: numb
   const values: string[] = []
   return (now) => {
     live.now = now
+    if (live.leaf) live.leaf.now = now
     // Filled in the order they were made (the stream's order), written in the document's.
     for (let i = 0; i < holes.length; i++) values[i] = JSON.stringify(holes[i]!(live))
     let text = pieces[0]!
@@ -68,12 +72,12 @@ function buildBody(context: ValueContext): ZoomEventBody {
     const key = optional ? field.slice(0, -1) : field
     if (optional && !MEANINGFUL_PAYLOAD_KEYS.has(key)) continue
     // The object is filled key by key (each of its leaves a value of its own); any other key is one value.
-    payload[key] = key === 'object' ? buildObject(fieldsOf(spec).object, context) : valueOf(context, (c) => payloadValue(key, c))
+    payload[key] = key === 'object' ? buildObject(fieldsOf(spec).object, context) : bodyValue(context, (c) => payloadValue(key, c))
   }
-  const body: ZoomEventBody = {event: spec.event, event_ts: valueOf(context, (c) => c.now) as number, payload}
+  const body: ZoomEventBody = {event: spec.event, event_ts: bodyValue(context, (c) => c.now) as number, payload}
   for (const key of spec.top_level_extra ?? []) {
     // user.settings_updated repeats operator fields at the top level in Zoom's schema only; keep them in payload.
-    if (key === 'download_token') body.download_token = valueOf(context, (c) => c.ids.zoomId(120))
+    if (key === 'download_token') body.download_token = bodyValue(context, (c) => c.ids.zoomId(120))
   }
   return body
 }
@@ -93,7 +97,7 @@ class Hole {
  * One value of a body. Building a body, it is made at once; compiling a writer, a value that reads the
  * clock or the random stream becomes a hole to fill for each body, and any other value is part of the text.
  */
-function valueOf(context: ValueContext, produce: (context: ValueContext) => Json): Json {
+function bodyValue(context: ValueContext, produce: (context: ValueContext) => Json): Json {
   const probe = context.probe
   if (!probe) return produce(context)
   // A value is one hole as a whole (old_object, say): nothing inside it is probed on its own.
@@ -229,7 +233,7 @@ function fillObject(compiledObject: CompiledObject, context: ValueContext): Json
   // Whose object this is depends on the parents only: decided once per object, not per key.
   const who = personFor(parents, context)
   for (const {key, isArray, children} of compiledObject.keys) {
-    const value = children ? fillObject(children, context) : valueOf(context, (c) => leafValue(key, parents, c, who))
+    const value = children ? fillObject(children, context) : bodyValue(context, (c) => leafValue(key, parents, c, who))
     object[key] = isArray ? [value] : value
   }
   return object
@@ -521,8 +525,7 @@ resolve(['callee_number', 'callee_did_number', 'consumer_phone_number', 'transfe
 function leafValue(key: string, parents: readonly string[], context: ValueContext, who: Person = personFor(parents, context)): Json {
   // One leaf context per body, updated for each leaf rather than copied: resolvers read it and return,
   // none keeps it or asks for another leaf meanwhile. (A copy per leaf was a quarter of simulate's time.)
-  // It inherits the body's context rather than copying it, so that `now` is read when a leaf reads it.
-  const leaf = (context.leaf ??= Object.create(context) as LeafContext)
+  const leaf = (context.leaf ??= {...context, key, parents, who, inPerson: false})
   leaf.key = key
   leaf.parents = parents
   leaf.who = who
