@@ -1,13 +1,13 @@
 import {createReadStream} from 'node:fs'
 import {stat} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
-import {createInterface} from 'node:readline'
 import type {Readable} from 'node:stream'
+import {StringDecoder} from 'node:string_decoder'
 
 import {OptionError} from '../config/parse.js'
 import type {ElasticSettings} from '../elastic/connection.js'
 import {dayFiles} from '../store/file-store.js'
-import {type DeliveryRecord, rawBodyBytes, recordOf, RECORD_FORMAT} from '../store/records.js'
+import {type DeliveryRecord, rawBodyBytes, readStoredLine, recordOf, RECORD_FORMAT} from '../store/records.js'
 
 /**
  * One captured delivery, wherever it was read from: serve's store (accepted, refused, dead letters), an
@@ -22,7 +22,7 @@ export interface Delivery {
   eventType?: string
   /** The body exactly as captured. */
   rawBody: Buffer
-  /** The parsed body, when it is JSON. */
+  /** The parsed body, when it is JSON (and the reader asked for bodies: see ReadOptions). */
   body?: unknown
   /** The whole store record, when the source is serve's store or a copy of it. */
   record?: DeliveryRecord
@@ -65,28 +65,36 @@ export function storeFiles(dataDir: string, part: StorePart): Promise<string[]> 
   return dayFiles(join(dataDir, STORE_PARTS[part]))
 }
 
+export interface ReadOptions {
+  /**
+   * Parse the bodies of serve's store lines (default true). A reader that sends the bytes as they are
+   * (replay without --set) says false: a line's metadata is then all that is parsed, a third of the work.
+   */
+  bodies?: boolean
+}
+
 /** Deliveries one by one, streaming: memory stays flat whatever the size of the source. */
-export async function* readDeliveries(spec: SourceSpec): AsyncGenerator<Delivery> {
+export async function* readDeliveries(spec: SourceSpec, options: ReadOptions = {}): AsyncGenerator<Delivery> {
   if (spec.kind === 'found') {
     yield* spec.deliveries
   } else if (spec.kind === 'store') {
-    for (const file of await storeFiles(spec.dataDir, spec.part)) yield* readLines(createReadStream(file), file, spec.dataDir)
+    for (const file of await storeFiles(spec.dataDir, spec.part)) yield* readLines(createReadStream(file), file, spec.dataDir, options)
   } else if (spec.kind === 'elasticsearch') {
     // Loaded only here: reading a store or a file does not need the Elasticsearch client.
     const {elasticDeliveries} = await import('./elastic-source.js')
     yield* elasticDeliveries(spec.settings, spec.window)
   } else if (spec.kind === 'file') {
     // A file of serve's store: its data dir is two levels up (events/2026-11-29.ndjson).
-    yield* readLines(createReadStream(spec.path), spec.path, dirname(dirname(spec.path)))
+    yield* readLines(createReadStream(spec.path), spec.path, dirname(dirname(spec.path)), options)
   } else {
     const input = spec.stream ?? process.stdin
     if (input === process.stdin && process.stdin.isTTY) throw new OptionError('nothing on standard input: pipe NDJSON into it, or name a file or data dir')
-    yield* readLines(input, 'stdin')
+    yield* readLines(input, 'stdin', undefined, options)
   }
 }
 
-async function* readLines(input: Readable, name: string, dataDir?: string): AsyncGenerator<Delivery> {
-  const lines = createInterface({input, crlfDelay: Infinity})
+async function* readLines(input: Readable, name: string, dataDir?: string, options: ReadOptions = {}): AsyncGenerator<Delivery> {
+  const lines = textLines(input)
   let number = 0
   let pending: string | undefined
   try {
@@ -98,15 +106,36 @@ async function* readLines(input: Readable, name: string, dataDir?: string): Asyn
         pending = (pending ?? '') + line + '\n'
         continue
       }
-      yield parseLine(line, `${name}:${number}`, dataDir)
+      yield parseLine(line, `${name}:${number}`, dataDir, options)
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new OptionError(`cannot read ${name}: ${code ?? (error as Error).message}`)
   }
   if (pending !== undefined) {
-    yield parseLine(pending, `${name}:1`, dataDir)
+    yield parseLine(pending, `${name}:1`, dataDir, options)
   }
+}
+
+/**
+ * The lines of a stream of UTF-8 text, each without its \n or \r\n. node:readline does the same at a
+ * third of the speed (2.5 µs a line against 0.8 here): a replay of a million deliveries reads a million lines.
+ */
+async function* textLines(input: Readable): AsyncGenerator<string> {
+  // A character cut between two chunks is decoded whole with the next one.
+  const decoder = new StringDecoder('utf8')
+  let rest = ''
+  for await (const chunk of input) {
+    const text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer))
+    let start = 0
+    for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', start)) {
+      yield text.slice(start, newline > start && text.charCodeAt(newline - 1) === 0x0d ? newline - 1 : newline)
+      start = newline + 1
+    }
+    rest = text.slice(start)
+  }
+  rest += decoder.end()
+  if (rest) yield rest.endsWith('\r') ? rest.slice(0, -1) : rest
 }
 
 /**
@@ -114,7 +143,27 @@ async function* readLines(input: Readable, name: string, dataDir?: string): Asyn
  * bare Zoom body. A line that is not JSON comes back marked unreadable: each reader decides (replay skips
  * it, events map says so).
  */
-export function parseLine(line: string, origin: string, dataDir?: string): Delivery {
+export function parseLine(line: string, origin: string, dataDir?: string, options: ReadOptions = {}): Delivery {
+  // serve's own lines (format 2) first, their metadata alone; whatever else a line is, the full reading below says.
+  const stored = readStoredLine(line)
+  if (stored) {
+    const {record} = stored
+    let body: unknown
+    if (options.bodies !== false) {
+      try {
+        body = JSON.parse(record.rawBody)
+      } catch {
+        // A body that is not JSON is not one serve wrote in format 2: the full reading marks the line unreadable.
+        return parseWhole(line, origin, dataDir)
+      }
+    }
+    return {id: record.id, receivedAt: record.receivedAt, eventType: record.eventType, rawBody: stored.body, body, record, origin}
+  }
+  return parseWhole(line, origin, dataDir)
+}
+
+/** Any line, parsed whole: a store line of either format, a dead letter, a bare body, or not JSON at all. */
+function parseWhole(line: string, origin: string, dataDir?: string): Delivery {
   let parsed: unknown
   try {
     parsed = JSON.parse(line)

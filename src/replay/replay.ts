@@ -74,7 +74,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   const stats = new DeliveryStats()
   const failures: ReplayFailure[] = []
   const recorded: RunRecord[] = []
-  const source = selectDeliveries(options.sources, options.filter)
+  // Bodies go as their bytes are unless --set changes them: only then are they parsed.
+  const source = selectDeliveries(options.sources, options.filter, {bodies: overrides.length > 0})
   const started = performance.now()
   const interval = options.rate > 0 ? 1000 / options.rate : 0
   let position = 0

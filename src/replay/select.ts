@@ -1,4 +1,4 @@
-import {type Delivery, readDeliveries, type SourceSpec} from '../deliveries/source.js'
+import {type Delivery, readDeliveries, type ReadOptions, type SourceSpec} from '../deliveries/source.js'
 
 /** Which captured deliveries to take. Every criterion given must hold. */
 export interface DeliveryFilter {
@@ -32,11 +32,11 @@ export function matches(delivery: Delivery, filter: DeliveryFilter): boolean {
 }
 
 /** The matching deliveries of every source, in order, streamed. */
-export async function* selectDeliveries(sources: SourceSpec[], filter: DeliveryFilter): AsyncGenerator<Delivery> {
+export async function* selectDeliveries(sources: SourceSpec[], filter: DeliveryFilter, options: ReadOptions = {}): AsyncGenerator<Delivery> {
   let taken = 0
   const ring: Delivery[] = []
   for (const source of sources) {
-    for await (const delivery of readDeliveries(source)) {
+    for await (const delivery of readDeliveries(source, options)) {
       if (delivery.unreadable || !matches(delivery, filter)) continue
       if (filter.last !== undefined) {
         ring.push(delivery)

@@ -109,6 +109,33 @@ function bodyText(line: string, bodySize: unknown): string {
   return text
 }
 
+/**
+ * A format-2 line read without parsing its body (a reader that sends the bytes needs only the metadata):
+ * the record with its body's text, and the body's bytes. undefined when the line is anything else, or a
+ * format-2 line that is not whole; the full reading (readRecord) decides what such a line is.
+ */
+export function readStoredLine(line: string): {record: DeliveryRecord; body: Buffer} | undefined {
+  if (!line.startsWith('{"id":"') || !line.endsWith('}')) return undefined
+  const metadataEnd = line.indexOf(FORMAT_2_MEMBERS)
+  if (metadataEnd === -1) return undefined
+  let at = metadataEnd + FORMAT_2_MEMBERS.length
+  let size = 0
+  for (let code = line.charCodeAt(at); code >= 0x30 && code <= 0x39 && at - metadataEnd < 40; code = line.charCodeAt(++at)) size = size * 10 + code - 0x30
+  if (!line.startsWith(BODY_MEMBER, at)) return undefined
+  const text = line.slice(at + BODY_MEMBER.length, -1)
+  const body = Buffer.from(text, 'utf8')
+  if (body.length !== size) return undefined
+  let record: DeliveryRecord
+  try {
+    record = JSON.parse(`${line.slice(0, metadataEnd)}}`) as DeliveryRecord
+  } catch {
+    return undefined
+  }
+  if (typeof record !== 'object' || record === null || typeof record.id !== 'string') return undefined
+  record.rawBody = text
+  return {record, body}
+}
+
 const FORMAT_2_BYTES = Buffer.from(FORMAT_2_MEMBERS)
 const BODY_MEMBER_BYTES = Buffer.from(BODY_MEMBER)
 

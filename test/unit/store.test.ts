@@ -1,9 +1,10 @@
 import {appendFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {Readable} from 'node:stream'
 
 import {describe, expect, it} from 'vitest'
 
-import {readDeliveries} from '../../src/deliveries/source.js'
+import {parseLine, readDeliveries} from '../../src/deliveries/source.js'
 import {dedupeKey, type DeliveryRecord, encodeRawBody, FileStore, type FileStoreOptions, rawBodyBytes} from '../../src/store/index.js'
 import {StoreCounter} from '../../src/deliveries/counts.js'
 import {findDelivery} from '../../src/deliveries/newest.js'
@@ -187,6 +188,39 @@ async function indexedStore(dir: string, options: FileStoreOptions = {}): Promis
   await store.indexed()
   return store
 }
+
+describe('deliveries source', () => {
+  it('reads the lines of a stream: LF and CRLF ends, blank lines, a character cut between chunks, no newline at the end', async () => {
+    const text = '{"event":"a","n":1}\r\n\n{"event":"b","who":"Zoë 😀"}\n{"event":"c"}'
+    const bytes = Buffer.from(text)
+    const cut = bytes.indexOf(Buffer.from('😀')) + 2
+    const chunks = [bytes.subarray(0, 7), bytes.subarray(7, cut), bytes.subarray(cut)]
+    const read = []
+    for await (const delivery of readDeliveries({kind: 'stdin', stream: Readable.from(chunks)})) read.push(delivery)
+    expect(read.map((delivery) => delivery.rawBody.toString())).toEqual(['{"event":"a","n":1}', '{"event":"b","who":"Zoë 😀"}', '{"event":"c"}'])
+    expect(read.map((delivery) => delivery.id)).toEqual(['stdin:1', 'stdin:3', 'stdin:4'])
+    expect(read[1]!.body).toEqual({event: 'b', who: 'Zoë 😀'})
+  })
+
+  it('reads a format-2 line from its metadata alone when bodies are not asked for, as the whole reading would', () => {
+    // A body that holds the members which end a line's metadata, as keys of its own.
+    const body = '{"event":"x","v":2,"bodySize":1,"body":{"id":"fake"},"text":"a \\"quoted\\" ,\\"v\\":2 😀"}'
+    const line = lineOf({...record('r1'), rawBody: body, eventType: 'x'}, true).trimEnd()
+    const whole = parseLine(line, 'f:1')
+    const metadataOnly = parseLine(line, 'f:1', undefined, {bodies: false})
+    expect(metadataOnly.rawBody.toString()).toBe(body)
+    expect(metadataOnly.record).toEqual(readRecord(line))
+    expect(metadataOnly.body).toBeUndefined()
+    expect({...metadataOnly, body: JSON.parse(body) as unknown}).toEqual(whole)
+    expect(whole.body).toEqual(JSON.parse(body))
+    // Cut short by a crash: unreadable either way.
+    for (const options of [{}, {bodies: false}]) expect(parseLine(line.slice(0, -5), 'f:1', undefined, options).unreadable).toBe(true)
+    // The right size but not JSON (a damaged disk): the whole reading says so; bytes alone are sent as they are.
+    const damaged = line.replace('"event":"x","v"', '"event":"x",!v"')
+    expect(parseLine(damaged, 'f:1').unreadable).toBe(true)
+    expect(parseLine(damaged, 'f:1', undefined, {bodies: false}).rawBody.toString()).toContain('!v"')
+  })
+})
 
 describe('deliveries list', () => {
   it('keeps the newest of every part, however many older ones another part holds', async () => {
