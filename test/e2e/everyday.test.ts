@@ -65,6 +65,12 @@ describe('deliveries', () => {
 })
 
 describe('a well-made CLI', () => {
+  it('answers --version and -v before loading oclif, with the very line of oclif\'s version command', async () => {
+    const fromOclif = await runCli(['version'])
+    expect(fromOclif.stdout).toMatch(/^zoomctl\/\d+\.\d+\.\d+ \S+-\S+ node-v\d+/)
+    for (const flag of ['--version', '-v']) expect((await runCli([flag])).stdout).toBe(fromOclif.stdout)
+  })
+
   it('names a mistyped command as typed, with spaces (on a terminal it offers the closest one)', async () => {
     const typo = await runCli(['events', 'shw'])
     expect(typo.stderr).toContain('events shw is not a zoomctl command')
