@@ -27,9 +27,9 @@ export function buildEventBody(spec: EventSpec, scenario: Scenario, now: number)
 /**
  * The same bodies as buildEventBody, as compact JSON text, made fast enough for a burst: the entry is
  * compiled once into JSON text with holes where a value reads the clock or the run's random stream, and
- * each body fills only those. Holes are filled in document order, which is the order buildEventBody reads
- * the stream in, so a seed gives byte for byte the text of JSON.stringify(buildEventBody(…)) (tested on
- * every entry of the catalog).
+ * each body fills only those. Holes are filled in the order buildEventBody makes their values (the order
+ * it draws from the stream in), so a seed gives byte for byte the text of JSON.stringify(buildEventBody(…))
+ * (tested on every entry of the catalog).
  */
 export function eventBodyWriter(spec: EventSpec, scenario: Scenario): (now: number) => string {
   const probe: Probe = {touched: false, holes: []}
