@@ -66,7 +66,7 @@ export default class Replay extends ZoomctlCommand {
     const interrupt = new AbortController()
     const onSigint = () => interrupt.abort()
     process.once('SIGINT', onSigint)
-    const dispatcher = createDispatcher({insecure: flags.insecure, caFile: flags.ca, timeoutMs: parseDuration(flags.timeout), connections: flags.concurrency})
+    const dispatcher = createDispatcher({insecure: flags.insecure, caFile: flags.ca, timeoutMs: parseDuration(flags.timeout), connections: flags.concurrency, origin: new URL(flags.url).origin})
     const bar = startProgressBar(filter.last ?? filter.limit, this.human && !flags['dry-run'])
     try {
       const report = await runReplay({

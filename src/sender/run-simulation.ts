@@ -59,7 +59,7 @@ export interface SimulationCallbacks {
  */
 export async function runSimulation(run: SimulationRun, callbacks: SimulationCallbacks = {}): Promise<SimulationReport> {
   if (run.dryRun) return dryRun(run, callbacks)
-  const dispatcher = createDispatcher({...run.client, connections: run.burst?.concurrency})
+  const dispatcher = createDispatcher({...run.client, connections: run.burst?.concurrency, origin: new URL(run.url).origin})
   try {
     if (run.challenge) {
       const report = await checkUrlValidation(run.url, run.auth, dispatcher)

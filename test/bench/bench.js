@@ -207,7 +207,7 @@ if (section('senders')) {
     const prepared = prepareDelivery(body, {mode: 'signature', secretToken: SECRET})
     cannons.push(await autocannon({url: server.url, method: 'POST', headers: prepared.headers, body, connections: CONNECTIONS, duration: SECONDS}))
     // simulate's own sender (undici) resending one prepared delivery: what the transport alone can do.
-    const dispatcher = createDispatcher({connections: CONNECTIONS})
+    const dispatcher = createDispatcher({connections: CONNECTIONS, origin: new URL(server.url).origin})
     transports.push(await runBurst({url: server.url, makeDelivery: () => prepared, count: Number.MAX_SAFE_INTEGER, rate: 0, concurrency: CONNECTIONS, durationMs: SECONDS * 1000, dispatcher}))
     await dispatcher.close()
     const out = execFileSync(process.execPath, [BIN, 'simulate', 'meeting.participant_joined', '--url', server.url, '--duration', `${SECONDS}s`, '--concurrency', String(CONNECTIONS), '--json'], {env, maxBuffer: 1 << 26})
