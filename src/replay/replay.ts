@@ -88,14 +88,32 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     if (options.recordPath && recorded.length) await appendRunRecords(options.recordPath, recorded.splice(0))
   }
 
+  // The workers take from one batch at a time; the first to find it empty reads the next for all of them.
+  // A delivery's position (what the checkpoint records) is given as it is taken, in the selection's order.
+  let batch: Delivery[] = []
+  let taken = 0
+  let reading: Promise<boolean> | undefined
+  const take = (): [Delivery, number] => [batch[taken++]!, position++]
+  const nextDelivery = async (): Promise<[Delivery, number] | undefined> => {
+    while (taken >= batch.length) {
+      reading ??= source.next().then((next) => {
+        reading = undefined
+        if (next.done) return false
+        batch = next.value
+        taken = 0
+        return true
+      })
+      if (!(await reading)) return undefined
+    }
+    return take()
+  }
+
   const worker = async () => {
     for (;;) {
       if (options.signal?.aborted) return
-      // Async generators queue concurrent next() calls: each worker gets its own delivery.
-      const next = await source.next()
-      if (next.done) return
-      const delivery = next.value
-      const index = position++
+      const next = taken < batch.length ? take() : await nextDelivery()
+      if (!next) return
+      const [delivery, index] = next
       if (checkpoint?.has(index)) {
         alreadyAcknowledged++
         continue

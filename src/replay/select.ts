@@ -1,4 +1,4 @@
-import {type Delivery, readDeliveries, type ReadOptions, type SourceSpec} from '../deliveries/source.js'
+import {type Delivery, readDeliveryBatches, type ReadOptions, type SourceSpec} from '../deliveries/source.js'
 
 /** Which captured deliveries to take. Every criterion given must hold. */
 export interface DeliveryFilter {
@@ -31,21 +31,28 @@ export function matches(delivery: Delivery, filter: DeliveryFilter): boolean {
   return true
 }
 
-/** The matching deliveries of every source, in order, streamed. */
-export async function* selectDeliveries(sources: SourceSpec[], filter: DeliveryFilter, options: ReadOptions = {}): AsyncGenerator<Delivery> {
+/** The matching deliveries of every source, in order, streamed: in batches, as the sources read them. */
+export async function* selectDeliveries(sources: SourceSpec[], filter: DeliveryFilter, options: ReadOptions = {}): AsyncGenerator<Delivery[]> {
   let taken = 0
   const ring: Delivery[] = []
   for (const source of sources) {
-    for await (const delivery of readDeliveries(source, options)) {
-      if (delivery.unreadable || !matches(delivery, filter)) continue
-      if (filter.last !== undefined) {
-        ring.push(delivery)
-        if (ring.length > filter.last) ring.shift()
-        continue
+    for await (const batch of readDeliveryBatches(source, options)) {
+      const selected: Delivery[] = []
+      for (const delivery of batch) {
+        if (delivery.unreadable || !matches(delivery, filter)) continue
+        if (filter.last !== undefined) {
+          ring.push(delivery)
+          if (ring.length > filter.last) ring.shift()
+          continue
+        }
+        selected.push(delivery)
+        if (filter.limit !== undefined && ++taken >= filter.limit) {
+          yield selected
+          return
+        }
       }
-      yield delivery
-      if (filter.limit !== undefined && ++taken >= filter.limit) return
+      if (selected.length > 0) yield selected
     }
   }
-  yield* ring.slice(0, filter.limit ?? ring.length)
+  if (ring.length > 0) yield ring.slice(0, filter.limit ?? ring.length)
 }
