@@ -51,7 +51,6 @@ export function createDispatcher(options: ClientOptions = {}): Dispatcher {
 const MAX_RESPONSE_BYTES = 1024 * 1024
 
 export interface SendOptions {
-  method?: Dispatcher.HttpMethod
   /** Keep the endpoint's answer (body and content-type); a burst counts statuses only. Default true. */
   keepAnswer?: boolean
 }
@@ -71,7 +70,7 @@ export function sendDelivery(
     try {
       const target = typeof url === 'string' ? parsedUrl(url) : url
       dispatcher.dispatch(
-        {origin: target.origin, path: `${target.pathname}${target.search}`, method: options.method ?? 'POST', headers: delivery.headers, body: delivery.body},
+        {origin: target.origin, path: `${target.pathname}${target.search}`, method: 'POST', headers: delivery.headers, body: delivery.body},
         handler as unknown as Dispatcher.DispatchHandler,
       )
     } catch (error) {
@@ -82,8 +81,8 @@ export function sendDelivery(
 
 /**
  * What undici calls as an answer comes, one object a delivery with its methods shared (a burst makes tens
- * of thousands a second). undici 7's Agent still checks for these handler methods (its newer onResponse*
- * interface is refused there).
+ * of thousands a second). undici 7's Agent and Pool still check for these handler methods (its newer
+ * onResponse* interface is refused there).
  */
 class AnswerHandler {
   private readonly started = performance.now()
