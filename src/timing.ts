@@ -2,3 +2,19 @@
 export function elapsedMs(startedAt: number): number {
   return Math.round((performance.now() - startedAt) * 1000) / 1000
 }
+
+let isoMs = Number.NaN
+let isoText = ''
+
+/**
+ * new Date().toISOString(), made once per millisecond: a receiver under load stamps many requests within
+ * one, and each string costs ~0.5 µs of a request's ~20 µs in process.
+ */
+export function isoNow(): string {
+  const now = Date.now()
+  if (now !== isoMs) {
+    isoMs = now
+    isoText = new Date(now).toISOString()
+  }
+  return isoText
+}

@@ -6,7 +6,7 @@ import {createServer as createHttpsServer} from 'node:https'
 import type {AddressInfo} from 'node:net'
 
 import {UserError} from '../errors.js'
-import {elapsedMs} from '../timing.js'
+import {elapsedMs, isoNow} from '../timing.js'
 import type {FileStore} from '../store/index.js'
 import type {AuthSettings} from '../zoom/auth.js'
 import {SIGNATURE_HEADER, TIMESTAMP_HEADER} from '../zoom/headers.js'
@@ -57,7 +57,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
   }
 
   const listener = (request: IncomingMessage, response: ServerResponse) => {
-    const receivedAt = new Date().toISOString()
+    const receivedAt = isoNow()
     void serveRequest(request, response, receivedAt).catch((error: unknown) => {
       const detail = (error as Error).message
       if (!response.headersSent && !response.destroyed) send(response, 500, {error: `internal error: ${detail}`})

@@ -5,7 +5,7 @@ import {basename, join} from 'node:path'
 import {UserError} from '../errors.js'
 import {DedupeIndex, dayOf} from './dedupe-index.js'
 import {scanKeys} from './key-scan.js'
-import {type RecordMeta, recordLine, STORE_KINDS, type StoreKind} from './records.js'
+import {type RecordMeta, recordLineParts, STORE_KINDS, type StoreKind} from './records.js'
 
 export class StoreError extends UserError {}
 
@@ -130,7 +130,7 @@ export class FileStore {
       appender = new BatchAppender(join(this.dataDir, kind), this.options.sync ?? true)
       this.appenders.set(kind, appender)
     }
-    await appender.append(meta.receivedAt.slice(0, 10), recordLine(meta, body, bodyIsJson))
+    await appender.append(meta.receivedAt.slice(0, 10), recordLineParts(meta, body, bodyIsJson))
     for (const listener of this.appendListeners) listener(kind, 1)
   }
 
@@ -182,7 +182,8 @@ export async function dayFiles(dir: string): Promise<string[]> {
 
 interface Pending {
   day: string
-  line: Buffer
+  /** The line's pieces (see recordLineParts). */
+  line: Buffer[]
   resolve: () => void
   reject: (error: Error) => void
 }
@@ -198,7 +199,7 @@ class BatchAppender {
     private readonly sync: boolean,
   ) {}
 
-  append(day: string, line: Buffer): Promise<void> {
+  append(day: string, line: Buffer[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({day, line, resolve, reject})
       this.flushing ??= this.flush()
@@ -213,7 +214,7 @@ class BatchAppender {
         const day = items[0]!.day
         try {
           const handle = await this.handleFor(day)
-          await writeAll(handle, items.length === 1 ? items[0]!.line : Buffer.concat(items.map((item) => item.line)))
+          await writeAll(handle, items.length === 1 ? items[0]!.line : items.flatMap((item) => item.line))
           if (this.sync) await handle.datasync()
           for (const item of items) item.resolve()
         } catch (error) {
@@ -270,14 +271,26 @@ function byDay(batch: Pending[]): Pending[][] {
   return [...new Set(batch.map((item) => item.day))].map((each) => batch.filter((item) => item.day === each))
 }
 
-/** write(2) may write less than asked (a full disk, a signal): go on until all is written or it fails. */
-async function writeAll(handle: FileHandle, buffer: Buffer): Promise<void> {
-  let offset = 0
-  while (offset < buffer.length) {
-    const {bytesWritten} = await handle.write(buffer, offset, buffer.length - offset)
+/**
+ * A batch's pieces in one writev(2), not copied into one buffer first. It may write less than asked (a
+ * full disk, a signal): go on with what is left until all is written or it fails.
+ */
+async function writeAll(handle: FileHandle, parts: Buffer[]): Promise<void> {
+  let left = parts
+  while (left.length > 0) {
+    const {bytesWritten} = await handle.writev(left)
     if (bytesWritten === 0) throw new Error('no bytes written (is the disk full?)')
-    offset += bytesWritten
+    left = unwritten(left, bytesWritten)
   }
+}
+
+/** What is left of the pieces once their first `written` bytes are on disk. */
+export function unwritten(parts: Buffer[], written: number): Buffer[] {
+  let index = 0
+  let skip = written
+  while (index < parts.length && skip >= parts[index]!.length) skip -= parts[index++]!.length
+  if (index === parts.length) return []
+  return skip === 0 ? parts.slice(index) : [parts[index]!.subarray(skip), ...parts.slice(index + 1)]
 }
 
 async function syncDirectory(dir: string): Promise<void> {

@@ -72,16 +72,25 @@ const LINE_END = Buffer.from('}\n')
  * so it can go into the line as it is (format 2); the body's bytes are written, never re-encoded.
  */
 export function recordLine(meta: RecordMeta, body: Buffer, bodyIsJson: boolean): Buffer {
+  const parts = recordLineParts(meta, body, bodyIsJson)
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
+}
+
+/**
+ * The same line in the pieces it is made of (the body's own buffer among them), for a writer that hands
+ * them to writev(2) as they are: no copy of the body into a line, nor of the lines into a batch.
+ */
+export function recordLineParts(meta: RecordMeta, body: Buffer, bodyIsJson: boolean): Buffer[] {
   if ('rawBody' in meta) {
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
     const {rawBody, rawBodyEncoding, ...rest} = meta as DeliveryRecord
-    return recordLine(rest, body, bodyIsJson)
+    return recordLineParts(rest, body, bodyIsJson)
   }
   if (!bodyIsJson || meta.rawBodyFile !== undefined || body.indexOf(0x0a) !== -1 || body.indexOf(0x0d) !== -1 || !isUtf8(body)) {
-    return Buffer.from(`${JSON.stringify({...meta, v: 1, ...encodeRawBody(body)})}\n`)
+    return [Buffer.from(`${JSON.stringify({...meta, v: 1, ...encodeRawBody(body)})}\n`)]
   }
   const members = JSON.stringify(meta)
-  return Buffer.concat([Buffer.from(`${members.slice(0, -1)}${FORMAT_2_MEMBERS}${body.length}${BODY_MEMBER}`), body, LINE_END])
+  return [Buffer.from(`${members.slice(0, -1)}${FORMAT_2_MEMBERS}${body.length}${BODY_MEMBER}`), body, LINE_END]
 }
 
 /** A stored line as a record, whatever its format (a format-2 line's body comes back as rawBody); throws when it is not JSON. */
