@@ -5,6 +5,10 @@
  */
 export class DedupeIndex {
   private readonly days = new Map<string, Map<string, string>>()
+  /** Today's name and bounds, so that a claim does not format a date: a UTC day is 86,400,000 ms of epoch time exactly. */
+  private today = ''
+  private todayStarts = Number.POSITIVE_INFINITY
+  private todayEnds = Number.NEGATIVE_INFINITY
 
   constructor(
     private readonly windowMs: number,
@@ -20,7 +24,7 @@ export class DedupeIndex {
   }
 
   /** Adds a key under a day (default today, UTC), dropping the days the window has left behind. */
-  set(key: string, id: string, day = dayOf(this.now())): void {
+  set(key: string, id: string, day = this.currentDay()): void {
     let keys = this.days.get(day)
     if (!keys) {
       keys = new Map()
@@ -40,11 +44,23 @@ export class DedupeIndex {
     return size
   }
 
+  private currentDay(): string {
+    const now = this.now()
+    if (now < this.todayStarts || now >= this.todayEnds) {
+      this.today = dayOf(now)
+      this.todayStarts = now - (((now % DAY_MS) + DAY_MS) % DAY_MS)
+      this.todayEnds = this.todayStarts + DAY_MS
+    }
+    return this.today
+  }
+
   private evict(): void {
     const first = dayOf(this.now() - this.windowMs)
     for (const day of this.days.keys()) if (day < first) this.days.delete(day)
   }
 }
+
+const DAY_MS = 86_400_000
 
 /** The UTC day of a time, as the store names its files (2026-11-30). */
 export function dayOf(ms: number): string {

@@ -263,4 +263,20 @@ describe('dedupe index', () => {
     index.delete('b')
     expect(index.get('b')).toBeUndefined()
   })
+
+  it('files a key under the UTC day of its claim, to the millisecond, whichever way the clock moves', async () => {
+    const {DedupeIndex} = await import('../../src/store/dedupe-index.js')
+    let now = Date.parse('2026-11-28T23:59:59.999Z')
+    const index = new DedupeIndex(24 * 3_600_000, () => now)
+    index.set('late-28th', '1')
+    now += 1
+    index.set('early-29th', '2')
+    // A clock set back: the key goes under the day it says, not the day last seen.
+    now = Date.parse('2026-11-28T23:00:00Z')
+    index.set('back-on-28th', '3')
+    // The 30th's first key leaves the 28th more than 24 h behind: its keys go, the 29th's stay.
+    now = Date.parse('2026-11-30T00:00:00Z')
+    index.set('30th', '4')
+    expect(['late-28th', 'early-29th', 'back-on-28th', '30th'].map((key) => index.get(key))).toEqual([undefined, '2', undefined, '4'])
+  })
 })
