@@ -8,6 +8,7 @@ import {parseLine, readDeliveries} from '../../src/deliveries/source.js'
 import {dedupeKey, type DeliveryRecord, encodeRawBody, FileStore, type FileStoreOptions, rawBodyBytes} from '../../src/store/index.js'
 import {StoreCounter} from '../../src/deliveries/counts.js'
 import {findDelivery} from '../../src/deliveries/newest.js'
+import {DedupeIndex} from '../../src/store/dedupe-index.js'
 import {unwritten} from '../../src/store/file-store.js'
 import {readRecord, recordLine} from '../../src/store/records.js'
 
@@ -248,8 +249,7 @@ describe('deliveries list', () => {
 })
 
 describe('dedupe index', () => {
-  it('holds the window\'s days only: a long-running receiver forgets whole days the window has left', async () => {
-    const {DedupeIndex} = await import('../../src/store/dedupe-index.js')
+  it('holds the window\'s days only: a long-running receiver forgets whole days the window has left', () => {
     let now = Date.parse('2026-11-28T12:00:00Z')
     const index = new DedupeIndex(48 * 3_600_000, () => now)
     index.set('a', 'id-a')
@@ -264,8 +264,7 @@ describe('dedupe index', () => {
     expect(index.get('b')).toBeUndefined()
   })
 
-  it('files a key under the UTC day of its claim, to the millisecond, whichever way the clock moves', async () => {
-    const {DedupeIndex} = await import('../../src/store/dedupe-index.js')
+  it('files a key under the UTC day of its claim, to the millisecond, whichever way the clock moves', () => {
     let now = Date.parse('2026-11-28T23:59:59.999Z')
     const index = new DedupeIndex(24 * 3_600_000, () => now)
     index.set('late-28th', '1')
