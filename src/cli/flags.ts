@@ -43,6 +43,17 @@ export interface AuthFlagValues {
   'bearer-token'?: string
 }
 
+/** Where serve stores what it receives, unless told otherwise. */
+export const DEFAULT_DATA_DIR = './zoomctl-data'
+
+/**
+ * serve's data dir as a flag: every command that writes or reads it takes it the same way (the flag,
+ * ZOOMCTL_DATA_DIR, or a config file's data-dir), so that one setting points them all at the same store.
+ */
+export function dataDirFlag(description: string) {
+  return Flags.string({description, default: DEFAULT_DATA_DIR, env: 'ZOOMCTL_DATA_DIR'})
+}
+
 /**
  * The secret token for sending to `url`: the given one, else — when the URL is a local serve — the one that
  * serve made and keeps in its data dir (ZOOMCTL_DATA_DIR or ./zoomctl-data), so a first try needs no setup.
@@ -56,7 +67,7 @@ export async function tokenForLocalTarget(flags: AuthFlagValues, url: string, en
     return flags
   }
   if (!isLoopbackHost(host)) return flags
-  const token = await readLocalToken(env.ZOOMCTL_DATA_DIR ?? './zoomctl-data')
+  const token = await readLocalToken(env.ZOOMCTL_DATA_DIR ?? DEFAULT_DATA_DIR)
   return token ? {...flags, 'secret-token': token} : flags
 }
 

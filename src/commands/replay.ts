@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, authOptionsFrom, elasticFlags, tlsClientFlags, tokenForLocalTarget} from '../cli/flags.js'
+import {authFlags, authOptionsFrom, dataDirFlag, elasticFlags, tlsClientFlags, tokenForLocalTarget} from '../cli/flags.js'
 import {replaySelection} from '../cli/replay-options.js'
 import {parseDuration, parseHeader, resolveAuth} from '../config/index.js'
 import {STORE_PARTS} from '../deliveries/source.js'
@@ -50,7 +50,7 @@ export default class Replay extends ZoomctlCommand {
     record: Flags.string({description: 'append one line per delivery sent to this file, for validate --run'}),
     'dry-run': Flags.boolean({description: 'print each request as a curl command instead of sending it', default: false}),
     timeout: Flags.string({description: 'give up on one request after this long', default: '10s', env: 'ZOOMCTL_TIMEOUT'}),
-    'data-dir': Flags.string({description: 'data dir used when no source is named', default: './zoomctl-data', env: 'ZOOMCTL_DATA_DIR'}),
+    'data-dir': dataDirFlag('data dir used when no source is named'),
     'from-es': Flags.boolean({description: 'read the deliveries from Elasticsearch (--since/--until; event.original when kept, else rebuilt from zoom.*)', default: false}),
     ...elasticFlags,
     ...tlsClientFlags,

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, elasticFlags, forwardFlags, integrationVersionFlag, uiFlags} from '../cli/flags.js'
+import {authFlags, dataDirFlag, elasticFlags, forwardFlags, integrationVersionFlag, uiFlags} from '../cli/flags.js'
 import {DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
 import {serveSettingsFrom} from '../cli/serve-settings.js'
 import {runServe} from '../receiver/service.js'
@@ -26,7 +26,7 @@ export default class Serve extends ZoomctlCommand {
     host: Flags.string({description: 'address to listen on (0.0.0.0 for all interfaces)', default: DEFAULT_HOST, env: 'ZOOMCTL_HOST'}),
     port: Flags.integer({description: 'port to listen on (0 picks a free one)', default: DEFAULT_PORT, min: 0, max: 65535, env: 'ZOOMCTL_PORT'}),
     path: Flags.string({description: 'URL path of the webhook', default: DEFAULT_PATH, env: 'ZOOMCTL_PATH'}),
-    'data-dir': Flags.string({description: 'where accepted and refused deliveries are stored (NDJSON)', default: './zoomctl-data', env: 'ZOOMCTL_DATA_DIR'}),
+    'data-dir': dataDirFlag('where accepted and refused deliveries are stored (NDJSON)'),
     tolerance: Flags.integer({
       description: 'seconds a request timestamp may differ from now; 0 turns the check off (Zoom does not say whether retries are re-signed)',
       default: DEFAULT_TOLERANCE_SECONDS,

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {randomBytes} from 'node:crypto'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, authOptionsFrom, integrationVersion, integrationVersionFlag, uiFlags} from '../cli/flags.js'
+import {authFlags, authOptionsFrom, dataDirFlag, integrationVersion, integrationVersionFlag, uiFlags} from '../cli/flags.js'
 import {isLoopbackHost} from '../config/local-token.js'
 import {resolveAuth} from '../config/index.js'
 import {style} from '../output/style.js'
@@ -14,7 +14,7 @@ export default class Ui extends ZoomctlCommand {
   static override examples = ['<%= config.bin %> ui', '<%= config.bin %> ui /var/lib/zoomctl --ui-port 9000']
 
   static override args = {
-    'data-dir': Args.string({description: "serve's data dir", default: './zoomctl-data', ignoreStdin: true}),
+    'data-dir': Args.string({description: "serve's data dir (default: --data-dir)", ignoreStdin: true}),
   }
 
   static override flags = {
@@ -22,22 +22,24 @@ export default class Ui extends ZoomctlCommand {
     'ui-host': uiFlags['ui-host'],
     'ui-port': uiFlags['ui-port'],
     'integration-version': integrationVersionFlag,
+    'data-dir': dataDirFlag("serve's data dir, when the argument does not name one"),
     ...authFlags,
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Ui)
+    const dataDir = args['data-dir'] ?? flags['data-dir']
     const inspector = await startInspector({
       host: flags['ui-host'],
       port: flags['ui-port'],
-      dataDir: args['data-dir'],
+      dataDir,
       receiverUrl: flags.url,
       auth: resolveAuth(authOptionsFrom(flags)),
       integrationVersion: integrationVersion(flags['integration-version']),
       token: isLoopbackHost(flags['ui-host']) ? undefined : randomBytes(18).toString('base64url'),
     })
-    if (this.human) process.stderr.write(`${style.bold('zoomctl inspector')} on ${style.cyan(inspector.url)} for ${args['data-dir']}\n${style.dim('  Ctrl-C to stop')}\n`)
-    else process.stdout.write(`${JSON.stringify({type: 'listening', url: inspector.url, dataDir: args['data-dir']})}\n`)
+    if (this.human) process.stderr.write(`${style.bold('zoomctl inspector')} on ${style.cyan(inspector.url)} for ${dataDir}\n${style.dim('  Ctrl-C to stop')}\n`)
+    else process.stdout.write(`${JSON.stringify({type: 'listening', url: inspector.url, dataDir})}\n`)
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve())
       process.once('SIGTERM', () => resolve())

@@ -1,4 +1,4 @@
-import {readdir} from 'node:fs/promises'
+import {readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {cursorPath, loadCursor, START} from '../forward/cursor.js'
@@ -8,6 +8,7 @@ import {indexedDocument} from '../mapping/index.js'
 import {findDelivery, newestFirst, type PartPosition, type StoreCursor} from './newest.js'
 import type {Delivery, StorePart} from './source.js'
 import {redactSecrets} from './redact.js'
+import {UserError} from '../errors.js'
 
 /** One line of `zoomctl deliveries`: what came, when, and what serve made of it. */
 export interface DeliveryEntry {
@@ -48,6 +49,23 @@ export function entryMatches(entry: DeliveryEntry, filter: EntryFilter): boolean
   if (filter.since && at < filter.since.getTime()) return false
   if (filter.until && at > filter.until.getTime()) return false
   return true
+}
+
+/**
+ * A data dir that is not there is more likely a wrong path than a store with nothing in it: said so,
+ * rather than listing nothing.
+ */
+export async function assertDataDir(dataDir: string): Promise<void> {
+  const isDirectory = await stat(dataDir).then(
+    (stats) => stats.isDirectory(),
+    () => false,
+  )
+  if (!isDirectory) {
+    throw new UserError(`no data dir at ${dataDir}: serve has not stored anything there`, {
+      code: 'no-data-dir',
+      hint: "name serve's data dir (the argument, --data-dir or ZOOMCTL_DATA_DIR), or start zoomctl serve",
+    })
+  }
 }
 
 /** The last `limit` matching deliveries of a data dir, oldest first; reads from the newest back, only as far as it must. */

@@ -33,6 +33,21 @@ describe('deliveries', () => {
     expect(JSON.parse(one.stdout)).toHaveLength(1)
   })
 
+  it('reads the data dir serve was pointed at (ZOOMCTL_DATA_DIR, a config file), and says so when there is none', async () => {
+    const fromEnv = await runCli(['deliveries', '--json'], {ZOOMCTL_DATA_DIR: serve.dataDir})
+    expect(JSON.parse(fromEnv.stdout)).toHaveLength(4)
+    const config = join(tempDir(), 'zoomctl.yaml')
+    writeFileSync(config, `data-dir: ${serve.dataDir}\n`)
+    expect(JSON.parse((await runCli(['deliveries', '--config', config, '--json'])).stdout)).toHaveLength(4)
+    const nowhere = join(tempDir(), 'not-here')
+    const missing = await runCli(['deliveries', nowhere, '--json'])
+    expect(missing.code).toBe(2)
+    expect(JSON.parse(missing.stdout).error).toMatchObject({code: 'no-data-dir'})
+    const human = await runCli(['deliveries', '--data-dir', nowhere])
+    expect(human.stderr).toContain(`no data dir at ${nowhere}`)
+    expect(human.stderr).toContain('ZOOMCTL_DATA_DIR')
+  })
+
   it('shows one in full, secrets of the body redacted unless asked, with what to do for a refused one', async () => {
     const entries = JSON.parse((await runCli(['deliveries', serve.dataDir, '--json'])).stdout) as Array<{id: string; eventType: string}>
     const created = entries.find((entry) => entry.eventType === 'meeting.created')!

@@ -1,11 +1,13 @@
+import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync} from 'node:fs'
 import {join} from 'node:path'
+import {createInterface} from 'node:readline'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {readRecord} from '../../src/store/records.js'
 import {startInspector} from '../../src/ui/server.js'
-import {readStore, runCli, SECRET, startServe, type ServeProcess, tempDir} from '../helpers/cli.js'
+import {BIN, ISOLATED, readStore, runCli, SECRET, startServe, type ServeProcess, tempDir} from '../helpers/cli.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts')
@@ -78,6 +80,20 @@ describe('the inspector API', () => {
     expect(after[after.length - 1]!.duplicateOf).toBe(body.deliveries[0]!.id)
     const stats = await getJson<{counts: Record<string, number>}>(`${ui}api/stats`)
     expect(stats.body.counts).toMatchObject({accepted: 2, duplicate: 1, refused: 1})
+  })
+
+  it('zoomctl ui reads the data dir serve was pointed at (ZOOMCTL_DATA_DIR) when none is named', async () => {
+    const child = spawn(process.execPath, [BIN, 'ui', '--ui-port', '0', '--json'], {env: {...process.env, ...ISOLATED, ZOOMCTL_DATA_DIR: serve.dataDir}, stdio: ['ignore', 'pipe', 'inherit']})
+    try {
+      const line = await new Promise<string>((resolve) => createInterface({input: child.stdout}).once('line', resolve))
+      const listening = JSON.parse(line) as {url: string; dataDir: string}
+      expect(listening.dataDir).toBe(serve.dataDir)
+      const stats = await getJson<{counts: Record<string, number>}>(`${listening.url}api/stats`)
+      expect(stats.body.counts).toMatchObject({refused: 1})
+    } finally {
+      child.kill('SIGINT')
+      await new Promise((resolve) => child.once('exit', resolve))
+    }
   })
 
   it('with a token, refuses every request without it', async () => {

@@ -1,8 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../../cli/base-command.js'
+import {dataDirFlag} from '../../cli/flags.js'
 import {parseTimePoint} from '../../config/index.js'
-import {type DeliveryEntry, followDeliveries, listDeliveries} from '../../deliveries/list.js'
+import {assertDataDir, type DeliveryEntry, followDeliveries, listDeliveries} from '../../deliveries/list.js'
 import {entryRow, formatEntries} from '../../output/deliveries.js'
 
 export default class Deliveries extends ZoomctlCommand {
@@ -16,7 +17,7 @@ export default class Deliveries extends ZoomctlCommand {
   ]
 
   static override args = {
-    'data-dir': Args.string({description: "serve's data dir", default: './zoomctl-data', ignoreStdin: true}),
+    'data-dir': Args.string({description: "serve's data dir (default: --data-dir)", ignoreStdin: true}),
   }
 
   static override flags = {
@@ -26,6 +27,7 @@ export default class Deliveries extends ZoomctlCommand {
     until: Flags.string({description: 'received at or before'}),
     limit: Flags.integer({description: 'at most this many, the latest', default: 50, min: 1}),
     follow: Flags.boolean({char: 'f', description: 'keep printing new deliveries as serve stores them (Ctrl-C to stop)', default: false}),
+    'data-dir': dataDirFlag("serve's data dir, when the argument does not name one"),
   }
 
   async run(): Promise<unknown> {
@@ -36,8 +38,9 @@ export default class Deliveries extends ZoomctlCommand {
       since: flags.since ? parseTimePoint(flags.since) : undefined,
       until: flags.until ? parseTimePoint(flags.until) : undefined,
     }
-    const dataDir = args['data-dir']
+    const dataDir = args['data-dir'] ?? flags['data-dir']
     if (!flags.follow) {
+      await assertDataDir(dataDir)
       const entries = await listDeliveries(dataDir, filter, flags.limit)
       if (this.human) this.log(formatEntries(entries))
       return entries

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../../cli/base-command.js'
-import {integrationVersion, integrationVersionFlag} from '../../cli/flags.js'
+import {dataDirFlag, integrationVersion, integrationVersionFlag} from '../../cli/flags.js'
 import {showDelivery} from '../../deliveries/list.js'
 import {UserError} from '../../errors.js'
 import {formatDetail} from '../../output/deliveries.js'
@@ -15,7 +15,7 @@ export default class DeliveriesShow extends ZoomctlCommand {
   }
 
   static override flags = {
-    'data-dir': Flags.string({description: "serve's data dir", default: './zoomctl-data', env: 'ZOOMCTL_DATA_DIR'}),
+    'data-dir': dataDirFlag("serve's data dir"),
     'show-secrets': Flags.boolean({description: "show meeting passwords, download tokens and other secrets of the body (redacted by default)", default: false}),
     'integration-version': integrationVersionFlag,
   }
