@@ -54,6 +54,10 @@ describe('zoomctl events', () => {
     const broken = await runCli(['events', 'map'], {}, '{not json')
     expect(broken.code).toBe(2)
     expect(broken.stderr).toContain('standard input is not JSON')
+
+    const typeForFile = await runCli(['events', 'map', 'meeting.started'])
+    expect(typeForFile.code).toBe(2)
+    expect(typeForFile.stderr).toContain('zoomctl events map --event meeting.started')
   })
 
   it('simulate --explain --dry-run shows what each event should become, with no secret printed', async () => {

@@ -1,7 +1,9 @@
 import {randomInt} from 'node:crypto'
+import {existsSync} from 'node:fs'
 
 import {Args, Flags} from '@oclif/core'
 
+import {findEvent} from '../../catalog/catalog.js'
 import {ZoomctlCommand} from '../../cli/base-command.js'
 import {integrationVersion, integrationVersionFlag} from '../../cli/flags.js'
 import {OptionError} from '../../config/index.js'
@@ -42,6 +44,9 @@ export default class EventsMap extends ZoomctlCommand {
       inputs.push({body: new BodyFactory(flags.seed ?? randomInt(2 ** 31)).build(spec!)})
     } else {
       if (!args.file && process.stdin.isTTY) throw new OptionError('give a file, pipe a body on standard input, or use --event NAME')
+      if (args.file && findEvent(args.file) && !existsSync(args.file)) {
+        throw new OptionError(`${args.file} is an event type, not a file`, {hint: `zoomctl events map --event ${args.file} builds its body from the catalog`})
+      }
       for await (const delivery of readDeliveries(!args.file || args.file === '-' ? {kind: 'stdin'} : {kind: 'file', path: args.file})) {
         if (delivery.unreadable) throw new OptionError(`${delivery.origin.replace(/^stdin:1$/, 'standard input')} is not JSON`)
         inputs.push({body: zoomBodyOf(delivery.body), receivedAt: delivery.receivedAt ? new Date(delivery.receivedAt) : undefined})
