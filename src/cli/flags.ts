@@ -56,9 +56,10 @@ export function dataDirFlag(description: string) {
 
 /**
  * The secret token for sending to `url`: the given one, else — when the URL is a local serve — the one that
- * serve made and keeps in its data dir (ZOOMCTL_DATA_DIR or ./zoomctl-data), so a first try needs no setup.
+ * serve made and keeps in its data dir, looked for in `dataDirs` in turn (by default ZOOMCTL_DATA_DIR or
+ * ./zoomctl-data), so a first try needs no setup.
  */
-export async function tokenForLocalTarget(flags: AuthFlagValues, url: string, env: NodeJS.ProcessEnv = process.env): Promise<AuthFlagValues> {
+export async function tokenForLocalTarget(flags: AuthFlagValues, url: string, dataDirs: string[] = [process.env.ZOOMCTL_DATA_DIR ?? DEFAULT_DATA_DIR]): Promise<AuthFlagValues> {
   if (flags['secret-token']) return flags
   let host: string
   try {
@@ -67,8 +68,11 @@ export async function tokenForLocalTarget(flags: AuthFlagValues, url: string, en
     return flags
   }
   if (!isLoopbackHost(host)) return flags
-  const token = await readLocalToken(env.ZOOMCTL_DATA_DIR ?? DEFAULT_DATA_DIR)
-  return token ? {...flags, 'secret-token': token} : flags
+  for (const dataDir of new Set(dataDirs)) {
+    const token = await readLocalToken(dataDir)
+    if (token) return {...flags, 'secret-token': token}
+  }
+  return flags
 }
 
 export function authOptionsFrom(flags: AuthFlagValues) {

@@ -61,7 +61,9 @@ export default class Replay extends ZoomctlCommand {
     const {argv, flags} = await this.parse(Replay)
     checkEndpointUrl(flags.url)
     const {sources, filter, speed, selection} = await replaySelection(argv as string[], flags)
-    const auth = resolveAuth(authOptionsFrom(await tokenForLocalTarget(flags, flags.url, {...process.env, ZOOMCTL_DATA_DIR: flags['data-dir']})))
+    // A data dir replayed to a local serve is most often that serve's own: its token is looked for there too.
+    const dataDirs = [flags['data-dir'], ...sources.flatMap((source) => (source.kind === 'store' ? [source.dataDir] : []))]
+    const auth = resolveAuth(authOptionsFrom(await tokenForLocalTarget(flags, flags.url, dataDirs)))
     assertAuthComplete(auth, 'send')
     const interrupt = new AbortController()
     const onSigint = () => interrupt.abort()

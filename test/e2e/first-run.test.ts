@@ -35,6 +35,16 @@ async function startFresh(cwd: string): Promise<{url: string; output: () => stri
   return {url, output: () => output, stop: () => new Promise((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM')))}
 }
 
+/** A command run as a newcomer would, from `cwd`. */
+function runFresh(args: string[], cwd: string): Promise<{code: number | null; out: string}> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {cwd, env: newcomerEnv()})
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    child.on('exit', (code) => resolve({code, out}))
+  })
+}
+
 describe('first run: serve with no token and no flags', () => {
   it('makes a token, keeps it 0600 in the data dir, prints the export line, and simulate finds it', async () => {
     const cwd = tempDir()
@@ -47,14 +57,13 @@ describe('first run: serve with no token and no flags', () => {
     expect(first.output()).toContain(`zoomctl simulate meeting.started --url ${first.url}`)
 
     // simulate aimed at the local serve, from the same directory, with no token anywhere.
-    const sent = await new Promise<{code: number | null; out: string}>((resolve) => {
-      const child = spawn(process.execPath, [BIN, 'simulate', 'meeting.started', '--url', first.url], {cwd, env: newcomerEnv()})
-      let out = ''
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
-      child.on('exit', (code) => resolve({code, out}))
-    })
+    const sent = await runFresh(['simulate', 'meeting.started', '--url', first.url], cwd)
     expect(sent.code).toBe(0)
     expect(sent.out).toContain('accepted')
+    // replay of that serve's data dir to it, from elsewhere: the token is found in the data dir replayed.
+    const replayed = await runFresh(['replay', join(cwd, 'zoomctl-data'), '--url', first.url, '--json'], tempDir())
+    expect(replayed.code).toBe(0)
+    expect(JSON.parse(replayed.out)).toMatchObject({sent: 1, succeeded: 1})
     await first.stop()
 
     // Restarted: the same token, not printed again.
