@@ -75,6 +75,16 @@ export async function tokenForLocalTarget(flags: AuthFlagValues, url: string, da
   return flags
 }
 
+/** Where a local serve's token was looked for, for the error that says none was found; none for another host. */
+export function localTokenHint(url: string, dataDirs: string[] = [process.env.ZOOMCTL_DATA_DIR ?? DEFAULT_DATA_DIR]): string | undefined {
+  try {
+    if (!isLoopbackHost(new URL(url).hostname)) return undefined
+  } catch {
+    return undefined
+  }
+  return `a local zoomctl serve keeps the token it made in its data dir, and none is in ${[...new Set(dataDirs)].join(' or ')}: point ZOOMCTL_DATA_DIR at serve's data dir, or give the token`
+}
+
 export function authOptionsFrom(flags: AuthFlagValues) {
   return {
     auth: flags.auth,

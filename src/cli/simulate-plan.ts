@@ -6,7 +6,7 @@ import {prepareDelivery} from '../sender/prepare.js'
 import {isChallengeRun, type SimulationRun} from '../sender/run-simulation.js'
 import {conflictingFlags, withRetries} from '../sender/simulation.js'
 import {assertAuthComplete} from '../zoom/auth.js'
-import {type AuthFlagValues, authOptionsFrom, integrationVersion, tokenForLocalTarget} from './flags.js'
+import {type AuthFlagValues, authOptionsFrom, integrationVersion, localTokenHint, tokenForLocalTarget} from './flags.js'
 
 export interface SimulateFlagValues extends AuthFlagValues {
   url: string
@@ -47,9 +47,10 @@ export async function simulationRun(names: string[], flags: SimulateFlagValues):
     conflictingFlags({names, all: flags.all, category: flags.category, files, set: flags.set, burst, dryRun: flags['dry-run'], explain: flags.explain, record: flags.record}) ??
     (flags.retries && (burst || flags['dry-run']) ? '--retries goes with a sequential run: leave out the burst flags and --dry-run' : undefined)
   if (conflict) throw new OptionError(conflict)
-  if (!flags['dry-run']) assertAuthComplete(auth, 'send')
-  else if (!auth.secretToken) throw new OptionError('a dry run still signs: give the secret token (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)')
+  // A mistyped event type is said first: it is the mistake to fix, whatever else is missing.
   const specs = files.length ? [] : selectEvents({names, all: flags.all, category: flags.category})
+  if (!flags['dry-run']) assertAuthComplete(auth, 'send', localTokenHint(flags.url))
+  else if (!auth.secretToken) throw new OptionError('a dry run still signs: give the secret token (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)', {hint: localTokenHint(flags.url)})
   const payloads = []
   for (const file of files) payloads.push(await readPayloadFile(file))
   // A pinned clock (--now) moves by a millisecond a body, as a real one would in a burst; with --seed the bodies repeat.

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, authOptionsFrom, dataDirFlag, elasticFlags, tlsClientFlags, tokenForLocalTarget} from '../cli/flags.js'
+import {authFlags, authOptionsFrom, dataDirFlag, elasticFlags, localTokenHint, tlsClientFlags, tokenForLocalTarget} from '../cli/flags.js'
 import {replaySelection} from '../cli/replay-options.js'
 import {parseDuration, parseHeader, resolveAuth} from '../config/index.js'
 import {STORE_PARTS} from '../deliveries/source.js'
@@ -64,7 +64,7 @@ export default class Replay extends ZoomctlCommand {
     // A data dir replayed to a local serve is most often that serve's own: its token is looked for there too.
     const dataDirs = [flags['data-dir'], ...sources.flatMap((source) => (source.kind === 'store' ? [source.dataDir] : []))]
     const auth = resolveAuth(authOptionsFrom(await tokenForLocalTarget(flags, flags.url, dataDirs)))
-    assertAuthComplete(auth, 'send')
+    assertAuthComplete(auth, 'send', localTokenHint(flags.url, dataDirs))
     const interrupt = new AbortController()
     const onSigint = () => interrupt.abort()
     process.once('SIGINT', onSigint)

@@ -27,12 +27,15 @@ export interface AuthSettings {
 
 export class AuthConfigError extends UserError {}
 
-/** Checks that the settings hold what their mode needs; throws an error that says which flag to add. */
-export function assertAuthComplete(settings: AuthSettings, role: 'send' | 'receive'): void {
+/**
+ * Checks that the settings hold what their mode needs; throws an error that says which flag to add.
+ * `tokenHint`: where else a missing secret token could come from (a local serve's data dir).
+ */
+export function assertAuthComplete(settings: AuthSettings, role: 'send' | 'receive', tokenHint?: string): void {
   const missing = (what: string) => new AuthConfigError(`auth mode "${settings.mode}" needs ${what}`)
   switch (settings.mode) {
     case 'signature':
-      if (!settings.secretToken) throw missing('a secret token (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)')
+      if (!settings.secretToken) throw new AuthConfigError('auth mode "signature" needs a secret token (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)', {hint: tokenHint})
       break
     case 'header':
       if (!settings.headerValue) throw missing('a header value (--auth-value or ZOOMCTL_AUTH_VALUE)')
@@ -47,7 +50,7 @@ export function assertAuthComplete(settings: AuthSettings, role: 'send' | 'recei
       break
   }
   if (role === 'send' && !settings.secretToken) {
-    throw new AuthConfigError('Zoom signs every delivery: give the secret token (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)')
+    throw new AuthConfigError('Zoom signs every delivery: give the secret token (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)', {hint: tokenHint})
   }
 }
 

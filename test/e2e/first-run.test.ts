@@ -36,12 +36,14 @@ async function startFresh(cwd: string): Promise<{url: string; output: () => stri
 }
 
 /** A command run as a newcomer would, from `cwd`. */
-function runFresh(args: string[], cwd: string): Promise<{code: number | null; out: string}> {
+function runFresh(args: string[], cwd: string): Promise<{code: number | null; out: string; err: string}> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {cwd, env: newcomerEnv()})
     let out = ''
+    let err = ''
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
-    child.on('exit', (code) => resolve({code, out}))
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
+    child.on('close', (code) => resolve({code, out, err}))
   })
 }
 
@@ -75,5 +77,18 @@ describe('first run: serve with no token and no flags', () => {
     expect(signedWithOther.code).toBe(1)
     expect(signedWithOther.stdout).toContain('401')
     await second.stop()
+  })
+
+  it('says what to fix first: a mistyped event type before a missing token, and where a local token was looked for', async () => {
+    const cwd = tempDir()
+    const typo = await runFresh(['simulate', 'meeting.startd'], cwd)
+    expect(typo.code).toBe(2)
+    expect(typo.err).toContain('did you mean meeting.started')
+    const noToken = await runFresh(['simulate', 'meeting.started'], cwd)
+    expect(noToken.code).toBe(2)
+    expect(noToken.err).toContain('none is in ./zoomctl-data: point ZOOMCTL_DATA_DIR at serve')
+    const remote = await runFresh(['simulate', 'meeting.started', '--url', 'https://zoom-hook.example.com/zoom-webhook'], cwd)
+    expect(remote.err).toContain('needs a secret token')
+    expect(remote.err).not.toContain('ZOOMCTL_DATA_DIR')
   })
 })
