@@ -1,3 +1,5 @@
+import {existsSync} from 'node:fs'
+
 import {OptionError, parseTimePoint} from '../config/index.js'
 import {type SourceSpec, sourceFromArgument, type StorePart} from '../deliveries/source.js'
 import type {DeliveryFilter} from '../replay/select.js'
@@ -24,6 +26,11 @@ export async function replaySelection(names: string[], flags: ReplayFlagValues):
   if (flags.limit && flags.last) throw new OptionError('--limit and --last both choose how many: give one')
   const part = flags.from as StorePart
   const from = names.length ? names : [flags['data-dir']]
+  if (!names.length && !flags['from-es'] && !existsSync(flags['data-dir'])) {
+    throw new OptionError(`nothing named to replay, and no data dir at ${flags['data-dir']}`, {
+      hint: "name a data dir, an NDJSON file or - (standard input), point --data-dir (ZOOMCTL_DATA_DIR) at serve's, or use --from-es",
+    })
+  }
   const sources = flags['from-es'] ? [await elasticSource(flags)] : await Promise.all(from.map((name) => sourceFromArgument(name, part)))
   const filter: DeliveryFilter = {
     ids: flags.id,
