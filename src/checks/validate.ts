@@ -1,5 +1,6 @@
 import {readFile} from 'node:fs/promises'
 
+import {fileProblem} from '../config/files.js'
 import {OptionError} from '../config/parse.js'
 import {readDeliveries} from '../deliveries/source.js'
 import {connectElastic, type ElasticConnection, type ElasticSettings} from '../elastic/connection.js'
@@ -51,7 +52,7 @@ async function readRun(path: string): Promise<RunRecord[]> {
   try {
     text = await readFile(path, 'utf8')
   } catch (error) {
-    throw new OptionError(`cannot read the run file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    throw new OptionError(`cannot read the run file ${path}: ${fileProblem(error)}`)
   }
   const records = parseRunFile(text, path)
   if (!records.length) throw new OptionError(`${path} holds no deliveries: write it with simulate --record ${path}`)

@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {isMap, isScalar, LineCounter, parseDocument} from 'yaml'
 
 import {writeFileAtomic} from '../store/atomic.js'
+import {fileProblem} from './files.js'
 import {OptionError} from './parse.js'
 
 /**
@@ -48,7 +49,7 @@ export function loadConfig(path: string): ConfigFile {
     mode = statSync(path).mode
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {path, exists: false, values: {}, lines: {}, exposed: false}
-    throw new OptionError(`cannot read the config file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    throw new OptionError(`cannot read the config file ${path}: ${fileProblem(error)}`)
   }
   const lineCounter = new LineCounter()
   const document = parseDocument(text, {lineCounter})
@@ -85,7 +86,7 @@ export function resolveReference(value: unknown, key: string, file: ConfigFile, 
     try {
       return readFileSync(value.slice(5), 'utf8').trim()
     } catch (error) {
-      throw new OptionError(`${where} refers to ${value.slice(5)}, which cannot be read: ${(error as NodeJS.ErrnoException).code}`)
+      throw new OptionError(`${where} refers to ${value.slice(5)}, which cannot be read: ${fileProblem(error)}`)
     }
   }
   return value

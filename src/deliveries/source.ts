@@ -4,6 +4,7 @@ import {dirname, join} from 'node:path'
 import type {Readable} from 'node:stream'
 import {StringDecoder} from 'node:string_decoder'
 
+import {fileProblem} from '../config/files.js'
 import {OptionError} from '../config/parse.js'
 import type {ElasticSettings} from '../elastic/connection.js'
 import {dayFiles} from '../store/file-store.js'
@@ -55,7 +56,7 @@ export async function sourceFromArgument(argument: string, part: StorePart = 'ac
   try {
     info = await stat(argument)
   } catch (error) {
-    throw new OptionError(`cannot read ${argument}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    throw new OptionError(`cannot read ${argument}: ${fileProblem(error)}`)
   }
   return info.isDirectory() ? {kind: 'store', dataDir: argument, part} : {kind: 'file', path: argument}
 }
@@ -120,8 +121,7 @@ async function* readLines(input: Readable, name: string, dataDir?: string, optio
       if (batch.length > 0) yield batch
     }
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new OptionError(`cannot read ${name}: ${code ?? (error as Error).message}`)
+    throw new OptionError(`cannot read ${name}: ${fileProblem(error)}`)
   }
   if (pending !== undefined) {
     yield [parseLine(pending, `${name}:1`, dataDir, options)]

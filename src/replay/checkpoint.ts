@@ -1,5 +1,6 @@
 import {readFile} from 'node:fs/promises'
 
+import {fileProblem} from '../config/files.js'
 import {OptionError} from '../config/parse.js'
 import {writeFileAtomic} from '../store/atomic.js'
 
@@ -27,7 +28,7 @@ export class Checkpoint {
       text = await readFile(path, 'utf8')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return checkpoint
-      throw new OptionError(`cannot read the checkpoint ${path}: ${(error as NodeJS.ErrnoException).code}`)
+      throw new OptionError(`cannot read the checkpoint ${path}: ${fileProblem(error)}`)
     }
     const saved = JSON.parse(text) as {selection?: string; prefix?: number; beyond?: number[]}
     if (saved.selection !== selection) {

@@ -3,6 +3,7 @@ import {readFileSync} from 'node:fs'
 
 import {Agent, type Dispatcher, errors, Pool} from 'undici'
 
+import {fileProblem} from '../config/files.js'
 import {OptionError} from '../config/parse.js'
 import {elapsedMs} from '../timing.js'
 
@@ -183,7 +184,7 @@ export function readCertificate(path: string): Buffer {
   try {
     bytes = readFileSync(path)
   } catch (error) {
-    throw new OptionError(`--ca: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    throw new OptionError(`--ca: cannot read ${path}: ${fileProblem(error)}`)
   }
   try {
     new X509Certificate(bytes)

@@ -1,5 +1,6 @@
 import {appendFile} from 'node:fs/promises'
 
+import {fileProblem} from '../config/files.js'
 import {OptionError} from '../config/parse.js'
 import {parseLine} from '../deliveries/source.js'
 
@@ -26,7 +27,7 @@ export async function appendRunRecords(path: string, records: RunRecord[]): Prom
   try {
     await appendFile(path, records.map((record) => `${JSON.stringify(record)}\n`).join(''), {mode: 0o600})
   } catch (error) {
-    throw new OptionError(`cannot write the run file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    throw new OptionError(`cannot write the run file ${path}: ${fileProblem(error)}`)
   }
 }
 

@@ -189,7 +189,7 @@ describe('errors a user can act on, one line each', () => {
     expect(JSON.parse(ftp.stdout).error.message).toBe('--url: use http:// or https://, not ftp:')
     const missingCa = await runCli(['simulate', 'meeting.started', '--ca', '/nonexistent.pem', '--json'])
     expect(missingCa.code).toBe(2)
-    expect(JSON.parse(missingCa.stdout).error.message).toBe('--ca: cannot read /nonexistent.pem: ENOENT')
+    expect(JSON.parse(missingCa.stdout).error.message).toBe('--ca: cannot read /nonexistent.pem: no such file or directory (ENOENT)')
     const keyAsCa = await runCli(['simulate', 'meeting.started', '--ca', join(import.meta.dirname, '../../package.json'), '--json'])
     expect(JSON.parse(keyAsCa.stdout).error.message).toContain('is not a PEM certificate')
     const serve = await startServe()

@@ -117,7 +117,7 @@ describe('errors a user can act on', () => {
     const typo = await runCli(['simulate', 'meeting.strated'])
     expect(typo.stderr).toContain('did you mean meeting.started')
     const missing = await runCli(['simulate', '--file', '/nonexistent/payload.json'])
-    expect(missing.stderr).toContain('cannot read /nonexistent/payload.json: ENOENT')
+    expect(missing.stderr).toContain('cannot read /nonexistent/payload.json: no such file or directory (ENOENT)')
     const closed = await runCli(['simulate', 'meeting.started', '--url', 'http://127.0.0.1:9/zoom-webhook'])
     expect(closed.code).toBe(1)
     expect(closed.stdout).toContain('connection refused by http://127.0.0.1:9/zoom-webhook')
