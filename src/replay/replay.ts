@@ -78,6 +78,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   const source = selectDeliveries(options.sources, options.filter, {bodies: overrides.length > 0})
   const started = performance.now()
   const interval = options.rate > 0 ? 1000 / options.rate : 0
+  const paced = interval > 0 || Boolean(options.speed)
   let position = 0
   let alreadyAcknowledged = 0
   let planned = 0
@@ -126,16 +127,20 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
         options.dryRun(`# ${delivery.eventType ?? 'delivery'} ${delivery.id}\n${toCurl(options.url, prepareDelivery(body, options.auth, {extraHeaders: options.extraHeaders}), secret ? {name: secret[0], mode: options.auth.mode} : undefined)}`)
         continue
       }
-      await pace(index, delivery)
-      if (options.signal?.aborted) return
+      // Unpaced (no --rate, no --speed), nothing waits here: not even a turn of the microtask queue.
+      if (paced) {
+        await pace(index, delivery)
+        if (options.signal?.aborted) return
+      }
       const prepared: PreparedDelivery = prepareDelivery(body, options.auth, {extraHeaders: options.extraHeaders})
-      const sentAt = new Date()
-      const result = await sendDelivery(options.url, prepared, options.dispatcher)
+      const sentAt = options.recordPath ? new Date() : undefined
+      // Only a refusal's answer is shown (the first failures); an acknowledgement's is counted, not kept.
+      const result = await sendDelivery(options.url, prepared, options.dispatcher, {keepAnswer: 'failures'})
       const ok = stats.record(result)
       if (ok) await checkpoint?.acknowledge(index)
       else if (failures.length < 20) failures.push({id: delivery.id, event: delivery.eventType, status: result.status, error: result.error ?? result.responseBody.slice(0, 200)})
       if (options.recordPath) {
-        recorded.push(runRecord(delivery.eventType ?? 'unknown', sentAt, result.status, body))
+        recorded.push(runRecord(delivery.eventType ?? 'unknown', sentAt!, result.status, body))
         if (recorded.length >= 500) await flushRecords()
       }
       options.onProgress?.({done: stats.done, succeeded: stats.succeeded})

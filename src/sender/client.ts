@@ -52,8 +52,11 @@ export function createDispatcher(options: ClientOptions = {}): Dispatcher {
 const MAX_RESPONSE_BYTES = 1024 * 1024
 
 export interface SendOptions {
-  /** Keep the endpoint's answer (body and content-type); a burst counts statuses only. Default true. */
-  keepAnswer?: boolean
+  /**
+   * Keep the endpoint's answer (body and content-type): always (default), never (a burst counts statuses
+   * only), or only when it is not a 2xx (replay shows why a delivery was refused, not what acknowledged it).
+   */
+  keepAnswer?: boolean | 'failures'
 }
 
 /**
@@ -91,17 +94,24 @@ class AnswerHandler {
   private contentType: string | undefined
   private readonly chunks: Buffer[] = []
   private size = 0
+  /** Decided by the status when only failures' answers are kept. */
+  private keepAnswer: boolean
+  private readonly keepOnlyFailures: boolean
 
   constructor(
     private readonly resolve: (result: DeliveryResult) => void,
     private readonly url: string,
-    private readonly keepAnswer: boolean,
-  ) {}
+    keep: boolean | 'failures',
+  ) {
+    this.keepAnswer = keep !== false
+    this.keepOnlyFailures = keep === 'failures'
+  }
 
   onConnect(): void {}
 
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     this.status = statusCode
+    if (this.keepOnlyFailures) this.keepAnswer = statusCode < 200 || statusCode >= 300
     if (this.keepAnswer) this.contentType = headerOf(rawHeaders, 'content-type')
     return true
   }

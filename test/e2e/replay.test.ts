@@ -127,6 +127,17 @@ describe('replay', () => {
     expect(stored.length - firsts.length).toBeLessThanOrEqual(5)
   })
 
+  it("says why a receiver refused what it refused, in its own words, and fails (exit 1)", async () => {
+    const a = await serve()
+    expect((await runCli(['simulate', 'meeting.started', 'user.created', '--url', a.url])).code).toBe(0)
+    const otherSecret = await serve(['--secret-token', 'not-the-one-replay-signs-with'])
+    const replayed = await runCli(['replay', a.dataDir, '--url', otherSecret.url, '--json'])
+    expect(replayed.code).toBe(1)
+    const report = JSON.parse(replayed.stdout) as {failed: number; failures: Array<{status: number; error: string}>}
+    expect(report.failed).toBe(2)
+    expect(report.failures[0]).toMatchObject({status: 401, error: expect.stringContaining('signature-mismatch')})
+  })
+
   it('bad input: a missing source, --limit with --last', async () => {
     const missing = await runCli(['replay', '/nonexistent/dir', '--json'])
     expect(missing.code).toBe(2)
