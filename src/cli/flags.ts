@@ -60,14 +60,7 @@ export function dataDirFlag(description: string) {
  * ./zoomctl-data), so a first try needs no setup.
  */
 export async function tokenForLocalTarget(flags: AuthFlagValues, url: string, dataDirs: string[] = [process.env.ZOOMCTL_DATA_DIR ?? DEFAULT_DATA_DIR]): Promise<AuthFlagValues> {
-  if (flags['secret-token']) return flags
-  let host: string
-  try {
-    host = new URL(url).hostname
-  } catch {
-    return flags
-  }
-  if (!isLoopbackHost(host)) return flags
+  if (flags['secret-token'] || !isLocalUrl(url)) return flags
   for (const dataDir of new Set(dataDirs)) {
     const token = await readLocalToken(dataDir)
     if (token) return {...flags, 'secret-token': token}
@@ -77,12 +70,17 @@ export async function tokenForLocalTarget(flags: AuthFlagValues, url: string, da
 
 /** Where a local serve's token was looked for, for the error that says none was found; none for another host. */
 export function localTokenHint(url: string, dataDirs: string[] = [process.env.ZOOMCTL_DATA_DIR ?? DEFAULT_DATA_DIR]): string | undefined {
-  try {
-    if (!isLoopbackHost(new URL(url).hostname)) return undefined
-  } catch {
-    return undefined
-  }
+  if (!isLocalUrl(url)) return undefined
   return `a local zoomctl serve keeps the token it made in its data dir, and none is in ${[...new Set(dataDirs)].join(' or ')}: point ZOOMCTL_DATA_DIR at serve's data dir, or give the token`
+}
+
+/** A URL on this machine (loopback): where a local serve, and its token, may be. A URL that does not parse is not. */
+function isLocalUrl(url: string): boolean {
+  try {
+    return isLoopbackHost(new URL(url).hostname)
+  } catch {
+    return false
+  }
 }
 
 export function authOptionsFrom(flags: AuthFlagValues) {

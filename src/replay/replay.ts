@@ -133,14 +133,14 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
         if (options.signal?.aborted) return
       }
       const prepared: PreparedDelivery = prepareDelivery(body, options.auth, {extraHeaders: options.extraHeaders})
-      const sentAt = options.recordPath ? new Date() : undefined
+      const sentAt = new Date()
       // Only a refusal's answer is shown (the first failures); an acknowledgement's is counted, not kept.
       const result = await sendDelivery(options.url, prepared, options.dispatcher, {keepAnswer: 'failures'})
       const ok = stats.record(result)
       if (ok) await checkpoint?.acknowledge(index)
       else if (failures.length < 20) failures.push({id: delivery.id, event: delivery.eventType, status: result.status, error: result.error ?? result.responseBody.slice(0, 200)})
       if (options.recordPath) {
-        recorded.push(runRecord(delivery.eventType ?? 'unknown', sentAt!, result.status, body))
+        recorded.push(runRecord(delivery.eventType ?? 'unknown', sentAt, result.status, body))
         if (recorded.length >= 500) await flushRecords()
       }
       options.onProgress?.({done: stats.done, succeeded: stats.succeeded})
