@@ -119,11 +119,11 @@ function bodyText(line: string, bodySize: unknown): string {
 }
 
 /**
- * A format-2 line read without parsing its body (a reader that sends the bytes needs only the metadata):
- * the record with its body's text, and the body's bytes. undefined when the line is anything else, or a
- * format-2 line that is not whole; the full reading (readRecord) decides what such a line is.
+ * A format-2 line read without parsing its body: where its metadata ends, and its body's text and bytes
+ * (their size checked against bodySize). undefined when the line is anything else, or a format-2 line that
+ * is not whole; the full reading (readRecord) decides what such a line is.
  */
-export function readStoredLine(line: string): {record: DeliveryRecord; body: Buffer} | undefined {
+export function storedLineBody(line: string): {metadataEnd: number; text: string; body: Buffer} | undefined {
   if (!line.startsWith('{"id":"') || !line.endsWith('}')) return undefined
   const metadataEnd = line.indexOf(FORMAT_2_MEMBERS)
   if (metadataEnd === -1) return undefined
@@ -133,16 +133,20 @@ export function readStoredLine(line: string): {record: DeliveryRecord; body: Buf
   if (!line.startsWith(BODY_MEMBER, at)) return undefined
   const text = line.slice(at + BODY_MEMBER.length, -1)
   const body = Buffer.from(text, 'utf8')
-  if (body.length !== size) return undefined
+  return body.length === size ? {metadataEnd, text, body} : undefined
+}
+
+/** The record of a format-2 line whose body storedLineBody found, its body's text as rawBody; undefined when the metadata is not a record. */
+export function storedLineMetadata(line: string, layout: {metadataEnd: number; text: string}): DeliveryRecord | undefined {
   let record: DeliveryRecord
   try {
-    record = JSON.parse(`${line.slice(0, metadataEnd)}}`) as DeliveryRecord
+    record = JSON.parse(`${line.slice(0, layout.metadataEnd)}}`) as DeliveryRecord
   } catch {
     return undefined
   }
   if (typeof record !== 'object' || record === null || typeof record.id !== 'string') return undefined
-  record.rawBody = text
-  return {record, body}
+  record.rawBody = layout.text
+  return record
 }
 
 const FORMAT_2_BYTES = Buffer.from(FORMAT_2_MEMBERS)

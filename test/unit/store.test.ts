@@ -213,7 +213,7 @@ describe('deliveries source', () => {
     expect(read[1]!.body).toEqual({event: 'b', who: 'Zoë 😀'})
   })
 
-  it('reads a format-2 line from its metadata alone when bodies are not asked for, as the whole reading would', () => {
+  it('reads a format-2 line for its bytes when bodies are not asked for, its metadata when asked for, as the whole reading would', () => {
     // A body that holds the members which end a line's metadata, as keys of its own.
     const body = '{"event":"x","v":2,"bodySize":1,"body":{"id":"fake"},"text":"a \\"quoted\\" ,\\"v\\":2 😀"}'
     const line = lineOf({...record('r1'), rawBody: body, eventType: 'x'}, true).trimEnd()
@@ -222,7 +222,8 @@ describe('deliveries source', () => {
     expect(metadataOnly.rawBody.toString()).toBe(body)
     expect(metadataOnly.record).toEqual(readRecord(line))
     expect(metadataOnly.body).toBeUndefined()
-    expect({...metadataOnly, body: JSON.parse(body) as unknown}).toEqual(whole)
+    const {id, receivedAt, eventType, rawBody, origin} = metadataOnly
+    expect({id, receivedAt, eventType, rawBody, origin, record: metadataOnly.record, body: JSON.parse(body) as unknown}).toEqual(whole)
     expect(whole.body).toEqual(JSON.parse(body))
     // Cut short by a crash: unreadable either way.
     for (const options of [{}, {bodies: false}]) expect(parseLine(line.slice(0, -5), 'f:1', undefined, options).unreadable).toBe(true)
@@ -230,6 +231,12 @@ describe('deliveries source', () => {
     const damaged = line.replace('"event":"x","v"', '"event":"x",!v"')
     expect(parseLine(damaged, 'f:1').unreadable).toBe(true)
     expect(parseLine(damaged, 'f:1', undefined, {bodies: false}).rawBody.toString()).toContain('!v"')
+    // Metadata that is not JSON around a whole body (only a hand edit does that): the bytes still go, named by
+    // where they were read; the whole reading finds the line unreadable.
+    const editedMetadata = line.replace('{"id":"r1",', '{"id":"r1",,')
+    expect(parseLine(editedMetadata, 'f:1').unreadable).toBe(true)
+    const bytesOnly = parseLine(editedMetadata, 'f:1', undefined, {bodies: false})
+    expect([bytesOnly.id, bytesOnly.record, bytesOnly.unreadable, bytesOnly.rawBody.toString()]).toEqual(['f:1', undefined, undefined, body])
   })
 })
 
