@@ -185,6 +185,7 @@ export function parseLine(line: string, origin: string, dataDir?: string, option
  */
 class StoredLineDelivery implements Delivery {
   readonly rawBody: Buffer
+  /** null until first asked for; undefined when the metadata is not a record. */
   private parsed: DeliveryRecord | undefined | null = null
 
   constructor(
