@@ -46,6 +46,9 @@ describe('deliveries', () => {
     const human = await runCli(['deliveries', '--data-dir', nowhere])
     expect(human.stderr).toContain(`no data dir at ${nowhere}`)
     expect(human.stderr).toContain('ZOOMCTL_DATA_DIR')
+    const showNowhere = await runCli(['deliveries', 'show', 'some-id', '--data-dir', nowhere, '--json'])
+    expect(showNowhere.code).toBe(2)
+    expect(JSON.parse(showNowhere.stdout).error).toMatchObject({code: 'no-data-dir'})
   })
 
   it('shows one in full, secrets of the body redacted unless asked, with what to do for a refused one', async () => {

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../../cli/base-command.js'
 import {dataDirFlag, integrationVersion, integrationVersionFlag} from '../../cli/flags.js'
-import {showDelivery} from '../../deliveries/list.js'
+import {assertDataDir, showDelivery} from '../../deliveries/list.js'
 import {UserError} from '../../errors.js'
 import {formatDetail} from '../../output/deliveries.js'
 
@@ -22,6 +22,7 @@ export default class DeliveriesShow extends ZoomctlCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(DeliveriesShow)
+    await assertDataDir(flags['data-dir'])
     const detail = await showDelivery(flags['data-dir'], args.id, {integrationVersion: integrationVersion(flags['integration-version']), showSecrets: flags['show-secrets']})
     if (!detail) throw new UserError(`no delivery ${args.id} in ${flags['data-dir']}`, {code: 'not-found', hint: 'zoomctl deliveries lists the ids'})
     if (this.human) this.log(formatDetail(detail))
