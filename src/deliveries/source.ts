@@ -8,7 +8,7 @@ import {fileProblem} from '../config/files.js'
 import {OptionError} from '../config/parse.js'
 import type {ElasticSettings} from '../elastic/connection.js'
 import {dayFiles} from '../store/file-store.js'
-import {type DeliveryRecord, rawBodyBytes, recordOf, RECORD_FORMAT, storedLineBody, storedLineMetadata} from '../store/records.js'
+import {type DeliveryRecord, rawBodyBytes, recordOf, RECORD_FORMAT, storedLineBody, type StoredLineLayout, storedLineMetadata} from '../store/records.js'
 
 /**
  * One captured delivery, wherever it was read from: serve's store (accepted, refused, dead letters), an
@@ -190,7 +190,7 @@ class StoredLineDelivery implements Delivery {
 
   constructor(
     private readonly line: string,
-    private readonly layout: {metadataEnd: number; text: string; body: Buffer},
+    private readonly layout: StoredLineLayout,
     readonly origin: string,
   ) {
     this.rawBody = layout.body

@@ -118,12 +118,19 @@ function bodyText(line: string, bodySize: unknown): string {
   return text
 }
 
+/** Where a format-2 line's metadata ends, and its body as text and as bytes. */
+export interface StoredLineLayout {
+  metadataEnd: number
+  text: string
+  body: Buffer
+}
+
 /**
  * A format-2 line read without parsing its body: where its metadata ends, and its body's text and bytes
  * (their size checked against bodySize). undefined when the line is anything else, or a format-2 line that
  * is not whole; the full reading (readRecord) decides what such a line is.
  */
-export function storedLineBody(line: string): {metadataEnd: number; text: string; body: Buffer} | undefined {
+export function storedLineBody(line: string): StoredLineLayout | undefined {
   if (!line.startsWith('{"id":"') || !line.endsWith('}')) return undefined
   const metadataEnd = line.indexOf(FORMAT_2_MEMBERS)
   if (metadataEnd === -1) return undefined
@@ -137,7 +144,7 @@ export function storedLineBody(line: string): {metadataEnd: number; text: string
 }
 
 /** The record of a format-2 line whose body storedLineBody found, its body's text as rawBody; undefined when the metadata is not a record. */
-export function storedLineMetadata(line: string, layout: {metadataEnd: number; text: string}): DeliveryRecord | undefined {
+export function storedLineMetadata(line: string, layout: StoredLineLayout): DeliveryRecord | undefined {
   let record: DeliveryRecord
   try {
     record = JSON.parse(`${line.slice(0, layout.metadataEnd)}}`) as DeliveryRecord
