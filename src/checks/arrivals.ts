@@ -9,6 +9,8 @@ import {type Check, fail, pass, warn} from './model.js'
 export interface ArrivalStats {
   /** Where the documents were counted: "logs-zoom.webhook-default" or a data dir. */
   source: string
+  /** Counted in Elasticsearch, or mapped from serve's store: what to do about none differs. */
+  from: 'elasticsearch' | 'store'
   total: number
   byAction: Record<string, {count: number; fields: Record<string, number>}>
   errors: {total: number; samples: Array<{message: string; action?: string; id?: string}>}
@@ -44,6 +46,11 @@ export function fieldsToCount(actions: string[], expectations: ArrivalExpectatio
   return [...fields]
 }
 
+const NONE_ARRIVED: Record<ArrivalStats['from'], string> = {
+  elasticsearch: 'widen the window (--since 1d) if they came earlier; else send one: zoomctl simulate meeting.started --url <your endpoint>, then check that the agent runs the Zoom integration, and its logs',
+  store: "widen the window (--since 1d) if they came earlier; else send one to serve (at its default address): zoomctl simulate meeting.started --url http://127.0.0.1:8181/zoom-webhook",
+}
+
 export function judgeArrivals(stats: ArrivalStats, expectations: ArrivalExpectations): Check[] {
   const checks: Check[] = []
   const actions = Object.keys(stats.byAction).sort()
@@ -51,7 +58,7 @@ export function judgeArrivals(stats: ArrivalStats, expectations: ArrivalExpectat
 
   if (stats.total === 0) {
     checks.push(
-      fail('documents', 'Zoom documents in the window', `0 in ${stats.source}`, 'send one: zoomctl simulate meeting.started --url <your endpoint>; then check that the agent runs the Zoom integration and its logs', {
+      fail('documents', 'Zoom documents in the window', `0 in ${stats.source}`, NONE_ARRIVED[stats.from], {
         data: {total: 0},
       }),
     )

@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises'
 
 import {fileProblem} from '../config/files.js'
 import {OptionError} from '../config/parse.js'
+import {assertDataDir} from '../deliveries/list.js'
 import {readDeliveries} from '../deliveries/source.js'
 import {connectElastic, type ElasticConnection, type ElasticSettings} from '../elastic/connection.js'
 import {countArrivals, findDocuments, readPrivileges, readZoomAssets, type TimeWindow, ZOOM_PATTERN, zoomDataStream} from '../elastic/queries.js'
@@ -67,7 +68,7 @@ function windowFor(window: TimeWindow, run: RunRecord[] | undefined): TimeWindow
 }
 
 async function validateElastic(options: ValidateOptions, run: RunRecord[] | undefined) {
-  if (!options.elastic) throw new OptionError('name Elasticsearch (--es-url or --cloud-id, or ELASTICSEARCH_HOSTS) or a data dir with --local')
+  if (!options.elastic) throw new OptionError('name Elasticsearch (--es-url or --cloud-id, or ELASTICSEARCH_HOSTS) or check serve\'s store with --local')
   const settings = options.elastic
   const progress = options.onProgress ?? (() => {})
   progress('connecting to Elasticsearch')
@@ -158,10 +159,11 @@ function predict(record: RunRecord, version: string): Record<string, unknown> | 
 
 /** The same checks on serve's store: each accepted body mapped as the integration would map it. */
 async function validateLocal(dataDir: string, options: ValidateOptions, run: RunRecord[] | undefined) {
+  await assertDataDir(dataDir)
   const version = options.integrationVersion ?? LATEST_KNOWN_VERSION
   const window = windowFor(options.window, run)
   const expectations: ArrivalExpectations = {events: options.events, require: options.require, integrationVersion: version}
-  const stats: ArrivalStats = {source: dataDir, total: 0, byAction: {}, errors: {total: 0, samples: []}}
+  const stats: ArrivalStats = {source: dataDir, from: 'store', total: 0, byAction: {}, errors: {total: 0, samples: []}}
   const documents: Array<{action: string; fields: Set<string>}> = []
   const stored = new Map<string, {id: string; receivedAt: string; rawBody: Buffer}>()
   options.onProgress?.(`reading ${dataDir}`)

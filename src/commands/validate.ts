@@ -1,8 +1,8 @@
-import {Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {runValidate} from '../checks/validate.js'
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {elasticFlags, elasticSettingsFrom, integrationVersion, integrationVersionFlag} from '../cli/flags.js'
+import {dataDirFlag, elasticFlags, elasticSettingsFrom, integrationVersion, integrationVersionFlag} from '../cli/flags.js'
 import {OptionError, parseDuration, parseTimePoint} from '../config/index.js'
 import {renderChecks} from '../output/checks.js'
 import {startProgress} from '../output/spinner.js'
@@ -10,14 +10,19 @@ import {style} from '../output/style.js'
 
 export default class Validate extends ZoomctlCommand {
   static override summary = 'Prove that Zoom events reached Elasticsearch the way the integration indexes them'
-  static override description = `Checks the cluster, your privileges, the Zoom integration's assets (index template, pipelines and their version, the data stream), then the documents of a time window: how many per event.action, whether each has the fields the integration fills for its type at that version (user.email, source.ip …), and documents with error.message. With --run it finds every delivery of a simulate --record run and compares each document field by field with what zoomctl predicts. With --local it runs the same checks on serve's store, with no Elasticsearch. Exit 0 when nothing failed, 1 when a check failed, 2 on bad input.`
+  static override description = `Checks the cluster, your privileges, the Zoom integration's assets (index template, pipelines and their version, the data stream), then the documents of a time window: how many per event.action, whether each has the fields the integration fills for its type at that version (user.email, source.ip …), and documents with error.message. With --run it finds every delivery of a simulate --record run and compares each document field by field with what zoomctl predicts. With --local it runs the same checks on serve's store (the data dir: the argument, --data-dir, ZOOMCTL_DATA_DIR or ./zoomctl-data), with no Elasticsearch. Exit 0 when nothing failed, 1 when a check failed, 2 on bad input.`
 
   static override examples = [
     '<%= config.bin %> validate --es-url https://localhost:9200 --ca-cert http_ca.crt',
     '<%= config.bin %> validate --since 1h --event meeting.started --event meeting.participant_joined --require user.email',
     '<%= config.bin %> simulate --all --record run.ndjson && <%= config.bin %> validate --run run.ndjson --wait 60s',
-    '<%= config.bin %> validate --local ./zoomctl-data',
+    '<%= config.bin %> validate --local',
+    '<%= config.bin %> validate --local ./zoomctl-data --since 1d --event meeting.started',
   ]
+
+  static override args = {
+    'data-dir': Args.string({description: "serve's data dir to check (implies --local)", ignoreStdin: true}),
+  }
 
   static override flags = {
     since: Flags.string({description: 'start of the window: a duration ago (15m, 2h, 1d) or an ISO date', default: '15m'}),
@@ -26,27 +31,30 @@ export default class Validate extends ZoomctlCommand {
     require: Flags.string({description: 'a field every document must have, e.g. user.email (repeat for more)', multiple: true}),
     run: Flags.string({description: 'a run file written by simulate --record: find each delivery and compare its document'}),
     wait: Flags.string({description: 'with --run: keep looking until all are indexed, at most this long (e.g. 60s)'}),
-    local: Flags.string({description: "check serve's data dir instead of Elasticsearch", exclusive: ['es-url', 'cloud-id']}),
+    // Not exclusive with --es-url: an exported ELASTICSEARCH_HOSTS must not forbid checking the store.
+    local: Flags.boolean({description: "check serve's store instead of Elasticsearch (the Elasticsearch flags are then left unused)", default: false}),
+    'data-dir': dataDirFlag("serve's data dir for --local, when the argument does not name one"),
     verbose: Flags.boolean({char: 'v', description: 'show every detail line (each field and its share)', default: false}),
     'integration-version': integrationVersionFlag,
     ...elasticFlags,
   }
 
   async run(): Promise<unknown> {
-    const {flags} = await this.parse(Validate)
+    const {args, flags} = await this.parse(Validate)
+    const localDir = flags.local || args['data-dir'] ? (args['data-dir'] ?? flags['data-dir']) : undefined
     const until = flags.until ? parseTimePoint(flags.until) : new Date()
     const since = parseTimePoint(flags.since, until.getTime())
     if (since >= until) throw new OptionError('--since must come before --until')
     if (flags.wait && !flags.run) throw new OptionError('--wait goes with --run: it waits for the run\'s deliveries to be indexed')
-    const elastic = flags.local ? undefined : await elasticSettingsFrom(flags)
-    if (!elastic && !flags.local) {
-      throw new OptionError('name Elasticsearch with --es-url (or ELASTICSEARCH_HOSTS, --cloud-id), or check serve\'s store with --local DIR')
+    const elastic = localDir ? undefined : await elasticSettingsFrom(flags)
+    if (!elastic && !localDir) {
+      throw new OptionError('name Elasticsearch with --es-url (or ELASTICSEARCH_HOSTS, --cloud-id), or check serve\'s store with --local')
     }
     if (elastic?.insecure && this.human) process.stderr.write(style.yellow('warning: --es-insecure accepts any certificate from Elasticsearch\n'))
     const progress = startProgress('validating', this.human)
     const report = await runValidate({
       elastic,
-      localDir: flags.local,
+      localDir,
       window: {since, until},
       events: flags.event ?? [],
       require: flags.require ?? [],

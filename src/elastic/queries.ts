@@ -140,6 +140,7 @@ export async function countArrivals(connection: ElasticConnection, index: string
     })
     return {
       source: index,
+      from: 'elasticsearch',
       total: totalOf(first.hits.total),
       byAction,
       errors: {

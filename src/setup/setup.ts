@@ -147,7 +147,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       'zoomctl serve',
       `zoomctl doctor ${answers['public-url'] || `http://127.0.0.1:${answers.port}${answers.path} --allow-http`}`,
       `zoomctl simulate --all --url ${answers['public-url'] || `http://127.0.0.1:${answers.port}${answers.path}`} --record run.ndjson`,
-      answers.destination === 'store' ? 'zoomctl validate --local ./zoomctl-data --run run.ndjson' : 'zoomctl validate --run run.ndjson --wait 60s',
+      answers.destination === 'store' ? 'zoomctl validate --local --run run.ndjson' : 'zoomctl validate --run run.ndjson --wait 60s',
     ],
     generated,
   }

@@ -194,7 +194,8 @@ describe('validate --local', () => {
       const run = join(tempDir(), 'run.ndjson')
       const sent = await runCli(['simulate', '--category', 'meeting', '--url', serve.url, '--record', run])
       expect(sent.code).toBe(0)
-      const ok = await runCli(['validate', '--local', serve.dataDir, '--run', run, '--json'])
+      // --local alone reads the data dir serve uses (here through ZOOMCTL_DATA_DIR), as deliveries and replay do.
+      const ok = await runCli(['validate', '--local', '--run', run, '--json'], {ZOOMCTL_DATA_DIR: serve.dataDir, ELASTICSEARCH_HOSTS: 'http://127.0.0.1:9'})
       const report = JSON.parse(ok.stdout) as Report
       expect(report.checks.filter((check) => check.status === 'fail')).toEqual([])
       expect(ok.code).toBe(0)
@@ -203,6 +204,15 @@ describe('validate --local', () => {
       expect(missing.code).toBe(1)
       expect(missing.stdout).toMatch(/✖ +phone\.callee_ended arrived/)
       expect(missing.stdout).toContain('Add Events')
+
+      const early = await runCli(['validate', serve.dataDir, '--until', '2020-01-01', '--json'])
+      expect(early.code).toBe(1)
+      const none = (JSON.parse(early.stdout) as Report).checks.find((check) => check.id === 'documents')
+      expect(none?.hint).toContain('--since')
+
+      const nowhere = await runCli(['validate', '--local', join(tempDir(), 'not-there'), '--json'])
+      expect(nowhere.code).toBe(2)
+      expect(JSON.parse(nowhere.stdout)).toMatchObject({error: {code: 'no-data-dir'}})
     } finally {
       await serve.stop()
     }
