@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {assertSupportedVersion, LATEST_KNOWN_VERSION, OLDEST_SUPPORTED_VERSION} from '../mapping/version.js'
 import {OptionError, parseDuration, readUserFile} from '../config/index.js'
-import {isLoopbackHost, readLocalToken} from '../config/local-token.js'
+import {anotherServesToken, isLoopbackHost, localTokenPath, readLocalToken} from '../config/local-token.js'
 import type {ElasticSettings} from '../elastic/connection.js'
 import {safeUrl} from '../elastic/url.js'
 import {AUTH_MODES} from '../zoom/auth.js'
@@ -54,24 +54,39 @@ export function dataDirFlag(description: string) {
   return Flags.string({description, default: DEFAULT_DATA_DIR, env: 'ZOOMCTL_DATA_DIR'})
 }
 
+/** The auth flags to send with, and the file the secret token was read from when it was a local serve's. */
+export interface LocalTokenLookup {
+  flags: AuthFlagValues
+  /** Set when the token came from a local serve's data dir: a 401 then most likely means another serve's. */
+  tokenFile?: string
+}
+
 /**
  * The secret token for sending to `url`: the given one, else — when the URL is a local serve — the one that
  * serve made and keeps in its data dir, looked for in `dataDirs` in turn (by default ZOOMCTL_DATA_DIR or
  * ./zoomctl-data), so a first try needs no setup.
  */
-export async function tokenForLocalTarget(flags: AuthFlagValues, url: string, dataDirs: string[] = [process.env.ZOOMCTL_DATA_DIR ?? DEFAULT_DATA_DIR]): Promise<AuthFlagValues> {
-  if (flags['secret-token'] || !isLocalUrl(url)) return flags
+export async function tokenForLocalTarget(flags: AuthFlagValues, url: string, dataDirs: string[] = [process.env.ZOOMCTL_DATA_DIR ?? DEFAULT_DATA_DIR]): Promise<LocalTokenLookup> {
+  if (flags['secret-token'] || !isLocalUrl(url)) return {flags}
   for (const dataDir of new Set(dataDirs)) {
     const token = await readLocalToken(dataDir)
-    if (token) return {...flags, 'secret-token': token}
+    if (token) return {flags: {...flags, 'secret-token': token}, tokenFile: localTokenPath(dataDir)}
   }
-  return flags
+  return {flags}
+}
+
+/**
+ * What to say when a local endpoint answered 401 to a token read from a serve's data dir: most likely it is
+ * another serve, with a token of its own. undefined when the token was given, or nothing was refused.
+ */
+export function otherServeHint(lookup: LocalTokenLookup, refused: boolean): string | undefined {
+  return lookup.tokenFile && refused ? anotherServesToken(lookup.tokenFile) : undefined
 }
 
 /** Where a local serve's token was looked for, for the error that says none was found; none for another host. */
 export function localTokenHint(url: string, dataDirs: string[] = [process.env.ZOOMCTL_DATA_DIR ?? DEFAULT_DATA_DIR]): string | undefined {
   if (!isLocalUrl(url)) return undefined
-  return `a local zoomctl serve keeps the token it made in its data dir, and none is in ${[...new Set(dataDirs)].join(' or ')}: point ZOOMCTL_DATA_DIR at serve's data dir, or give the token`
+  return `a local zoomctl serve keeps the token it made in its data dir, and none is in ${[...new Set(dataDirs)].join(' or ')}: name serve's data dir (--data-dir or ZOOMCTL_DATA_DIR), or give the token`
 }
 
 /** A URL on this machine (loopback): where a local serve, and its token, may be. A URL that does not parse is not. */

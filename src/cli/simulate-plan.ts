@@ -6,7 +6,7 @@ import {prepareDelivery} from '../sender/prepare.js'
 import {isChallengeRun, type SimulationRun} from '../sender/run-simulation.js'
 import {conflictingFlags, withRetries} from '../sender/simulation.js'
 import {assertAuthComplete} from '../zoom/auth.js'
-import {type AuthFlagValues, authOptionsFrom, integrationVersion, localTokenHint, tokenForLocalTarget} from './flags.js'
+import {type AuthFlagValues, authOptionsFrom, integrationVersion, type LocalTokenLookup, localTokenHint, tokenForLocalTarget} from './flags.js'
 
 export interface SimulateFlagValues extends AuthFlagValues {
   url: string
@@ -31,11 +31,16 @@ export interface SimulateFlagValues extends AuthFlagValues {
   insecure: boolean
   ca?: string
   'integration-version'?: string
+  'data-dir': string
 }
 
-/** Every simulate flag checked (conflicts, auth, events, files) and the run planned, before anything is sent. */
-export async function simulationRun(names: string[], flags: SimulateFlagValues): Promise<Omit<SimulationRun, 'signal'>> {
-  const auth = resolveAuth(authOptionsFrom(await tokenForLocalTarget(flags, flags.url)))
+/**
+ * Every simulate flag checked (conflicts, auth, events, files) and the run planned, before anything is sent;
+ * and where the secret token came from, when it was a local serve's.
+ */
+export async function simulationRun(names: string[], flags: SimulateFlagValues): Promise<{run: Omit<SimulationRun, 'signal'>; token: LocalTokenLookup}> {
+  const token = await tokenForLocalTarget(flags, flags.url, [flags['data-dir']])
+  const auth = resolveAuth(authOptionsFrom(token.flags))
   const version = integrationVersion(flags['integration-version'])
   const extraHeaders = Object.fromEntries((flags.header ?? []).map(parseHeader))
   const files = flags.file ?? []
@@ -49,8 +54,8 @@ export async function simulationRun(names: string[], flags: SimulateFlagValues):
   if (conflict) throw new OptionError(conflict)
   // A mistyped event type is said first: it is the mistake to fix, whatever else is missing.
   const specs = files.length ? [] : selectEvents({names, all: flags.all, category: flags.category})
-  if (!flags['dry-run']) assertAuthComplete(auth, 'send', localTokenHint(flags.url))
-  else if (!auth.secretToken) throw new OptionError('a dry run still signs: give the secret token (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)', {hint: localTokenHint(flags.url)})
+  if (!flags['dry-run']) assertAuthComplete(auth, 'send', localTokenHint(flags.url, [flags['data-dir']]))
+  else if (!auth.secretToken) throw new OptionError('a dry run still signs: give the secret token (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)', {hint: localTokenHint(flags.url, [flags['data-dir']])})
   const payloads = []
   for (const file of files) payloads.push(await readPayloadFile(file))
   // A pinned clock (--now) moves by a millisecond a body, as a real one would in a burst; with --seed the bodies repeat.
@@ -60,7 +65,7 @@ export async function simulationRun(names: string[], flags: SimulateFlagValues):
   const planned = planDeliveries({specs, files: payloads, factory, auth, timestampOffset: flags['timestamp-offset'], extraHeaders})
   const deliveries = withRetries(planned, flags.retries, parseDuration(flags['retry-spacing']), (bytes) => prepareDelivery(bytes, auth, {extraHeaders}))
   const durationMs = flags.duration ? parseDuration(flags.duration) : 0
-  return {
+  const run = {
     url: flags.url,
     auth,
     deliveries,
@@ -73,4 +78,5 @@ export async function simulationRun(names: string[], flags: SimulateFlagValues):
     client: {insecure: flags.insecure, caFile: flags.ca, timeoutMs: parseDuration(flags.timeout)},
     now,
   }
+  return {run, token}
 }

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {runDoctor} from '../checks/doctor/doctor.js'
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, authOptionsFrom, elasticFlags, elasticSettingsFrom, integrationVersion, integrationVersionFlag, kibanaFlags, tokenForLocalTarget} from '../cli/flags.js'
+import {authFlags, authOptionsFrom, dataDirFlag, elasticFlags, elasticSettingsFrom, integrationVersion, integrationVersionFlag, kibanaFlags, tokenForLocalTarget} from '../cli/flags.js'
 import {parseDuration, readUserFile, resolveAuth} from '../config/index.js'
 import {renderChecks} from '../output/checks.js'
 import {startProgress} from '../output/spinner.js'
@@ -29,6 +29,7 @@ export default class Doctor extends ZoomctlCommand {
     timeout: Flags.string({description: 'give up on one network step after this long', default: '10s'}),
     'test-event': Flags.boolean({description: 'send one signed meeting.started marked as a doctor test', default: true, allowNo: true}),
     'integration-version': integrationVersionFlag,
+    'data-dir': dataDirFlag('where a local serve keeps the secret token it made, used when none is given'),
     ...authFlags,
     ...elasticFlags,
     ...kibanaFlags,
@@ -36,12 +37,14 @@ export default class Doctor extends ZoomctlCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(Doctor)
-    const auth = resolveAuth(authOptionsFrom(await tokenForLocalTarget(flags, args.url)))
+    const token = await tokenForLocalTarget(flags, args.url, [flags['data-dir']])
+    const auth = resolveAuth(authOptionsFrom(token.flags))
     const elastic = await elasticSettingsFrom(flags)
     const progress = startProgress(`checking ${args.url}`, this.human)
     const report = await runDoctor({
       url: args.url,
       auth,
+      tokenFile: token.tokenFile,
       allowHttp: flags['allow-http'],
       ca: flags.ca ? await readUserFile(flags.ca) : undefined,
       samples: flags.samples,

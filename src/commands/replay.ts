@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, authOptionsFrom, dataDirFlag, elasticFlags, localTokenHint, tlsClientFlags, tokenForLocalTarget} from '../cli/flags.js'
+import {authFlags, authOptionsFrom, dataDirFlag, elasticFlags, localTokenHint, otherServeHint, tlsClientFlags, tokenForLocalTarget} from '../cli/flags.js'
 import {replaySelection} from '../cli/replay-options.js'
 import {parseDuration, parseHeader, resolveAuth} from '../config/index.js'
 import {STORE_PARTS} from '../deliveries/source.js'
@@ -61,9 +61,10 @@ export default class Replay extends ZoomctlCommand {
     const {argv, flags} = await this.parse(Replay)
     checkEndpointUrl(flags.url)
     const {sources, filter, speed, selection} = await replaySelection(argv as string[], flags)
-    // A data dir replayed to a local serve is most often that serve's own: its token is looked for there too.
-    const dataDirs = [flags['data-dir'], ...sources.flatMap((source) => (source.kind === 'store' ? [source.dataDir] : []))]
-    const auth = resolveAuth(authOptionsFrom(await tokenForLocalTarget(flags, flags.url, dataDirs)))
+    // A data dir replayed to a local serve is most often that serve's own: its token is looked for there first.
+    const dataDirs = [...sources.flatMap((source) => (source.kind === 'store' ? [source.dataDir] : [])), flags['data-dir']]
+    const token = await tokenForLocalTarget(flags, flags.url, dataDirs)
+    const auth = resolveAuth(authOptionsFrom(token.flags))
     assertAuthComplete(auth, 'send', localTokenHint(flags.url, dataDirs))
     const interrupt = new AbortController()
     const onSigint = () => interrupt.abort()
@@ -89,8 +90,9 @@ export default class Replay extends ZoomctlCommand {
         signal: interrupt.signal,
         onProgress: ({done, succeeded}) => bar.update(done, succeeded),
       }).finally(() => bar.stop())
-      if (this.human && !flags['dry-run']) this.log(formatReplay(report, safeOrigin(flags.url)))
-      const result = {url: safeOrigin(flags.url), ...report}
+      const hint = otherServeHint(token, Boolean(report.statusCounts['401']))
+      if (this.human && !flags['dry-run']) this.log(formatReplay(report, safeOrigin(flags.url), hint))
+      const result = {url: safeOrigin(flags.url), ...report, ...(hint ? {hint} : {})}
       if (report.interrupted) process.exitCode = 130
       return report.failed ? this.failed(result) : result
     } finally {

@@ -2,13 +2,14 @@ import {Args, Flags} from '@oclif/core'
 
 import {categories} from '../catalog/catalog.js'
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, integrationVersionFlag, tlsClientFlags} from '../cli/flags.js'
+import {authFlags, dataDirFlag, integrationVersionFlag, otherServeHint, tlsClientFlags} from '../cli/flags.js'
 import {simulationRun} from '../cli/simulate-plan.js'
 import {startProgress} from '../output/spinner.js'
+import {style} from '../output/style.js'
 import {formatBurstSummary, formatChallenge, formatDryRunRequest, formatSequenceSummary, sequenceRows} from '../output/simulate.js'
 import {DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
 import {checkEndpointUrl, safeOrigin} from '../sender/client.js'
-import {runSimulation} from '../sender/run-simulation.js'
+import {runSimulation, type SimulationReport} from '../sender/run-simulation.js'
 
 export default class Simulate extends ZoomctlCommand {
   static override summary = 'Send correctly signed synthetic Zoom events to an endpoint'
@@ -50,6 +51,7 @@ export default class Simulate extends ZoomctlCommand {
     now: Flags.string({description: "pin the bodies' clock (event_ts, times in payloads): an ISO date, or a duration ago (2h); x-zm-request-timestamp stays the real time so that receivers accept it"}),
     timeout: Flags.string({description: 'give up on one request after this long (above 3 s, to measure how late)', default: '10s', env: 'ZOOMCTL_TIMEOUT'}),
     'integration-version': integrationVersionFlag,
+    'data-dir': dataDirFlag('where a local serve keeps the secret token it made, used when none is given'),
     ...tlsClientFlags,
     ...authFlags,
   }
@@ -57,7 +59,7 @@ export default class Simulate extends ZoomctlCommand {
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Simulate)
     checkEndpointUrl(flags.url)
-    const run = await simulationRun(argv as string[], flags)
+    const {run, token} = await simulationRun(argv as string[], flags)
     const origin = safeOrigin(flags.url)
     const rows = sequenceRows(run.deliveries)
     const progress = startProgress(`burst: ${flags.count ?? (flags.duration ? `for ${flags.duration}` : run.deliveries.length)} deliveries to ${origin}`, this.human && Boolean(run.burst) && !run.dryRun)
@@ -81,6 +83,16 @@ export default class Simulate extends ZoomctlCommand {
     if (this.human && report.mode === 'sequence') this.log(formatSequenceSummary(report.result, origin))
     if (this.human && report.mode === 'burst') this.log(formatBurstSummary(report.result))
     if (report.mode === 'burst' && report.result.interrupted) process.exitCode = 130
-    return report.failed ? this.failed(report.result) : report.result
+    const hint = otherServeHint(token, refusedAsUnsigned(report))
+    if (hint && this.human) this.log(style.yellow(`hint: ${hint}`))
+    const result = hint ? {...report.result, hint} : report.result
+    return report.failed ? this.failed(result) : result
   }
+}
+
+/** Whether the endpoint answered 401 to any delivery: with a token read from a local serve's data dir, most likely another serve's. */
+function refusedAsUnsigned(report: SimulationReport): boolean {
+  if (report.mode === 'sequence') return report.result.deliveries.some((result) => result.status === 401)
+  if (report.mode === 'burst') return Boolean(report.result.burst.statusCounts['401'])
+  return report.mode === 'challenge' && report.result.urlValidation.status === 401
 }

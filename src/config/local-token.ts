@@ -7,6 +7,14 @@ export function localTokenPath(dataDir: string): string {
   return join(dataDir, 'secret-token')
 }
 
+/**
+ * Why a local endpoint may refuse a token read from a serve's data dir, and what to do: it is most likely
+ * another serve, with a token of its own.
+ */
+export function anotherServesToken(tokenFile: string): string {
+  return `the secret token came from ${tokenFile}; a serve started with another --data-dir (or given a token) holds another: name that serve's data dir with --data-dir, or give its token (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)`
+}
+
 /** The token of a local serve in this data dir, if it made one. */
 export async function readLocalToken(dataDir: string): Promise<string | undefined> {
   try {

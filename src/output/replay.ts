@@ -2,7 +2,7 @@ import type {ReplayReport} from '../replay/replay.js'
 import {formatBurst} from './format.js'
 import {style} from './style.js'
 
-export function formatReplay(report: ReplayReport, target: string): string {
+export function formatReplay(report: ReplayReport, target: string, hint?: string): string {
   const lines: string[] = []
   if (report.planned === 0 && report.alreadyAcknowledged === 0) return style.yellow('nothing to replay: no delivery matches the sources and filters')
   if (report.sent) lines.push(formatBurst(report))
@@ -14,6 +14,7 @@ export function formatReplay(report: ReplayReport, target: string): string {
   }
   if (report.interrupted) lines.push(style.yellow(`interrupted: ${report.sent} of ${report.planned} sent${report.sent ? '; --checkpoint resumes where it stopped' : ''}`))
   else if (report.failed) lines.push(style.red(`${report.failed} of ${report.sent} deliveries failed at ${target}`))
+  if (hint) lines.push(style.yellow(`hint: ${hint}`))
   else lines.push(style.green(`${report.sent} ${report.sent === 1 ? 'delivery' : 'deliveries'} replayed to ${target}, re-signed`))
   return lines.join('\n')
 }

@@ -14,8 +14,8 @@ function newcomerEnv(): NodeJS.ProcessEnv {
   return env
 }
 
-async function startFresh(cwd: string): Promise<{url: string; output: () => string; stop: () => Promise<void>}> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {cwd, env: newcomerEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+async function startFresh(cwd: string, extra: string[] = []): Promise<{url: string; output: () => string; stop: () => Promise<void>}> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...extra], {cwd, env: newcomerEnv(), stdio: ['ignore', 'pipe', 'pipe']})
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -79,6 +79,32 @@ describe('first run: serve with no token and no flags', () => {
     await second.stop()
   })
 
+  it("with two local serves, finds the second's token with --data-dir, and a 401 says whose token was used", async () => {
+    const cwd = tempDir()
+    const first = await startFresh(cwd)
+    const second = await startFresh(cwd, ['--data-dir', 'other'])
+    try {
+      // From the same directory, the token found is the first serve's: the second refuses it, and says why.
+      const wrong = await runFresh(['simulate', 'meeting.started', '--url', second.url], cwd)
+      expect(wrong.code).toBe(1)
+      expect(wrong.out).toContain(`the secret token came from ${join('zoomctl-data', 'secret-token')}`)
+      expect(wrong.out).toContain('--data-dir')
+      const right = await runFresh(['simulate', 'meeting.started', '--url', second.url, '--data-dir', 'other', '--json'], cwd)
+      expect(right.code).toBe(0)
+      expect(JSON.parse(right.out)).not.toHaveProperty('hint')
+      // Replaying the second serve's data dir to it: its own token, before the default data dir's.
+      const replayed = await runFresh(['replay', 'other', '--url', second.url, '--json'], cwd)
+      expect(JSON.parse(replayed.out)).toMatchObject({sent: 1, succeeded: 1})
+      const doctor = await runFresh(['doctor', second.url, '--allow-http', '--json'], cwd)
+      const event = (JSON.parse(doctor.out) as {checks: Array<{id: string; hint?: string}>}).checks.find((check) => check.id === 'zoom.event')
+      expect(event?.hint).toContain('the secret token came from')
+      expect((await runFresh(['doctor', second.url, '--allow-http', '--data-dir', 'other'], cwd)).code).toBe(0)
+    } finally {
+      await second.stop()
+      await first.stop()
+    }
+  })
+
   it('says what to fix first: a mistyped event type before a missing token, and where a local token was looked for', async () => {
     const cwd = tempDir()
     const typo = await runFresh(['simulate', 'meeting.startd'], cwd)
@@ -86,7 +112,7 @@ describe('first run: serve with no token and no flags', () => {
     expect(typo.err).toContain('did you mean meeting.started')
     const noToken = await runFresh(['simulate', 'meeting.started'], cwd)
     expect(noToken.code).toBe(2)
-    expect(noToken.err).toContain('none is in ./zoomctl-data: point ZOOMCTL_DATA_DIR at serve')
+    expect(noToken.err).toContain("none is in ./zoomctl-data: name serve's data dir (--data-dir or ZOOMCTL_DATA_DIR)")
     const remote = await runFresh(['simulate', 'meeting.started', '--url', 'https://zoom-hook.example.com/zoom-webhook'], cwd)
     expect(remote.err).toContain('needs a secret token')
     expect(remote.err).not.toContain('ZOOMCTL_DATA_DIR')
