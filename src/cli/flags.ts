@@ -4,6 +4,7 @@ import {assertSupportedVersion, LATEST_KNOWN_VERSION, OLDEST_SUPPORTED_VERSION} 
 import {OptionError, parseDuration, readUserFile} from '../config/index.js'
 import {anotherServesToken, isLoopbackHost, localTokenPath, readLocalToken} from '../config/local-token.js'
 import type {ElasticSettings} from '../elastic/connection.js'
+import {DEFAULT_DATA_DIR} from '../store/index.js'
 import {safeUrl} from '../elastic/url.js'
 import {AUTH_MODES} from '../zoom/auth.js'
 
@@ -42,9 +43,6 @@ export interface AuthFlagValues {
   'basic-password'?: string
   'bearer-token'?: string
 }
-
-/** Where serve stores what it receives, unless told otherwise. */
-export const DEFAULT_DATA_DIR = './zoomctl-data'
 
 /**
  * serve's data dir as a flag: every command that writes or reads it takes it the same way (the flag,

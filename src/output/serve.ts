@@ -1,6 +1,8 @@
 import type {ForwardEvent} from '../forward/index.js'
 import type {DeliveryOutcome} from '../receiver/index.js'
 import type {ServeStarted} from '../receiver/service.js'
+import {shellQuote} from '../sender/curl.js'
+import {DEFAULT_DATA_DIR} from '../store/index.js'
 import {formatMs} from './format.js'
 import {statusColor, style} from './style.js'
 
@@ -62,11 +64,17 @@ export function serveBanner(started: ServeStarted): string {
     lines.push(`    ${style.cyan(`zoomctl simulate meeting.started --url ${started.url}`)}`)
     lines.push('  A receiver for a real Zoom app needs that app\'s Secret Token instead: ZOOM_WEBHOOK_SECRET_TOKEN=…', '')
   } else if (started.token) {
-    lines.push(`  secret token: the one serve made earlier, in ${started.token.file}`)
+    lines.push(`  secret token: the one serve made earlier, in ${started.token.file}; send it signed events with:`)
+    lines.push(`    ${style.cyan(`zoomctl simulate meeting.started --url ${started.url}${started.dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${shellWord(started.dataDir)}`}`)}`)
   }
   if (!started.tls && !started.loopback) {
     lines.push(style.yellow('  note: Zoom only delivers to https URLs with a publicly trusted certificate: use --tls-cert/--tls-key or a TLS proxy in front'))
   }
   lines.push(style.dim('  Ctrl-C to stop'))
   return lines.join('\n')
+}
+
+/** A word for a command line to copy: quoted only when the shell would split or expand it. */
+function shellWord(text: string): string {
+  return /^[\w./:@%+=,-]+$/.test(text) ? text : shellQuote(text)
 }

@@ -9,6 +9,9 @@ import {type RecordMeta, recordLineParts, STORE_KINDS, type StoreKind} from './r
 
 export class StoreError extends UserError {}
 
+/** Where serve stores what it receives, unless told otherwise. */
+export const DEFAULT_DATA_DIR = './zoomctl-data'
+
 /** Zoom's last retry comes about 85 minutes after the first try: two days is ample, and bounded. */
 export const DEFAULT_DEDUPE_WINDOW_MS = 48 * 3_600_000
 

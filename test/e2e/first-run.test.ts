@@ -72,6 +72,7 @@ describe('first run: serve with no token and no flags', () => {
     const second = await startFresh(cwd)
     expect(second.output()).not.toContain(token!)
     expect(second.output()).toContain('the one serve made earlier')
+    expect(second.output()).toContain(`zoomctl simulate meeting.started --url ${second.url}\n`)
     // It still checks signatures: another token is refused.
     const signedWithOther = await runCli(['simulate', 'meeting.started', '--url', second.url], {ZOOM_WEBHOOK_SECRET_TOKEN: 'another'})
     expect(signedWithOther.code).toBe(1)
@@ -84,6 +85,11 @@ describe('first run: serve with no token and no flags', () => {
     const first = await startFresh(cwd)
     const second = await startFresh(cwd, ['--data-dir', 'other'])
     try {
+      const restarted = await startFresh(cwd, ['--data-dir', 'other dir'])
+      await restarted.stop()
+      const again = await startFresh(cwd, ['--data-dir', 'other dir'])
+      await again.stop()
+      expect(again.output()).toContain(`zoomctl simulate meeting.started --url ${again.url} --data-dir 'other dir'`)
       // From the same directory, the token found is the first serve's: the second refuses it, and says why.
       const wrong = await runFresh(['simulate', 'meeting.started', '--url', second.url], cwd)
       expect(wrong.code).toBe(1)
