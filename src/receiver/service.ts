@@ -1,4 +1,5 @@
 import {randomBytes} from 'node:crypto'
+import {unlink} from 'node:fs/promises'
 
 import {isLoopbackHost, loadOrCreateLocalToken, localTokenPath} from '../config/local-token.js'
 import {type ForwardEvent, type ForwardSettings, type StartedForwarding, startForwarding} from '../forward/index.js'
@@ -98,6 +99,8 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   } catch (error) {
     await Promise.all((forwarding?.forwarders ?? []).map((forwarder) => forwarder.stop(0)))
     await store.close()
+    // A token made for a serve that never listened was never shown: the next start makes and prints one.
+    if (token?.created) await unlink(token.file).catch(() => undefined)
     throw error
   }
 

@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {statSync} from 'node:fs'
+import {existsSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
@@ -85,6 +85,11 @@ describe('first run: serve with no token and no flags', () => {
     const first = await startFresh(cwd)
     const second = await startFresh(cwd, ['--data-dir', 'other'])
     try {
+      // A serve that cannot listen (the port is taken) keeps no token it never showed.
+      const taken = await runFresh(['serve', '--port', new URL(second.url).port, '--data-dir', 'third'], cwd)
+      expect(taken.code).toBe(2)
+      expect(taken.err).toContain('already in use')
+      expect(existsSync(join(cwd, 'third', 'secret-token'))).toBe(false)
       const restarted = await startFresh(cwd, ['--data-dir', 'other dir'])
       await restarted.stop()
       const again = await startFresh(cwd, ['--data-dir', 'other dir'])
