@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {runDoctor} from '../checks/doctor/doctor.js'
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, authOptionsFrom, dataDirFlag, elasticFlags, elasticSettingsFrom, integrationVersion, integrationVersionFlag, kibanaFlags, tokenForLocalTarget} from '../cli/flags.js'
+import {authFlags, authOptionsFrom, dataDirFlag, otherServeHint, elasticFlags, elasticSettingsFrom, integrationVersion, integrationVersionFlag, kibanaFlags, tokenForLocalTarget} from '../cli/flags.js'
 import {parseDuration, readUserFile, resolveAuth} from '../config/index.js'
 import {renderChecks} from '../output/checks.js'
 import {startProgress} from '../output/spinner.js'
@@ -44,7 +44,7 @@ export default class Doctor extends ZoomctlCommand {
     const report = await runDoctor({
       url: args.url,
       auth,
-      tokenFile: token.tokenFile,
+      refusedTokenHint: otherServeHint(token, true),
       allowHttp: flags['allow-http'],
       ca: flags.ca ? await readUserFile(flags.ca) : undefined,
       samples: flags.samples,

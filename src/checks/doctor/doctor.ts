@@ -31,8 +31,8 @@ import {connectTcp, handshakeTls, type HttpSample, resolveHost, timedRequest} fr
 export interface DoctorOptions {
   url: string
   auth: AuthSettings
-  /** Where the secret token was read from when it was a local serve's, not given: a refusal then says so. */
-  tokenFile?: string
+  /** What a refused secret token means when it was not given but found (a local serve's): said on the checks it fails. */
+  refusedTokenHint?: string
   allowHttp: boolean
   /** A private CA to trust on purpose (the trust row then says so). */
   ca?: Buffer
@@ -117,14 +117,14 @@ async function checkEndpoint(url: URL, options: DoctorOptions): Promise<{checks:
   const wrongMethod = await timedRequest(target, {...http, method: 'GET', headers: modeOnly ? {[modeOnly[0]]: modeOnly[1]} : {}})
   const kind = identifyEndpoint([...challenges.map((entry) => entry.sample), unsigned, badSignature, wrongMethod, ...(withoutHeader ? [withoutHeader] : [])])
 
-  checks.push(judgeChallenge(challenges[0]!.sample, challenges[0]!.token, secret, kind, options.tokenFile))
+  checks.push(judgeChallenge(challenges[0]!.sample, challenges[0]!.token, secret, kind, options.refusedTokenHint))
   checks.push(judgeLatency(challenges.map((entry) => entry.sample)))
   if (options.testEvent) {
     progress('sending a signed test event')
     const now = Date.now()
     const body = buildEventBody(findEvent('meeting.started')!, createScenario(now % 100_000, now), now)
     ;((body.payload.object as Record<string, unknown>) ?? {}).topic = 'zoomctl doctor test event'
-    checks.push(judgeTestEvent(await timedRequest(target, {...http, ...signed(Buffer.from(JSON.stringify(body)))}), options.tokenFile))
+    checks.push(judgeTestEvent(await timedRequest(target, {...http, ...signed(Buffer.from(JSON.stringify(body)))}), options.refusedTokenHint))
   } else {
     checks.push(skip('zoom.event', 'accepts a signed test event', '--no-test-event'))
   }

@@ -1,6 +1,5 @@
 import {isIP} from 'node:net'
 
-import {anotherServesToken} from '../../config/local-token.js'
 import {checkChallengeAnswer} from '../../zoom/challenge.js'
 import {ZOOM_BUDGET_MS} from '../../zoom/limits.js'
 import {type Check, fail, pass, skip, warn} from '../model.js'
@@ -146,7 +145,7 @@ export function describeKind(kind: EndpointKind): string {
   return {zoomctl: 'zoomctl serve', 'elastic-agent': "an Elastic Agent's http_endpoint (Zoom integration)", other: 'another webhook receiver', unknown: 'nothing that answers HTTP'}[kind]
 }
 
-export function judgeChallenge(sample: HttpSample, plainToken: string, secret: string | undefined, kind: EndpointKind, tokenFile?: string): Check {
+export function judgeChallenge(sample: HttpSample, plainToken: string, secret: string | undefined, kind: EndpointKind, refusedTokenHint?: string): Check {
   const title = "answers Zoom's URL validation"
   if (sample.status === undefined) return fail('zoom.challenge', title, sample.error ?? 'no answer', 'the endpoint must answer the challenge within 3 s, or Zoom will not save the URL')
   if (kind === 'elastic-agent' && /"message": ?"success"/.test(sample.body)) {
@@ -160,8 +159,8 @@ export function judgeChallenge(sample: HttpSample, plainToken: string, secret: s
   const verdict = checkChallengeAnswer(secret, plainToken, sample.status, sample.contentType, sample.body)
   if (verdict.ok) return pass('zoom.challenge', title, `correct encryptedToken in ${ms(sample.timings.total)}`)
   const wrongToken = /encryptedToken/.test(sample.body) && sample.status === 200
-  const hint = tokenFile && (wrongToken || sample.status === 401)
-    ? anotherServesToken(tokenFile)
+  const hint = refusedTokenHint && (wrongToken || sample.status === 401)
+    ? refusedTokenHint
     : wrongToken
     ? 'the endpoint answers with another secret token: set the same Secret Token as the Zoom app (for the agent: crc_secret in the integration)'
     : sample.status === 401
@@ -170,14 +169,14 @@ export function judgeChallenge(sample: HttpSample, plainToken: string, secret: s
   return fail('zoom.challenge', title, verdict.reason, hint)
 }
 
-/** `tokenFile`: the secret token was read from a local serve's data dir (not given). */
-export function judgeTestEvent(sample: HttpSample, tokenFile?: string): Check {
+/** `refusedTokenHint`: what a 401 means when the secret token was not given but found (a local serve's). */
+export function judgeTestEvent(sample: HttpSample, refusedTokenHint?: string): Check {
   const title = 'accepts a signed test event'
   if (sample.status !== undefined && sample.status >= 200 && sample.status < 300) return pass('zoom.event', title, `${sample.status} in ${ms(sample.timings.total)}`)
   const value = sample.status === undefined ? (sample.error ?? 'no answer') : `${sample.status} ${sample.body.slice(0, 80)}`
   const hint =
-    sample.status === 401 && tokenFile
-      ? anotherServesToken(tokenFile)
+    sample.status === 401 && refusedTokenHint
+      ? refusedTokenHint
       : sample.status === 401
       ? 'refused although signed: the endpoint holds another secret token (Zoom → your app → Feature → Secret Token) or wants an auth header (--auth header --auth-value …)'
       : sample.status !== undefined && sample.status < 500
