@@ -4,8 +4,12 @@ import {style} from './style.js'
 
 export function formatReplay(report: ReplayReport, target: string, hint?: string): string {
   const lines: string[] = []
-  if (report.planned === 0 && report.alreadyAcknowledged === 0) return style.yellow('nothing to replay: no delivery matches the sources and filters')
+  const skipped = report.unreadable ? `${report.unreadable} line(s) skipped, not a delivery (not JSON, or cut short): ${report.unreadableAt.join(', ')}${report.unreadable > report.unreadableAt.length ? ' …' : ''}` : undefined
+  if (report.planned === 0 && report.alreadyAcknowledged === 0) {
+    return [style.yellow('nothing to replay: no delivery matches the sources and filters'), ...(skipped ? [style.yellow(skipped)] : [])].join('\n')
+  }
   if (report.sent) lines.push(formatBurst(report))
+  if (skipped) lines.push(style.yellow(skipped))
   if (report.reserialised) lines.push(style.yellow('bodies were changed by --set and re-serialised: not byte for byte as captured'))
   if (report.reconstructed) lines.push(style.yellow(`${report.reconstructed} bodies were rebuilt from Elasticsearch's zoom.* fields, not as Zoom sent them: enable preserve_original_event in the Zoom integration to replay exact bodies`))
   if (report.alreadyAcknowledged) lines.push(style.dim(`${report.alreadyAcknowledged} acknowledged in an earlier run (checkpoint): not sent again`))

@@ -1,5 +1,6 @@
 import type {Dispatcher} from 'undici'
 
+import {UserError} from '../errors.js'
 import {applyAssignment, parseAssignment} from '../config/parse.js'
 import type {Delivery, SourceSpec} from '../deliveries/source.js'
 import {sendDelivery} from '../sender/client.js'
@@ -9,7 +10,7 @@ import {type DeliveryReport, DeliveryStats} from '../sender/stats.js'
 import {toCurl} from '../sender/curl.js'
 import {type AuthSettings, modeHeader} from '../zoom/auth.js'
 import {Checkpoint} from './checkpoint.js'
-import {type DeliveryFilter, deliveryTime, selectDeliveries} from './select.js'
+import {type DeliveryFilter, deliveryTime, selectDeliveries, type SourceTally} from './select.js'
 
 export interface ReplayOptions {
   sources: SourceSpec[]
@@ -54,6 +55,10 @@ export interface ReplayReport extends DeliveryReport {
   interrupted: boolean
   /** The first failures, for the summary (all are counted in failed). */
   failures: ReplayFailure[]
+  /** Lines of the sources that are no delivery (not JSON, or torn by a crash): skipped. */
+  unreadable: number
+  /** Where the first of them are (file:line). */
+  unreadableAt: string[]
 }
 
 /** The bytes to send: as captured, or with --set applied (then re-serialised). */
@@ -75,7 +80,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   const failures: ReplayFailure[] = []
   const recorded: RunRecord[] = []
   // Bodies go as their bytes are unless --set changes them: only then are they parsed.
-  const source = selectDeliveries(options.sources, options.filter, {bodies: overrides.length > 0})
+  const tally: SourceTally = {deliveries: 0, unreadable: 0, unreadableAt: []}
+  const source = selectDeliveries(options.sources, options.filter, {bodies: overrides.length > 0}, tally)
   const started = performance.now()
   const interval = options.rate > 0 ? 1000 / options.rate : 0
   const paced = interval > 0 || Boolean(options.speed)
@@ -172,5 +178,11 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   }
   const report = stats.report()
   stats.destroy()
-  return {...report, planned, reconstructed, alreadyAcknowledged, reserialised: overrides.length > 0, interrupted: Boolean(options.signal?.aborted), failures}
+  if (tally.unreadable && !tally.deliveries && !options.signal?.aborted) {
+    throw new UserError(`no delivery to replay: ${tally.unreadable} line(s) read, none a delivery (not JSON, or cut short): ${tally.unreadableAt.join(', ')}`, {
+      code: 'no-deliveries',
+      hint: "replay reads serve's data dir or store files, dead letters, NDJSON of Zoom bodies or store lines, or - for standard input",
+    })
+  }
+  return {...report, planned, reconstructed, alreadyAcknowledged, reserialised: overrides.length > 0, interrupted: Boolean(options.signal?.aborted), failures, unreadable: tally.unreadable, unreadableAt: tally.unreadableAt}
 }

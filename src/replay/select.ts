@@ -31,15 +31,31 @@ export function matches(delivery: Delivery, filter: DeliveryFilter): boolean {
   return true
 }
 
-/** The matching deliveries of every source, in order, streamed: in batches, as the sources read them. */
-export async function* selectDeliveries(sources: SourceSpec[], filter: DeliveryFilter, options: ReadOptions = {}): AsyncGenerator<Delivery[]> {
+/** What the sources held, matched or not: deliveries, and lines that are none (not JSON, torn by a crash). */
+export interface SourceTally {
+  deliveries: number
+  unreadable: number
+  /** Where the first unreadable lines are (file:line). */
+  unreadableAt: string[]
+}
+
+/**
+ * The matching deliveries of every source, in order, streamed: in batches, as the sources read them. A
+ * line that is no delivery is skipped (counted in `tally`), never sent.
+ */
+export async function* selectDeliveries(sources: SourceSpec[], filter: DeliveryFilter, options: ReadOptions = {}, tally?: SourceTally): AsyncGenerator<Delivery[]> {
   let taken = 0
   const ring: Delivery[] = []
   for (const source of sources) {
     for await (const batch of readDeliveryBatches(source, options)) {
       const selected: Delivery[] = []
       for (const delivery of batch) {
-        if (delivery.unreadable || !matches(delivery, filter)) continue
+        if (delivery.unreadable) {
+          if (tally && tally.unreadable++ < 5) tally.unreadableAt.push(delivery.origin)
+          continue
+        }
+        if (tally) tally.deliveries++
+        if (!matches(delivery, filter)) continue
         if (filter.last !== undefined) {
           ring.push(delivery)
           if (ring.length > filter.last) ring.shift()

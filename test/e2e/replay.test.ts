@@ -80,7 +80,16 @@ describe('replay', () => {
     const bare = bodiesOf(a.dataDir, 'refused').join('\n') + '\n'
     const d = await serve()
     const piped = await runCli(['replay', '-', '--url', d.url, '--json'], {}, bare)
-    expect(JSON.parse(piped.stdout)).toMatchObject({sent: 3, succeeded: 3})
+    expect(JSON.parse(piped.stdout)).toMatchObject({sent: 3, succeeded: 3, unreadable: 0})
+    // A line that is no delivery is skipped and said, never sent; input with no delivery at all is bad input.
+    const mixed = await runCli(['replay', '-', '--url', d.url], {}, `not json
+${bare}`)
+    expect(mixed.code).toBe(0)
+    expect(mixed.stdout).toContain('1 line(s) skipped, not a delivery (not JSON, or cut short): stdin:1')
+    expect(mixed.stdout).toContain('3 deliveries replayed')
+    const none = await runCli(['replay', '-', '--url', d.url, '--json'], {}, '{"cut short\n')
+    expect(none.code).toBe(2)
+    expect(JSON.parse(none.stdout).error).toMatchObject({code: 'no-deliveries', message: expect.stringContaining('stdin:1')})
   })
 
   it('--set changes the body and says it was re-serialised; --dry-run prints curl without secrets', async () => {
