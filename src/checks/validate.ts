@@ -3,7 +3,7 @@ import {readFile} from 'node:fs/promises'
 import {fileProblem} from '../config/files.js'
 import {OptionError} from '../config/parse.js'
 import {assertDataDir} from '../deliveries/list.js'
-import {readDeliveries} from '../deliveries/source.js'
+import {partInWindow} from '../deliveries/newest.js'
 import {connectElastic, type ElasticConnection, type ElasticSettings} from '../elastic/connection.js'
 import {countArrivals, findDocuments, readPrivileges, readZoomAssets, type TimeWindow, ZOOM_PATTERN, zoomDataStream} from '../elastic/queries.js'
 import {indexedDocument, LATEST_KNOWN_VERSION} from '../mapping/index.js'
@@ -157,39 +157,46 @@ function predict(record: RunRecord, version: string): Record<string, unknown> | 
   }
 }
 
-/** The same checks on serve's store: each accepted body mapped as the integration would map it. */
+/**
+ * The same checks on serve's store: each accepted body of the window mapped as the integration would map
+ * it. Only the window's end of the store is read (see partInWindow), and nothing of it is held but counts
+ * and the deliveries of the run.
+ */
 async function validateLocal(dataDir: string, options: ValidateOptions, run: RunRecord[] | undefined) {
   await assertDataDir(dataDir)
   const version = options.integrationVersion ?? LATEST_KNOWN_VERSION
   const window = windowFor(options.window, run)
   const expectations: ArrivalExpectations = {events: options.events, require: options.require, integrationVersion: version}
   const stats: ArrivalStats = {source: dataDir, from: 'store', total: 0, byAction: {}, errors: {total: 0, samples: []}}
-  const documents: Array<{action: string; fields: Set<string>}> = []
+  // Per event.action: how many documents, and how many of them have each field.
+  const present = new Map<string, {count: number; fields: Map<string, number>}>()
+  // The run's deliveries are found by dedupe key, as serve recognises a copy: only those bodies are kept.
+  const runKeys = new Set(run?.map((record) => runRecordKey(record)))
   const stored = new Map<string, {id: string; receivedAt: string; rawBody: Buffer}>()
   options.onProgress?.(`reading ${dataDir}`)
-  for await (const delivery of readDeliveries({kind: 'store', dataDir, part: 'accepted'})) {
+  let read = 0
+  for await (const delivery of partInWindow(dataDir, 'accepted', window)) {
     const record = delivery.record
-    if (!record || record.duplicateOf || !delivery.receivedAt) continue
-    if (record.dedupeKey) stored.set(record.dedupeKey, {id: record.id, receivedAt: record.receivedAt, rawBody: delivery.rawBody})
-    const at = Date.parse(delivery.receivedAt)
-    if (at < window.since.getTime() || at > window.until.getTime()) continue
+    if (!record || record.duplicateOf) continue
+    if (++read % 10_000 === 0) options.onProgress?.(`reading ${dataDir}: ${read} deliveries of the window so far`)
+    if (record.dedupeKey && runKeys.has(record.dedupeKey)) stored.set(record.dedupeKey, {id: record.id, receivedAt: record.receivedAt, rawBody: delivery.rawBody})
     // Flattened once: the fields, the action and the error all come from it.
-    const values = fieldValues(indexedDocument(delivery.body, {receivedAt: new Date(at), integrationVersion: version}))
-    const fields = new Set(ecsFieldNames(values))
+    const values = fieldValues(indexedDocument(delivery.body, {receivedAt: new Date(record.receivedAt), integrationVersion: version}))
     const action = String(values.get('event.action') ?? delivery.eventType ?? 'unknown')
-    documents.push({action, fields})
+    let counts = present.get(action)
+    if (!counts) present.set(action, (counts = {count: 0, fields: new Map()}))
+    counts.count++
+    for (const field of ecsFieldNames(values)) counts.fields.set(field, (counts.fields.get(field) ?? 0) + 1)
     const message = values.get('error.message')
     if (message !== undefined) {
       stats.errors.total++
       if (stats.errors.samples.length < 100) stats.errors.samples.push({message: Array.isArray(message) ? message.join('; ') : String(message), action, id: record.id})
     }
   }
-  const counted = fieldsToCount([...new Set(documents.map((document) => document.action))], expectations)
-  for (const {action, fields} of documents) {
-    stats.total++
-    const entry = (stats.byAction[action] ??= {count: 0, fields: Object.fromEntries(counted.map((field) => [field, 0]))})
-    entry.count++
-    for (const field of counted) if (fields.has(field)) entry.fields[field]!++
+  const counted = fieldsToCount([...present.keys()], expectations)
+  for (const [action, {count, fields}] of present) {
+    stats.total += count
+    stats.byAction[action] = {count, fields: Object.fromEntries(counted.map((field) => [field, fields.get(field) ?? 0]))}
   }
 
   const checks: Check[] = []
@@ -198,13 +205,7 @@ async function validateLocal(dataDir: string, options: ValidateOptions, run: Run
       const found = new Map<RunRecord, RunResult>()
       for (const record of pending) {
         const body = Buffer.from(record.body, 'utf8')
-        let parsed: unknown
-        try {
-          parsed = JSON.parse(record.body)
-        } catch {
-          parsed = undefined
-        }
-        const hit = stored.get(dedupeKey(parsed, body))
+        const hit = stored.get(runRecordKey(record))
         const base: RunResult = {event: record.event, sentAt: record.sentAt, status: record.status, accepted: true, found: Boolean(hit), differences: []}
         if (hit) {
           // Locally the document is derived from the stored body: what can differ is the body itself.
@@ -220,4 +221,16 @@ async function validateLocal(dataDir: string, options: ValidateOptions, run: Run
   }
   checks.push(...judgeArrivals(stats, expectations))
   return {target: dataDir, integrationVersion: version, checks}
+}
+
+/** A run record's dedupe key: the key serve gave its delivery when it stored it. */
+function runRecordKey(record: RunRecord): string {
+  const body = Buffer.from(record.body, 'utf8')
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(record.body)
+  } catch {
+    parsed = undefined
+  }
+  return dedupeKey(parsed, body)
 }

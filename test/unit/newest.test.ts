@@ -1,11 +1,11 @@
-import {appendFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
 import {StoreCounter} from '../../src/deliveries/counts.js'
 import {pageOfDeliveries} from '../../src/deliveries/list.js'
-import {decodeCursor, encodeCursor, findDelivery, type StoreCursor} from '../../src/deliveries/newest.js'
+import {decodeCursor, encodeCursor, findDelivery, partInWindow, type StoreCursor} from '../../src/deliveries/newest.js'
 import type {DeliveryRecord} from '../../src/store/index.js'
 import {tempDir} from '../helpers/cli.js'
 
@@ -115,3 +115,47 @@ describe('where each sink stands with a delivery', () => {
     expect(await state(idAt(9))).toEqual([{sink: 'elasticsearch', state: 'dead-letter', error: 'mapper_parsing_exception'}])
   })
 })
+
+describe('reading a window of a store', () => {
+  const idsIn = async (dir: string, since: number, until: number) => {
+    const ids: string[] = []
+    for await (const delivery of partInWindow(dir, 'accepted', {since: new Date(since), until: new Date(until)})) ids.push(delivery.id)
+    return ids
+  }
+
+  it('gives every delivery received within it, across day files, newest first, the torn line left out', async () => {
+    const {dir} = store()
+    const since = start + 20 * minute * 7
+    const until = start + 250 * minute * 7
+    const expected = readStoreLines(dir).filter((line) => line.at >= since && line.at <= until).map((line) => line.id).reverse()
+    expect(expected.length).toBeGreaterThan(150)
+    expect(await idsIn(dir, since, until)).toEqual(expected)
+    expect(await idsIn(dir, start - 10 * minute, start - minute)).toEqual([])
+  })
+
+  it('finds a delivery stored after later ones (its body came slowly), and stops reading back past the slack', async () => {
+    const dir = tempDir()
+    mkdirSync(join(dir, 'events'), {recursive: true})
+    const since = Date.parse('2026-11-27T12:00:00.000Z')
+    const line = (id: string, at: number) => JSON.stringify(record(id, at))
+    // In file order: one past where reading stops (a line stored 10 minutes late is not looked for), long
+    // before, one of the window stored late, just before (within the slack), in the window, after it.
+    const lines = [line('beyond-the-slack', since + 2000), line('long-before', since - 10 * minute), line('slow', since + 1000), line('just-before', since - 100_000), line('inside', since + 20_000), line('after', since + 10 * minute)]
+    writeFileSync(join(dir, 'events', '2026-11-27.ndjson'), `${lines.join('\n')}\n`)
+    expect(await idsIn(dir, since, since + 5 * minute)).toEqual(['inside', 'slow'])
+  })
+})
+
+/** The accepted lines of a store() data dir, in file order, with their receive time. */
+function readStoreLines(dir: string): Array<{id: string; at: number}> {
+  const files = readdirSync(join(dir, 'events')).sort()
+  return files.flatMap((file) =>
+    readFileSync(join(dir, 'events', file), 'utf8')
+      .split('\n')
+      .filter((text) => text.startsWith('{"id":"d'))
+      .map((text) => {
+        const parsed = JSON.parse(text) as DeliveryRecord
+        return {id: parsed.id, at: Date.parse(parsed.receivedAt)}
+      }),
+  )
+}
