@@ -1,6 +1,6 @@
 import {createReadStream} from 'node:fs'
 import {stat} from 'node:fs/promises'
-import {dirname, join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import type {Readable} from 'node:stream'
 import {StringDecoder} from 'node:string_decoder'
 
@@ -42,7 +42,8 @@ export const STORE_PARTS = {accepted: 'events', refused: 'refused', 'dead-letter
 export type StorePart = keyof typeof STORE_PARTS
 
 export type SourceSpec =
-  | {kind: 'store'; dataDir: string; part: StorePart}
+  /** `days`: only the day files from one UTC day to another (names as 2026-11-29), for a reader of a time window. */
+  | {kind: 'store'; dataDir: string; part: StorePart; days?: {from?: string; to?: string}}
   | {kind: 'file'; path: string}
   | {kind: 'stdin'; stream?: Readable}
   | {kind: 'elasticsearch'; settings: ElasticSettings; window: {since: Date; until: Date}}
@@ -88,7 +89,12 @@ export async function* readDeliveryBatches(spec: SourceSpec, options: ReadOption
   if (spec.kind === 'found') {
     yield spec.deliveries
   } else if (spec.kind === 'store') {
-    for (const file of await storeFiles(spec.dataDir, spec.part)) yield* readLines(createReadStream(file), file, spec.dataDir, options)
+    for (const file of await storeFiles(spec.dataDir, spec.part)) {
+      // A day file holds the deliveries received that UTC day: one outside the window has none of it.
+      const day = basename(file, '.ndjson')
+      if ((spec.days?.from && day < spec.days.from) || (spec.days?.to && day > spec.days.to)) continue
+      yield* readLines(createReadStream(file), file, spec.dataDir, options)
+    }
   } else if (spec.kind === 'elasticsearch') {
     // Loaded only here: reading a store or a file does not need the Elasticsearch client.
     const {elasticDeliveries} = await import('./elastic-source.js')

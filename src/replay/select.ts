@@ -1,4 +1,5 @@
 import {type Delivery, readDeliveryBatches, type ReadOptions, type SourceSpec} from '../deliveries/source.js'
+import {dayOf} from '../store/dedupe-index.js'
 
 /** Which captured deliveries to take. Every criterion given must hold. */
 export interface DeliveryFilter {
@@ -47,7 +48,7 @@ export async function* selectDeliveries(sources: SourceSpec[], filter: DeliveryF
   let taken = 0
   const ring: Delivery[] = []
   for (const source of sources) {
-    for await (const batch of readDeliveryBatches(source, options)) {
+    for await (const batch of readDeliveryBatches(withinDays(source, filter), options)) {
       const selected: Delivery[] = []
       for (const delivery of batch) {
         if (delivery.unreadable) {
@@ -71,4 +72,16 @@ export async function* selectDeliveries(sources: SourceSpec[], filter: DeliveryF
     }
   }
   if (ring.length > 0) yield ring.slice(0, filter.limit ?? ring.length)
+}
+
+/**
+ * A store source narrowed to the day files --since/--until can match: accepted and refused deliveries are
+ * filed under the UTC day they were received, dead letters under the day forwarding gave up on them (that
+ * day or later), so only those before --since are left out.
+ */
+function withinDays(source: SourceSpec, filter: DeliveryFilter): SourceSpec {
+  if (source.kind !== 'store' || (!filter.since && !filter.until)) return source
+  const from = filter.since && dayOf(filter.since.getTime())
+  const to = filter.until && source.part !== 'dead-letter' ? dayOf(filter.until.getTime()) : undefined
+  return {...source, days: {from, to}}
 }

@@ -6,6 +6,8 @@ import {describe, expect, it} from 'vitest'
 import {StoreCounter} from '../../src/deliveries/counts.js'
 import {pageOfDeliveries} from '../../src/deliveries/list.js'
 import {decodeCursor, encodeCursor, findDelivery, partInWindow, type StoreCursor} from '../../src/deliveries/newest.js'
+import {readDeliveries, type StorePart} from '../../src/deliveries/source.js'
+import {type DeliveryFilter, deliveryTime, selectDeliveries} from '../../src/replay/select.js'
 import type {DeliveryRecord} from '../../src/store/index.js'
 import {tempDir} from '../helpers/cli.js'
 
@@ -159,3 +161,29 @@ function readStoreLines(dir: string): Array<{id: string; at: number}> {
       }),
   )
 }
+
+describe('selecting a time window of a store for replay', () => {
+  it('reads only the day files the window can match, and finds the same deliveries as reading them all', async () => {
+    const {dir} = store()
+    // A dead letter filed on a later day than the one its delivery was received.
+    const received = start + 30 * minute
+    appendFileSync(join(dir, 'dead-letter', '2026-11-29.ndjson'), `${JSON.stringify({deadAt: '2026-11-29T08:00:00.000Z', sink: 'elasticsearch', error: 'x', record: record('late-dead', received)})}\n`)
+    const window = {since: new Date(start + 10 * minute), until: new Date(start + 2 * 60 * minute)}
+    const select = async (part: StorePart, filter: DeliveryFilter) => {
+      const ids: string[] = []
+      for await (const batch of selectDeliveries([{kind: 'store', dataDir: dir, part}], filter)) ids.push(...batch.map((delivery) => delivery.id))
+      return ids
+    }
+    for (const part of ['accepted', 'refused', 'dead-letter'] as const) {
+      const all = (await select(part, {})).length
+      const everyDelivery: string[] = []
+      for await (const delivery of readDeliveries({kind: 'store', dataDir: dir, part})) {
+        const at = deliveryTime(delivery)
+        if (!delivery.unreadable && at !== undefined && at >= window.since.getTime() && at <= window.until.getTime()) everyDelivery.push(delivery.id)
+      }
+      expect(all).toBeGreaterThan(everyDelivery.length)
+      expect(await select(part, window)).toEqual(everyDelivery)
+    }
+    expect(await select('dead-letter', window)).toContain('late-dead')
+  })
+})
