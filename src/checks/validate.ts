@@ -171,7 +171,8 @@ async function validateLocal(dataDir: string, options: ValidateOptions, run: Run
   // Per event.action: how many documents, and how many of them have each field.
   const present = new Map<string, {count: number; fields: Map<string, number>}>()
   // The run's deliveries are found by dedupe key, as serve recognises a copy: only those bodies are kept.
-  const runKeys = new Set(run?.map((record) => runRecordKey(record)))
+  const runKeys = new Map(run?.map((record) => [record, runRecordKey(record)]))
+  const wanted = new Set(runKeys.values())
   const stored = new Map<string, {id: string; receivedAt: string; rawBody: Buffer}>()
   options.onProgress?.(`reading ${dataDir}`)
   let read = 0
@@ -179,7 +180,7 @@ async function validateLocal(dataDir: string, options: ValidateOptions, run: Run
     const record = delivery.record
     if (!record || record.duplicateOf) continue
     if (++read % 10_000 === 0) options.onProgress?.(`reading ${dataDir}: ${read} deliveries of the window so far`)
-    if (record.dedupeKey && runKeys.has(record.dedupeKey)) stored.set(record.dedupeKey, {id: record.id, receivedAt: record.receivedAt, rawBody: delivery.rawBody})
+    if (record.dedupeKey && wanted.has(record.dedupeKey)) stored.set(record.dedupeKey, {id: record.id, receivedAt: record.receivedAt, rawBody: delivery.rawBody})
     // Flattened once: the fields, the action and the error all come from it.
     const values = fieldValues(indexedDocument(delivery.body, {receivedAt: new Date(record.receivedAt), integrationVersion: version}))
     const action = String(values.get('event.action') ?? delivery.eventType ?? 'unknown')
@@ -205,7 +206,7 @@ async function validateLocal(dataDir: string, options: ValidateOptions, run: Run
       const found = new Map<RunRecord, RunResult>()
       for (const record of pending) {
         const body = Buffer.from(record.body, 'utf8')
-        const hit = stored.get(runRecordKey(record))
+        const hit = stored.get(runKeys.get(record)!)
         const base: RunResult = {event: record.event, sentAt: record.sentAt, status: record.status, accepted: true, found: Boolean(hit), differences: []}
         if (hit) {
           // Locally the document is derived from the stored body: what can differ is the body itself.

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {runDoctor} from '../checks/doctor/doctor.js'
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, authOptionsFrom, dataDirFlag, otherServeHint, elasticFlags, elasticSettingsFrom, integrationVersion, integrationVersionFlag, kibanaFlags, tokenForLocalTarget} from '../cli/flags.js'
+import {authFlags, authOptionsFrom, dataDirFlag, elasticFlags, elasticSettingsFrom, integrationVersion, integrationVersionFlag, kibanaFlags, otherServeHint, tokenForLocalTarget} from '../cli/flags.js'
 import {parseDuration, readUserFile, resolveAuth} from '../config/index.js'
 import {renderChecks} from '../output/checks.js'
 import {startProgress} from '../output/spinner.js'

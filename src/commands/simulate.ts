@@ -83,7 +83,7 @@ export default class Simulate extends ZoomctlCommand {
     if (this.human && report.mode === 'sequence') this.log(formatSequenceSummary(report.result, origin))
     if (this.human && report.mode === 'burst') this.log(formatBurstSummary(report.result))
     if (report.mode === 'burst' && report.result.interrupted) process.exitCode = 130
-    const hint = otherServeHint(token, refusedAsUnsigned(report))
+    const hint = otherServeHint(token, answered401(report))
     if (hint && this.human) this.log(style.yellow(`hint: ${hint}`))
     const result = hint ? {...report.result, hint} : report.result
     return report.failed ? this.failed(result) : result
@@ -91,7 +91,7 @@ export default class Simulate extends ZoomctlCommand {
 }
 
 /** Whether the endpoint answered 401 to any delivery: with a token read from a local serve's data dir, most likely another serve's. */
-function refusedAsUnsigned(report: SimulationReport): boolean {
+function answered401(report: SimulationReport): boolean {
   if (report.mode === 'sequence') return report.result.deliveries.some((result) => result.status === 401)
   if (report.mode === 'burst') return Boolean(report.result.burst.statusCounts['401'])
   return report.mode === 'challenge' && report.result.urlValidation.status === 401
