@@ -17,12 +17,14 @@ export const INSPECTOR_PAGE = `<!doctype html>
   .stat b { font-variant-numeric: tabular-nums; }
   .filters { display: flex; gap: 8px; padding: 8px 14px; border-bottom: 1px solid var(--line); }
   .filters input, .filters select, button { font: inherit; padding: 3px 6px; }
-  main { display: grid; grid-template-columns: minmax(420px, 45%) 1fr; min-height: 0; }
+  main { display: grid; grid-template-columns: minmax(420px, 48%) 1fr; min-height: 0; }
   #list { overflow: auto; border-right: 1px solid var(--line); }
   table { border-collapse: collapse; width: 100%; }
   th { position: sticky; top: 0; background: #fff; text-align: left; color: var(--dim); font-weight: 500; border-bottom: 1px solid var(--line); }
   td, th { padding: 3px 8px; white-space: nowrap; }
-  td:nth-child(4) { max-width: 220px; overflow: hidden; text-overflow: ellipsis; }
+  /* Long event types and reasons are cut, not the latency column: the whole row fits the list's width. */
+  td:nth-child(2) { max-width: 230px; overflow: hidden; text-overflow: ellipsis; }
+  td:nth-child(4) { max-width: 150px; overflow: hidden; text-overflow: ellipsis; }
   tbody tr { cursor: pointer; border-bottom: 1px solid #eaeef2; }
   tbody tr:hover { background: #f6f8fa; }
   tbody tr.selected { background: var(--sel); }
@@ -74,7 +76,11 @@ function ms(v) { return v === undefined || v === null ? '' : v < 10 ? v.toFixed(
 function row(d) {
   const tr = document.createElement('tr')
   tr.dataset.id = d.id
-  tr.append(el('td', d.receivedAt.slice(11, 23)), el('td', d.eventType || '-'), el('td', d.verdict, d.verdict), el('td', why(d)), el('td', ms(d.durationMs)))
+  // The event and the reason may be cut to fit: the whole text shows on hover.
+  const event = el('td', d.eventType || '-'), reason = el('td', why(d))
+  event.title = event.textContent
+  reason.title = reason.textContent
+  tr.append(el('td', d.receivedAt.slice(11, 23)), event, el('td', d.verdict, d.verdict), reason, el('td', ms(d.durationMs)))
   tr.onclick = () => show(d.id, d.receivedAt)
   return tr
 }
