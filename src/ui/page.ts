@@ -128,6 +128,8 @@ function flatten(value, prefix, out) {
 
 async function show(id, at) {
   selected = id
+  // The page's address names the delivery shown: a reload or a shared link opens it again.
+  history.replaceState(null, '', location.search + '#' + encodeURIComponent(id))
   for (const tr of rows.children) tr.classList.toggle('selected', tr.dataset.id === id)
   const d = await (await fetch(api('/api/deliveries/' + encodeURIComponent(id) + (at ? '?at=' + encodeURIComponent(at) : '')))).json()
   const box = document.getElementById('detail')
@@ -189,6 +191,7 @@ stream.onmessage = (message) => {
   statsDue ??= setTimeout(() => { statsDue = null; stats() }, 2000)
 }
 load(); stats(); setInterval(stats, 10000)
+if (location.hash.length > 1) show(decodeURIComponent(location.hash.slice(1)))
 </script>
 </body>
 </html>

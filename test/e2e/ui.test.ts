@@ -138,6 +138,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the inspector page in a real browser', (
       await expect(refused.textContent()).resolves.toContain('stale-timestamp')
       await refused.click()
       await page.getByText(/→ .*zoomctl replay --from refused --id/).waitFor()
+      // Its address names it: opened again (a reload, a shared link), the same delivery shows.
+      const link = page.url()
+      expect(new URL(link).hash).toMatch(/^#[0-9a-f-]{36}$/)
+      const again = await browser.newPage({viewport: {width: 1400, height: 900}})
+      await again.goto(link)
+      await again.getByText(/→ .*zoomctl replay --from refused --id/).waitFor()
+      await again.close()
       mkdirSync(ARTIFACTS, {recursive: true})
       await page.screenshot({path: join(ARTIFACTS, 'inspector.png'), fullPage: true})
     } finally {
