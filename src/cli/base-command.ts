@@ -21,6 +21,9 @@ export abstract class ZoomctlCommand extends Command {
    * The config file's values become arguments before parsing, for the flags of this command that neither
    * the command line nor their env var set: precedence flag > env > file > default, in one place.
    */
+  /** The settings this run took from the config file, and where: an error about one of them says so. */
+  private readonly fromFile = new Map<string, string>()
+
   override async init(): Promise<void> {
     await super.init()
     if (!(this.ctor as typeof ZoomctlCommand).readsConfigFile) return
@@ -40,13 +43,14 @@ export abstract class ZoomctlCommand extends Command {
       // An env var set to nothing does not count: the file applies.
       if (given || (flag.env && process.env[flag.env])) continue
       injected.push(...asArguments(key, resolveReference(value, key, file), flag))
+      this.fromFile.set(key, `${file.path} line ${file.lines[key]}`)
     }
     if (file.exposed) process.stderr.write(`${style.yellow('warning:')} ${file.path} holds secrets and others can read it: chmod 600 ${file.path}\n`)
     this.argv = [...injected, ...this.argv]
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    const {code, message, hint, exit} = describeError(error)
+    const {code, message, hint, exit} = this.fromConfigFile(describeError(error))
     if (exit === undefined) {
       // A bug: oclif prints the stack (DEBUG=* shows more).
       return super.catch(error)
@@ -60,6 +64,15 @@ export abstract class ZoomctlCommand extends Command {
     const lines = [`${style.red('Error:')} ${clean}`]
     if (hint) lines.push(`${style.dim('Try:')} ${redactSecrets(hint, this.argv, this.secretEnv)}`)
     process.stderr.write(`${lines.join('\n')}\n`)
+  }
+
+  /** A flag value oclif refused that came from the config file, not the command line: say where it is written. */
+  private fromConfigFile(described: DescribedError): DescribedError {
+    if (described.code !== 'bad-input') return described
+    const key = /--([a-z][a-z0-9-]*)/.exec(described.message)?.[1]
+    const where = key === undefined ? undefined : this.fromFile.get(key)
+    if (!where) return described
+    return {...described, message: `${described.message} (${key}, from ${where})`, hint: `correct ${key} in the config file (zoomctl config show lists its settings), or give --${key}`}
   }
 
   /** oclif's own error JSON spreads the parse state (every flag value) into stdout: never use it. */

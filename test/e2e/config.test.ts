@@ -51,6 +51,17 @@ describe('config file', () => {
     expect(JSON.parse(bad.stdout).error.message).toBe(`auth in ${path} line 2: "weird" is not one of signature, header, basic, bearer`)
     writeFileSync(path, 'port: 8181\nportt: 1\n')
     expect(JSON.parse((await runCli(['serve', '--config', path, '--json'])).stdout).error.message).toContain('line 2: unknown setting "portt"')
+    // A value only the flag's own parser can judge (an integer) is refused by config set, and, written by
+    // hand, named with the file and line it came from.
+    writeFileSync(path, 'port: 8181\n')
+    const notInteger = await runCli(['config', 'set', 'port', 'eighty', '--config', path, '--json'])
+    expect(notInteger.code).toBe(2)
+    expect(JSON.parse(notInteger.stdout).error.message).toBe('port: Expected an integer but received: eighty')
+    expect((await runCli(['config', 'set', 'port', '70000', '--config', path])).code).toBe(2)
+    writeFileSync(path, '# by hand\nport: eighty\n')
+    const fromFile = JSON.parse((await runCli(['serve', '--config', path, '--json'])).stdout).error
+    expect(fromFile.message).toContain(`(port, from ${path} line 2)`)
+    expect(fromFile.hint).toContain('or give --port')
     writeFileSync(path, 'secret-token: env:NOT_SET_ANYWHERE\n')
     const unset = await runCli(['serve', '--config', path, '--json', '--port', '0'], {ZOOM_WEBHOOK_SECRET_TOKEN: ''})
     expect(JSON.parse(unset.stdout).error.message).toContain('NOT_SET_ANYWHERE, which is not set')

@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 
 import {ZoomctlCommand} from '../../cli/base-command.js'
 import {configPath, SECRET_KEYS, writeConfig} from '../../config/file.js'
+import {OptionError} from '../../config/parse.js'
 import {knownSettings, parseSettingValue} from '../../config/settings.js'
 import {statusMark} from '../../output/checks.js'
 import {style} from '../../output/style.js'
@@ -24,10 +25,23 @@ export default class ConfigSet extends ZoomctlCommand {
     const {args, flags} = await this.parse(ConfigSet)
     const setting = knownSettings(this.config.commands as never).get(args.key)
     const value = parseSettingValue(args.key, args.value, setting?.flag)
+    await this.checkWithFlag(args.key, value, setting!.commands[0]!)
     const path = configPath(flags.config)
     await writeConfig(path, {[args.key]: value})
     const shown = SECRET_KEYS.has(args.key) && typeof value === 'string' && !/^(env|file):/.test(value) ? '********' : JSON.stringify(value)
     if (this.human) this.log(`${statusMark('pass')} ${args.key} = ${shown} in ${path} ${style.dim(`(used by ${setting!.commands.join(', ')})`)}`)
     return {path, key: args.key, value: shown}
+  }
+
+  /** The flag's own parser (an integer, its bounds …) judges the value now, not the next command that reads it. */
+  private async checkWithFlag(key: string, value: unknown, commandId: string): Promise<void> {
+    const command = await this.config.findCommand(commandId.replace(/ /g, ':'))?.load()
+    const flag = command?.flags?.[key] as {type?: string; parse?: (input: string, context: unknown, options: unknown) => Promise<unknown>} | undefined
+    if (flag?.type !== 'option' || !flag.parse || typeof value === 'object') return
+    try {
+      await flag.parse(String(value), this, flag)
+    } catch (error) {
+      throw new OptionError(`${key}: ${(error as Error).message}`)
+    }
   }
 }
