@@ -40,7 +40,7 @@ export default class Simulate extends ZoomctlCommand {
     'dry-run': Flags.boolean({description: 'print each request as a curl command instead of sending it', default: false}),
     explain: Flags.boolean({description: "show the document Elastic's Zoom integration should index for each event", default: false}),
     count: Flags.integer({description: 'burst: number of deliveries to send (cycling through the chosen events)', min: 1}),
-    rate: Flags.integer({description: 'burst: deliveries per second (0: as fast as possible)', min: 0}),
+    rate: Flags.integer({description: 'burst: deliveries per second (0: as fast as possible); without --count or --duration, each chosen event goes once', min: 0}),
     concurrency: Flags.integer({description: 'burst: deliveries in flight at once', min: 1, max: 1000}),
     duration: Flags.string({description: 'burst: stop after this long (e.g. 30s, 2m)'}),
     'timestamp-offset': Flags.integer({description: 'shift x-zm-request-timestamp by this many seconds (e.g. -600 to test a stale retry)', default: 0}),
