@@ -40,6 +40,8 @@ export interface ForwardStatus {
   /** What the sink has not confirmed yet: the batch in flight and what is still unread. */
   lag: {records: number; bytes: number; oldestPendingAgeSeconds: number}
   lastError?: string
+  /** When lastError happened: once the sink is back (state ok), it is history, not the present. */
+  lastErrorAt?: string
   cursor: Cursor
 }
 
@@ -57,7 +59,7 @@ export class Forwarder {
   /** Sleepers to wake: on new records only the idle wait, on stop() all of them. */
   private readonly sleepers = new Set<{resolve: () => void; onAppend: boolean}>()
   private unsubscribe?: () => void
-  private lastError?: string
+  private lastError?: {message: string; at: string}
   private downSince?: number
   private oldestPending?: string
   private lagBytes = 0
@@ -86,7 +88,7 @@ export class Forwarder {
       state: this.state,
       ...this.counts,
       lag: {records: this.inflight.records, bytes: this.lagBytes + this.inflight.bytes, oldestPendingAgeSeconds: Math.round(age)},
-      ...(this.lastError ? {lastError: this.lastError} : {}),
+      ...(this.lastError ? {lastError: this.lastError.message, lastErrorAt: this.lastError.at} : {}),
       cursor: {...this.cursor},
     }
   }
@@ -177,12 +179,12 @@ export class Forwarder {
         else {
           retry.push(entry)
           retryAfterMs = Math.max(retryAfterMs, item.retryAfterMs ?? 0)
-          this.lastError = item.error
+          this.lastError = {message: item.error, at: new Date().toISOString()}
         }
       })
       pending = retry
       if (!pending.length) break
-      this.markDown(this.lastError ?? 'retrying', false)
+      this.markDown(this.lastError?.message ?? 'retrying', false)
       attempt++
       const ceiling = Math.min(this.options.maxBackoffMs ?? 30_000, (this.options.minBackoffMs ?? 500) * 2 ** Math.min(attempt, 16))
       await this.sleep(Math.max(retryAfterMs, Math.random() * ceiling), false)
@@ -193,7 +195,7 @@ export class Forwarder {
   }
 
   private markDown(error: string, paused: boolean): void {
-    this.lastError = error
+    this.lastError = {message: error, at: new Date().toISOString()}
     const wasOk = this.state === 'ok'
     this.state = paused ? 'paused' : 'retrying'
     if (wasOk) {

@@ -78,6 +78,12 @@ describe('serve forwards to Elasticsearch', () => {
     expect(receiver.lines.some((line) => line.includes('"kind":"sink-down"'))).toBe(true)
     double.up()
     await waitFor(() => double.documents(STREAM).length >= 300, 60_000, '300 documents')
+    // Back to ok, the last error stays visible as history, with when it happened.
+    await waitFor(async () => {
+      const health = (await (await fetch(healthUrl)).json()) as {forwarding: Array<{state: string; lastError?: string; lastErrorAt?: string}>}
+      const sink = health.forwarding[0]!
+      return sink.state === 'ok' && typeof sink.lastError === 'string' && Date.parse(sink.lastErrorAt ?? '') <= Date.now()
+    }, 10_000, 'the sink to report ok, with its last error and when it was')
     // SIGKILL mid-forward: slow Elasticsearch down so batches are in flight, then kill.
     double.switches.slowMs = 150
     for (const body of bodies.slice(300)) expect(await deliver(receiver.url, body)).toBe(200)
