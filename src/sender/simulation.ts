@@ -92,16 +92,18 @@ export class BodyFactory {
 }
 
 /** A payload file, sent exactly as its bytes are: no re-serialisation, so the signature covers the file. */
-export async function readPayloadFile(path: string): Promise<{bytes: Buffer; eventType?: string}> {
+export async function readPayloadFile(path: string): Promise<{bytes: Buffer; eventType?: string; json: boolean}> {
   const bytes = path === '-' ? await readStdin() : await readUserFile(path)
   let eventType: string | undefined
+  let json = true
   try {
     const parsed = JSON.parse(bytes.toString('utf8')) as {event?: unknown}
-    if (typeof parsed.event === 'string') eventType = parsed.event
+    if (typeof parsed?.event === 'string') eventType = parsed.event
   } catch {
-    // Sent anyway: testing how a receiver handles malformed JSON is a fair use.
+    // Sent anyway: testing how a receiver handles malformed JSON is a fair use. Its row says so.
+    json = false
   }
-  return {bytes, eventType}
+  return {bytes, eventType, json}
 }
 
 /** One delivery of a run, made (body, timestamp, signature) only when it is sent. */
@@ -117,7 +119,7 @@ export interface PlannedDelivery {
 export interface PlanOptions {
   specs: EventSpec[]
   /** Payload files, each sent as its bytes are, in the order given. */
-  files?: Array<{bytes: Buffer; eventType?: string}>
+  files?: Array<{bytes: Buffer; eventType?: string; json?: boolean}>
   factory: BodyFactory
   auth: AuthSettings
   /** Seconds added to x-zm-request-timestamp (negative: a late retry). */
@@ -128,7 +130,7 @@ export interface PlanOptions {
 export function planDeliveries(options: PlanOptions): PlannedDelivery[] {
   const prepare = (body: string | Buffer) =>
     prepareDelivery(body, options.auth, {timestamp: epochSeconds() + (options.timestampOffset ?? 0), extraHeaders: options.extraHeaders})
-  if (options.files?.length) return options.files.map((file) => ({event: file.eventType ?? '(file)', make: () => prepare(file.bytes)}))
+  if (options.files?.length) return options.files.map((file) => ({event: file.eventType ?? (file.json === false ? '(file, not JSON)' : '(file)'), make: () => prepare(file.bytes)}))
   // A --set of "event" changes what is sent: the row names what was sent, not the catalog entry.
   const renamed = options.factory.eventOverride
   return options.specs.map((spec) => ({event: typeof renamed === 'string' ? renamed : spec.event, make: () => prepare(options.factory.body(spec))}))

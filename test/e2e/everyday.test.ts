@@ -247,6 +247,11 @@ describe('simulate, reproducible and with several files', () => {
       expect((await runCli(['simulate', '--file', files[0]!, '--file', files[1]!, '--url', serve.url])).code).toBe(0)
       expect(readStore(serve.dataDir).map((record) => record.rawBody)).toEqual(files.map((file) => readFileSync(file, 'utf8')))
       expect((await runCli(['simulate', '--file', '-', '--file', '-', '--url', serve.url], {}, '{}')).code).toBe(2)
+      // A file that is not JSON is still sent as it is (how does the receiver take it?), and its row says so.
+      const malformed = await runCli(['simulate', '--file', '-', '--url', serve.url], {}, '{"event": "meeting.started", oops')
+      expect(malformed.code).toBe(1)
+      expect(malformed.stdout).toMatch(/\(file, not JSON\) +400 .*not JSON/)
+      expect(readStore(serve.dataDir, 'refused').map((record) => record.rawBody)).toEqual(['{"event": "meeting.started", oops'])
     } finally {
       await serve.stop()
     }
