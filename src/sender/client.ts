@@ -72,9 +72,9 @@ export function sendDelivery(
   return new Promise((resolve) => {
     const handler = new AnswerHandler(resolve, String(url), options.keepAnswer ?? true)
     try {
-      const target = typeof url === 'string' ? parsedUrl(url) : url
+      const target = typeof url === 'string' ? requestTarget(url) : {origin: url.origin, path: `${url.pathname}${url.search}`}
       dispatcher.dispatch(
-        {origin: target.origin, path: `${target.pathname}${target.search}`, method: 'POST', headers: delivery.headers, body: delivery.body},
+        {origin: target.origin, path: target.path, method: 'POST', headers: delivery.headers, body: delivery.body},
         handler as unknown as Dispatcher.DispatchHandler,
       )
     } catch (error) {
@@ -140,11 +140,17 @@ function headerOf(rawHeaders: Buffer[], name: string): string | undefined {
   return undefined
 }
 
-/** The last URL parsed: a run sends to one URL, again and again. */
-let lastUrl: {text: string; url: URL} | undefined
-function parsedUrl(text: string): URL {
-  if (lastUrl?.text !== text) lastUrl = {text, url: new URL(text)}
-  return lastUrl.url
+/**
+ * The origin and path of the last URL sent to: a run sends to one URL, again and again, and a URL's
+ * getters are worked out anew on every read.
+ */
+let lastTarget: {text: string; origin: string; path: string} | undefined
+function requestTarget(text: string): {origin: string; path: string} {
+  if (lastTarget?.text !== text) {
+    const url = new URL(text)
+    lastTarget = {text, origin: url.origin, path: `${url.pathname}${url.search}`}
+  }
+  return lastTarget
 }
 
 /** Says what failed and what to check, in the words a user needs. */
