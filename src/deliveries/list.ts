@@ -82,6 +82,11 @@ export interface PageOptions {
   cursor?: StoreCursor
   /** At most this many deliveries read for one page (a rare filter on a huge store answers in parts). */
   scanLimit?: number
+  /**
+   * Parse the bodies too (an export writes them back as they were stored). A listing needs only each line's
+   * metadata: serve's lines are then read without parsing their bodies, twice as fast on a big store.
+   */
+  bodies?: boolean
 }
 
 export interface DeliveryPage {
@@ -101,7 +106,7 @@ export async function pageOfDeliveries(dataDir: string, filter: EntryFilter, opt
   const text = options.text?.toLowerCase()
   let scanned = 0
   let next: StoreCursor | undefined
-  for await (const {part, delivery, cursor} of newestFirst(dataDir, PARTS, options.cursor)) {
+  for await (const {part, delivery, cursor} of newestFirst(dataDir, PARTS, options.cursor, {bodies: options.bodies ?? false})) {
     scanned++
     next = cursor
     const entry = entryOf(delivery, part)

@@ -2,7 +2,7 @@ import {open} from 'node:fs/promises'
 import {basename} from 'node:path'
 
 import {dayOf} from '../store/dedupe-index.js'
-import {type Delivery, parseLine, type StorePart, storeFiles} from './source.js'
+import {type Delivery, parseLine, type ReadOptions, type StorePart, storeFiles} from './source.js'
 
 /**
  * Reading a store from its newest delivery backwards, so that "the latest 200" costs 200 lines, not the
@@ -63,7 +63,7 @@ export interface PartDelivery {
 }
 
 /** One part of a data dir, newest first, from a position (exclusive) or from its end. */
-export async function* partNewestFirst(dataDir: string, part: StorePart, from?: PartPosition): AsyncGenerator<PartDelivery> {
+export async function* partNewestFirst(dataDir: string, part: StorePart, from?: PartPosition, options: ReadOptions = {}): AsyncGenerator<PartDelivery> {
   const files = (await storeFiles(dataDir, part)).reverse()
   for (const path of files) {
     const file = basename(path)
@@ -71,7 +71,7 @@ export async function* partNewestFirst(dataDir: string, part: StorePart, from?: 
     for await (const {line, offset} of linesBackwards(path, from && file === from.file ? from.offset : undefined)) {
       const text = line.toString('utf8').trim()
       if (!text) continue
-      const delivery = parseLine(text, `${path}:@${offset}`, dataDir)
+      const delivery = parseLine(text, `${path}:@${offset}`, dataDir, options)
       // A line torn by a crash has nothing to show.
       if (delivery.unreadable && !delivery.record) continue
       yield {part, delivery, position: {file, offset}}
@@ -116,9 +116,9 @@ export async function* partInWindow(dataDir: string, part: StorePart, window: {s
  * Every part merged newest first by receive time (each part is in time order on its own). Yields each
  * delivery with the cursor that, given back, continues right after it.
  */
-export async function* newestFirst(dataDir: string, parts: StorePart[], cursor: StoreCursor = {}): AsyncGenerator<PartDelivery & {cursor: StoreCursor}> {
+export async function* newestFirst(dataDir: string, parts: StorePart[], cursor: StoreCursor = {}, options: ReadOptions = {}): AsyncGenerator<PartDelivery & {cursor: StoreCursor}> {
   const open = parts.filter((part) => cursor[part] !== 'start')
-  const readers = open.map((part) => partNewestFirst(dataDir, part, cursor[part] === 'start' ? undefined : cursor[part]))
+  const readers = open.map((part) => partNewestFirst(dataDir, part, cursor[part] === 'start' ? undefined : cursor[part], options))
   const heads = await Promise.all(readers.map((reader) => reader.next()))
   const state: StoreCursor = {...cursor}
   // A part with nothing (left) to read is done from the start: the cursor says so, so that nobody asks again.

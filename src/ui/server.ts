@@ -148,7 +148,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
       }
     }
     if (path === '/api/export' && request.method === 'GET') {
-      const page = await pageOfDeliveries(options.dataDir, filterFrom(url), pageFrom(url, 1000, 100_000))
+      const page = await pageOfDeliveries(options.dataDir, filterFrom(url), {...pageFrom(url, 1000, 100_000), bodies: true})
       response.writeHead(200, {'content-type': 'application/x-ndjson', 'content-disposition': 'attachment; filename="zoomctl-deliveries.ndjson"'})
       // Oldest first, as the store keeps them, in its format (a body kept in a file of its own stays there).
       for (const {record, rawBody, body} of page.deliveries.reverse()) {
