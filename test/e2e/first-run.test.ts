@@ -85,16 +85,6 @@ describe('first run: serve with no token and no flags', () => {
     const first = await startFresh(cwd)
     const second = await startFresh(cwd, ['--data-dir', 'other'])
     try {
-      // A serve that cannot listen (the port is taken) keeps no token it never showed.
-      const taken = await runFresh(['serve', '--port', new URL(second.url).port, '--data-dir', 'third'], cwd)
-      expect(taken.code).toBe(2)
-      expect(taken.err).toContain('already in use')
-      expect(existsSync(join(cwd, 'third', 'secret-token'))).toBe(false)
-      const restarted = await startFresh(cwd, ['--data-dir', 'other dir'])
-      await restarted.stop()
-      const again = await startFresh(cwd, ['--data-dir', 'other dir'])
-      await again.stop()
-      expect(again.output()).toContain(`zoomctl simulate meeting.started --url ${again.url} --data-dir 'other dir'`)
       // From the same directory, the token found is the first serve's: the second refuses it, and says why.
       const wrong = await runFresh(['simulate', 'meeting.started', '--url', second.url], cwd)
       expect(wrong.code).toBe(1)
@@ -114,6 +104,23 @@ describe('first run: serve with no token and no flags', () => {
       await second.stop()
       await first.stop()
     }
+  })
+
+  it('a serve that cannot listen keeps no token it never showed; restarted, it prints the simulate line that finds its token', async () => {
+    const cwd = tempDir()
+    const first = await startFresh(cwd)
+    try {
+      const taken = await runFresh(['serve', '--port', new URL(first.url).port, '--data-dir', 'second'], cwd)
+      expect(taken.code).toBe(2)
+      expect(taken.err).toContain('already in use')
+      expect(existsSync(join(cwd, 'second', 'secret-token'))).toBe(false)
+    } finally {
+      await first.stop()
+    }
+    await (await startFresh(cwd, ['--data-dir', 'other dir'])).stop()
+    const again = await startFresh(cwd, ['--data-dir', 'other dir'])
+    await again.stop()
+    expect(again.output()).toContain(`zoomctl simulate meeting.started --url ${again.url} --data-dir 'other dir'`)
   })
 
   it('says what to fix first: a mistyped event type before a missing token, and where a local token was looked for', async () => {
