@@ -51,16 +51,20 @@ export function entryMatches(entry: DeliveryEntry, filter: EntryFilter): boolean
   return true
 }
 
+/** Whether serve's data dir is there (a directory). */
+export async function dataDirExists(dataDir: string): Promise<boolean> {
+  return stat(dataDir).then(
+    (stats) => stats.isDirectory(),
+    () => false,
+  )
+}
+
 /**
  * A data dir that is not there is more likely a wrong path than a store with nothing in it: said so,
  * rather than listing nothing.
  */
 export async function assertDataDir(dataDir: string): Promise<void> {
-  const isDirectory = await stat(dataDir).then(
-    (stats) => stats.isDirectory(),
-    () => false,
-  )
-  if (!isDirectory) {
+  if (!(await dataDirExists(dataDir))) {
     throw new UserError(`no data dir at ${dataDir}: serve has not stored anything there`, {
       code: 'no-data-dir',
       hint: "name serve's data dir (the argument, --data-dir or ZOOMCTL_DATA_DIR), or start zoomctl serve",

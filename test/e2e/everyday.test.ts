@@ -79,6 +79,15 @@ describe('deliveries', () => {
     child.kill('SIGINT')
     const lines = out.trim().split('\n').map((line) => JSON.parse(line) as {eventType: string})
     expect(lines.map((line) => line.eventType)).toEqual(['webinar.started'])
+
+    // For a person, it says what it waits on, and when the data dir is not there yet, that serve makes it.
+    const waiting = spawn(process.execPath, [BIN, 'deliveries', '--follow', '--data-dir', join(tempDir(), 'not-yet')], {stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
+    let said = ''
+    waiting.stderr.on('data', (chunk: Buffer) => (said += chunk.toString()))
+    const until = Date.now() + 10_000
+    while (!said.includes('Ctrl-C') && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50))
+    waiting.kill('SIGINT')
+    expect(said).toContain('not there yet: serve creates it when it starts')
   })
 })
 

@@ -3,8 +3,9 @@ import {Args, Flags} from '@oclif/core'
 import {ZoomctlCommand} from '../../cli/base-command.js'
 import {dataDirFlag} from '../../cli/flags.js'
 import {parseTimePoint} from '../../config/index.js'
-import {assertDataDir, type DeliveryEntry, followDeliveries, listDeliveries} from '../../deliveries/list.js'
+import {assertDataDir, dataDirExists, type DeliveryEntry, followDeliveries, listDeliveries} from '../../deliveries/list.js'
 import {entryRow, formatEntries} from '../../output/deliveries.js'
+import {style} from '../../output/style.js'
 
 export default class Deliveries extends ZoomctlCommand {
   static override summary = 'List what serve received: time, event type, verdict, id'
@@ -46,6 +47,7 @@ export default class Deliveries extends ZoomctlCommand {
       return entries
     }
     // Following is a stream: one line (or one JSON object) per delivery, until Ctrl-C.
+    if (this.human) process.stderr.write(style.dim(`following new deliveries in ${dataDir}${(await dataDirExists(dataDir)) ? '' : ' (not there yet: serve creates it when it starts)'}; Ctrl-C to stop\n`))
     const stop = new AbortController()
     process.once('SIGINT', () => stop.abort())
     for await (const entry of followDeliveries(dataDir, filter, stop.signal)) {
