@@ -5,6 +5,7 @@ import {ZoomctlCommand} from '../cli/base-command.js'
 import {authFlags, authOptionsFrom, dataDirFlag, integrationVersion, integrationVersionFlag, uiFlags} from '../cli/flags.js'
 import {isLoopbackHost} from '../config/local-token.js'
 import {resolveAuth} from '../config/index.js'
+import {dataDirExists} from '../deliveries/list.js'
 import {style} from '../output/style.js'
 import {startInspector} from '../ui/server.js'
 
@@ -38,7 +39,8 @@ export default class Ui extends ZoomctlCommand {
       integrationVersion: integrationVersion(flags['integration-version']),
       token: isLoopbackHost(flags['ui-host']) ? undefined : randomBytes(18).toString('base64url'),
     })
-    if (this.human) process.stderr.write(`${style.bold('zoomctl inspector')} on ${style.cyan(inspector.url)} for ${dataDir}\n${style.dim('  Ctrl-C to stop')}\n`)
+    const missing = (await dataDirExists(dataDir)) ? '' : style.yellow(' (not there yet: the page fills as serve stores deliveries there)')
+    if (this.human) process.stderr.write(`${style.bold('zoomctl inspector')} on ${style.cyan(inspector.url)} for ${dataDir}${missing}\n${style.dim('  Ctrl-C to stop')}\n`)
     else process.stdout.write(`${JSON.stringify({type: 'listening', url: inspector.url, dataDir})}\n`)
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve())

@@ -94,6 +94,15 @@ describe('the inspector API', () => {
       child.kill('SIGINT')
       await new Promise((resolve) => child.once('exit', resolve))
     }
+    // A data dir that is not there yet is said, not shown as an empty store without a word.
+    const early = spawn(process.execPath, [BIN, 'ui', join(tempDir(), 'not-yet'), '--ui-port', '0'], {env: {...process.env, ...ISOLATED, NO_COLOR: '1'}, stdio: ['ignore', 'ignore', 'pipe']})
+    try {
+      const banner = await new Promise<string>((resolve) => createInterface({input: early.stderr}).once('line', resolve))
+      expect(banner).toContain('not there yet: the page fills as serve stores deliveries there')
+    } finally {
+      early.kill('SIGINT')
+      await new Promise((resolve) => early.once('exit', resolve))
+    }
   })
 
   it('with a token, refuses every request without it', async () => {
