@@ -39,9 +39,10 @@ export default class Ui extends ZoomctlCommand {
       integrationVersion: integrationVersion(flags['integration-version']),
       token: isLoopbackHost(flags['ui-host']) ? undefined : randomBytes(18).toString('base64url'),
     })
-    const missing = (await dataDirExists(dataDir)) ? '' : style.yellow(' (not there yet: the page fills as serve stores deliveries there)')
-    if (this.human) process.stderr.write(`${style.bold('zoomctl inspector')} on ${style.cyan(inspector.url)} for ${dataDir}${missing}\n${style.dim('  Ctrl-C to stop')}\n`)
-    else process.stdout.write(`${JSON.stringify({type: 'listening', url: inspector.url, dataDir})}\n`)
+    if (this.human) {
+      const missing = (await dataDirExists(dataDir)) ? '' : style.yellow(' (not there yet: the page fills as serve stores deliveries there)')
+      process.stderr.write(`${style.bold('zoomctl inspector')} on ${style.cyan(inspector.url)} for ${dataDir}${missing}\n${style.dim('  Ctrl-C to stop')}\n`)
+    } else process.stdout.write(`${JSON.stringify({type: 'listening', url: inspector.url, dataDir})}\n`)
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve())
       process.once('SIGTERM', () => resolve())

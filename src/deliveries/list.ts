@@ -88,7 +88,7 @@ export interface PageOptions {
   scanLimit?: number
   /**
    * Parse the bodies too (an export writes them back as they were stored). A listing needs only each line's
-   * metadata: serve's lines are then read without parsing their bodies, twice as fast on a big store.
+   * metadata: serve's lines are then read without parsing their bodies (a scan of 200,000: 2.2 → 1.6 s).
    */
   bodies?: boolean
 }
