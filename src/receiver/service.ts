@@ -1,9 +1,9 @@
 import {randomBytes} from 'node:crypto'
-import {unlink} from 'node:fs/promises'
+import {access, unlink} from 'node:fs/promises'
 
 import {isLoopbackHost, loadOrCreateLocalToken, localTokenPath} from '../config/local-token.js'
 import {type ForwardEvent, type ForwardSettings, type StartedForwarding, startForwarding} from '../forward/index.js'
-import {FileStore} from '../store/index.js'
+import {FileStore, removeUnusedDataDir} from '../store/index.js'
 import {type AuthSettings, assertAuthComplete, describeAuth} from '../zoom/auth.js'
 import type {DeliveryOutcome} from './delivery-handler.js'
 import {startReceiver} from './server.js'
@@ -58,12 +58,24 @@ export type Counts = Record<DeliveryOutcome['result'], number>
 export async function runServe(settings: ServeSettings, callbacks: ServeCallbacks): Promise<{signal: NodeJS.Signals; counts: Counts}> {
   let token: ServeStarted['token']
   let auth = settings.auth
+  const dataDirWasThere = await access(settings.dataDir).then(() => true, () => false)
   if (settings.generateToken && !auth.secretToken) {
     const local = await loadOrCreateLocalToken(settings.dataDir)
     auth = {...auth, secretToken: local.token}
     token = {file: localTokenPath(settings.dataDir), created: local.created, ...(local.created ? {value: local.token} : {})}
   }
-  assertAuthComplete(auth, 'receive')
+  // A serve that never listened leaves nothing behind: a token made for it was never shown (the next start
+  // makes and prints one), and a data dir it made is empty (a mistyped --data-dir on a taken port leaves no trace).
+  const undoStart = async () => {
+    if (token?.created) await unlink(token.file).catch(() => undefined)
+    if (!dataDirWasThere) await removeUnusedDataDir(settings.dataDir)
+  }
+  try {
+    assertAuthComplete(auth, 'receive')
+  } catch (error) {
+    await undoStart()
+    throw error
+  }
 
   // The window's dedupe keys load in the background: serve listens at once, and deliveries wait for the keys.
   const store = await FileStore.open(settings.dataDir, {sync: settings.fsync, dedupeWindowMs: settings.dedupeWindowMs})
@@ -99,8 +111,7 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   } catch (error) {
     await Promise.all((forwarding?.forwarders ?? []).map((forwarder) => forwarder.stop(0)))
     await store.close()
-    // A token made for a serve that never listened was never shown: the next start makes and prints one.
-    if (token?.created) await unlink(token.file).catch(() => undefined)
+    await undoStart()
     throw error
   }
 

@@ -1,5 +1,5 @@
 import {randomUUID} from 'node:crypto'
-import {mkdir, open, readdir, rename, stat, type FileHandle} from 'node:fs/promises'
+import {mkdir, open, readdir, rename, rmdir, stat, type FileHandle} from 'node:fs/promises'
 import {basename, join} from 'node:path'
 
 import {UserError} from '../errors.js'
@@ -294,6 +294,20 @@ export function unwritten(parts: Buffer[], written: number): Buffer[] {
   while (index < parts.length && skip >= parts[index]!.length) skip -= parts[index++]!.length
   if (index === parts.length) return []
   return skip === 0 ? parts.slice(index) : [parts[index]!.subarray(skip), ...parts.slice(index + 1)]
+}
+
+/**
+ * Takes back a data dir that open() made for a serve that then could not start (its port taken …): its
+ * folders go only while they are empty, so nothing stored there, by this serve or another, is ever removed.
+ */
+export async function removeUnusedDataDir(dataDir: string): Promise<void> {
+  for (const dir of [join(dataDir, 'refused', 'bodies'), ...STORE_KINDS.map((kind) => join(dataDir, kind)), dataDir]) {
+    try {
+      await rmdir(dir)
+    } catch {
+      // Not empty, or gone already: what is left stays.
+    }
+  }
 }
 
 async function syncDirectory(dir: string): Promise<void> {

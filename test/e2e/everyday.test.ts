@@ -6,7 +6,7 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {BIN, readStore, runCli, SECRET, startServe, type ServeProcess, tempDir} from '../helpers/cli.js'
+import {BIN, ISOLATED, readStore, runCli, SECRET, startServe, type ServeProcess, tempDir} from '../helpers/cli.js'
 
 describe('deliveries', () => {
   let serve: ServeProcess
@@ -81,7 +81,7 @@ describe('deliveries', () => {
     expect(lines.map((line) => line.eventType)).toEqual(['webinar.started'])
 
     // For a person, it says what it waits on, and when the data dir is not there yet, that serve makes it.
-    const waiting = spawn(process.execPath, [BIN, 'deliveries', '--follow', '--data-dir', join(tempDir(), 'not-yet')], {stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, NO_COLOR: '1'}})
+    const waiting = spawn(process.execPath, [BIN, 'deliveries', '--follow', '--data-dir', join(tempDir(), 'not-yet')], {stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, ...ISOLATED, NO_COLOR: '1'}})
     let said = ''
     waiting.stderr.on('data', (chunk: Buffer) => (said += chunk.toString()))
     const until = Date.now() + 10_000

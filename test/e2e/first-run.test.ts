@@ -4,13 +4,12 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {BIN, runCli, tempDir} from '../helpers/cli.js'
+import {BIN, ISOLATED, runCli, tempDir} from '../helpers/cli.js'
 
-/** The environment of someone who has never set anything up. */
+/** The environment of someone who has never set anything up: no config file, none of zoomctl's variables. */
 function newcomerEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {...process.env, NO_COLOR: '1'}
-  delete env.ZOOM_WEBHOOK_SECRET_TOKEN
-  delete env.ZOOMCTL_DATA_DIR
+  const env: NodeJS.ProcessEnv = {...process.env, ...ISOLATED, NO_COLOR: '1'}
+  for (const name of Object.keys(env)) if (/^(ZOOM_|ZOOMCTL_|ELASTICSEARCH_|KIBANA_)/.test(name)) delete env[name]
   return env
 }
 
@@ -106,7 +105,7 @@ describe('first run: serve with no token and no flags', () => {
     }
   })
 
-  it('a serve that cannot listen keeps no token it never showed; restarted, it prints the simulate line that finds its token', async () => {
+  it('a serve that cannot listen keeps no token it never showed, nor the data dir it made; restarted, it prints the simulate line that finds its token', async () => {
     const cwd = tempDir()
     const first = await startFresh(cwd)
     try {
@@ -114,6 +113,7 @@ describe('first run: serve with no token and no flags', () => {
       expect(taken.code).toBe(2)
       expect(taken.err).toContain('already in use')
       expect(existsSync(join(cwd, 'second', 'secret-token'))).toBe(false)
+      expect(existsSync(join(cwd, 'second'))).toBe(false)
     } finally {
       await first.stop()
     }

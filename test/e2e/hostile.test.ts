@@ -4,7 +4,7 @@ import {request} from 'node:http'
 import {describe, expect, it} from 'vitest'
 
 import {signatureHeaders} from '../../src/zoom/signature.js'
-import {readStore, runCli, SECRET, startServe, waitFor} from '../helpers/cli.js'
+import {ISOLATED, readStore, runCli, SECRET, startServe, waitFor} from '../helpers/cli.js'
 
 /** Peak resident memory of a process so far, in MiB (Linux). */
 function peakMiB(pid: number): number {
@@ -93,7 +93,7 @@ describe('Ctrl-C and secrets of bodies', () => {
     const {BIN} = await import('../helpers/cli.js')
     const serve = await startServe()
     try {
-      const child = spawn(process.execPath, [BIN, 'simulate', 'meeting.started', '--url', serve.url, '--duration', '30s', '--rate', '50', '--json'], {env: {...process.env, ZOOM_WEBHOOK_SECRET_TOKEN: SECRET}})
+      const child = spawn(process.execPath, [BIN, 'simulate', 'meeting.started', '--url', serve.url, '--duration', '30s', '--rate', '50', '--json'], {env: {...process.env, ...ISOLATED, ZOOM_WEBHOOK_SECRET_TOKEN: SECRET}})
       let out = ''
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
       await new Promise((resolve) => setTimeout(resolve, 2500))

@@ -6,7 +6,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {dedupeKey} from '../../src/store/dedupe.js'
 import {signatureHeaders} from '../../src/zoom/signature.js'
-import {BIN, readStore, runCli, SECRET, startServe, type ServeProcess, tempDir} from '../helpers/cli.js'
+import {BIN, ISOLATED, readStore, runCli, SECRET, startServe, type ServeProcess, tempDir} from '../helpers/cli.js'
 
 const running: ServeProcess[] = []
 afterEach(async () => {
@@ -113,7 +113,7 @@ ${bare}`)
     const b = await serve()
     const checkpoint = join(tempDir(), 'checkpoint.json')
     const args = [BIN, 'replay', a.dataDir, '--url', b.url, '--rate', '150', '--concurrency', '5', '--checkpoint', checkpoint]
-    const first = spawn(process.execPath, args, {env: {...process.env, ZOOM_WEBHOOK_SECRET_TOKEN: SECRET}, stdio: 'ignore'})
+    const first = spawn(process.execPath, args, {env: {...process.env, ...ISOLATED, ZOOM_WEBHOOK_SECRET_TOKEN: SECRET}, stdio: 'ignore'})
     // Killed once B has a good part, well before the end (300 at 150/s take 2 s).
     const deadline = Date.now() + 30_000
     while (readStore(b.dataDir).length < 40 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))

@@ -1,4 +1,4 @@
-import {appendFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {Readable} from 'node:stream'
 
@@ -9,7 +9,7 @@ import {dedupeKey, type DeliveryRecord, encodeRawBody, FileStore, type FileStore
 import {StoreCounter} from '../../src/deliveries/counts.js'
 import {findDelivery} from '../../src/deliveries/newest.js'
 import {DedupeIndex} from '../../src/store/dedupe-index.js'
-import {unwritten} from '../../src/store/file-store.js'
+import {removeUnusedDataDir, unwritten} from '../../src/store/file-store.js'
 import {readRecord, recordLine} from '../../src/store/records.js'
 
 /** The line the store writes for a record whose rawBody is its body, as text. */
@@ -40,6 +40,20 @@ describe('file store', () => {
     await store.close()
     const ids = await storedIds(dir)
     expect(ids).toEqual([...Array.from({length: 600}, (_, i) => `r${i}`), 'tomorrow'])
+  })
+
+  it('takes back a data dir it made only while it holds nothing', async () => {
+    const unused = join(tempDir(), 'unused')
+    await (await FileStore.open(unused)).close()
+    await removeUnusedDataDir(unused)
+    expect(existsSync(unused)).toBe(false)
+    const used = join(tempDir(), 'used')
+    const store = await FileStore.open(used)
+    await put(store, 'events', record('kept'))
+    await store.close()
+    await removeUnusedDataDir(used)
+    expect(await storedIds(used)).toEqual(['kept'])
+    expect(existsSync(join(used, 'refused'))).toBe(false)
   })
 
   it('survives a line cut short by a crash and starts the next append on a fresh line', async () => {
