@@ -114,8 +114,17 @@ function describeError(error: Error & {exitCode?: number; oclif?: {exit?: number
     return {code: 'bad-input', message: firstLine(error.message), hint: 'see --help for the flags and their values', exit: 2}
   }
   if (error instanceof Errors.ExitError) return {code: 'exit', message: error.message, exit: error.oclif.exit ?? 1}
-  if (error instanceof Errors.CLIError) return {code: error.oclif?.exit === 2 ? 'bad-input' : 'error', message: firstLine(error.message), exit: error.oclif?.exit ?? 1}
+  if (error instanceof Errors.CLIError) {
+    if (error.oclif?.exit === 2) return {code: 'bad-input', message: flagValueMessage(firstLine(error.message)), hint: 'see --help for the flags and their values', exit: 2}
+    return {code: 'error', message: firstLine(error.message), exit: error.oclif?.exit ?? 1}
+  }
   return {code: 'internal', message: error.message}
+}
+
+/** oclif's "Parsing --port Expected an integer …" as a sentence about the flag: "--port: expected an integer …". */
+function flagValueMessage(message: string): string {
+  const parsing = /^Parsing (--[a-z][a-z0-9-]*) (\w)(.*)$/.exec(message)
+  return parsing ? `${parsing[1]}: ${parsing[2]!.toLowerCase()}${parsing[3]}` : message
 }
 
 function firstLine(text: string): string {

@@ -56,12 +56,16 @@ describe('config file', () => {
     writeFileSync(path, 'port: 8181\n')
     const notInteger = await runCli(['config', 'set', 'port', 'eighty', '--config', path, '--json'])
     expect(notInteger.code).toBe(2)
-    expect(JSON.parse(notInteger.stdout).error.message).toBe('port: Expected an integer but received: eighty')
+    expect(JSON.parse(notInteger.stdout).error.message).toBe('port: expected an integer but received: eighty')
     expect((await runCli(['config', 'set', 'port', '70000', '--config', path])).code).toBe(2)
     writeFileSync(path, '# by hand\nport: eighty\n')
     const fromFile = JSON.parse((await runCli(['serve', '--config', path, '--json'])).stdout).error
-    expect(fromFile.message).toContain(`(port, from ${path} line 2)`)
+    expect(fromFile.message).toBe(`--port: expected an integer but received: eighty (port, from ${path} line 2)`)
     expect(fromFile.hint).toContain('or give --port')
+    // The same refusal typed on the command line: a sentence about the flag, and where to look.
+    const typed = await runCli(['serve', '--port', '99999', '--json'])
+    expect(typed.code).toBe(2)
+    expect(JSON.parse(typed.stdout).error).toEqual({code: 'bad-input', message: '--port: expected an integer less than or equal to 65535 but received: 99999', hint: 'see --help for the flags and their values'})
     writeFileSync(path, 'secret-token: env:NOT_SET_ANYWHERE\n')
     const unset = await runCli(['serve', '--config', path, '--json', '--port', '0'], {ZOOM_WEBHOOK_SECRET_TOKEN: ''})
     expect(JSON.parse(unset.stdout).error.message).toContain('NOT_SET_ANYWHERE, which is not set')

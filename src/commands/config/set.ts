@@ -41,7 +41,8 @@ export default class ConfigSet extends ZoomctlCommand {
     try {
       await flag.parse(String(value), this, flag)
     } catch (error) {
-      throw new OptionError(`${key}: ${(error as Error).message}`)
+      const reason = (error as Error).message
+      throw new OptionError(`${key}: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`)
     }
   }
 }
