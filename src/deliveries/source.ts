@@ -57,7 +57,7 @@ export async function sourceFromArgument(argument: string, part: StorePart = 'ac
   try {
     info = await stat(argument)
   } catch (error) {
-    throw new OptionError(`cannot read ${argument}: ${fileProblem(error)}`)
+    throw new OptionError(`cannot read ${argument}: ${fileProblem(error)}`, {hint: "give serve's data dir, a store or NDJSON file, or - for standard input (zoomctl deliveries lists what a data dir holds)"})
   }
   return info.isDirectory() ? {kind: 'store', dataDir: argument, part} : {kind: 'file', path: argument}
 }
@@ -128,7 +128,7 @@ async function* readLines(input: Readable, name: string, dataDir?: string, optio
       if (batch.length > 0) yield batch
     }
   } catch (error) {
-    throw new OptionError(`cannot read ${name}: ${fileProblem(error)}`)
+    throw new OptionError(`cannot read ${name}: ${fileProblem(error)}`, {hint: 'give a store or NDJSON file, or - for standard input'})
   }
   if (pending !== undefined) {
     yield [parseLine(pending, `${name}:1`, dataDir, options)]

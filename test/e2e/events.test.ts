@@ -55,6 +55,10 @@ describe('zoomctl events', () => {
     expect(broken.code).toBe(2)
     expect(broken.stderr).toContain('standard input is not JSON')
 
+    const missing = await runCli(['events', 'map', join(tempDir(), 'not-there.ndjson'), '--json'])
+    expect(missing.code).toBe(2)
+    expect(JSON.parse(missing.stdout).error.hint).toBe('give a store or NDJSON file, or - for standard input')
+
     const typeForFile = await runCli(['events', 'map', 'meeting.started'])
     expect(typeForFile.code).toBe(2)
     expect(typeForFile.stderr).toContain('zoomctl events map --event meeting.started')

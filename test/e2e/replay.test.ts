@@ -150,7 +150,7 @@ ${bare}`)
   it('bad input: a missing source, --limit with --last', async () => {
     const missing = await runCli(['replay', '/nonexistent/dir', '--json'])
     expect(missing.code).toBe(2)
-    expect(JSON.parse(missing.stdout).error.message).toContain('cannot read /nonexistent/dir')
+    expect(JSON.parse(missing.stdout).error).toMatchObject({message: expect.stringContaining('cannot read /nonexistent/dir'), hint: expect.stringContaining("serve's data dir, a store or NDJSON file, or -")})
     const nothingNamed = await runCli(['replay', '--data-dir', '/nonexistent/data', '--json'])
     expect(nothingNamed.code).toBe(2)
     expect(JSON.parse(nothingNamed.stdout).error).toMatchObject({message: 'nothing named to replay, and no data dir at /nonexistent/data', hint: expect.stringContaining('ZOOMCTL_DATA_DIR')})
