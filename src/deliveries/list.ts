@@ -7,6 +7,7 @@ import {expectedFields} from '../checks/expectations.js'
 import {indexedDocument} from '../mapping/index.js'
 import {findDelivery, newestFirst, type PartPosition, type StoreCursor} from './newest.js'
 import type {Delivery, StorePart} from './source.js'
+import {eventTypeMarks} from './prefilter.js'
 import {redactSecrets} from './redact.js'
 import {UserError} from '../errors.js'
 
@@ -110,7 +111,9 @@ export async function pageOfDeliveries(dataDir: string, filter: EntryFilter, opt
   const text = options.text?.toLowerCase()
   let scanned = 0
   let next: StoreCursor | undefined
-  for await (const {part, delivery, cursor} of newestFirst(dataDir, PARTS, options.cursor, {bodies: options.bodies ?? false})) {
+  // A page bounded by scanLimit reads that many deliveries at most; only an unbounded one skips lines unparsed.
+  const keepLine = options.scanLimit === undefined ? eventTypePrefilter(filter) : undefined
+  for await (const {part, delivery, cursor} of newestFirst(dataDir, PARTS, options.cursor, {bodies: options.bodies ?? false, keepLine})) {
     scanned++
     next = cursor
     const entry = entryOf(delivery, part)
@@ -128,6 +131,31 @@ export async function pageOfDeliveries(dataDir: string, filter: EntryFilter, opt
   }
   const exhausted = next === undefined || PARTS.every((part) => next![part] === 'start')
   return {entries, deliveries, ...(exhausted ? {} : {next}), scanned}
+}
+
+const RECEIVED_AT = Buffer.from('"receivedAt":"')
+
+/**
+ * For an --event filter: whether a stored line may be of one of its types, told from its bytes (see
+ * eventTypeMarks). A line received before --since is kept, so that reading stops there as it would
+ * without this.
+ */
+export function eventTypePrefilter(filter: EntryFilter): ((line: Buffer) => boolean) | undefined {
+  const marks = eventTypeMarks(filter.events)?.map((mark) => Buffer.from(mark))
+  if (!marks) return undefined
+  const since = filter.since?.getTime()
+  return (line) => {
+    for (const mark of marks) if (line.includes(mark)) return true
+    return since !== undefined && !(lineReceivedAt(line) >= since)
+  }
+}
+
+/** The receive time of a store line from its first bytes (serve writes id, then receivedAt); NaN when it is not there. */
+function lineReceivedAt(line: Buffer): number {
+  const at = line.subarray(0, 256).indexOf(RECEIVED_AT)
+  if (at === -1) return Number.NaN
+  const start = at + RECEIVED_AT.length
+  return Date.parse(line.toString('latin1', start, line.indexOf(0x22, start)))
 }
 
 /** New accepted and refused deliveries as serve stores them, until the signal aborts. */

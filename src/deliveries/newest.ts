@@ -56,6 +56,11 @@ async function* linesBackwards(path: string, end?: number): AsyncGenerator<LineA
   }
 }
 
+export interface NewestReadOptions extends ReadOptions {
+  /** A look at a line's bytes before it is parsed: false skips it (a filter it cannot match). */
+  keepLine?: (line: Buffer) => boolean
+}
+
 export interface PartDelivery {
   part: StorePart
   delivery: Delivery
@@ -63,12 +68,13 @@ export interface PartDelivery {
 }
 
 /** One part of a data dir, newest first, from a position (exclusive) or from its end. */
-export async function* partNewestFirst(dataDir: string, part: StorePart, from?: PartPosition, options: ReadOptions = {}): AsyncGenerator<PartDelivery> {
+export async function* partNewestFirst(dataDir: string, part: StorePart, from?: PartPosition, options: NewestReadOptions = {}): AsyncGenerator<PartDelivery> {
   const files = (await storeFiles(dataDir, part)).reverse()
   for (const path of files) {
     const file = basename(path)
     if (from && file > from.file) continue
     for await (const {line, offset} of linesBackwards(path, from && file === from.file ? from.offset : undefined)) {
+      if (options.keepLine && !options.keepLine(line)) continue
       const text = line.toString('utf8').trim()
       if (!text) continue
       const delivery = parseLine(text, `${path}:@${offset}`, dataDir, options)
@@ -116,7 +122,7 @@ export async function* partInWindow(dataDir: string, part: StorePart, window: {s
  * Every part merged newest first by receive time (each part is in time order on its own). Yields each
  * delivery with the cursor that, given back, continues right after it.
  */
-export async function* newestFirst(dataDir: string, parts: StorePart[], cursor: StoreCursor = {}, options: ReadOptions = {}): AsyncGenerator<PartDelivery & {cursor: StoreCursor}> {
+export async function* newestFirst(dataDir: string, parts: StorePart[], cursor: StoreCursor = {}, options: NewestReadOptions = {}): AsyncGenerator<PartDelivery & {cursor: StoreCursor}> {
   const open = parts.filter((part) => cursor[part] !== 'start')
   const readers = open.map((part) => partNewestFirst(dataDir, part, cursor[part] === 'start' ? undefined : cursor[part], options))
   const heads = await Promise.all(readers.map((reader) => reader.next()))

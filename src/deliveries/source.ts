@@ -9,6 +9,7 @@ import {OptionError} from '../config/parse.js'
 import type {ElasticSettings} from '../elastic/connection.js'
 import {dayFiles} from '../store/file-store.js'
 import {type DeliveryRecord, rawBodyBytes, recordOf, RECORD_FORMAT, storedLineBody, type StoredLineLayout, storedLineMetadata} from '../store/records.js'
+import {eventTypeMarks} from './prefilter.js'
 
 /**
  * One captured delivery, wherever it was read from: serve's store (accepted, refused, dead letters), an
@@ -74,6 +75,8 @@ export interface ReadOptions {
    * (see StoredLineDelivery), and its body never.
    */
   bodies?: boolean
+  /** Only deliveries of these event types are wanted: a store line without one is skipped unparsed (see eventTypeMarks). */
+  eventTypes?: string[]
 }
 
 /** Deliveries one by one, streaming: memory stays flat whatever the size of the source. */
@@ -93,7 +96,7 @@ export async function* readDeliveryBatches(spec: SourceSpec, options: ReadOption
       // A day file holds the deliveries received that UTC day: one outside the window has none of it.
       const day = basename(file, '.ndjson')
       if ((spec.days?.from && day < spec.days.from) || (spec.days?.to && day > spec.days.to)) continue
-      yield* readLines(createReadStream(file), file, spec.dataDir, options)
+      yield* readLines(createReadStream(file), file, spec.dataDir, options, eventTypeMarks(options.eventTypes))
     }
   } else if (spec.kind === 'elasticsearch') {
     // Loaded only here: reading a store or a file does not need the Elasticsearch client.
@@ -109,7 +112,8 @@ export async function* readDeliveryBatches(spec: SourceSpec, options: ReadOption
   }
 }
 
-async function* readLines(input: Readable, name: string, dataDir?: string, options: ReadOptions = {}): AsyncGenerator<Delivery[]> {
+/** `marks`: a line of serve's store holding none of them is skipped unparsed (only a store's lines are known to carry them). */
+async function* readLines(input: Readable, name: string, dataDir?: string, options: ReadOptions = {}, marks?: string[]): AsyncGenerator<Delivery[]> {
   let number = 0
   let pending: string | undefined
   try {
@@ -117,6 +121,7 @@ async function* readLines(input: Readable, name: string, dataDir?: string, optio
       const batch: Delivery[] = []
       for (const line of lines) {
         number++
+        if (marks && !marks.some((mark) => line.includes(mark))) continue
         if (!line.trim()) continue
         // A file of one pretty-printed body is not NDJSON: gather it whole below.
         if (pending !== undefined || (number === 1 && /^\s*\{\s*$/.test(line))) {

@@ -81,7 +81,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   const recorded: RunRecord[] = []
   // Bodies go as their bytes are unless --set changes them: only then are they parsed.
   const tally: SourceTally = {deliveries: 0, unreadable: 0, unreadableAt: []}
-  const source = selectDeliveries(options.sources, options.filter, {bodies: overrides.length > 0}, tally)
+  const source = selectDeliveries(options.sources, options.filter, {bodies: overrides.length > 0, eventTypes: options.filter.events}, tally)
   const started = performance.now()
   const interval = options.rate > 0 ? 1000 / options.rate : 0
   const paced = interval > 0 || Boolean(options.speed)

@@ -9,6 +9,7 @@ import {decodeCursor, encodeCursor, findDelivery, partInWindow, type StoreCursor
 import {readDeliveries, type StorePart} from '../../src/deliveries/source.js'
 import {type DeliveryFilter, deliveryTime, selectDeliveries} from '../../src/replay/select.js'
 import type {DeliveryRecord} from '../../src/store/index.js'
+import {recordLine} from '../../src/store/records.js'
 import {tempDir} from '../helpers/cli.js'
 
 const minute = 60_000
@@ -185,5 +186,39 @@ describe('selecting a time window of a store for replay', () => {
       expect(await select(part, window)).toEqual(everyDelivery)
     }
     expect(await select('dead-letter', window)).toContain('late-dead')
+  })
+})
+
+describe('selecting event types of a store for replay', () => {
+  it('skips the lines of other types unparsed, and selects what a full reading selects', async () => {
+    const dir = tempDir()
+    for (const part of ['events', 'dead-letter']) mkdirSync(join(dir, part), {recursive: true})
+    const lines: string[] = []
+    for (let i = 0; i < 60; i++) {
+      const eventType = i % 3 ? 'meeting.ended' : 'meeting.started'
+      lines.push(JSON.stringify(record(`d${i}`, start + i * minute, {eventType, rawBody: JSON.stringify({event: eventType})})))
+    }
+    // A body holding another type's mark, a record without a type, a line that is no delivery.
+    // (format 2: the body unescaped in the line)
+    const {rawBody: _, ...lookalike} = record('lookalike', start + 61 * minute, {eventType: 'meeting.ended'})
+    lines.push(recordLine(lookalike, Buffer.from('{"event":"meeting.ended","x":{"eventType":"meeting.started"}}'), true).toString().trimEnd())
+    lines.push(JSON.stringify(record('untyped', start + 62 * minute, {eventType: undefined})))
+    lines.push('{"id":"torn","eventType":"meeting.ended","rec')
+    writeFileSync(join(dir, 'events', '2026-11-28.ndjson'), `${lines.join('\n')}\n`)
+    writeFileSync(join(dir, 'dead-letter', '2026-11-28.ndjson'), `${JSON.stringify({deadAt: '2026-11-28T09:00:00.000Z', sink: 'elasticsearch', error: 'x', record: record('dead', start)})}\n`)
+    const select = async (part: StorePart, prefiltered: boolean) => {
+      const ids: string[] = []
+      const tally = {deliveries: 0, unreadable: 0, unreadableAt: []}
+      const filter = {events: ['meeting.started']}
+      for await (const batch of selectDeliveries([{kind: 'store', dataDir: dir, part}], filter, prefiltered ? {eventTypes: filter.events} : {}, tally)) ids.push(...batch.map((delivery) => delivery.id))
+      return {ids, tally}
+    }
+    const full = await select('accepted', false)
+    const quick = await select('accepted', true)
+    expect(quick.ids).toEqual(full.ids)
+    expect(quick.ids).toEqual(Array.from({length: 20}, (_, i) => `d${i * 3}`))
+    // Parsed: the 20 of the type and the lookalike, not the 40 others, the untyped one or the torn line.
+    expect([full.tally.deliveries, full.tally.unreadable, quick.tally.deliveries, quick.tally.unreadable]).toEqual([62, 1, 21, 0])
+    expect((await select('dead-letter', true)).ids).toEqual(['dead'])
   })
 })

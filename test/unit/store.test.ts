@@ -266,6 +266,42 @@ describe('deliveries list', () => {
     const last = await listDeliveries(dir, {}, 5)
     expect(last.map((entry) => entry.id)).toEqual(['old-26', 'old-27', 'old-28', 'old-29', 'newest'])
   })
+
+  it('with --event, skips the lines of other types unparsed and lists exactly what a full reading does', async () => {
+    const {eventTypePrefilter, pageOfDeliveries} = await import('../../src/deliveries/list.js')
+    const dir = tempDir()
+    const store = await FileStore.open(dir)
+    const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString()
+    const typed = (id: string, minutesAgo: number, eventType?: string, rawBody = `{"event":"${eventType ?? 'x'}"}`): DeliveryRecord => ({...record(id, at(minutesAgo)), rawBody, ...(eventType ? {eventType} : {})})
+    for (let i = 0; i < 20; i++) await put(store, 'events', typed(`other-${i}`, 60 - i, 'meeting.ended'), i % 2 === 0)
+    await put(store, 'events', typed('old-started', 50, 'meeting.started'), true)
+    await put(store, 'events', typed('started', 30, 'meeting.started'))
+    // A body that holds the bytes of another type's metadata is still not of that type.
+    await put(store, 'events', typed('lookalike', 20, 'meeting.ended', '{"event":"meeting.ended","note":{"eventType":"meeting.started"}}'), true)
+    await put(store, 'events', typed('untyped', 10))
+    await put(store, 'refused', {...typed('refused-started', 5, 'meeting.started'), refusal: {status: 401, reason: 'stale-timestamp', detail: ''}}, true)
+    await store.close()
+
+    const started = {events: ['meeting.started']}
+    const keep = eventTypePrefilter(started)!
+    expect(keep(Buffer.from('{"id":"a","receivedAt":"2026-11-30T10:00:00.000Z","eventType":"meeting.ended"}'))).toBe(false)
+    expect(keep(Buffer.from('{"id":"a","receivedAt":"2026-11-30T10:00:00.000Z","eventType":"meeting.started"}'))).toBe(true)
+    const ids = async (filter: Parameters<typeof pageOfDeliveries>[1], bounded: boolean) =>
+      (await pageOfDeliveries(dir, filter, {limit: 100, ...(bounded ? {scanLimit: 1_000_000} : {})})).entries.map((entry) => entry.id)
+    expect(await ids(started, false)).toEqual(['refused-started', 'started', 'old-started'])
+    expect(await ids(started, false)).toEqual(await ids(started, true))
+    // With --since, a line of another type before it still ends the reading, as it would without the prefilter.
+    const recent = {...started, since: new Date(Date.now() - 40 * 60_000)}
+    expect(await ids(recent, false)).toEqual(['refused-started', 'started'])
+    const page = await pageOfDeliveries(dir, recent, {limit: 100})
+    expect(page.next).toBeUndefined()
+    // Kept: an older line of another type, where reading stops; skipped: a newer one.
+    const keepRecent = eventTypePrefilter({...started, since: new Date('2026-11-30T10:00:00.000Z')})!
+    expect(keepRecent(Buffer.from('{"id":"a","receivedAt":"2026-11-30T09:59:59.999Z","eventType":"meeting.ended"}'))).toBe(true)
+    expect(keepRecent(Buffer.from('{"id":"a","receivedAt":"2026-11-30T10:00:00.000Z","eventType":"meeting.ended"}'))).toBe(false)
+    expect(keepRecent(Buffer.from('{"not":"a store line"}'))).toBe(true)
+    expect(eventTypePrefilter({})).toBeUndefined()
+  })
 })
 
 describe('dedupe index', () => {
