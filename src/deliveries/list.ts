@@ -34,6 +34,9 @@ export interface EntryFilter {
 
 const PARTS: StorePart[] = ['accepted', 'refused', 'dead-letter']
 
+/** Where the deliveries of each verdict are kept: copies are accepted deliveries marked duplicateOf. */
+const VERDICT_PART: Record<DeliveryEntry['verdict'], StorePart> = {accepted: 'accepted', duplicate: 'accepted', refused: 'refused', 'dead-letter': 'dead-letter'}
+
 export function entryOf(delivery: Delivery, part: StorePart): DeliveryEntry | undefined {
   const record = delivery.record
   if (!record) return undefined
@@ -113,7 +116,10 @@ export async function pageOfDeliveries(dataDir: string, filter: EntryFilter, opt
   let next: StoreCursor | undefined
   // A page bounded by scanLimit reads that many deliveries at most; only an unbounded one skips lines unparsed.
   const keepLine = options.scanLimit === undefined ? eventTypePrefilter(filter) : undefined
-  for await (const {part, delivery, cursor} of newestFirst(dataDir, PARTS, options.cursor, {bodies: options.bodies ?? false, keepLine})) {
+  // A part that holds none of the verdicts asked for is not read at all: done from the start.
+  const from: StoreCursor = {...options.cursor}
+  for (const part of PARTS) if (filter.verdicts?.length && !filter.verdicts.some((verdict) => VERDICT_PART[verdict] === part)) from[part] = 'start'
+  for await (const {part, delivery, cursor} of newestFirst(dataDir, PARTS, from, {bodies: options.bodies ?? false, keepLine})) {
     scanned++
     next = cursor
     const entry = entryOf(delivery, part)

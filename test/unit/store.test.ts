@@ -267,6 +267,23 @@ describe('deliveries list', () => {
     expect(last.map((entry) => entry.id)).toEqual(['old-26', 'old-27', 'old-28', 'old-29', 'newest'])
   })
 
+  it('with --verdict, reads only the parts that keep those verdicts', async () => {
+    const {pageOfDeliveries} = await import('../../src/deliveries/list.js')
+    const dir = tempDir()
+    const store = await FileStore.open(dir)
+    const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString()
+    for (let i = 0; i < 30; i++) await put(store, 'events', {...record(`accepted-${i}`, at(60 - i)), ...(i === 29 ? {duplicateOf: 'accepted-0'} : {})})
+    for (let i = 0; i < 2; i++) await put(store, 'refused', {...record(`refused-${i}`, at(45 - i)), refusal: {status: 401, reason: 'stale-timestamp', detail: ''}})
+    await store.close()
+    const refused = await pageOfDeliveries(dir, {verdicts: ['refused']}, {limit: 10})
+    expect([refused.entries.map((entry) => entry.id), refused.scanned, refused.next]).toEqual([['refused-1', 'refused-0'], 2, undefined])
+    const copies = await pageOfDeliveries(dir, {verdicts: ['duplicate']}, {limit: 10})
+    expect([copies.entries.map((entry) => entry.id), copies.scanned]).toEqual([['accepted-29'], 30])
+    const paged = await pageOfDeliveries(dir, {verdicts: ['accepted', 'refused']}, {limit: 3})
+    expect(paged.entries.map((entry) => entry.id)).toEqual(['accepted-28', 'accepted-27', 'accepted-26'])
+    expect((await pageOfDeliveries(dir, {verdicts: ['accepted', 'refused']}, {limit: 100, cursor: paged.next})).entries).toHaveLength(28)
+  })
+
   it('with --event, skips the lines of other types unparsed and lists exactly what a full reading does', async () => {
     const {eventTypePrefilter, pageOfDeliveries} = await import('../../src/deliveries/list.js')
     const dir = tempDir()
