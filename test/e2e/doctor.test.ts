@@ -166,7 +166,9 @@ describe('doctor against plain receivers', () => {
       withZoom.seed('logs-zoom.webhook-default', [withZoom.agentDocument({event: 'meeting.started', event_ts: Date.now(), payload: {account_id: 'a', object: {id: '1', uuid: 'u'}}})])
       const good = await doctor(serve.url, ['--allow-http', '--es-url', withZoom.url])
       expect(good.row('zoom.pipelines')?.status).toBe('pass')
-      expect(good.row('documents')).toMatchObject({status: 'pass', title: 'Zoom documents in the last hour'})
+      expect(good.row('documents')).toMatchObject({status: 'pass', title: 'Zoom documents in the last hour', value: '1 in logs-zoom.webhook-default, 1 event type(s)'})
+      // An overview: no row per event type (validate has those).
+      expect(good.row('fields.meeting.started')).toBeUndefined()
       const missing = await doctor(serve.url, ['--allow-http', '--es-url', withoutZoom.url])
       expect(missing.code).toBe(1)
       expect(missing.row('zoom.template')?.status).toBe('fail')

@@ -149,7 +149,7 @@ async function checkElastic(settings: ElasticSettings, integrationVersion?: stri
     if (assets.checks.some((check) => check.id === 'zoom.data-stream' && check.status === 'pass')) {
       const window = {since: new Date(Date.now() - 3_600_000), until: new Date()}
       const stats = await countArrivals(connection, dataStream, window, () => [])
-      const rows = judgeArrivals({...stats, byAction: {}}, {events: [], require: [], integrationVersion: assets.integrationVersion})
+      const rows = judgeArrivals(stats, {events: [], require: [], integrationVersion: assets.integrationVersion, fieldsPerType: false})
       checks.push(...rows.map((row) => (row.id === 'documents' ? {...row, title: 'Zoom documents in the last hour'} : row)))
     }
     return checks
