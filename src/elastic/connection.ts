@@ -153,10 +153,13 @@ export function elasticError(error: unknown, settings: ElasticSettings, action =
     const status = error.statusCode ?? 0
     const reason = responseReason(error)
     if (status === 401) {
-      return new UserError(`Elasticsearch refused ${describeCredential(settings)} (401): ${reason}`, {
+      const anonymous = !settings.apiKey && !settings.username
+      return new UserError(anonymous ? `Elasticsearch wants credentials (401): ${reason}` : `Elasticsearch refused ${describeCredential(settings)} (401): ${reason}`, {
         category: 'auth',
         code: 'elastic-401',
-        hint: 'check --api-key (ELASTICSEARCH_API_KEY) or --username/--password: the key may be revoked or expired',
+        hint: anonymous
+          ? 'give an API key: --api-key (ELASTICSEARCH_API_KEY), or --username/--password'
+          : 'check --api-key (ELASTICSEARCH_API_KEY) or --username/--password: the key may be revoked or expired',
       })
     }
     if (status === 403) {

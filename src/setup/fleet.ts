@@ -85,7 +85,10 @@ export class FleetClient {
     if (response.statusCode >= 400) {
       const message = (parsed as {message?: string}).message ?? `HTTP ${response.statusCode}`
       const who = this.settings.apiKey ? 'the API key' : this.settings.username ? `user ${this.settings.username}` : 'no credentials'
-      if (response.statusCode === 401) throw new UserError(`Kibana refused ${who} (401): ${message}`, {category: 'auth', code: 'kibana-401', hint: 'check --kibana-api-key (KIBANA_API_KEY) or --kibana-username/--kibana-password'})
+      if (response.statusCode === 401) {
+        const hint = who === 'no credentials' ? 'give a Kibana API key: --kibana-api-key (KIBANA_API_KEY), or --kibana-username/--kibana-password' : 'check --kibana-api-key (KIBANA_API_KEY) or --kibana-username/--kibana-password'
+        throw new UserError(who === 'no credentials' ? `Kibana wants credentials (401): ${message}` : `Kibana refused ${who} (401): ${message}`, {category: 'auth', code: 'kibana-401', hint})
+      }
       if (response.statusCode === 403) {
         throw new UserError(`Kibana does not allow ${who} to ${method} ${path.split('?')[0]} (403): ${message}`, {
           category: 'auth',

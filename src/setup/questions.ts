@@ -133,8 +133,9 @@ export const QUESTIONS: Question[] = [
   {key: 'forward-to', message: "The Elastic Agent's Zoom endpoint (e.g. http://127.0.0.1:8182/zoom-webhook)", kind: 'text', when: (answers) => answers.destination === 'agent', validate: (value) => isUrl(value)},
   {key: 'agent-secret', message: "The agent's secret header value (Enter: generate one)", kind: 'secret', when: (answers) => answers.destination === 'agent', fallback: () => generatedToken()},
   {key: 'es-url', message: 'Elasticsearch URL', kind: 'text', when: (answers) => answers.destination === 'elasticsearch', validate: (value) => isUrl(value)},
-  {key: 'api-key', message: 'Elasticsearch API key (encoded, or id:key)', kind: 'secret', when: (answers) => answers.destination === 'elasticsearch'},
+  // A cluster may run without security (a local one often does): no key is an answer, and the connection check says whether it holds.
+  {key: 'api-key', message: 'Elasticsearch API key (encoded, or id:key; Enter: none, for a cluster without security)', kind: 'secret', optional: true, when: (answers) => answers.destination === 'elasticsearch'},
   {key: 'kibana-url', message: 'Kibana URL, to add the Zoom integration to an agent policy (Enter: skip)', kind: 'text', optional: true, validate: (value) => (value ? isUrl(value) : true)},
-  {key: 'kibana-api-key', message: 'Kibana API key', kind: 'secret', when: (answers) => Boolean(answers['kibana-url'])},
+  {key: 'kibana-api-key', message: 'Kibana API key (Enter: none, for a Kibana without security)', kind: 'secret', optional: true, when: (answers) => Boolean(answers['kibana-url'])},
   {key: 'public-url', message: 'The https URL Zoom will call (Enter: decide later)', kind: 'text', optional: true, validate: (value) => (value ? isUrl(value, ['https:']) : true)},
 ]

@@ -1,8 +1,9 @@
-import {readFileSync, statSync} from 'node:fs'
+import {existsSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
+import {ElasticsearchDouble} from '../doubles/elasticsearch.js'
 import {KibanaDouble} from '../doubles/kibana.js'
 import {BIN, ISOLATED, runCli, startServe, tempDir} from '../helpers/cli.js'
 import {runInTerminal} from '../helpers/pty.js'
@@ -56,6 +57,28 @@ describe('setup without a terminal', () => {
   })
 })
 
+describe('setup for Elasticsearch', () => {
+  it('takes no API key for a cluster without security, and says so when the cluster wants one', async () => {
+    const open = await new ElasticsearchDouble().start()
+    const secured = await new ElasticsearchDouble({auth: {apiKey: {id: 'k', key: 'secret-key'}}}).start()
+    try {
+      const path = join(tempDir(), 'zoomctl.yaml')
+      const opened = await runCli(['setup', '--yes', '--config', path, '--port', '0', '--destination', 'elasticsearch', '--es-url', open.url, '--json'], {ELASTICSEARCH_API_KEY: ''})
+      expect(opened.code, opened.stdout).toBe(0)
+      expect(readFileSync(path, 'utf8')).toContain(`es-url: ${open.url}`)
+      expect(readFileSync(path, 'utf8')).not.toContain('api-key')
+      const refusedPath = join(tempDir(), 'zoomctl.yaml')
+      const refused = await runCli(['setup', '--yes', '--config', refusedPath, '--port', '0', '--destination', 'elasticsearch', '--es-url', secured.url, '--json'], {ELASTICSEARCH_API_KEY: ''})
+      expect(refused.code).toBe(1)
+      expect(JSON.parse(refused.stdout).error).toMatchObject({message: expect.stringContaining('Elasticsearch wants credentials (401)'), hint: 'give an API key: --api-key (ELASTICSEARCH_API_KEY), or --username/--password'})
+      expect(existsSync(refusedPath)).toBe(false)
+    } finally {
+      await open.stop()
+      await secured.stop()
+    }
+  })
+})
+
 describe('setup with Kibana Fleet', () => {
   const agentArgs = (double: KibanaDouble, path: string) => [
     'setup', '--yes', '--config', path, '--port', '0', '--destination', 'agent', '--forward-to', 'http://127.0.0.1:8182/zoom-webhook',
@@ -87,7 +110,11 @@ describe('setup with Kibana Fleet', () => {
     expect(double.policies).toHaveLength(1)
   })
 
-  it('names a missing privilege and an unknown agent policy', async () => {
+  it('names a missing privilege, a key it needs, and an unknown agent policy', async () => {
+    const secured = await kibana()
+    const withoutKey = await runCli(agentArgs(secured, join(tempDir(), 'z.yaml')).filter((arg) => arg !== '--kibana-api-key' && arg !== 'kbn-key'), {KIBANA_API_KEY: ''})
+    expect(withoutKey.code).toBe(1)
+    expect(JSON.parse(withoutKey.stdout).error).toMatchObject({message: expect.stringContaining('Kibana wants credentials (401)'), hint: expect.stringContaining('--kibana-api-key')})
     const readOnly = await kibana({readOnly: true})
     const denied = await runCli(agentArgs(readOnly, join(tempDir(), 'z.yaml')))
     expect(denied.code).toBe(1)
