@@ -1,4 +1,5 @@
 import {getField} from '../mapping/index.js'
+import {printable} from './serve.js'
 import {style} from './style.js'
 
 /** The fields a reader checks first in Kibana Discover for a Zoom event. */
@@ -33,13 +34,21 @@ export function explainDocument(document: unknown, prefix = '  '): string {
   return lines.join('\n')
 }
 
-/** A short text for an endpoint's answer: zoomctl's own status, an error message, or the start of the body. */
+/**
+ * A short text for an endpoint's answer: zoomctl's own status, an error message, or the start of the body;
+ * control characters escaped (an endpoint's answer must not move the terminal's cursor).
+ */
 export function describeAnswer(answer: unknown): string {
   if (typeof answer === 'object' && answer !== null) {
     const record = answer as Record<string, unknown>
-    if (typeof record.status === 'string') return record.status + (record.duplicateOf ? ' (duplicate)' : '')
-    if (typeof record.error === 'string') return record.error
+    if (typeof record.status === 'string') {
+      if (typeof record.duplicateOf !== 'string') return printable(record.status)
+      // serve's answer to a copy: which delivery it is a copy of (the id's first part, as git shows a commit).
+      const first = printable(record.duplicateOf.slice(0, 8))
+      return record.status === 'duplicate' ? `duplicate of ${first}` : `${printable(record.status)} (copy of ${first})`
+    }
+    if (typeof record.error === 'string') return printable(record.error)
   }
   const text = typeof answer === 'string' ? answer : JSON.stringify(answer)
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text
+  return printable(text.length > 80 ? `${text.slice(0, 80)}…` : text)
 }

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
+import {describeAnswer} from '../../src/output/explain.js'
 import {formatOutcome, printable} from '../../src/output/serve.js'
 
 describe('console output of request data', () => {
@@ -8,5 +9,12 @@ describe('console output of request data', () => {
     const line = formatOutcome({result: 'accepted', status: 200, receivedAt: new Date(0).toISOString(), remoteAddress: '127.0.0.1', eventType: 'a\nb\u001b[2J', durationMs: 1})
     // eslint-disable-next-line no-control-regex -- the point of the test
     expect(line).not.toMatch(/[\n\u001b]/)
+  })
+
+  it("says what an endpoint answered in a few words, a copy's original by its id, with no control character", () => {
+    expect(describeAnswer({status: 'accepted', id: '4df8a672-9fae-437d-90f6-8c596904d5c8'})).toBe('accepted')
+    expect(describeAnswer({status: 'duplicate', id: 'x', duplicateOf: '4df8a672-9fae-437d-90f6-8c596904d5c8'})).toBe('duplicate of 4df8a672')
+    expect(describeAnswer({error: 'no\u001b[2Jpe'})).toBe('no\\u001b[2Jpe')
+    expect(describeAnswer('x'.repeat(100))).toBe(`${'x'.repeat(80)}…`)
   })
 })
