@@ -122,6 +122,7 @@ const targets = [
   ['bare node:http (reads the body, answers 200)', [join(import.meta.dirname, 'servers/bare.js')]],
   ["Zoom's sample style (HMAC + JSON.parse, no storage)", [join(import.meta.dirname, 'servers/zoom-sample.js')]],
   ['@zoom/rivet 0.4.0 receiver (verifies, dispatches, no storage)', [join(import.meta.dirname, 'servers/rivet.js')]],
+  ["serve's work in plain code (verify, parse, dedupe, store line, fsync per batch; no structure)", [join(import.meta.dirname, 'servers/same-work.js'), temp()]],
   ['zoomctl serve (store, fsync per batch)', [BIN, 'serve', '--json', '--port', '0', '--data-dir', temp()]],
   ['zoomctl serve --no-fsync', [BIN, 'serve', '--json', '--port', '0', '--no-fsync', '--data-dir', temp()]],
 ]
@@ -158,7 +159,7 @@ if (section('receivers')) {
   table(['target', 'req/s', 'vs bare', 'vs Rivet', 'server CPU/req', 'p50', 'p99', 'non-2xx'], receiverRows)
 
   // The next measurements should not wait on the kernel writing back what the serve runs above stored.
-  for (const [name, args] of targets) if (name.startsWith('zoomctl')) rmSync(args.at(-1), {recursive: true, force: true})
+  for (const [name, args] of targets) if (name.startsWith('zoomctl') || name.startsWith("serve's work")) rmSync(args.at(-1), {recursive: true, force: true})
   execFileSync('sync')
 }
 

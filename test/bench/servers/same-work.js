@@ -1,0 +1,57 @@
+// serve's work on an accepted delivery, written as plainly as it can be, as a bound for serve itself:
+// verify the signature, parse, the dedupe key and its claim, the store line, the line appended with the
+// others of its batch and fdatasync'd before the batch is answered. serve's own dedupe key and store line
+// (dist/) so that their cost is the same; nothing else of serve: no refusals kept, no outcome, no log
+// line, no day files, no error handling. What is left between this and serve is serve's structure.
+import {createHmac, randomUUID, timingSafeEqual} from 'node:crypto'
+import {fdatasync, openSync, writev} from 'node:fs'
+import {createServer} from 'node:http'
+import {join} from 'node:path'
+
+import {dedupeKey} from '../../../dist/store/index.js'
+import {recordLineParts} from '../../../dist/store/records.js'
+
+const secret = process.env.ZOOM_WEBHOOK_SECRET_TOKEN
+const file = openSync(join(process.argv[2], 'events.ndjson'), 'a', 0o600)
+const claims = new Map()
+let batch = []
+let answers = []
+let writing = false
+
+function commit() {
+  if (writing || batch.length === 0) return
+  writing = true
+  const parts = batch
+  const waiting = answers
+  batch = []
+  answers = []
+  writev(file, parts, () => fdatasync(file, () => {
+    writing = false
+    for (const answer of waiting) answer()
+    commit()
+  }))
+}
+
+const server = createServer((request, response) => {
+  const chunks = []
+  request.on('data', (chunk) => chunks.push(chunk))
+  request.on('end', () => {
+    const body = Buffer.concat(chunks)
+    const expected = Buffer.from(`v0=${createHmac('sha256', secret).update(`v0:${request.headers['x-zm-request-timestamp']}:`).update(body).digest('hex')}`)
+    const given = Buffer.from(String(request.headers['x-zm-signature'] ?? ''))
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return response.writeHead(401).end()
+    const event = JSON.parse(body.toString('utf8'))
+    const id = randomUUID()
+    const key = dedupeKey(event, body)
+    const first = claims.get(key)
+    if (first === undefined) claims.set(key, id)
+    const headers = {}
+    for (const name of ['content-type', 'user-agent', 'x-zm-signature', 'x-zm-request-timestamp', 'x-zm-trackingid']) if (request.headers[name]) headers[name] = request.headers[name]
+    const meta = {id, receivedAt: new Date().toISOString(), source: {address: request.socket.remoteAddress, port: request.socket.remotePort}, method: 'POST', path: '/zoom-webhook', headers, eventType: event.event, dedupeKey: key, ...(first ? {duplicateOf: first} : {})}
+    batch.push(...recordLineParts(meta, body, true))
+    answers.push(() => response.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({status: first ? 'duplicate' : 'accepted', id})))
+    commit()
+  })
+})
+server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({type: 'listening', url: `http://127.0.0.1:${server.address().port}/zoom-webhook`})))
+process.on('SIGTERM', () => server.close(() => process.exit(0)))
