@@ -1,4 +1,5 @@
-import {type ClusterInfo, compareServerVersions, OLDEST_ELASTICSEARCH} from '../elastic/connection.js'
+import type {ClusterInfo} from '../elastic/connection.js'
+import {compareServerVersions, OLDEST_ELASTICSEARCH} from '../elastic/names.js'
 import type {Privileges, ZoomAssets} from '../elastic/queries.js'
 import {LATEST_KNOWN_VERSION, OLDEST_SUPPORTED_VERSION} from '../mapping/index.js'
 import {compareVersions} from '../mapping/version.js'

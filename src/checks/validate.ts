@@ -4,8 +4,9 @@ import {fileProblem} from '../config/files.js'
 import {OptionError} from '../config/parse.js'
 import {assertDataDir} from '../deliveries/list.js'
 import {partInWindow} from '../deliveries/newest.js'
-import {connectElastic, type ElasticConnection, type ElasticSettings} from '../elastic/connection.js'
-import {countArrivals, findDocuments, readPrivileges, readZoomAssets, type TimeWindow, ZOOM_PATTERN, zoomDataStream} from '../elastic/queries.js'
+import type {ElasticConnection, ElasticSettings} from '../elastic/connection.js'
+import {ZOOM_PATTERN, zoomDataStream} from '../elastic/names.js'
+import type {TimeWindow} from '../elastic/queries.js'
 import {indexedDocument, LATEST_KNOWN_VERSION} from '../mapping/index.js'
 import {documentDifferences, fieldValues} from '../mapping/fields.js'
 import {dedupeKey} from '../store/dedupe.js'
@@ -72,6 +73,9 @@ async function validateElastic(options: ValidateOptions, run: RunRecord[] | unde
   const settings = options.elastic
   const progress = options.onProgress ?? (() => {})
   progress('connecting to Elasticsearch')
+  // The client is loaded by the checks that talk to Elasticsearch only: validate --local starts without it.
+  const {connectElastic} = await import('../elastic/connection.js')
+  const {countArrivals, readPrivileges, readZoomAssets} = await import('../elastic/queries.js')
   const connection = await connectElastic(settings)
   try {
     const checks: Check[] = [judgeCluster(connection.info, connection.credential)]
@@ -121,6 +125,7 @@ async function pollRun(run: RunRecord[], options: ValidateOptions, find: (pendin
 }
 
 async function findInElastic(connection: ElasticConnection, index: string, pending: RunRecord[], version: string): Promise<Map<RunRecord, RunResult>> {
+  const {findDocuments} = await import('../elastic/queries.js')
   const found = new Map<RunRecord, RunResult>()
   const queue = [...pending]
   // A few searches at once: one per delivery, on loopback or a cluster, without flooding it.

@@ -4,7 +4,6 @@ import {ZoomctlCommand} from '../cli/base-command.js'
 import {configPath} from '../config/file.js'
 import {formatSetup} from '../output/setup.js'
 import {startProgress} from '../output/spinner.js'
-import {terminalPrompter} from '../setup/prompter.js'
 import {QUESTIONS, type SetupAnswers} from '../setup/questions.js'
 import {runSetup} from '../setup/setup.js'
 
@@ -46,7 +45,8 @@ export default class Setup extends ZoomctlCommand {
     try {
       const result = await runSetup({
         given,
-        prompter: interactive ? terminalPrompter : undefined,
+        // The prompts' library only for a person at a terminal: a scripted setup starts without it.
+        prompter: interactive ? (await import('../setup/prompter.js')).terminalPrompter : undefined,
         yes: flags.yes,
         configPath: configPath(flags.config),
         namespace: flags.namespace,

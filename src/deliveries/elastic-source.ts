@@ -1,5 +1,5 @@
 import {connectElastic, elasticError, type ElasticSettings} from '../elastic/connection.js'
-import {ZOOM_DATASET, zoomDataStream} from '../elastic/queries.js'
+import {ZOOM_DATASET, zoomDataStream} from '../elastic/names.js'
 import {fieldValues} from '../mapping/fields.js'
 import type {Delivery} from './source.js'
 

@@ -3,6 +3,7 @@ import {Client, errors} from '@elastic/elasticsearch'
 type ClientOptions = NonNullable<ConstructorParameters<typeof Client>[0]>
 
 import {UserError} from '../errors.js'
+import {OLDEST_ELASTICSEARCH} from './names.js'
 import {safeUrl} from './url.js'
 
 /** How to reach Elasticsearch: the same settings for validate, doctor, serve's forwarding and replay. */
@@ -39,9 +40,6 @@ export interface ElasticConnection {
   /** Who the credentials are, for messages: never the secret itself. */
   credential: string
 }
-
-/** The oldest Elasticsearch that sends x-elastic-product, which the client needs. */
-export const OLDEST_ELASTICSEARCH = '7.14.0'
 
 /**
  * One client major (9.4, the newest on Node 20) for every server from 7.14 to 9.x: its default
@@ -210,12 +208,4 @@ function responseReason(error: InstanceType<typeof errors.ResponseError>): strin
 export function grantedBy(reason: string): string | undefined {
   const match = /granted by the (?:index |cluster )?privileges \[([^\]]+)\]/.exec(reason)
   return match ? match[1]!.split(',')[0]!.trim() : undefined
-}
-
-/** Compares server versions ("8.15.0", "9.1.0-SNAPSHOT"): negative when a < b. */
-export function compareServerVersions(a: string, b: string): number {
-  const pa = a.split(/[.-]/).map((part) => Number.parseInt(part, 10) || 0)
-  const pb = b.split(/[.-]/).map((part) => Number.parseInt(part, 10) || 0)
-  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0)
-  return 0
 }

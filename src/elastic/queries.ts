@@ -2,12 +2,7 @@ import {errors} from '@elastic/elasticsearch'
 
 import type {ArrivalStats} from '../checks/arrivals.js'
 import {type ElasticConnection, elasticError} from './connection.js'
-
-/** Names Fleet gives the Zoom integration's webhook assets. */
-export const ZOOM_DATASET = 'zoom.webhook'
-export const ZOOM_TEMPLATE = 'logs-zoom.webhook'
-export const ZOOM_PATTERN = 'logs-zoom.webhook-*'
-export const zoomDataStream = (namespace: string) => `logs-zoom.webhook-${namespace}`
+import {ZOOM_DATASET, ZOOM_PATTERN, ZOOM_TEMPLATE} from './names.js'
 
 /** How many event types a terms aggregation asks for: more than Zoom has (211). */
 const MAX_EVENT_TYPES = 300

@@ -1,8 +1,7 @@
 import type {ElasticSettings} from '../elastic/connection.js'
-import {createDispatcher} from '../sender/client.js'
 import type {FileStore} from '../store/file-store.js'
 import {type ForwardEvent, Forwarder} from './forwarder.js'
-import {AgentSink, type Sink} from './sinks.js'
+import type {Sink} from './sinks.js'
 
 export {type ForwardEvent, Forwarder, type ForwardStatus} from './forwarder.js'
 
@@ -28,6 +27,8 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
   const sinks: Sink[] = []
   const warnings: string[] = []
   if (settings.agent) {
+    // An HTTP client (undici) is loaded only by a serve that forwards: a serve that stores starts without it.
+    const [{createDispatcher}, {AgentSink}] = await Promise.all([import('../sender/client.js'), import('./sinks.js')])
     const dispatcher = createDispatcher({insecure: settings.agent.insecure, caFile: settings.agent.caFile, timeoutMs: 10_000, connections: 8})
     sinks.push(new AgentSink({url: settings.agent.url, header: settings.agent.header, dispatcher}))
   }

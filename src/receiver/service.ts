@@ -7,7 +7,7 @@ import {FileStore, removeUnusedDataDir} from '../store/index.js'
 import {type AuthSettings, assertAuthComplete, describeAuth} from '../zoom/auth.js'
 import type {DeliveryOutcome} from './delivery-handler.js'
 import {startReceiver} from './server.js'
-import {type LiveEntry, type RunningInspector, startInspector} from '../ui/server.js'
+import type {LiveEntry, RunningInspector} from '../ui/server.js'
 
 export interface ServeSettings {
   host: string
@@ -118,6 +118,8 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   let inspector: RunningInspector | undefined
   if (settings.ui) {
     try {
+      // Loaded only for --ui: the inspector brings the catalog and the pipelines, which a receiver does not need (start-up).
+      const {startInspector} = await import('../ui/server.js')
       inspector = await startInspector({
         ...settings.ui,
         dataDir: settings.dataDir,

@@ -1,7 +1,6 @@
 import {isLoopbackHost} from '../config/local-token.js'
 import {SECRET_KEYS, writeConfig} from '../config/file.js'
 import {OptionError} from '../config/parse.js'
-import {connectElastic} from '../elastic/connection.js'
 import {UserError} from '../errors.js'
 import {FleetClient} from './fleet.js'
 import {packagePolicyBody, redactedBody, type WebhookInput} from './policy.js'
@@ -120,6 +119,8 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   const {answers, generated} = await collectAnswers(options)
   if (answers.destination === 'elasticsearch' && answers['es-url']) {
     step('checking the Elasticsearch connection')
+    // Loaded here: a setup that does not index into Elasticsearch starts without its client.
+    const {connectElastic} = await import('../elastic/connection.js')
     const connection = await connectElastic({nodes: [answers['es-url']], apiKey: answers['api-key'] || undefined, namespace: options.namespace, requestTimeoutMs: 15_000})
     await connection.client.close()
   }

@@ -1,8 +1,8 @@
 import {findEvent} from '../../catalog/catalog.js'
 import {buildEventBody} from '../../catalog/payload.js'
 import {createScenario} from '../../catalog/scenario.js'
-import {connectElastic, type ElasticSettings} from '../../elastic/connection.js'
-import {countArrivals, readZoomAssets, zoomDataStream} from '../../elastic/queries.js'
+import type {ElasticSettings} from '../../elastic/connection.js'
+import {zoomDataStream} from '../../elastic/names.js'
 import {UserError} from '../../errors.js'
 import {prepareDelivery} from '../../sender/prepare.js'
 import {type AuthSettings, modeHeader} from '../../zoom/auth.js'
@@ -134,6 +134,9 @@ async function checkEndpoint(url: URL, options: DoctorOptions): Promise<{checks:
 }
 
 async function checkElastic(settings: ElasticSettings, integrationVersion?: string): Promise<Check[]> {
+  // The client is loaded only for --es-url: a doctor of the endpoint alone starts without it.
+  const {connectElastic} = await import('../../elastic/connection.js')
+  const {countArrivals, readZoomAssets} = await import('../../elastic/queries.js')
   let connection
   try {
     connection = await connectElastic(settings)
