@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: zoomctl side by side with a bare Node server and peers, in one run, on loopback only.
 // Figures, never assertions: compare the ratios of one run (absolute numbers move with the machine).
-// BENCH_SECONDS (default 6) per receiver run, BENCH_RUNS (default 3) runs per receiver, BENCH_STARTUP
+// BENCH_SECONDS (default 6) per receiver run, BENCH_RUNS (default 5) runs per receiver, BENCH_STARTUP
 // (default 1000000) stored deliveries for serve's start-up, BENCH_REPLAY (default 100000) deliveries for the replay row.
 import {execFile, execFileSync, spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -28,7 +28,7 @@ const ROOT = join(import.meta.dirname, '../..')
 const BIN = join(ROOT, 'bin/run.js')
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6)
 const REPLAY = Number(process.env.BENCH_REPLAY ?? 100_000)
-const RUNS = Number(process.env.BENCH_RUNS ?? 3)
+const RUNS = Number(process.env.BENCH_RUNS ?? 5)
 const STARTUP = Number(process.env.BENCH_STARTUP ?? 1_000_000)
 const CONNECTIONS = 50
 const env = {...process.env, ZOOM_WEBHOOK_SECRET_TOKEN: SECRET, NO_COLOR: '1'}
