@@ -86,7 +86,10 @@ export class FleetClient {
       const message = (parsed as {message?: string}).message ?? `HTTP ${response.statusCode}`
       const who = this.settings.apiKey ? 'the API key' : this.settings.username ? `user ${this.settings.username}` : 'no credentials'
       if (response.statusCode === 401) {
-        const hint = who === 'no credentials' ? 'give a Kibana API key: --kibana-api-key (KIBANA_API_KEY), or --kibana-username/--kibana-password' : 'check --kibana-api-key (KIBANA_API_KEY) or --kibana-username/--kibana-password'
+        // An API key is what zoomctl takes for Kibana: any user who can sign in to Kibana can make one there.
+        const hint = who === 'no credentials'
+          ? 'give a Kibana API key: --kibana-api-key (KIBANA_API_KEY); create one in Kibana under Stack Management → API keys'
+          : 'check --kibana-api-key (KIBANA_API_KEY): the key may be revoked, expired, or from another cluster'
         throw new UserError(who === 'no credentials' ? `Kibana wants credentials (401): ${message}` : `Kibana refused ${who} (401): ${message}`, {category: 'auth', code: 'kibana-401', hint})
       }
       if (response.statusCode === 403) {
