@@ -87,10 +87,11 @@ export class FleetClient {
       const who = this.settings.apiKey ? 'the API key' : this.settings.username ? `user ${this.settings.username}` : 'no credentials'
       if (response.statusCode === 401) {
         // An API key is what zoomctl takes for Kibana: any user who can sign in to Kibana can make one there.
-        const hint = who === 'no credentials'
+        const anonymous = !this.settings.apiKey && !this.settings.username
+        const hint = anonymous
           ? 'give a Kibana API key: --kibana-api-key (KIBANA_API_KEY); create one in Kibana under Stack Management → API keys'
           : 'check --kibana-api-key (KIBANA_API_KEY): the key may be revoked, expired, or from another cluster'
-        throw new UserError(who === 'no credentials' ? `Kibana wants credentials (401): ${message}` : `Kibana refused ${who} (401): ${message}`, {category: 'auth', code: 'kibana-401', hint})
+        throw new UserError(anonymous ? `Kibana wants credentials (401): ${message}` : `Kibana refused ${who} (401): ${message}`, {category: 'auth', code: 'kibana-401', hint})
       }
       if (response.statusCode === 403) {
         throw new UserError(`Kibana does not allow ${who} to ${method} ${path.split('?')[0]} (403): ${message}`, {
