@@ -5,6 +5,7 @@ import {dataDirFlag} from '../../cli/flags.js'
 import {parseTimePoint} from '../../config/index.js'
 import {assertDataDir, dataDirExists, type DeliveryEntry, followDeliveries, listDeliveries} from '../../deliveries/list.js'
 import {entryRow, formatEntries} from '../../output/deliveries.js'
+import {startProgress} from '../../output/spinner.js'
 import {style} from '../../output/style.js'
 
 export default class Deliveries extends ZoomctlCommand {
@@ -42,7 +43,9 @@ export default class Deliveries extends ZoomctlCommand {
     const dataDir = args['data-dir'] ?? flags['data-dir']
     if (!flags.follow) {
       await assertDataDir(dataDir)
-      const entries = await listDeliveries(dataDir, filter, flags.limit)
+      // A filter that few deliveries match reads far back in a big store: seconds, said on the terminal.
+      const progress = startProgress(`reading deliveries in ${dataDir}`, this.human)
+      const entries = await listDeliveries(dataDir, filter, flags.limit).finally(() => progress.stop())
       if (this.human) this.log(formatEntries(entries))
       return entries
     }

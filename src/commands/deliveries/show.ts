@@ -5,6 +5,7 @@ import {dataDirFlag, integrationVersion, integrationVersionFlag} from '../../cli
 import {assertDataDir, showDelivery} from '../../deliveries/list.js'
 import {UserError} from '../../errors.js'
 import {formatDetail} from '../../output/deliveries.js'
+import {startProgress} from '../../output/spinner.js'
 
 export default class DeliveriesShow extends ZoomctlCommand {
   static override summary = 'Show one delivery: headers, body, the document Elastic indexes, and why it was refused'
@@ -23,7 +24,9 @@ export default class DeliveriesShow extends ZoomctlCommand {
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(DeliveriesShow)
     await assertDataDir(flags['data-dir'])
-    const detail = await showDelivery(flags['data-dir'], args.id, {integrationVersion: integrationVersion(flags['integration-version']), showSecrets: flags['show-secrets']})
+    // An id is searched for in every day file, newest first: about a second for a million deliveries.
+    const progress = startProgress(`looking for ${args.id} in ${flags['data-dir']}`, this.human)
+    const detail = await showDelivery(flags['data-dir'], args.id, {integrationVersion: integrationVersion(flags['integration-version']), showSecrets: flags['show-secrets']}).finally(() => progress.stop())
     if (!detail) throw new UserError(`no delivery ${args.id} in ${flags['data-dir']}`, {code: 'not-found', hint: 'zoomctl deliveries lists the ids'})
     if (this.human) this.log(formatDetail(detail))
     return detail
