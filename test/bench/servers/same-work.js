@@ -3,13 +3,14 @@
 // others of its batch and fdatasync'd before the batch is answered. serve's own dedupe key and store line
 // (dist/) so that their cost is the same; nothing else of serve: no refusals kept, no outcome, no log
 // line, no day files, no error handling. What is left between this and serve is serve's structure.
-import {createHmac, randomUUID, timingSafeEqual} from 'node:crypto'
+import {randomUUID} from 'node:crypto'
 import {fdatasync, openSync, writev} from 'node:fs'
 import {createServer} from 'node:http'
 import {join} from 'node:path'
 
 import {dedupeKey} from '../../../dist/store/index.js'
 import {recordLineParts} from '../../../dist/store/records.js'
+import {onSignedBody} from './signed-body.js'
 
 const secret = process.env.ZOOM_WEBHOOK_SECRET_TOKEN
 const file = openSync(join(process.argv[2], 'events.ndjson'), 'a', 0o600)
@@ -33,13 +34,7 @@ function commit() {
 }
 
 const server = createServer((request, response) => {
-  const chunks = []
-  request.on('data', (chunk) => chunks.push(chunk))
-  request.on('end', () => {
-    const body = Buffer.concat(chunks)
-    const expected = Buffer.from(`v0=${createHmac('sha256', secret).update(`v0:${request.headers['x-zm-request-timestamp']}:`).update(body).digest('hex')}`)
-    const given = Buffer.from(String(request.headers['x-zm-signature'] ?? ''))
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return response.writeHead(401).end()
+  onSignedBody(request, response, secret, (body) => {
     const event = JSON.parse(body.toString('utf8'))
     const id = randomUUID()
     const key = dedupeKey(event, body)
