@@ -70,7 +70,7 @@ describe('setup for Elasticsearch', () => {
       const refusedPath = join(tempDir(), 'zoomctl.yaml')
       const refused = await runCli(['setup', '--yes', '--config', refusedPath, '--port', '0', '--destination', 'elasticsearch', '--es-url', secured.url, '--json'], {ELASTICSEARCH_API_KEY: ''})
       expect(refused.code).toBe(1)
-      expect(JSON.parse(refused.stdout).error).toMatchObject({message: expect.stringContaining('Elasticsearch wants credentials (401)'), hint: 'give an API key: --api-key (ELASTICSEARCH_API_KEY), or --username/--password'})
+      expect(JSON.parse(refused.stdout).error).toMatchObject({message: expect.stringContaining('Elasticsearch wants credentials (401)'), hint: 'give an API key: --api-key (ELASTICSEARCH_API_KEY); create one in Kibana under Stack Management → API keys'})
       expect(existsSync(refusedPath)).toBe(false)
     } finally {
       await open.stop()
