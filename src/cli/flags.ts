@@ -226,4 +226,6 @@ export const uiFlags = {
 export const kibanaFlags = {
   'kibana-url': Flags.string({description: 'Kibana URL (Fleet)', env: 'KIBANA_HOST', helpGroup: 'KIBANA'}),
   'kibana-api-key': Flags.string({description: 'Kibana API key (an encoded Elasticsearch API key)', env: 'KIBANA_API_KEY', helpGroup: 'KIBANA'}),
+  'kibana-username': Flags.string({description: 'Kibana user, without an API key', env: 'KIBANA_USERNAME', helpGroup: 'KIBANA', dependsOn: ['kibana-password']}),
+  'kibana-password': Flags.string({description: "the Kibana user's password", env: 'KIBANA_PASSWORD', helpGroup: 'KIBANA', dependsOn: ['kibana-username']}),
 }

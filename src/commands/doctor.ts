@@ -51,7 +51,7 @@ export default class Doctor extends ZoomctlCommand {
       timeoutMs: parseDuration(flags.timeout),
       testEvent: flags['test-event'],
       elastic,
-      kibana: flags['kibana-url'] ? {url: flags['kibana-url'], apiKey: flags['kibana-api-key']} : undefined,
+      kibana: flags['kibana-url'] ? {url: flags['kibana-url'], apiKey: flags['kibana-api-key'], username: flags['kibana-username'], password: flags['kibana-password']} : undefined,
       integrationVersion: integrationVersion(flags['integration-version']),
       onProgress: (text) => progress.update(text),
     }).finally(() => progress.stop())

@@ -8,7 +8,16 @@ import {QUESTIONS, type SetupAnswers} from '../setup/questions.js'
 import {runSetup} from '../setup/setup.js'
 
 /** Answers that also come from the env names Elastic's tools use. */
-const ENV: Record<string, string> = {'kibana-url': 'KIBANA_HOST', 'kibana-api-key': 'KIBANA_API_KEY', 'es-url': 'ELASTICSEARCH_HOSTS', 'api-key': 'ELASTICSEARCH_API_KEY'}
+const ENV: Record<string, string> = {
+  'kibana-url': 'KIBANA_HOST',
+  'kibana-api-key': 'KIBANA_API_KEY',
+  'kibana-username': 'KIBANA_USERNAME',
+  'kibana-password': 'KIBANA_PASSWORD',
+  'es-url': 'ELASTICSEARCH_HOSTS',
+  'api-key': 'ELASTICSEARCH_API_KEY',
+  username: 'ELASTICSEARCH_USERNAME',
+  password: 'ELASTICSEARCH_PASSWORD',
+}
 
 const questionFlags = Object.fromEntries(
   QUESTIONS.map((question) => [

@@ -156,7 +156,7 @@ export function elasticError(error: unknown, settings: ElasticSettings, action =
         category: 'auth',
         code: 'elastic-401',
         hint: anonymous
-          ? 'give an API key: --api-key (ELASTICSEARCH_API_KEY); create one in Kibana under Stack Management → API keys'
+          ? 'give an API key (--api-key, ELASTICSEARCH_API_KEY; Kibana makes one under Stack Management → API keys), or --username and --password'
           : 'check --api-key (ELASTICSEARCH_API_KEY) or --username/--password: the key may be revoked or expired',
       })
     }

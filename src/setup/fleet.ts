@@ -89,8 +89,8 @@ export class FleetClient {
         // An API key is what zoomctl takes for Kibana: any user who can sign in to Kibana can make one there.
         const anonymous = !this.settings.apiKey && !this.settings.username
         const hint = anonymous
-          ? 'give a Kibana API key: --kibana-api-key (KIBANA_API_KEY); create one in Kibana under Stack Management → API keys'
-          : 'check --kibana-api-key (KIBANA_API_KEY): the key may be revoked, expired, or from another cluster'
+          ? 'give a Kibana API key (--kibana-api-key, KIBANA_API_KEY; Kibana makes one under Stack Management → API keys), or --kibana-username and --kibana-password'
+          : 'check --kibana-api-key (KIBANA_API_KEY), or --kibana-username and --kibana-password: a key may be revoked, expired, or from another cluster'
         throw new UserError(anonymous ? `Kibana wants credentials (401): ${message}` : `Kibana refused ${who} (401): ${message}`, {category: 'auth', code: 'kibana-401', hint})
       }
       if (response.statusCode === 403) {

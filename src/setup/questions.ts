@@ -20,8 +20,12 @@ export interface SetupAnswers {
   'agent-secret'?: string
   'es-url'?: string
   'api-key'?: string
+  username?: string
+  password?: string
   'kibana-url'?: string
   'kibana-api-key'?: string
+  'kibana-username'?: string
+  'kibana-password'?: string
   'agent-policy'?: string
   'public-url'?: string
 }
@@ -134,8 +138,13 @@ export const QUESTIONS: Question[] = [
   {key: 'agent-secret', message: "The agent's secret header value (Enter: generate one)", kind: 'secret', when: (answers) => answers.destination === 'agent', fallback: () => generatedToken()},
   {key: 'es-url', message: 'Elasticsearch URL', kind: 'text', when: (answers) => answers.destination === 'elasticsearch', validate: (value) => isUrl(value)},
   // A cluster may run without security (a local one often does): no key is an answer, and the connection check says whether it holds.
-  {key: 'api-key', message: 'Elasticsearch API key (encoded, or id:key; Enter: none, for a cluster without security)', kind: 'secret', optional: true, when: (answers) => answers.destination === 'elasticsearch'},
+  {key: 'api-key', message: 'Elasticsearch API key (encoded, or id:key; Enter: none)', kind: 'secret', optional: true, when: (answers) => answers.destination === 'elasticsearch'},
+  // Without a key, a user and password (the elastic user of a self-managed cluster), or nothing (security off).
+  {key: 'username', message: 'Elasticsearch user, without an API key (Enter: none, for a cluster without security)', kind: 'text', optional: true, when: (answers) => answers.destination === 'elasticsearch' && !answers['api-key']},
+  {key: 'password', message: "The Elasticsearch user's password", kind: 'secret', when: (answers) => answers.destination === 'elasticsearch' && !answers['api-key'] && Boolean(answers.username)},
   {key: 'kibana-url', message: 'Kibana URL, to add the Zoom integration to an agent policy (Enter: skip)', kind: 'text', optional: true, validate: (value) => (value ? isUrl(value) : true)},
-  {key: 'kibana-api-key', message: 'Kibana API key (Enter: none, for a Kibana without security)', kind: 'secret', optional: true, when: (answers) => Boolean(answers['kibana-url'])},
+  {key: 'kibana-api-key', message: 'Kibana API key (Enter: none)', kind: 'secret', optional: true, when: (answers) => Boolean(answers['kibana-url'])},
+  {key: 'kibana-username', message: 'Kibana user, without an API key (Enter: none, for a Kibana without security)', kind: 'text', optional: true, when: (answers) => Boolean(answers['kibana-url']) && !answers['kibana-api-key']},
+  {key: 'kibana-password', message: "The Kibana user's password", kind: 'secret', when: (answers) => Boolean(answers['kibana-url']) && !answers['kibana-api-key'] && Boolean(answers['kibana-username'])},
   {key: 'public-url', message: 'The https URL Zoom will call (Enter: decide later)', kind: 'text', optional: true, validate: (value) => (value ? isUrl(value, ['https:']) : true)},
 ]

@@ -87,9 +87,16 @@ export function settingsFrom(answers: SetupAnswers, namespace: string): Record<s
     ...(answers.auth === 'header' ? {'auth-value': answers['auth-value']} : {}),
     ...(answers.tls === 'certificate' ? {'tls-cert': answers['tls-cert'], 'tls-key': answers['tls-key']} : {}),
     ...(answers.destination === 'agent' ? {'forward-to': answers['forward-to'], 'forward-header': `Authorization: ${answers['agent-secret']}`} : {}),
-    ...(answers.destination === 'elasticsearch' ? {'es-url': answers['es-url'], ...(answers['api-key'] ? {'api-key': answers['api-key']} : {})} : {}),
+    // Under the flags' names: api-key, or username and password.
+    ...(answers.destination === 'elasticsearch' ? {'es-url': answers['es-url'], ...(answers['api-key'] ? {'api-key': answers['api-key']} : elasticCredentials(answers))} : {}),
     ...(namespace !== 'default' ? {namespace} : {}),
   }
+}
+
+/** How zoomctl signs in to Elasticsearch: the API key, else the user and password, else nothing (security off). */
+function elasticCredentials(answers: SetupAnswers): {apiKey?: string; username?: string; password?: string} {
+  if (answers['api-key']) return {apiKey: answers['api-key']}
+  return answers.username ? {username: answers.username, password: answers.password} : {}
 }
 
 /** Where the Elastic Agent listens: behind zoomctl (the forward URL) or facing Zoom itself. */
@@ -121,7 +128,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     step('checking the Elasticsearch connection')
     // Loaded here: a setup that does not index into Elasticsearch starts without its client.
     const {connectElastic} = await import('../elastic/connection.js')
-    const connection = await connectElastic({nodes: [answers['es-url']], apiKey: answers['api-key'] || undefined, namespace: options.namespace, requestTimeoutMs: 15_000})
+    const connection = await connectElastic({nodes: [answers['es-url']], ...elasticCredentials(answers), namespace: options.namespace, requestTimeoutMs: 15_000})
     await connection.client.close()
   }
   let kibana: SetupResult['kibana']
@@ -155,7 +162,10 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
 }
 
 async function configureFleet(answers: SetupAnswers, options: SetupOptions, step: (text: string) => void): Promise<NonNullable<SetupResult['kibana']>> {
-  const fleet = new FleetClient({url: answers['kibana-url']!, apiKey: answers['kibana-api-key'] || undefined})
+  const fleet = new FleetClient({
+    url: answers['kibana-url']!,
+    ...(answers['kibana-api-key'] ? {apiKey: answers['kibana-api-key']} : answers['kibana-username'] ? {username: answers['kibana-username'], password: answers['kibana-password']} : {}),
+  })
   try {
     step('connecting to Kibana')
     const version = await fleet.connect()

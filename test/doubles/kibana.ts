@@ -14,6 +14,8 @@ const SECRET_VARS = new Set(['crc_secret', 'secret_value'])
 export interface KibanaOptions {
   version?: string
   apiKey?: string
+  /** A user who may sign in with Basic auth (beside the API key, when both are set). */
+  user?: {username: string; password: string}
   zoomInstalled?: string
   /** Writes refused with 403 (a key without Fleet privileges). */
   readOnly?: boolean
@@ -65,7 +67,8 @@ export class KibanaDouble {
     this.requests.push({method: request.method ?? 'GET', path: url.pathname + url.search, headers: request.headers})
     const reply = (status: number, body: unknown): void => void response.writeHead(status, {'content-type': 'application/json'}).end(JSON.stringify(body))
     const boom = (status: number, message: string): void => reply(status, {statusCode: status, error: status === 400 ? 'Bad Request' : status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found', message})
-    if (this.options.apiKey && request.headers.authorization !== `ApiKey ${this.options.apiKey}`) return boom(401, '[security_exception]: unable to authenticate with provided credentials')
+    const accepted = [this.options.apiKey && `ApiKey ${this.options.apiKey}`, this.options.user && `Basic ${Buffer.from(`${this.options.user.username}:${this.options.user.password}`).toString('base64')}`].filter(Boolean)
+    if (accepted.length && !accepted.includes(request.headers.authorization)) return boom(401, '[security_exception]: unable to authenticate with provided credentials')
     if (request.method !== 'GET' && !request.headers['kbn-xsrf']) return boom(400, 'Request must contain a kbn-xsrf header.')
     if (request.method !== 'GET' && this.options.readOnly) return boom(403, 'Forbidden')
     const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {}

@@ -183,7 +183,7 @@ describe('doctor against plain receivers', () => {
 describe('doctor and Kibana Fleet', () => {
   it("compares the Zoom integration's webhook settings with the URL: another path or CRC off is the usual cause", async () => {
     const {KibanaDouble} = await import('../doubles/kibana.js')
-    const kibana = await new KibanaDouble({apiKey: 'kbn', zoomInstalled: '1.27.2'}).start()
+    const kibana = await new KibanaDouble({apiKey: 'kbn', user: {username: 'elastic', password: 'kbn-password'}, zoomInstalled: '1.27.2'}).start()
     const serve = await startServe()
     try {
       const stream = (vars: Record<string, unknown>) => ({'zoom-http_endpoint': {enabled: true, streams: {'zoom.webhook': {enabled: true, vars}}}, 'zoom-cel': {enabled: false}})
@@ -199,6 +199,9 @@ describe('doctor and Kibana Fleet', () => {
       expect(row('fleet.policy.bad')).toMatchObject({status: 'fail', value: 'port 9999, path /webhook, CRC off'})
       expect(row('fleet.policy.bad')?.hint).toContain('path /webhook, the URL has /zoom-webhook')
       expect(row('fleet.policy.bad')?.hint).toContain('CRC is off')
+      // A user and password instead of the key reach the same settings.
+      const asUser = await doctor(serve.url, ['--allow-http', '--kibana-url', kibana.url, '--kibana-username', 'elastic', '--kibana-password', 'kbn-password'])
+      expect(asUser.row('fleet.policy.good')?.status).toBe('pass')
     } finally {
       await serve.stop()
       await kibana.stop()

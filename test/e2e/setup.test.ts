@@ -58,19 +58,26 @@ describe('setup without a terminal', () => {
 })
 
 describe('setup for Elasticsearch', () => {
-  it('takes no API key for a cluster without security, and says so when the cluster wants one', async () => {
+  it('takes no API key for a cluster without security, a user instead of a key, and says so when the cluster wants one', async () => {
     const open = await new ElasticsearchDouble().start()
-    const secured = await new ElasticsearchDouble({auth: {apiKey: {id: 'k', key: 'secret-key'}}}).start()
+    const secured = await new ElasticsearchDouble({auth: {apiKey: {id: 'k', key: 'secret-key'}, username: 'zoom-writer', password: 'writer-secret'}}).start()
     try {
       const path = join(tempDir(), 'zoomctl.yaml')
       const opened = await runCli(['setup', '--yes', '--config', path, '--port', '0', '--destination', 'elasticsearch', '--es-url', open.url, '--json'], {ELASTICSEARCH_API_KEY: ''})
       expect(opened.code, opened.stdout).toBe(0)
       expect(readFileSync(path, 'utf8')).toContain(`es-url: ${open.url}`)
       expect(readFileSync(path, 'utf8')).not.toContain('api-key')
+      // A user and password instead of a key: checked against the cluster, then written for serve and validate.
+      const userPath = join(tempDir(), 'zoomctl.yaml')
+      const asUser = await runCli(['setup', '--yes', '--config', userPath, '--port', '0', '--destination', 'elasticsearch', '--es-url', secured.url, '--username', 'zoom-writer', '--password', 'writer-secret', '--json'], {ELASTICSEARCH_API_KEY: ''})
+      expect(asUser.code, asUser.stdout).toBe(0)
+      expect(readFileSync(userPath, 'utf8')).toMatch(/^username: zoom-writer$/m)
+      expect(readFileSync(userPath, 'utf8')).toMatch(/^password: writer-secret$/m)
+      expect(asUser.stdout).not.toContain('writer-secret')
       const refusedPath = join(tempDir(), 'zoomctl.yaml')
       const refused = await runCli(['setup', '--yes', '--config', refusedPath, '--port', '0', '--destination', 'elasticsearch', '--es-url', secured.url, '--json'], {ELASTICSEARCH_API_KEY: ''})
       expect(refused.code).toBe(1)
-      expect(JSON.parse(refused.stdout).error).toMatchObject({message: expect.stringContaining('Elasticsearch wants credentials (401)'), hint: 'give an API key: --api-key (ELASTICSEARCH_API_KEY); create one in Kibana under Stack Management → API keys'})
+      expect(JSON.parse(refused.stdout).error).toMatchObject({message: expect.stringContaining('Elasticsearch wants credentials (401)'), hint: 'give an API key (--api-key, ELASTICSEARCH_API_KEY; Kibana makes one under Stack Management → API keys), or --username and --password'})
       expect(existsSync(refusedPath)).toBe(false)
     } finally {
       await open.stop()
@@ -108,6 +115,18 @@ describe('setup with Kibana Fleet', () => {
     const again = await runCli(agentArgs(double, path))
     expect(JSON.parse(again.stdout).kibana.packagePolicy).toEqual({action: 'updated', id: policy.id})
     expect(double.policies).toHaveLength(1)
+  })
+
+  it('signs in to Kibana as a user when there is no API key', async () => {
+    const double = await kibana({user: {username: 'elastic', password: 'changeme-kbn'}})
+    const path = join(tempDir(), 'zoomctl.yaml')
+    const args = agentArgs(double, path).filter((arg) => arg !== '--kibana-api-key' && arg !== 'kbn-key')
+    const result = await runCli([...args, '--kibana-username', 'elastic', '--kibana-password', 'changeme-kbn'], {KIBANA_API_KEY: ''})
+    expect(result.code, result.stdout).toBe(0)
+    expect(double.policies).toHaveLength(1)
+    expect(result.stdout).not.toContain('changeme-kbn')
+    const wrong = await runCli([...args, '--kibana-username', 'elastic', '--kibana-password', 'wrong'], {KIBANA_API_KEY: ''})
+    expect(JSON.parse(wrong.stdout).error.message).toContain('Kibana refused user elastic (401)')
   })
 
   it('names a missing privilege, a key it needs, and an unknown agent policy', async () => {
