@@ -30,3 +30,32 @@ describe("Fleet's package policy for the Zoom webhook", () => {
     expect(text).not.toContain('"header"')
   })
 })
+
+describe('setup questions', () => {
+  it('asks for a user and password only when the API key is left out, and for the password only with a user', async () => {
+    const {collectAnswers} = await import('../../src/setup/setup.js')
+    const ask = async (typed: Record<string, string>) => {
+      const asked: string[] = []
+      const prompter = {
+        ask: async (question: {key: string}, fallback: string | undefined) => {
+          asked.push(question.key)
+          return typed[question.key] ?? fallback ?? ''
+        },
+        choose: async () => '',
+        confirm: async () => true,
+      }
+      const {answers} = await collectAnswers({given: {port: '0'}, prompter, yes: false, configPath: '/dev/null', namespace: 'default'})
+      return {asked, answers}
+    }
+    const base = {destination: 'elasticsearch', 'es-url': 'http://127.0.0.1:9200', 'kibana-url': 'http://127.0.0.1:5601'}
+    const withKeys = await ask({...base, 'api-key': 'a2V5', 'kibana-api-key': 'a2Ju'})
+    expect(withKeys.asked).not.toContain('username')
+    expect(withKeys.asked).not.toContain('kibana-username')
+    const asUsers = await ask({...base, username: 'elastic', password: 'pw', 'kibana-username': 'elastic', 'kibana-password': 'kpw'})
+    expect(asUsers.answers).toMatchObject({username: 'elastic', password: 'pw', 'kibana-username': 'elastic', 'kibana-password': 'kpw'})
+    const open = await ask(base)
+    expect(open.asked).toEqual(expect.arrayContaining(['api-key', 'username', 'kibana-api-key', 'kibana-username']))
+    expect(open.asked).not.toContain('password')
+    expect(open.asked).not.toContain('kibana-password')
+  })
+})
