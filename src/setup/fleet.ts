@@ -86,7 +86,7 @@ export class FleetClient {
       const message = (parsed as {message?: string}).message ?? `HTTP ${response.statusCode}`
       const who = this.settings.apiKey ? 'the API key' : this.settings.username ? `user ${this.settings.username}` : 'no credentials'
       if (response.statusCode === 401) {
-        // An API key is what zoomctl takes for Kibana: any user who can sign in to Kibana can make one there.
+        // Both ways zoomctl signs in, the API key first: Kibana makes one for any user who can sign in.
         const anonymous = !this.settings.apiKey && !this.settings.username
         const hint = anonymous
           ? 'give a Kibana API key (--kibana-api-key, KIBANA_API_KEY; Kibana makes one under Stack Management → API keys), or --kibana-username and --kibana-password'
