@@ -18,7 +18,7 @@ export function formatReplay(report: ReplayReport, target: string, hint?: string
   }
   if (report.interrupted) lines.push(style.yellow(`interrupted: ${report.sent} of ${report.planned} sent${report.sent ? '; --checkpoint resumes where it stopped' : ''}`))
   else if (report.failed) lines.push(style.red(`${report.failed} of ${report.sent} deliveries failed at ${target}`))
-  if (hint) lines.push(style.yellow(`hint: ${hint}`))
   else lines.push(style.green(`${report.sent} ${report.sent === 1 ? 'delivery' : 'deliveries'} replayed to ${target}, re-signed`))
+  if (hint) lines.push(style.yellow(`hint: ${hint}`))
   return lines.join('\n')
 }
