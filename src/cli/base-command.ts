@@ -17,13 +17,13 @@ export abstract class ZoomctlCommand extends Command {
     config: Flags.string({description: 'config file (default: ./zoomctl.yaml, else ~/.config/zoomctl/config.yaml)', env: 'ZOOMCTL_CONFIG', helpGroup: 'GLOBAL'}),
   }
 
+  /** The settings this run took from the config file, and where: an error about one of them says so. */
+  private readonly fromFile = new Map<string, string>()
+
   /**
    * The config file's values become arguments before parsing, for the flags of this command that neither
    * the command line nor their env var set: precedence flag > env > file > default, in one place.
    */
-  /** The settings this run took from the config file, and where: an error about one of them says so. */
-  private readonly fromFile = new Map<string, string>()
-
   override async init(): Promise<void> {
     await super.init()
     if (!(this.ctor as typeof ZoomctlCommand).readsConfigFile) return
