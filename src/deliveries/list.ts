@@ -10,6 +10,7 @@ import type {Delivery, StorePart} from './source.js'
 import {eventTypeMarks} from './prefilter.js'
 import {redactSecrets} from './redact.js'
 import {UserError} from '../errors.js'
+import {stringAt} from '../store/key-scan.js'
 
 /** One line of `zoomctl deliveries`: what came, when, and what serve made of it. */
 export interface DeliveryEntry {
@@ -160,8 +161,8 @@ export function eventTypePrefilter(filter: EntryFilter): ((line: Buffer) => bool
 function lineReceivedAt(line: Buffer): number {
   const at = line.subarray(0, 256).indexOf(RECEIVED_AT)
   if (at === -1) return Number.NaN
-  const start = at + RECEIVED_AT.length
-  return Date.parse(line.toString('latin1', start, line.indexOf(0x22, start)))
+  const text = stringAt(line, at + RECEIVED_AT.length)
+  return text === undefined ? Number.NaN : Date.parse(text)
 }
 
 /** New accepted and refused deliveries as serve stores them, until the signal aborts. */

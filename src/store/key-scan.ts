@@ -68,8 +68,8 @@ function ownMembers(line: Buffer): {end: number; format2: boolean} | undefined {
   return line[line.length - 1] === 0x7d ? {end: line.length, format2: false} : undefined
 }
 
-/** An id or a key: plain characters up to the closing quote (an escape sends the line to JSON.parse). */
-function stringAt(line: Buffer, from: number): string | undefined {
+/** An id, a key or a time of a stored line: plain characters up to the closing quote; undefined with an escape (or no quote). */
+export function stringAt(line: Buffer, from: number): string | undefined {
   const close = line.indexOf(QUOTE, from)
   if (close === -1) return undefined
   const value = line.toString('latin1', from, close)
