@@ -1,3 +1,4 @@
+import {distance} from 'fastest-levenshtein'
 import rawCatalog from './event-catalog.json' with {type: 'json'}
 
 /** One Zoom webhook event type, as recorded in event-catalog.json (keys of its payload, not values). */
@@ -46,25 +47,11 @@ export function eventsInCategory(category: string): EventSpec[] {
 export function suggestEvents(name: string, limit = 3): string[] {
   const wanted = name.toLowerCase()
   return catalog
-    .map((spec) => ({name: spec.event, distance: editDistance(wanted, spec.event)}))
+    .map((spec) => ({name: spec.event, distance: distance(wanted, spec.event)}))
     .sort((a, b) => a.distance - b.distance)
     .slice(0, limit)
     .filter((candidate) => candidate.distance <= Math.max(3, wanted.length / 3))
     .map((candidate) => candidate.name)
-}
-
-function editDistance(a: string, b: string): number {
-  const previous = Array.from({length: b.length + 1}, (_, index) => index)
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = previous[0]!
-    previous[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const above = previous[j]!
-      previous[j] = Math.min(above + 1, previous[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1))
-      diagonal = above
-    }
-  }
-  return previous[b.length]!
 }
 
 /** Paths of the body that real deliveries carry and Zoom's schema does not list. */

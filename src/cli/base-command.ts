@@ -1,4 +1,5 @@
 import {Command, Errors, Flags} from '@oclif/core'
+import {distance} from 'fastest-levenshtein'
 
 import {asArguments, checkValue, type ConfigFile, configPath, type FlagShape, loadConfig, resolveReference, SECRET_KEYS} from '../config/file.js'
 import {OptionError} from '../config/parse.js'
@@ -50,7 +51,7 @@ export abstract class ZoomctlCommand extends Command {
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    const {code, message, hint, exit} = this.fromConfigFile(describeError(error))
+    const {code, message, hint, exit} = this.fromConfigFile(this.withFlagSuggestion(error, describeError(error)))
     if (exit === undefined) {
       // A bug: oclif prints the stack (DEBUG=* shows more).
       return super.catch(error)
@@ -66,9 +67,19 @@ export abstract class ZoomctlCommand extends Command {
     process.stderr.write(`${lines.join('\n')}\n`)
   }
 
+  /** An unknown flag close to one of this command's: name it ("--concurency" → "--concurrency"). */
+  private withFlagSuggestion(error: Error & {flags?: string[]}, described: DescribedError): DescribedError {
+    const given = errorClass(error) === 'NonExistentFlagsError' ? error.flags : undefined
+    if (!given?.length) return described
+    const names = ['json', ...Object.keys({...this.ctor.flags, ...this.ctor.baseFlags})]
+    const suggestions = given.map((flag) => closestName(flag.replace(/^--|=.*$/g, ''), names)).filter((name) => name !== undefined)
+    if (suggestions.length === 0) return described
+    return {...described, hint: `did you mean ${suggestions.map((name) => `--${name}`).join(', ')}? (--help lists the flags)`}
+  }
+
   /** A flag value oclif refused that came from the config file, not the command line: say where it is written. */
   private fromConfigFile(described: DescribedError): DescribedError {
-    if (described.code !== 'bad-input') return described
+    if (!described.fromParser) return described
     const key = /--([a-z][a-z0-9-]*)/.exec(described.message)?.[1]
     const where = key === undefined ? undefined : this.fromFile.get(key)
     if (!where) return described
@@ -105,24 +116,62 @@ interface DescribedError {
   hint?: string
   /** undefined: not an expected error. */
   exit?: number
+  /** oclif's parser refused a flag or argument (rather than a command's own check). */
+  fromParser?: boolean
 }
 
-function describeError(error: Error & {exitCode?: number; oclif?: {exit?: number}; code?: string}): DescribedError {
+type ParseError = Error & {exitCode?: number; oclif?: {exit?: number}; code?: string; args?: Array<{name?: string; description?: string}>}
+
+function describeError(error: ParseError): DescribedError {
   if (error instanceof UserError) return {code: error.code, message: error.message, hint: error.hint, exit: error.exitCode}
-  // oclif's parser errors (unknown flag, bad option value, missing argument …) are bad input.
-  if ('parse' in error || /^(CLIParseError|FailedFlagValidationError|NonExistentFlagsError|UnexpectedArgsError|RequiredArgsError|FlagInvalidOptionError|ArgInvalidOptionError)$/.test(error.name)) {
-    return {code: 'bad-input', message: firstLine(error.message), hint: 'see --help for the flags and their values', exit: 2}
+  // oclif's parser errors (unknown flag, bad option value, missing argument …) are bad input, as a UserError's.
+  if ('parse' in error || /^(CLIParseError|FailedFlagValidationError|NonExistentFlagsError|UnexpectedArgsError|RequiredArgsError|FlagInvalidOptionError|ArgInvalidOptionError)$/.test(errorClass(error))) {
+    const aboutArguments = /^(RequiredArgsError|UnexpectedArgsError)$/.test(errorClass(error))
+    return {code: 'input', message: parseErrorMessage(error), hint: aboutArguments ? 'see --help for the arguments' : 'see --help for the flags and their values', exit: 2, fromParser: true}
   }
   if (error instanceof Errors.ExitError) return {code: 'exit', message: error.message, exit: error.oclif.exit ?? 1}
   if (error instanceof Errors.CLIError) {
-    if (error.oclif?.exit === 2) return {code: 'bad-input', message: flagValueMessage(firstLine(error.message)), hint: 'see --help for the flags and their values', exit: 2}
+    if (error.oclif?.exit === 2) return {code: 'input', message: flagValueMessage(firstLine(error.message)), hint: 'see --help for the flags and their values', exit: 2, fromParser: true}
     return {code: 'error', message: firstLine(error.message), exit: error.oclif?.exit ?? 1}
   }
   return {code: 'internal', message: error.message}
 }
 
-/** oclif's "Parsing --port Expected an integer …" as a sentence about the flag: "--port: expected an integer …". */
+/**
+ * oclif's parse errors in zoomctl's words: what is missing or wrong, the flag or argument first. oclif's
+ * own lists its missing arguments on lines of their own, which read as one garbled line once joined.
+ */
+function parseErrorMessage(error: ParseError): string {
+  if (errorClass(error) === 'RequiredArgsError' && error.args?.length) {
+    const names = error.args.map((arg) => (arg.name ?? 'argument').toUpperCase())
+    if (error.args.length === 1) return `missing ${names[0]}${error.args[0]!.description ? `: ${error.args[0]!.description}` : ''}`
+    return `missing ${names.join(' and ')}: ${error.args.map((arg, i) => `${names[i]} is ${arg.description ?? 'required'}`).join('; ')}`
+  }
+  const message = firstLine(error.message)
+  const option = /^Expected (--[a-z][a-z0-9-]*)=(.*) to be one of: (.*)$/.exec(message)
+  if (option) return `${option[1]}: "${option[2]}" is not one of ${option[3]}`
+  const unknown = /^Nonexistent flags?: (.*)$/.exec(message)
+  if (unknown) return `unknown flag${unknown[1]!.includes(',') ? 's' : ''} ${unknown[1]}`
+  const unexpected = /^Unexpected arguments?: (.*)$/.exec(message)
+  if (unexpected) return `unexpected argument${unexpected[1]!.includes(',') ? 's' : ''}: ${unexpected[1]}`
+  return message
+}
+
+/** oclif's parse errors keep Error's name: their class tells them apart. */
+function errorClass(error: Error): string {
+  return error.constructor.name
+}
+
+/** The known name nearest to a mistyped one, if it is near enough to be what was meant. */
+function closestName(given: string, names: string[]): string | undefined {
+  const nearest = names.map((name) => ({name, apart: distance(given, name)})).sort((a, b) => a.apart - b.apart)[0]
+  return nearest && nearest.apart <= Math.max(1, Math.floor(given.length / 3)) ? nearest.name : undefined
+}
+
+/** oclif's "Parsing --port Expected an integer …" and "Flag --count expects a value" as sentences about the flag ("--port: expected …"). */
 function flagValueMessage(message: string): string {
+  const noValue = /^Flag (--[a-z][a-z0-9-]*) expects a value$/.exec(message)
+  if (noValue) return `${noValue[1]} expects a value`
   const parsing = /^Parsing (--[a-z][a-z0-9-]*) (\w)(.*)$/.exec(message)
   return parsing ? `${parsing[1]}: ${parsing[2]!.toLowerCase()}${parsing[3]}` : message
 }

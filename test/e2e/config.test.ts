@@ -65,7 +65,7 @@ describe('config file', () => {
     // The same refusal typed on the command line: a sentence about the flag, and where to look.
     const typed = await runCli(['serve', '--port', '99999', '--json'])
     expect(typed.code).toBe(2)
-    expect(JSON.parse(typed.stdout).error).toEqual({code: 'bad-input', message: '--port: expected an integer less than or equal to 65535 but received: 99999', hint: 'see --help for the flags and their values'})
+    expect(JSON.parse(typed.stdout).error).toEqual({code: 'input', message: '--port: expected an integer less than or equal to 65535 but received: 99999', hint: 'see --help for the flags and their values'})
     writeFileSync(path, 'secret-token: env:NOT_SET_ANYWHERE\n')
     const unset = await runCli(['serve', '--config', path, '--json', '--port', '0'], {ZOOM_WEBHOOK_SECRET_TOKEN: ''})
     expect(JSON.parse(unset.stdout).error.message).toContain('NOT_SET_ANYWHERE, which is not set')
@@ -75,3 +75,21 @@ describe('config file', () => {
     expect(exposed.stderr).toContain('holds secrets and others can read it')
   })
 })
+
+describe('command-line refusals', () => {
+  it('say what is wrong with the flag or argument, and name the flag a typo meant', async () => {
+    const error = async (args: string[]) => {
+      const result = await runCli([...args, '--json'])
+      expect(result.code).toBe(2)
+      return JSON.parse(result.stdout).error as {code: string; message: string; hint: string}
+    }
+    expect(await error(['simulate', 'meeting.started', '--concurency', '3'])).toEqual({code: 'input', message: 'unknown flag --concurency', hint: 'did you mean --concurrency? (--help lists the flags)'})
+    // Nothing near enough: no guess.
+    expect((await error(['serve', '--nope'])).hint).toBe('see --help for the flags and their values')
+    expect(await error(['config', 'set'])).toEqual({code: 'input', message: 'missing KEY and VALUE: KEY is a flag name, e.g. port, es-url, secret-token; VALUE is its value', hint: 'see --help for the arguments'})
+    expect((await error(['deliveries', 'show'])).message).toBe('missing ID: the delivery id (zoomctl deliveries lists them)')
+    expect((await error(['setup', '--destination', 'nowhere'])).message).toBe('--destination: "nowhere" is not one of store, agent, elasticsearch')
+    expect((await error(['simulate', 'meeting.started', '--count'])).message).toBe('--count expects a value')
+  })
+})
+
