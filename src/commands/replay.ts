@@ -35,7 +35,7 @@ export default class Replay extends ZoomctlCommand {
   static override flags = {
     url: Flags.string({description: 'endpoint to send to', default: `http://127.0.0.1:${DEFAULT_PORT}${DEFAULT_PATH}`, env: 'ZOOMCTL_URL'}),
     from: Flags.string({description: 'which part of a data dir', options: Object.keys(STORE_PARTS), default: 'accepted'}),
-    id: Flags.string({description: 'a delivery id as serve printed it (repeat for more)', multiple: true}),
+    id: Flags.string({description: 'a delivery id, or its first characters (zoomctl deliveries lists them; repeat for more)', multiple: true}),
     event: Flags.string({description: 'only this event type (repeat for more)', multiple: true}),
     since: Flags.string({description: 'received at or after: a duration ago (2h) or an ISO date'}),
     until: Flags.string({description: 'received at or before'}),

@@ -1,7 +1,9 @@
 import {open} from 'node:fs/promises'
 import {basename} from 'node:path'
 
+import {UserError} from '../errors.js'
 import {dayOf} from '../store/dedupe-index.js'
+import {idPrefix} from './ids.js'
 import {type Delivery, parseLine, type ReadOptions, type StorePart, storeFiles} from './source.js'
 
 /**
@@ -181,13 +183,24 @@ function isPosition(value: unknown): value is PartPosition {
 // A record's id opens its object (a store line, or the record of a dead letter).
 const ID_FIELD = (id: string) => Buffer.from(`{"id":${JSON.stringify(id)}`)
 
+/** Several deliveries start with the characters given: the longer id that tells them apart is needed. */
+export class AmbiguousIdError extends UserError {
+  constructor(prefix: string, ids: string[]) {
+    super(`${ids.length} deliveries have an id that starts with ${prefix}`, {code: 'ambiguous-id', hint: `give more of the id: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ' …' : ''}`})
+  }
+}
+
 /**
  * One delivery by id, found by searching the bytes of each day file (newest first, the day of `hint`
  * first when given) and parsing only the line that holds it: a second or so for a million deliveries
- * rather than a JSON.parse of each.
+ * rather than a JSON.parse of each. The first characters of an id find it too, when no other delivery's
+ * id starts with them (every file is then searched, to be sure).
  */
 export async function findDelivery(dataDir: string, parts: StorePart[], id: string, hint?: string): Promise<{part: StorePart; delivery: Delivery; position: PartPosition} | undefined> {
-  const needle = ID_FIELD(id)
+  const prefix = idPrefix(id)
+  // An id's opening quote is in the needle, not its closing one, when only its start is given.
+  const needle = prefix ? Buffer.from(`{"id":"${prefix}`) : ID_FIELD(id)
+  const matches = new Map<string, {part: StorePart; delivery: Delivery; position: PartPosition}>()
   for (const part of parts) {
     const files = (await storeFiles(dataDir, part)).reverse()
     const day = hint && /^\d{4}-\d{2}-\d{2}/.exec(hint)?.[0]
@@ -196,11 +209,14 @@ export async function findDelivery(dataDir: string, parts: StorePart[], id: stri
       // A body may hold the same bytes (format 2 keeps bodies unescaped): search on past a line that is not the record.
       for (let found = await findLine(path, needle); found; found = await findLine(path, needle, found.offset + Buffer.byteLength(found.line) + 1)) {
         const delivery = parseLine(found.line, `${path}:@${found.offset}`, dataDir)
-        if (delivery.id === id) return {part, delivery, position: {file: basename(path), offset: found.offset}}
+        const match = {part, delivery, position: {file: basename(path), offset: found.offset}}
+        if (delivery.id === id) return match
+        if (prefix && delivery.id.startsWith(prefix) && !matches.has(delivery.id)) matches.set(delivery.id, match)
       }
     }
   }
-  return undefined
+  if (matches.size > 1) throw new AmbiguousIdError(id, [...matches.keys()])
+  return matches.values().next().value
 }
 
 /** The first line of a file from `from` on holding the needle, and where it starts, read in chunks (a line may cross a chunk's edge). */

@@ -1,8 +1,10 @@
+import {idMatches} from '../deliveries/ids.js'
 import {type Delivery, readDeliveryBatches, type ReadOptions, type SourceSpec} from '../deliveries/source.js'
 import {dayOf} from '../store/dedupe-index.js'
 
 /** Which captured deliveries to take. Every criterion given must hold. */
 export interface DeliveryFilter {
+  /** Whole ids, or their first characters (see idMatches). */
   ids?: string[]
   events?: string[]
   since?: Date
@@ -21,7 +23,7 @@ export function deliveryTime(delivery: Delivery): number | undefined {
 }
 
 export function matches(delivery: Delivery, filter: DeliveryFilter): boolean {
-  if (filter.ids?.length && !filter.ids.includes(delivery.id)) return false
+  if (filter.ids?.length && !filter.ids.some((given) => idMatches(delivery.id, given))) return false
   if (filter.events?.length && !filter.events.includes(delivery.eventType ?? '')) return false
   if (filter.since || filter.until) {
     const at = deliveryTime(delivery)

@@ -60,6 +60,9 @@ describe('deliveries', () => {
     expect(shown.stdout).toContain('"action": "meeting.created"')
     expect(shown.stdout).not.toContain('hunter2-meeting')
     expect((await runCli(['deliveries', 'show', created.id, '--data-dir', serve.dataDir, '--show-secrets'])).stdout).toContain('hunter2-meeting')
+    // By the start of its id, as simulate shows one ("duplicate of 4df8a672").
+    const byStart = await runCli(['deliveries', 'show', created.id.slice(0, 8), '--data-dir', serve.dataDir, '--json'])
+    expect(JSON.parse(byStart.stdout).entry.id).toBe(created.id)
     const stale = entries.find((entry) => entry.eventType === 'meeting.ended')!
     const refused = await runCli(['deliveries', 'show', stale.id, '--data-dir', serve.dataDir])
     expect(refused.stdout).toContain(`zoomctl replay --from refused --id ${stale.id}`)

@@ -8,7 +8,7 @@ import {pageOfDeliveries} from '../../src/deliveries/list.js'
 import {decodeCursor, encodeCursor, findDelivery, partInWindow, type StoreCursor} from '../../src/deliveries/newest.js'
 import {readDeliveries, type StorePart} from '../../src/deliveries/source.js'
 import {type DeliveryFilter, deliveryTime, selectDeliveries} from '../../src/replay/select.js'
-import type {DeliveryRecord} from '../../src/store/index.js'
+import type {DeliveryRecord, RecordMeta} from '../../src/store/index.js'
 import {recordLine} from '../../src/store/records.js'
 import {tempDir} from '../helpers/cli.js'
 
@@ -17,6 +17,11 @@ const start = Date.parse('2026-11-27T23:50:00.000Z')
 
 function record(id: string, at: number, extra: Partial<DeliveryRecord> = {}): DeliveryRecord {
   return {id, receivedAt: new Date(at).toISOString(), source: {address: '127.0.0.1'}, method: 'POST', path: '/zoom-webhook', headers: {}, rawBody: JSON.stringify({event: 'meeting.started', id}), eventType: 'meeting.started', dedupeKey: `key-${id}`, ...extra}
+}
+
+/** A record without its body, as serve writes one with the body's own bytes (format 2). */
+function meta({rawBody: _body, ...rest}: DeliveryRecord): RecordMeta {
+  return rest
 }
 
 /** A data dir over three days: accepted (some copies, one body larger than a read chunk), refused, dead letters, a torn line. */
@@ -75,6 +80,27 @@ describe('reading a store newest first', () => {
     expect((await findDelivery(dir, ['accepted', 'refused', 'dead-letter'], 'd007'))?.part).toBe('dead-letter')
     expect((await findDelivery(dir, ['accepted', 'refused', 'dead-letter'], 'd013', '2026-11-28T01:21:00.000Z'))?.part).toBe('refused')
     expect(await findDelivery(dir, ['accepted', 'refused', 'dead-letter'], 'd999')).toBeUndefined()
+  })
+
+  it('finds a delivery by the first characters of its id, and says when they name more than one', async () => {
+    const dir = tempDir()
+    mkdirSync(join(dir, 'events'))
+    const ids = ['4df8a672-0c1e-4a8e-9d1b-2f6c5e7a9b10', '4df8a699-5b2d-4c3f-8e4a-6d7b8c9d0e1f', '7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d']
+    // A body that holds an object whose id starts the same: only a record's own id counts.
+    const lookalike = {event: 'meeting.started', payload: {object: {id: '7a1b2c3d-0000'}}}
+    const lines = ids.map((id, i) => recordLine(meta(record(id, start + i * minute)), Buffer.from(JSON.stringify(i === 0 ? lookalike : {event: 'meeting.started'})), true))
+    writeFileSync(join(dir, 'events', '2026-11-27.ndjson'), Buffer.concat(lines))
+    const parts: StorePart[] = ['accepted']
+    expect((await findDelivery(dir, parts, '4df8a672'))?.delivery.id).toBe(ids[0])
+    expect((await findDelivery(dir, parts, '7A1B2C3D'))?.delivery.id).toBe(ids[2])
+    await expect(findDelivery(dir, parts, '4df8')).rejects.toThrow('2 deliveries have an id that starts with 4df8')
+    expect(await findDelivery(dir, parts, '4df8a673')).toBeUndefined()
+    // Too short to be taken as a start: looked for whole, and not found.
+    expect(await findDelivery(dir, parts, '4df')).toBeUndefined()
+    // replay --id takes the same starts.
+    const selected: string[] = []
+    for await (const batch of selectDeliveries([{kind: 'store', dataDir: dir, part: 'accepted'}], {ids: ['4df8a699', ids[2]!]})) selected.push(...batch.map((delivery) => delivery.id))
+    expect(selected).toEqual([ids[1], ids[2]])
   })
 
   it('refuses a cursor it did not make', () => {

@@ -12,7 +12,7 @@ export default class DeliveriesShow extends ZoomctlCommand {
   static override examples = ['<%= config.bin %> deliveries show 3f2c…', '<%= config.bin %> deliveries show 3f2c… --data-dir /var/lib/zoomctl --json']
 
   static override args = {
-    id: Args.string({description: 'the delivery id (zoomctl deliveries lists them)', required: true}),
+    id: Args.string({description: 'the delivery id, or its first characters (zoomctl deliveries lists them)', required: true}),
   }
 
   static override flags = {

@@ -1,0 +1,18 @@
+/**
+ * A delivery is named by its id (a UUID serve gave it) or by the start of it, as simulate and the
+ * inspector show one ("duplicate of 4df8a672") and as git takes a commit's: at least 4 characters.
+ */
+const WHOLE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const ID_START = /^[0-9a-f][0-9a-f-]{3,34}$/i
+
+/** The lower-case start of an id that `given` is, or undefined when it is a whole id (or no id at all). */
+export function idPrefix(given: string): string | undefined {
+  return ID_START.test(given) && !WHOLE_ID.test(given) ? given.toLowerCase() : undefined
+}
+
+/** Whether a delivery's id is the one given, or starts with it. */
+export function idMatches(id: string, given: string): boolean {
+  if (id === given) return true
+  const prefix = idPrefix(given)
+  return prefix !== undefined && id.startsWith(prefix)
+}
