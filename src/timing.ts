@@ -18,3 +18,12 @@ export function isoNow(): string {
   }
   return isoText
 }
+
+/**
+ * The nearest-rank percentile of values sorted ascending: a value that was measured, never one in between
+ * (p99 of two answers is the slower one, p50 of them the faster).
+ */
+export function percentile(sorted: readonly number[], p: number): number | undefined {
+  if (sorted.length === 0) return undefined
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * p) - 1))]
+}

@@ -1,5 +1,6 @@
 import {fieldValues, type FieldDifference} from '../mapping/fields.js'
 import {type Check, fail, pass, skip, warn} from './model.js'
+import {percentile} from '../timing.js'
 
 /** What validate --run found for one delivery of the run. */
 export interface RunResult {
@@ -70,7 +71,7 @@ export function judgeRun(results: RunResult[], target: string): Check[] {
 
   const delays = found.map((result) => result.delayMs).filter((delay): delay is number => delay !== undefined).sort((a, b) => a - b)
   if (delays.length) {
-    const p50 = delays[Math.floor((delays.length - 1) / 2)]!
+    const p50 = percentile(delays, 0.5)!
     const max = delays[delays.length - 1]!
     const value = `p50 ${seconds(p50)}, max ${seconds(max)}`
     checks.push(

@@ -80,7 +80,10 @@ function row(d) {
   const event = el('td', d.eventType || '-'), reason = el('td', why(d))
   event.title = event.textContent
   reason.title = reason.textContent
-  tr.append(el('td', d.receivedAt.slice(11, 23)), event, el('td', d.verdict, d.verdict), reason, el('td', ms(d.durationMs)))
+  // serve measures how long it took to answer, but the store does not keep it: only live rows have it.
+  const latency = d.durationMs === undefined ? el('td', '–', 'muted') : el('td', ms(d.durationMs))
+  if (d.durationMs === undefined) latency.title = 'measured for deliveries that arrive while this page is open; the store does not keep it'
+  tr.append(el('td', d.receivedAt.slice(11, 23)), event, el('td', d.verdict, d.verdict), reason, latency)
   tr.onclick = () => show(d.id, d.receivedAt)
   return tr
 }

@@ -15,6 +15,7 @@ import {toCurl} from '../sender/curl.js'
 import {prepareDelivery} from '../sender/prepare.js'
 import {type AuthSettings, modeHeader} from '../zoom/auth.js'
 import {ZOOM_BUDGET_MS} from '../zoom/limits.js'
+import {percentile} from '../timing.js'
 import {INSPECTOR_PAGE} from './page.js'
 
 /** One delivery as the page lists it: a store entry, plus what only the live receiver knows. */
@@ -202,8 +203,7 @@ async function stats(counter: StoreCounter, recent: Array<{at: number; durationM
   const now = Date.now()
   const lastMinute = recent.filter((item) => now - item.at < 60_000).length
   const latencies = recent.map((item) => item.durationMs).filter((value): value is number => value !== undefined).sort((a, b) => a - b)
-  const at = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((latencies.length - 1) * p))]! : undefined)
-  return {counts, perMinute: lastMinute, latencyMs: {p50: at(0.5), p99: at(0.99), budget: ZOOM_BUDGET_MS}}
+  return {counts, perMinute: lastMinute, latencyMs: {p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), budget: ZOOM_BUDGET_MS}}
 }
 
 function json(response: ServerResponse, status: number, body: unknown): void {

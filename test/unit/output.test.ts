@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {describeAnswer} from '../../src/output/explain.js'
 import {formatOutcome, printable} from '../../src/output/serve.js'
+import {percentile} from '../../src/timing.js'
 
 describe('console output of request data', () => {
   it('escapes control characters so that a signed body cannot forge console lines', () => {
@@ -29,5 +30,16 @@ describe("replay's summary", () => {
     expect(failed).not.toContain('replayed to')
     expect(failed.trimEnd().endsWith('hint: another serve')).toBe(true)
     expect(formatReplay({...report, interrupted: true}, 'http://x')).not.toContain('replayed to')
+  })
+})
+
+describe('percentile', () => {
+  it('is a measured value by nearest rank: p99 of two answers is the slower one', () => {
+    expect(percentile([3, 12], 0.99)).toBe(12)
+    expect(percentile([3, 12], 0.5)).toBe(3)
+    expect(percentile([1, 2, 3, 4], 0.5)).toBe(2)
+    expect(percentile(Array.from({length: 100}, (_, i) => i + 1), 0.99)).toBe(99)
+    expect(percentile([7], 0.99)).toBe(7)
+    expect(percentile([], 0.5)).toBeUndefined()
   })
 })

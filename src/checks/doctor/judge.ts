@@ -2,6 +2,7 @@ import {isIP} from 'node:net'
 
 import {checkChallengeAnswer} from '../../zoom/challenge.js'
 import {ZOOM_BUDGET_MS} from '../../zoom/limits.js'
+import {percentile} from '../../timing.js'
 import {type Check, fail, pass, skip, warn} from '../model.js'
 import type {DnsResult, HttpSample, TcpResult, TlsResult} from './probes.js'
 
@@ -118,7 +119,7 @@ export function judgeLatency(samples: HttpSample[]): Check {
   const answered = samples.filter((sample) => sample.status !== undefined)
   if (!answered.length) return fail('http.latency', `answers within Zoom's 3 s`, samples[0]?.error ?? 'no answer', 'the endpoint does not answer HTTP: check the receiver and anything in front of it')
   const totals = answered.map((sample) => sample.timings.total).sort((a, b) => a - b)
-  const p50 = totals[Math.floor((totals.length - 1) / 2)]!
+  const p50 = percentile(totals, 0.5)!
   const max = totals[totals.length - 1]!
   const first = answered[0]!.timings
   const phases = [first.dns !== undefined ? `dns ${ms(first.dns)}` : '', first.connect !== undefined ? `connect ${ms(first.connect)}` : '', first.tls !== undefined ? `tls ${ms(first.tls)}` : '', first.firstByte !== undefined ? `first byte ${ms(first.firstByte)}` : '']
