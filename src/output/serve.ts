@@ -24,12 +24,19 @@ export function formatOutcome(outcome: DeliveryOutcome): string {
   const time = outcome.receivedAt.slice(11, 23)
   const color = statusColor(outcome.status)
   const event = outcome.eventType ? printable(outcome.eventType).slice(0, 60).padEnd(30) : style.dim('-'.padEnd(30))
-  const parts = [style.dim(time), color(String(outcome.status)), color(outcome.result.padEnd(9)), event]
+  // A kept delivery's id, as far as `zoomctl deliveries show` needs it (as git shortens a commit's).
+  const id = style.dim(outcome.recordId ? shortId(outcome.recordId) : '-'.padEnd(8))
+  const parts = [style.dim(time), color(String(outcome.status)), color(outcome.result.padEnd(9)), id, event]
   if (outcome.accountId) parts.push(style.dim(`account ${printable(outcome.accountId)}`))
-  if (outcome.duplicateOf) parts.push(style.dim(`copy of ${outcome.duplicateOf}`))
+  if (outcome.duplicateOf) parts.push(style.dim(`copy of ${shortId(outcome.duplicateOf)}`))
   if (outcome.detail) parts.push(outcome.result === 'refused' || outcome.result === 'error' ? style.yellow(printable(outcome.detail)) : printable(outcome.detail))
   parts.push(style.dim(`${outcome.remoteAddress} ${formatMs(outcome.durationMs)}`))
   return parts.join('  ')
+}
+
+/** The first characters of a delivery's id: enough for deliveries show and replay --id. */
+function shortId(id: string): string {
+  return printable(id.slice(0, 8))
 }
 
 export function formatForwardEvent(event: ForwardEvent): string {
@@ -45,12 +52,12 @@ export function formatForwardEvent(event: ForwardEvent): string {
   }
 }
 
-/** What serve says when it starts: where it listens, how it checks, where it stores and forwards, what to try next. */
 /** A warning that comes after the banner, on a line of its own. */
 export function formatWarning(message: string): string {
   return style.yellow(`warning: ${message}`)
 }
 
+/** What serve says when it starts: where it listens, how it checks, where it stores and forwards, what to try next. */
 export function serveBanner(started: ServeStarted): string {
   const lines = [`${style.bold('zoomctl serve')} listening on ${style.cyan(started.url)}`]
   lines.push(`  auth: ${started.auth}; timestamp tolerance: ${started.toleranceSeconds ? `${started.toleranceSeconds} s` : 'off'}; data: ${started.dataDir}`)

@@ -70,7 +70,7 @@ const rows = document.getElementById('rows')
 let selected = null
 
 function el(tag, text, cls) { const node = document.createElement(tag); if (text !== undefined) node.textContent = text; if (cls) node.className = cls; return node }
-function why(d) { return d.verdict === 'duplicate' ? 'copy of ' + d.duplicateOf : [d.status, d.reason].filter(Boolean).join(' ') }
+function why(d) { return d.verdict === 'duplicate' ? 'copy of ' + d.duplicateOf.slice(0, 8) : [d.status, d.reason].filter(Boolean).join(' ') }
 function ms(v) { return v === undefined || v === null ? '' : v < 10 ? v.toFixed(1) + ' ms' : Math.round(v) + ' ms' }
 
 function row(d) {

@@ -12,6 +12,17 @@ describe('console output of request data', () => {
     expect(line).not.toMatch(/[\n\u001b]/)
   })
 
+  it("names a kept delivery and the one it copies by the start of their ids, as deliveries show takes them", () => {
+    const at = {status: 200, receivedAt: new Date(0).toISOString(), remoteAddress: '127.0.0.1', eventType: 'meeting.started', durationMs: 1}
+    const copy = formatOutcome({...at, result: 'duplicate', recordId: '73eb06aa-31ed-463a-af7a-12ee8ae5d7b0', duplicateOf: 'ff420103-fbe5-4219-87b3-7e059db6d949'})
+    expect(copy).toMatch(/duplicate +73eb06aa +meeting\.started/)
+    expect(copy).toContain('copy of ff420103 ')
+    expect(copy).not.toContain('ff420103-fbe5')
+    // A rejected request was not kept: no id, the columns still line up.
+    const rejected = formatOutcome({...at, result: 'rejected', status: 401, eventType: undefined, detail: 'no x-zm-signature header'})
+    expect(rejected.indexOf('-')).toBe(copy.indexOf('73eb06aa'))
+  })
+
   it("says what an endpoint answered in a few words, a copy's original by its id, with no control character", () => {
     expect(describeAnswer({status: 'accepted', id: '4df8a672-9fae-437d-90f6-8c596904d5c8'})).toBe('accepted')
     expect(describeAnswer({status: 'duplicate', id: 'x', duplicateOf: '4df8a672-9fae-437d-90f6-8c596904d5c8'})).toBe('duplicate of 4df8a672')
