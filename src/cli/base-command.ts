@@ -1,8 +1,7 @@
 import {Command, Errors, Flags} from '@oclif/core'
-import {distance} from 'fastest-levenshtein'
 
 import {asArguments, checkValue, type ConfigFile, configPath, type FlagShape, loadConfig, resolveReference, SECRET_KEYS} from '../config/file.js'
-import {OptionError} from '../config/parse.js'
+import {closestName, OptionError} from '../config/parse.js'
 import {UserError} from '../errors.js'
 import {style} from '../output/style.js'
 
@@ -12,7 +11,10 @@ import {style} from '../output/style.js'
  */
 export abstract class ZoomctlCommand extends Command {
   static override enableJsonFlag = true
-  /** setup writes the file and asks afresh: its answers do not come from it. */
+  /**
+   * Whether the config file's settings become this command's flags. Not for setup (it writes the file and
+   * asks afresh) nor the config commands (they manage the file, and must work on one holding a mistake).
+   */
   static readsConfigFile = true
   static override baseFlags = {
     config: Flags.string({description: 'config file (default: ./zoomctl.yaml, else ~/.config/zoomctl/config.yaml)', env: 'ZOOMCTL_CONFIG', helpGroup: 'GLOBAL'}),
@@ -36,7 +38,10 @@ export abstract class ZoomctlCommand extends Command {
     const known = new Set(['config', ...this.config.commands.flatMap((command) => Object.keys(command.flags ?? {}))])
     const injected: string[] = []
     for (const [key, value] of Object.entries(file.values)) {
-      if (!known.has(key)) throw new OptionError(`${file.path} line ${file.lines[key]}: unknown setting "${key}"`, {hint: 'settings are flag names: zoomctl <command> --help lists them'})
+      if (!known.has(key)) {
+        const near = closestName(key, [...known])
+        throw new OptionError(`${file.path} line ${file.lines[key]}: unknown setting "${key}"`, {hint: `${near ? `did you mean ${near}? Correct it` : 'correct it'}, or remove it with zoomctl config unset ${key} (settings are flag names: zoomctl <command> --help lists them)`})
+      }
       const flag = flags[key]
       if (!flag || key === 'config') continue
       checkValue(key, value, flag, file)
@@ -160,12 +165,6 @@ function parseErrorMessage(error: ParseError): string {
 /** oclif's parse errors keep Error's name: their class tells them apart. */
 function errorClass(error: Error): string {
   return error.constructor.name
-}
-
-/** The known name nearest to a mistyped one, if it is near enough to be what was meant. */
-function closestName(given: string, names: string[]): string | undefined {
-  const nearest = names.map((name) => ({name, apart: distance(given, name)})).sort((a, b) => a.apart - b.apart)[0]
-  return nearest && nearest.apart <= Math.max(1, Math.floor(given.length / 3)) ? nearest.name : undefined
 }
 
 /** oclif's "Parsing --port Expected an integer …" and "Flag --count expects a value" as sentences about the flag ("--port: expected …"). */

@@ -1,5 +1,7 @@
 /** Parsers for option values given as text (flags, env vars), each with an error that says what is expected. */
 
+import {distance} from 'fastest-levenshtein'
+
 import {UserError} from '../errors.js'
 
 /** A flag or env value that cannot be used: exit 2. */
@@ -72,4 +74,10 @@ export function parseTimePoint(text: string, now: number = Date.now()): Date {
   const date = new Date(trimmed)
   if (Number.isNaN(date.getTime())) throw new OptionError(`"${text}" is not a time: use a duration ago (15m, 2h, 1d) or an ISO date (2026-11-25T10:00:00Z)`)
   return date
+}
+
+/** The known name nearest to a mistyped one, if it is near enough to be what was meant. */
+export function closestName(given: string, names: string[]): string | undefined {
+  const nearest = names.map((name) => ({name, apart: distance(given, name)})).sort((a, b) => a.apart - b.apart)[0]
+  return nearest && nearest.apart <= Math.max(1, Math.floor(given.length / 3)) ? nearest.name : undefined
 }

@@ -37,3 +37,27 @@ export function maskedValues(file: ConfigFile): Record<string, unknown> {
     Object.entries(file.values).map(([key, value]) => [key, SECRET_KEYS.has(key) && typeof value === 'string' && !/^(env|file):/.test(value) ? '********' : value]),
   )
 }
+
+/** A setting of the file as config show lists it: its value (masked), its line, and which commands use it. */
+export interface SettingRow {
+  key: string
+  value: unknown
+  line?: number
+  /** No command has this flag (a typo, or a setting of another version): every command refuses the file. */
+  unknown: boolean
+  /** The commands that take it from the file (setup and config have the flag but never read it there). */
+  usedBy: string[]
+}
+
+export function settingRows(file: ConfigFile, commands: Array<{id: string; flags?: Record<string, unknown>; readsConfigFile?: boolean}>): SettingRow[] {
+  const masked = maskedValues(file)
+  const known = knownSettings(commands)
+  const readers = knownSettings(commands.filter((command) => command.readsConfigFile !== false))
+  return Object.keys(file.values).map((key) => ({
+    key,
+    value: masked[key],
+    ...(file.lines[key] ? {line: file.lines[key]} : {}),
+    unknown: !known.has(key),
+    usedBy: readers.get(key)?.commands ?? [],
+  }))
+}

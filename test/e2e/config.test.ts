@@ -76,6 +76,28 @@ describe('config file', () => {
   })
 })
 
+describe('a config file that holds a mistake', () => {
+  it('is shown with what uses each setting, and config unset takes the mistake out', async () => {
+    const path = join(tempDir(), 'zoomctl.yaml')
+    writeFileSync(path, '# mine\nport: 8181\nportt: 1\n')
+    // Every other command refuses the file; the config commands still work on it.
+    expect((await runCli(['serve', '--config', path, '--json'])).code).toBe(2)
+    const shown = await runCli(['config', 'show', '--config', path])
+    expect(shown.code).toBe(0)
+    expect(shown.stdout).toMatch(/port +8181 +2 +serve\n/)
+    expect(shown.stdout).toMatch(/portt +1 +3 +no command: unknown setting/)
+    expect(shown.stdout).toContain('zoomctl config unset portt')
+    expect(JSON.parse((await runCli(['config', 'show', '--config', path, '--json'])).stdout)).toMatchObject({settings: {port: 8181, portt: 1}, unknown: ['portt']})
+    expect((await runCli(['config', 'set', 'tolerance', '30', '--config', path])).code).toBe(0)
+    const typo = await runCli(['config', 'unset', 'porrt', '--config', path, '--json'])
+    expect(JSON.parse(typo.stdout)).toEqual({path, key: 'porrt', removed: false})
+    expect((await runCli(['config', 'unset', 'portt', '--config', path])).stdout).toContain('portt removed')
+    expect(readFileSync(path, 'utf8')).toBe('# mine\nport: 8181\ntolerance: 30\n')
+    const serve = await startServe(['--config', path])
+    await serve.stop()
+  })
+})
+
 describe('command-line refusals', () => {
   it('say what is wrong with the flag or argument, and name the flag a typo meant', async () => {
     const error = async (args: string[]) => {
@@ -87,7 +109,7 @@ describe('command-line refusals', () => {
     // Nothing near enough: no guess.
     expect((await error(['serve', '--nope'])).hint).toBe('see --help for the flags and their values')
     expect(await error(['config', 'set'])).toEqual({code: 'input', message: 'missing KEY and VALUE: KEY is a flag name, e.g. port, es-url, secret-token; VALUE is its value', hint: 'see --help for the arguments'})
-    expect((await error(['deliveries', 'show'])).message).toBe('missing ID: the delivery id (zoomctl deliveries lists them)')
+    expect((await error(['deliveries', 'show'])).message).toBe('missing ID: the delivery id, or its first characters (zoomctl deliveries lists them)')
     expect((await error(['setup', '--destination', 'nowhere'])).message).toBe('--destination: "nowhere" is not one of store, agent, elasticsearch')
     expect((await error(['simulate', 'meeting.started', '--count'])).message).toBe('--count expects a value')
   })

@@ -9,6 +9,7 @@ import {style} from '../../output/style.js'
 
 export default class ConfigSet extends ZoomctlCommand {
   static override summary = 'Set one setting in the config file (a flag name and its value)'
+  static override readsConfigFile = false
   static override description = 'The file is created with mode 0600 in a 0700 directory. Secrets are better given as env:NAME or file:PATH than as values.'
   static override examples = [
     '<%= config.bin %> config set port 8443',
