@@ -134,7 +134,15 @@ export const QUESTIONS: Question[] = [
   },
   {key: 'secret-token', message: "Your Zoom app's Secret Token (Enter: generate one, for local tests)", kind: 'secret', fallback: () => generatedToken()},
   {key: 'auth-value', message: 'Value of the static header', kind: 'secret', when: (answers) => answers.auth === 'header', fallback: () => generatedToken()},
-  {key: 'forward-to', message: "The Elastic Agent's Zoom endpoint (e.g. http://127.0.0.1:8182/zoom-webhook)", kind: 'text', when: (answers) => answers.destination === 'agent', validate: (value) => isUrl(value)},
+  // serve takes the integration's default port facing Zoom; an agent on the same machine listens behind it, on the next one.
+  {
+    key: 'forward-to',
+    message: "The Elastic Agent's Zoom endpoint, where serve forwards what it accepts",
+    kind: 'text',
+    when: (answers) => answers.destination === 'agent',
+    fallback: (answers) => `http://127.0.0.1:${agentPortBehind(answers.port ?? 8181)}${answers.path ?? '/zoom-webhook'}`,
+    validate: (value) => isUrl(value),
+  },
   {key: 'agent-secret', message: "The agent's secret header value (Enter: generate one)", kind: 'secret', when: (answers) => answers.destination === 'agent', fallback: () => generatedToken()},
   {key: 'es-url', message: 'Elasticsearch URL', kind: 'text', when: (answers) => answers.destination === 'elasticsearch', validate: (value) => isUrl(value)},
   // A cluster may run without security (a local one often does): no key is an answer, and the connection check says whether it holds.
@@ -148,3 +156,8 @@ export const QUESTIONS: Question[] = [
   {key: 'kibana-password', message: "The Kibana user's password", kind: 'secret', when: (answers) => Boolean(answers['kibana-url']) && !answers['kibana-api-key'] && Boolean(answers['kibana-username'])},
   {key: 'public-url', message: 'The https URL Zoom will call (Enter: decide later)', kind: 'text', optional: true, validate: (value) => (value ? isUrl(value, ['https:']) : true)},
 ]
+
+/** The port of an agent behind serve on the same machine: the next one (the one before, at the very top). */
+function agentPortBehind(servePort: number): number {
+  return servePort < 65535 ? servePort + 1 : servePort - 1
+}

@@ -155,10 +155,20 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       'zoomctl serve',
       `zoomctl doctor ${answers['public-url'] || `http://127.0.0.1:${answers.port}${answers.path} --allow-http`}`,
       `zoomctl simulate --all --url ${answers['public-url'] || `http://127.0.0.1:${answers.port}${answers.path}`} --record run.ndjson`,
-      answers.destination === 'store' ? 'zoomctl validate --local --run run.ndjson' : 'zoomctl validate --run run.ndjson --wait 60s',
+      validateStep(answers.destination),
     ],
     generated,
   }
+}
+
+/**
+ * How to check the run just sent. The agent's Elasticsearch is not in the config file: serve takes es-url
+ * from there as a place to index into, beside the agent.
+ */
+function validateStep(destination: SetupAnswers['destination']): string {
+  if (destination === 'store') return 'zoomctl validate --local --run run.ndjson'
+  if (destination === 'agent') return 'zoomctl validate --run run.ndjson --wait 60s --es-url https://<the agent\'s Elasticsearch>:9200'
+  return 'zoomctl validate --run run.ndjson --wait 60s'
 }
 
 async function configureFleet(answers: SetupAnswers, options: SetupOptions, step: (text: string) => void): Promise<NonNullable<SetupResult['kibana']>> {

@@ -58,4 +58,12 @@ describe('setup questions', () => {
     expect(open.asked).not.toContain('password')
     expect(open.asked).not.toContain('kibana-password')
   })
+
+  it('puts an agent on this machine behind serve, on the next port, when --yes leaves the forward URL out', async () => {
+    const {collectAnswers, webhookInput} = await import('../../src/setup/setup.js')
+    const {answers} = await collectAnswers({given: {destination: 'agent', port: '9000', path: '/hooks/zoom'}, yes: true, configPath: '/dev/null', namespace: 'default'})
+    expect(answers['forward-to']).toBe('http://127.0.0.1:9001/hooks/zoom')
+    // The Fleet policy the agent gets listens there, on loopback, checking the header serve sends.
+    expect(webhookInput(answers)).toMatchObject({listenAddress: 'localhost', listenPort: 9001, path: '/hooks/zoom', secretHeader: 'Authorization', secretValue: answers['agent-secret']})
+  })
 })
