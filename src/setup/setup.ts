@@ -1,5 +1,5 @@
 import {isLoopbackHost} from '../config/local-token.js'
-import {SECRET_KEYS, writeConfig} from '../config/file.js'
+import {type ConfigFile, loadConfig, resolveReference, SECRET_KEYS, writeConfig} from '../config/file.js'
 import {OptionError} from '../config/parse.js'
 import {UserError} from '../errors.js'
 import {FleetClient} from './fleet.js'
@@ -22,6 +22,8 @@ export interface SetupOptions {
   configPath: string
   namespace: string
   onStep?: (text: string) => void
+  /** The config file as it is: its settings are the defaults, so that setup run again keeps what works. */
+  current?: ConfigFile
 }
 
 export interface SetupResult {
@@ -39,16 +41,19 @@ export async function collectAnswers(options: SetupOptions): Promise<{answers: S
   const answers: Partial<SetupAnswers> = {}
   const missing: string[] = []
   const generated: string[] = []
+  const current = options.current ? currentAnswers(options.current) : {}
   for (const question of QUESTIONS) {
     if (question.when && !question.when(answers)) continue
-    const fallback = question.fallback?.(answers)
+    // What the file holds comes before a default: a Secret Token Zoom knows is never replaced by a new one.
+    const kept = current[question.key]
+    const fallback = kept ?? question.fallback?.(answers)
     let value = options.given[question.key]
     for (;;) {
-      if (value === undefined && options.prompter && !options.yes) value = await options.prompter.ask(question, fallback === undefined ? undefined : String(fallback))
+      if (value === undefined && options.prompter && !options.yes) value = await options.prompter.ask(kept === undefined ? question : keepingCurrent(question), fallback === undefined ? undefined : String(fallback))
       if (value === undefined || value === '') {
         if (fallback !== undefined && (options.yes || options.prompter)) {
           value = String(fallback)
-          if (question.kind === 'secret') generated.push(question.key)
+          if (question.kind === 'secret' && kept === undefined) generated.push(question.key)
         } else if (question.optional) {
           value = ''
         } else {
@@ -56,7 +61,8 @@ export async function collectAnswers(options: SetupOptions): Promise<{answers: S
           break
         }
       }
-      const verdict = question.validate ? await question.validate(value, answers) : true
+      // The port in the file is the one its serve listens on, most likely right now: busy is expected there.
+      const verdict = question.validate && !(question.key === 'port' && value === kept) ? await question.validate(value, answers) : true
       if (verdict === true) break
       // Typed at the prompt: say why and ask again. Given as a flag: bad input.
       if (!options.prompter || options.given[question.key] !== undefined) throw new OptionError(`--${question.key}: ${verdict}`)
@@ -74,6 +80,71 @@ export async function collectAnswers(options: SetupOptions): Promise<{answers: S
     if (!exposed) throw new OptionError(`listening on ${host} exposes the receiver: confirm with --yes, or use 127.0.0.1 behind a proxy`)
   }
   return {answers: answers as SetupAnswers, generated}
+}
+
+/**
+ * The answers a config file already gives, as setup's questions take them: its settings, and what they
+ * imply (forward-to: the agent is the destination; tls-cert: zoomctl serves HTTPS). A secret written as
+ * env:NAME or file:PATH is offered as its value, and written back as the reference (see keepReferences).
+ */
+export function currentAnswers(file: ConfigFile): Partial<Record<keyof SetupAnswers, string>> {
+  if (!file.exists) return {}
+  const current: Partial<Record<keyof SetupAnswers, string>> = {}
+  for (const question of QUESTIONS) {
+    if (!(question.key in file.values)) continue
+    try {
+      current[question.key] = String(resolveReference(file.values[question.key], question.key, file))
+    } catch {
+      // A reference to an env var that is not set here: asked afresh.
+    }
+  }
+  const values = file.values
+  current.destination = values['forward-to'] !== undefined ? 'agent' : values['es-url'] !== undefined ? 'elasticsearch' : 'store'
+  if (values['tls-cert'] !== undefined) current.tls = 'certificate'
+  let forwardHeader: unknown
+  try {
+    forwardHeader = resolveReference(values['forward-header'], 'forward-header', file)
+  } catch {
+    forwardHeader = undefined
+  }
+  // setup writes the agent's secret as serve's forward header: the one the agent's policy checks.
+  const header = typeof forwardHeader === 'string' ? /^Authorization:\s*(.+)$/i.exec(forwardHeader)?.[1] : undefined
+  if (header) current['agent-secret'] = header
+  return current
+}
+
+/** A question whose answer the file already holds: Enter keeps it (a secret's prompt shows no default, so it says so). */
+function keepingCurrent(question: Question): Question {
+  if (question.kind !== 'secret') return question
+  const message = question.message.replace(/\s*\(Enter: [^)]*\)$/, '')
+  return {...question, message: `${message} (Enter: keep the current one)`}
+}
+
+/** The settings setup writes; the others (tolerance, data-dir …) are the user's and stay as they are. */
+const SETUP_KEYS = ['host', 'port', 'path', 'auth', 'secret-token', 'auth-value', 'tls-cert', 'tls-key', 'forward-to', 'forward-header', 'es-url', 'api-key', 'username', 'password']
+
+/**
+ * What to write: the new settings, each unchanged secret as the env:/file: reference it was written as,
+ * and the removal of what the new answers leave out (es-url after a switch to the agent, say), so that
+ * serve does not go on forwarding where the user no longer sends.
+ */
+export function changesFor(settings: Record<string, unknown>, current: ConfigFile | undefined): Record<string, unknown> {
+  const changes: Record<string, unknown> = {...settings}
+  if (!current?.exists) return changes
+  for (const key of SETUP_KEYS) {
+    if (!(key in settings)) {
+      if (key in current.values) changes[key] = undefined
+      continue
+    }
+    const written = current.values[key]
+    if (typeof written !== 'string' || !/^(env|file):/.test(written)) continue
+    try {
+      if (resolveReference(written, key, current) === settings[key]) changes[key] = written
+    } catch {
+      // Unresolvable here: the new value is written.
+    }
+  }
+  return changes
 }
 
 /** The settings file for serve, simulate, doctor and validate. */
@@ -123,7 +194,8 @@ export function webhookInput(answers: SetupAnswers): WebhookInput {
 
 export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   const step = options.onStep ?? (() => {})
-  const {answers, generated} = await collectAnswers(options)
+  const current = options.current ?? loadConfig(options.configPath)
+  const {answers, generated} = await collectAnswers({...options, current})
   if (answers.destination === 'elasticsearch' && answers['es-url']) {
     step('checking the Elasticsearch connection')
     // Loaded here: a setup that does not index into Elasticsearch starts without its client.
@@ -135,7 +207,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   if (answers['kibana-url']) kibana = await configureFleet(answers, options, step)
   const settings = settingsFrom(answers, options.namespace)
   // Written last and atomically: Ctrl-C at any question leaves no half-written file.
-  await writeConfig(options.configPath, settings)
+  await writeConfig(options.configPath, changesFor(settings, current))
   const endpoint = answers['public-url'] || `https://<your public host>${answers.path}`
   return {
     configPath: options.configPath,

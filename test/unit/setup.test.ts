@@ -1,6 +1,10 @@
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
 import {describe, expect, it} from 'vitest'
 
 import {packagePolicyBody, redactedBody, supportsSimplified} from '../../src/setup/policy.js'
+import {tempDir} from '../helpers/cli.js'
 
 const input = {listenAddress: 'localhost', listenPort: 8182, path: '/zoom-webhook', crcSecret: 'crc', secretHeader: 'Authorization', secretValue: 'header'}
 const target = (kibanaVersion: string) => ({name: 'zoom-webhook-zoomctl', namespace: 'default', agentPolicyId: 'p1', packageVersion: '1.27.2', kibanaVersion})
@@ -65,5 +69,45 @@ describe('setup questions', () => {
     expect(answers['forward-to']).toBe('http://127.0.0.1:9001/hooks/zoom')
     // The Fleet policy the agent gets listens there, on loopback, checking the header serve sends.
     expect(webhookInput(answers)).toMatchObject({listenAddress: 'localhost', listenPort: 9001, path: '/hooks/zoom', secretHeader: 'Authorization', secretValue: answers['agent-secret']})
+  })
+
+  it('run again, keeps what the config file holds: the Secret Token, references as written, the user\'s own settings', async () => {
+    const {collectAnswers, changesFor, settingsFrom} = await import('../../src/setup/setup.js')
+    const {loadConfig} = await import('../../src/config/file.js')
+    const path = join(tempDir(), 'zoomctl.yaml')
+    process.env.ZOOMCTL_TEST_ES_KEY = 'a2V5OnNlY3JldA=='
+    writeFileSync(path, 'port: 0\nsecret-token: real-zoom-token\nes-url: http://127.0.0.1:9200\napi-key: env:ZOOMCTL_TEST_ES_KEY\ntolerance: 60\n')
+    const current = loadConfig(path)
+    // The same destination, every question left to its default: nothing changes, nothing is generated.
+    const again = await collectAnswers({given: {}, yes: true, configPath: path, namespace: 'default', current})
+    expect(again.answers).toMatchObject({destination: 'elasticsearch', 'secret-token': 'real-zoom-token', 'es-url': 'http://127.0.0.1:9200', 'api-key': 'a2V5OnNlY3JldA=='})
+    expect(again.generated).toEqual([])
+    expect(changesFor(settingsFrom(again.answers, 'default'), current)).toMatchObject({'secret-token': 'real-zoom-token', 'api-key': 'env:ZOOMCTL_TEST_ES_KEY'})
+    // To the store instead: Elasticsearch's settings go (serve would go on indexing there), the token and tolerance stay.
+    const store = await collectAnswers({given: {destination: 'store'}, yes: true, configPath: path, namespace: 'default', current})
+    const changes = changesFor(settingsFrom(store.answers, 'default'), current)
+    expect(changes).toMatchObject({'secret-token': 'real-zoom-token', 'es-url': undefined, 'api-key': undefined})
+    expect('es-url' in changes && 'tolerance' in changes).toBe(false)
+    delete process.env.ZOOMCTL_TEST_ES_KEY
+  })
+
+  it('asks for a kept secret with Enter keeping it, and takes the agent\'s secret back from serve\'s forward header', async () => {
+    const {collectAnswers} = await import('../../src/setup/setup.js')
+    const {loadConfig} = await import('../../src/config/file.js')
+    const path = join(tempDir(), 'zoomctl.yaml')
+    writeFileSync(path, 'port: 0\nsecret-token: real-zoom-token\nforward-to: http://127.0.0.1:8182/zoom-webhook\nforward-header: "Authorization: agent-secret-1"\n')
+    const messages: Record<string, string> = {}
+    const prompter = {
+      ask: async (question: {key: string; message: string}) => {
+        messages[question.key] = question.message
+        return ''
+      },
+      choose: async () => '',
+      confirm: async () => true,
+    }
+    const {answers, generated} = await collectAnswers({given: {}, prompter, yes: false, configPath: path, namespace: 'default', current: loadConfig(path)})
+    expect(answers).toMatchObject({destination: 'agent', 'secret-token': 'real-zoom-token', 'forward-to': 'http://127.0.0.1:8182/zoom-webhook', 'agent-secret': 'agent-secret-1'})
+    expect(generated).toEqual([])
+    expect(messages['secret-token']).toBe("Your Zoom app's Secret Token (Enter: keep the current one)")
   })
 })
