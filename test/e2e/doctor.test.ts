@@ -202,6 +202,12 @@ describe('doctor and Kibana Fleet', () => {
       // A user and password instead of the key reach the same settings.
       const asUser = await doctor(serve.url, ['--allow-http', '--kibana-url', kibana.url, '--kibana-username', 'elastic', '--kibana-password', 'kbn-password'])
       expect(asUser.row('fleet.policy.good')?.status).toBe('pass')
+      // Behind serve (its forward-to, from the config file or the flag), the agent is judged where serve forwards:
+      // there CRC is not needed (serve answers the challenge), and another port is a failure, not a proxy's doing.
+      const behind = await doctor(serve.url, ['--allow-http', '--kibana-url', kibana.url, '--kibana-api-key', 'kbn', '--forward-to', 'http://127.0.0.1:9999/webhook'])
+      expect(behind.row('fleet.policy.bad')).toMatchObject({status: 'warn', value: 'port 9999, path /webhook, CRC off, behind zoomctl serve'})
+      expect(behind.row('fleet.policy.bad')?.hint).toContain("no secret header set: anything on the agent's host can post events")
+      expect(behind.row('fleet.policy.good')?.hint).toBe(`path /zoom-webhook, serve's forward-to has /webhook; listens on ${port}, serve forwards to 9999`)
     } finally {
       await serve.stop()
       await kibana.stop()

@@ -44,6 +44,8 @@ export interface DoctorOptions {
   elastic?: ElasticSettings
   /** Kibana, to compare the Zoom integration's webhook settings in Fleet with the URL. */
   kibana?: KibanaSettings
+  /** The agent's endpoint behind zoomctl serve (serve's forward-to): Fleet's settings are compared with it instead. */
+  agentBehind?: string
   integrationVersion?: string
   onProgress?: (text: string) => void
 }
@@ -63,11 +65,12 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     throw new UserError(`"${options.url}" is not a URL`, {hint: 'give the full webhook URL, e.g. https://hooks.example.com/zoom-webhook'})
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UserError(`${url.protocol} is not http or https`, {hint: 'Zoom posts to https:// URLs'})
+  if (options.agentBehind !== undefined && !URL.canParse(options.agentBehind)) throw new UserError('--forward-to is not a URL', {hint: "the agent's endpoint, e.g. http://127.0.0.1:8182/zoom-webhook"})
   // The endpoint and the Elastic side are independent: checked at the same time.
   const [endpoint, elastic, fleet] = await Promise.all([
     checkEndpoint(url, options),
     options.elastic ? checkElastic(options.elastic, options.integrationVersion) : Promise.resolve([]),
-    options.kibana ? checkFleet(options.kibana, url) : Promise.resolve([]),
+    options.kibana ? checkFleet(options.kibana, url, options.agentBehind) : Promise.resolve([]),
   ])
   const checks = [...endpoint.checks, ...elastic, ...fleet]
   return {url: `${url.origin}${url.pathname}`, endpoint: {kind: endpoint.kind, description: describeKind(endpoint.kind)}, checks, summary: summarize(checks)}
@@ -163,13 +166,13 @@ async function checkElastic(settings: ElasticSettings, integrationVersion?: stri
   }
 }
 
-async function checkFleet(settings: KibanaSettings, url: URL): Promise<Check[]> {
+async function checkFleet(settings: KibanaSettings, url: URL, agentBehind: string | undefined): Promise<Check[]> {
   const fleet = new FleetClient(settings)
   try {
     const version = await fleet.connect()
     const zoom = await fleet.zoomPackage()
     const policies = await fleet.zoomWebhookSettings()
-    return [pass('kibana', 'Kibana reachable', version), ...judgeFleetPolicies(policies, url, zoom.installed)]
+    return [pass('kibana', 'Kibana reachable', version), ...judgeFleetPolicies(policies, url, zoom.installed, agentBehind ? new URL(agentBehind) : undefined)]
   } catch (error) {
     const problem = error instanceof UserError ? error : new UserError((error as Error).message)
     return [fail('kibana', 'Kibana reachable', problem.message, problem.hint ?? 'check --kibana-url and the API key')]

@@ -207,25 +207,31 @@ export function judgeStaticHeader(withoutHeader: HttpSample | undefined, kind: E
 /**
  * The Zoom integration's webhook settings in Fleet against the URL being diagnosed: a different port or
  * path, or CRC off, is the usual reason the agent never sees Zoom's events. A proxy in front may change
- * the port legitimately: that is a warning, the path and CRC are failures.
+ * the port legitimately: that is a warning, the path and CRC are failures. Behind zoomctl serve
+ * (`behind`: serve's forward-to) the agent must listen where serve forwards, and CRC is not needed:
+ * serve answers Zoom's challenge itself.
  */
-export function judgeFleetPolicies(policies: Array<{id: string; name: string; vars: Record<string, unknown>}>, url: URL, installed: string | undefined): Check[] {
+export function judgeFleetPolicies(policies: Array<{id: string; name: string; vars: Record<string, unknown>}>, url: URL, installed: string | undefined, behind?: URL): Check[] {
   const checks: Check[] = []
   checks.push(installed ? pass('fleet.package', 'Zoom integration installed in Fleet', installed) : fail('fleet.package', 'Zoom integration installed in Fleet', 'not installed', 'zoomctl setup --kibana-url … installs it and adds the webhook input'))
   if (!policies.length) {
     checks.push(fail('fleet.policy', 'a Zoom webhook input in an agent policy', 'none', 'add the Zoom integration to the agent policy of the agent that receives the webhooks (zoomctl setup does it)'))
     return checks
   }
-  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80))
+  const target = behind ?? url
+  const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80))
+  const where = behind ? "serve's forward-to" : 'the URL'
   for (const policy of policies) {
     const title = `Fleet policy ${policy.name}`
     const problems: string[] = []
     const warnings: string[] = []
-    if (policy.vars.url !== undefined && policy.vars.url !== url.pathname) problems.push(`path ${String(policy.vars.url)}, the URL has ${url.pathname}`)
-    if (policy.vars.crc_enabled !== true) problems.push("CRC is off: Zoom's URL validation will fail (enable crc_enabled, crc_secret = the Secret Token)")
-    if (policy.vars.listen_port !== undefined && Number(policy.vars.listen_port) !== port) warnings.push(`listens on ${String(policy.vars.listen_port)}, the URL uses ${port} (fine only behind a proxy that maps it)`)
-    if (!policy.vars.secret_value) warnings.push('no secret header set: anyone who finds the URL can post events')
-    const value = `port ${String(policy.vars.listen_port ?? '?')}, path ${String(policy.vars.url ?? '?')}, CRC ${policy.vars.crc_enabled === true ? 'on' : 'off'}`
+    if (policy.vars.url !== undefined && policy.vars.url !== target.pathname) problems.push(`path ${String(policy.vars.url)}, ${where} has ${target.pathname}`)
+    if (!behind && policy.vars.crc_enabled !== true) problems.push("CRC is off: Zoom's URL validation will fail (enable crc_enabled, crc_secret = the Secret Token)")
+    const listens = policy.vars.listen_port !== undefined && Number(policy.vars.listen_port) !== port
+    if (listens && behind) problems.push(`listens on ${String(policy.vars.listen_port)}, serve forwards to ${port}`)
+    else if (listens) warnings.push(`listens on ${String(policy.vars.listen_port)}, the URL uses ${port} (fine only behind a proxy that maps it)`)
+    if (!policy.vars.secret_value) warnings.push(behind ? "no secret header set: anything on the agent's host can post events past serve's checks" : 'no secret header set: anyone who finds the URL can post events')
+    const value = `port ${String(policy.vars.listen_port ?? '?')}, path ${String(policy.vars.url ?? '?')}, CRC ${policy.vars.crc_enabled === true ? 'on' : 'off'}${behind ? ', behind zoomctl serve' : ''}`
     if (problems.length) checks.push(fail(`fleet.policy.${policy.id}`, title, value, problems.join('; '), {details: warnings}))
     else if (warnings.length) checks.push(warn(`fleet.policy.${policy.id}`, title, value, warnings.join('; ')))
     else checks.push(pass(`fleet.policy.${policy.id}`, title, value))
