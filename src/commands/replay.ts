@@ -15,7 +15,7 @@ import {assertAuthComplete} from '../zoom/auth.js'
 
 export default class Replay extends ZoomctlCommand {
   static override summary = 'Send captured deliveries again, re-signed, to any endpoint'
-  static override description = `Reads deliveries from serve's data dir (accepted, refused or dead-letter), a store file, an NDJSON file of bare Zoom bodies, or standard input (-), selects them (--id, --event, --since/--until, --limit, --last), and sends each again signed with a fresh timestamp and the target's auth mode, byte for byte unless --set changes it. As fast as --concurrency allows, at --rate, or re-enacting the capture's timing with --speed. --checkpoint makes it resumable: started again with the same file, it sends nothing that was acknowledged. Exit 1 if any delivery failed, 130 when interrupted.`
+  static override description = `Reads deliveries from serve's data dir (accepted, refused or dead-letter), a store file, a run file of simulate --record, an NDJSON file of bare Zoom bodies, or standard input (-), selects them (--id, --event, --since/--until, --limit, --last), and sends each again signed with a fresh timestamp and the target's auth mode, byte for byte unless --set changes it. As fast as --concurrency allows, at --rate, or re-enacting the capture's timing with --speed. --checkpoint makes it resumable: started again with the same file, it sends nothing that was acknowledged. Exit 1 if any delivery failed, 130 when interrupted.`
 
   static override examples = [
     '<%= config.bin %> replay --url https://hooks.example.com/zoom-webhook',

@@ -264,9 +264,17 @@ function parseWhole(line: string, origin: string, dataDir?: string): Delivery {
       ...(dead ? {deadLetter: {sink: object.sink as string | undefined, error: object.error as string | undefined, deadAt: object.deadAt as string | undefined}} : {}),
     }
   }
+  // A line of a run file (simulate --record, replay --record): the body as it was sent, when it was sent.
+  if (object.type === RUN_RECORD_TYPE && typeof object.body === 'string') {
+    const sent = Buffer.from(object.body, 'utf8')
+    return {id: origin, ...(typeof object.sentAt === 'string' ? {receivedAt: object.sentAt} : {}), eventType: typeof object.event === 'string' ? object.event : undefined, rawBody: sent, body: tryParse(sent), origin}
+  }
   const rawBody = Buffer.from(line.trim(), 'utf8')
   return {id: origin, eventType: typeof object.event === 'string' ? object.event : undefined, rawBody, body: parsed, origin}
 }
+
+/** The type of a run file's lines (see sender/record.ts): read here as deliveries, as a store's lines are. */
+export const RUN_RECORD_TYPE = 'zoomctl.sent'
 
 function tryParse(bytes: Buffer): unknown {
   try {

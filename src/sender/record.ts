@@ -2,7 +2,7 @@ import {appendFile} from 'node:fs/promises'
 
 import {fileProblem} from '../config/files.js'
 import {OptionError} from '../config/parse.js'
-import {parseLine} from '../deliveries/source.js'
+import {parseLine, RUN_RECORD_TYPE} from '../deliveries/source.js'
 
 /**
  * One line of a run file (simulate --record, replay --record): enough for validate --run to find the
@@ -19,7 +19,7 @@ export interface RunRecord {
 }
 
 export function runRecord(event: string, sentAt: Date, status: number | undefined, body: Buffer): RunRecord {
-  return {type: 'zoomctl.sent', event, sentAt: sentAt.toISOString(), ...(status === undefined ? {} : {status}), body: body.toString('utf8')}
+  return {type: RUN_RECORD_TYPE, event, sentAt: sentAt.toISOString(), ...(status === undefined ? {} : {status}), body: body.toString('utf8')}
 }
 
 export async function appendRunRecords(path: string, records: RunRecord[]): Promise<void> {
@@ -42,7 +42,7 @@ export function parseRunFile(text: string, path: string): RunRecord[] {
     } catch {
       throw new OptionError(`${path}:${index + 1} is not JSON: write run files with simulate --record`)
     }
-    if (parsed.type !== 'zoomctl.sent' || typeof parsed.body !== 'string' || typeof parsed.sentAt !== 'string') {
+    if (parsed.type !== RUN_RECORD_TYPE || typeof parsed.body !== 'string' || typeof parsed.sentAt !== 'string') {
       // A store line is also accepted: it has what a run line has.
       const delivery = parseLine(line, `${path}:${index + 1}`)
       if (delivery.record && delivery.eventType) {

@@ -5,6 +5,7 @@ import {Readable} from 'node:stream'
 import {describe, expect, it} from 'vitest'
 
 import {parseLine, readDeliveries} from '../../src/deliveries/source.js'
+import {runRecord} from '../../src/sender/record.js'
 import {dedupeKey, type DeliveryRecord, encodeRawBody, FileStore, type FileStoreOptions, rawBodyBytes} from '../../src/store/index.js'
 import {StoreCounter} from '../../src/deliveries/counts.js'
 import {findDelivery} from '../../src/deliveries/newest.js'
@@ -225,6 +226,14 @@ describe('deliveries source', () => {
     expect(read.map((delivery) => delivery.rawBody.toString())).toEqual(['{"event":"a","n":1}', '{"event":"b","who":"Zoë 😀"}', '{"event":"c"}'])
     expect(read.map((delivery) => delivery.id)).toEqual(['stdin:1', 'stdin:3', 'stdin:4'])
     expect(read[1]!.body).toEqual({event: 'b', who: 'Zoë 😀'})
+  })
+
+  it("reads a run file's line (simulate --record) as the body it sent, when it sent it", () => {
+    const sent = '{"event":"meeting.ended","event_ts":1,"payload":{"object":{"id":"1"}}}'
+    const line = JSON.stringify(runRecord('meeting.ended', new Date('2026-11-30T13:01:56.067Z'), 200, Buffer.from(sent)))
+    const delivery = parseLine(line, 'run.ndjson:1')
+    expect(delivery).toMatchObject({id: 'run.ndjson:1', eventType: 'meeting.ended', receivedAt: '2026-11-30T13:01:56.067Z', body: JSON.parse(sent)})
+    expect(delivery.rawBody.toString()).toBe(sent)
   })
 
   it('reads a format-2 line for its bytes when bodies are not asked for, its metadata when asked for, as the whole reading would', () => {

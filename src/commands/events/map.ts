@@ -14,7 +14,7 @@ import {BodyFactory, selectEvents} from '../../sender/index.js'
 
 export default class EventsMap extends ZoomctlCommand {
   static override summary = "Show the document Elastic's Zoom integration indexes for a Zoom event"
-  static override description = `Reads a Zoom webhook body (or the Elastic Agent's form, with the body under "zoom", or one line of serve's store) from a file or standard input, or builds one with --event, and prints what the integration's ingest pipeline makes of it: event.*, user.*, related.*, source.ip, zoom.* … With --pipeline-only it leaves out what the Elastic Agent adds (@timestamp of receipt, data_stream, tags).`
+  static override description = `Reads a Zoom webhook body (or the Elastic Agent's form, with the body under "zoom", one line of serve's store, or of a run file written by simulate --record) from a file or standard input, or builds one with --event, and prints what the integration's ingest pipeline makes of it: event.*, user.*, related.*, source.ip, zoom.* … With --pipeline-only it leaves out what the Elastic Agent adds (@timestamp of receipt, data_stream, tags).`
   static override examples = [
     '<%= config.bin %> events map payload.json',
     'cat payload.json | <%= config.bin %> events map',
@@ -24,7 +24,7 @@ export default class EventsMap extends ZoomctlCommand {
 
   static override args = {
     // Standard input is read by the command itself, as a body, not by oclif as the file name.
-    file: Args.string({description: 'JSON or NDJSON file of bodies or store lines; - or nothing: standard input', ignoreStdin: true}),
+    file: Args.string({description: 'JSON or NDJSON file of bodies, store lines or run-file lines; - or nothing: standard input', ignoreStdin: true}),
   }
 
   static override flags = {
