@@ -11,7 +11,8 @@ const VERDICT_STYLE: Record<DeliveryEntry['verdict'], (text: string) => string> 
 }
 
 export function entryRow(entry: DeliveryEntry): string[] {
-  const why = entry.verdict === 'duplicate' ? `copy of ${entry.duplicateOf}` : [entry.status, entry.reason].filter(Boolean).join(' ')
+  // The original by the start of its id, as serve and simulate name it (deliveries show takes it).
+  const why = entry.verdict === 'duplicate' ? `copy of ${entry.duplicateOf?.slice(0, 8)}` : [entry.status, entry.reason].filter(Boolean).join(' ')
   return [style.dim(entry.receivedAt.replace('T', ' ').slice(0, 23)), printable(entry.eventType ?? '-'), VERDICT_STYLE[entry.verdict](entry.verdict), printable(why), style.dim(entry.id)]
 }
 

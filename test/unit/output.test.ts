@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
+import {entryRow} from '../../src/output/deliveries.js'
 import {describeAnswer} from '../../src/output/explain.js'
 import {formatOutcome, printable} from '../../src/output/serve.js'
 import {percentile} from '../../src/timing.js'
@@ -18,6 +19,9 @@ describe('console output of request data', () => {
     expect(copy).toMatch(/duplicate +73eb06aa +meeting\.started/)
     expect(copy).toContain('copy of ff420103 ')
     expect(copy).not.toContain('ff420103-fbe5')
+    // deliveries lists a copy the same way, with its own id whole (to copy from).
+    const row = entryRow({id: '73eb06aa-31ed-463a-af7a-12ee8ae5d7b0', receivedAt: at.receivedAt, eventType: 'meeting.started', verdict: 'duplicate', duplicateOf: 'ff420103-fbe5-4219-87b3-7e059db6d949'})
+    expect(row.slice(3)).toEqual(['copy of ff420103', '73eb06aa-31ed-463a-af7a-12ee8ae5d7b0'])
     // A rejected request was not kept: no id, the columns still line up.
     const rejected = formatOutcome({...at, result: 'rejected', status: 401, eventType: undefined, detail: 'no x-zm-signature header'})
     expect(rejected.indexOf('-')).toBe(copy.indexOf('73eb06aa'))
