@@ -157,7 +157,8 @@ export const QUESTIONS: Question[] = [
   {key: 'public-url', message: 'The https URL Zoom will call (Enter: decide later)', kind: 'text', optional: true, validate: (value) => (value ? isUrl(value, ['https:']) : true)},
 ]
 
-/** The port of an agent behind serve on the same machine: the next one (the one before, at the very top). */
+/** The port of an agent behind serve on the same machine: the next one (the one before, at the very top; after 8181 for any free port). */
 function agentPortBehind(servePort: number): number {
-  return servePort < 65535 ? servePort + 1 : servePort - 1
+  const base = servePort || 8181
+  return base < 65535 ? base + 1 : base - 1
 }

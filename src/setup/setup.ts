@@ -34,6 +34,8 @@ export interface SetupResult {
   next: string[]
   /** Shown once: a token or header value setup generated. */
   generated: string[]
+  /** Settings of the file the new answers leave out (those of a destination no longer chosen): removed. */
+  removed: string[]
 }
 
 /** Every question answered: from its flag, the prompt, or (with --yes) its default; checked as typed. */
@@ -85,7 +87,7 @@ export async function collectAnswers(options: SetupOptions): Promise<{answers: S
 /**
  * The answers a config file already gives, as setup's questions take them: its settings, and what they
  * imply (forward-to: the agent is the destination; tls-cert: zoomctl serves HTTPS). A secret written as
- * env:NAME or file:PATH is offered as its value, and written back as the reference (see keepReferences).
+ * env:NAME or file:PATH is offered as its value, and written back as the reference (see changesFor).
  */
 export function currentAnswers(file: ConfigFile): Partial<Record<keyof SetupAnswers, string>> {
   if (!file.exists) return {}
@@ -207,7 +209,8 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   if (answers['kibana-url']) kibana = await configureFleet(answers, options, step)
   const settings = settingsFrom(answers, options.namespace)
   // Written last and atomically: Ctrl-C at any question leaves no half-written file.
-  await writeConfig(options.configPath, changesFor(settings, current))
+  const changes = changesFor(settings, current)
+  await writeConfig(options.configPath, changes)
   const endpoint = answers['public-url'] || `https://<your public host>${answers.path}`
   return {
     configPath: options.configPath,
@@ -230,6 +233,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       validateStep(answers.destination),
     ],
     generated,
+    removed: Object.keys(changes).filter((key) => changes[key] === undefined),
   }
 }
 

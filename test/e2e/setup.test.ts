@@ -39,6 +39,17 @@ describe('setup without a terminal', () => {
     const serve = await startServe(['--config', path], {ZOOM_WEBHOOK_SECRET_TOKEN: ''})
     await serve.stop()
     expect(JSON.parse(serve.lines[0]!)).toMatchObject({url: expect.stringMatching(/\/zoom-webhook$/)})
+    // Run again for another destination: the Secret Token stays (Zoom signs with it), the old destination goes.
+    const token = /^secret-token: (.+)$/m.exec(text)![1]
+    await runCli(['config', 'set', 'es-url', 'http://127.0.0.1:9', '--config', path])
+    const again = await runCli(['setup', '--yes', '--config', path, '--destination', 'agent'])
+    expect(again.code, again.stderr).toBe(0)
+    const rewritten = readFileSync(path, 'utf8')
+    expect(rewritten).toContain(`secret-token: ${token}`)
+    expect(rewritten).toContain('forward-to: http://127.0.0.1:8182/zoom-webhook')
+    expect(rewritten).not.toContain('es-url')
+    expect(again.stdout).toContain('removed: es-url')
+    expect(again.stdout).toContain('generated: agent-secret (')
   })
 
   it('refuses answers that cannot work: a port in use, a key that is not the certificate\'s', async () => {
