@@ -64,10 +64,11 @@ export function serveBanner(started: ServeStarted): string {
   for (const sink of started.forwarding) lines.push(`  forwarding to ${sink}`)
   if (started.ui) lines.push(`  inspector: ${style.cyan(started.ui)}`)
   for (const warning of started.warnings) lines.push(style.yellow(`  warning: ${warning}`))
-  if (started.token?.value) {
+  if (started.token?.created) {
     lines.push('', `  No secret token was given, so serve made one for this local receiver and keeps it in ${started.token.file} (mode 0600).`)
     lines.push('  To send it signed events from another terminal (simulate finds this token by itself when aimed at a local serve):')
-    lines.push(`    ${style.cyan(`export ZOOM_WEBHOOK_SECRET_TOKEN=${started.token.value}`)}`)
+    // The token is read from its file, never printed: terminal logs and shared screens keep no secret.
+    lines.push(`    ${style.cyan(`export ZOOM_WEBHOOK_SECRET_TOKEN="$(cat ${shellWord(started.token.file)})"`)}`)
     lines.push(`    ${style.cyan(`zoomctl simulate meeting.started --url ${started.url}`)}`)
     lines.push('  A receiver for a real Zoom app needs that app\'s Secret Token instead: ZOOM_WEBHOOK_SECRET_TOKEN=…', '')
   } else if (started.token) {

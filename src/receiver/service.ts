@@ -36,8 +36,8 @@ export interface ServeStarted {
   toleranceSeconds: number
   tls: boolean
   loopback: boolean
-  /** Set when serve made the token: the file, and (first start only) the value to export. */
-  token?: {file: string; created: boolean; value?: string}
+  /** Set when serve made the token: its file (the value itself is never printed: read from the file). */
+  token?: {file: string; created: boolean}
   forwarding: string[]
   warnings: string[]
   /** The inspector's URL (with its token when it is reachable beyond loopback). */
@@ -62,10 +62,10 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   if (settings.generateToken && !auth.secretToken) {
     const local = await loadOrCreateLocalToken(settings.dataDir)
     auth = {...auth, secretToken: local.token}
-    token = {file: localTokenPath(settings.dataDir), created: local.created, ...(local.created ? {value: local.token} : {})}
+    token = {file: localTokenPath(settings.dataDir), created: local.created}
   }
-  // A serve that never listened leaves nothing behind: a token made for it was never shown (the next start
-  // makes and prints one), and a data dir it made is empty (a mistyped --data-dir on a taken port leaves no trace).
+  // A serve that never listened leaves nothing behind: a token made for it was never used (the next start
+  // makes one), and a data dir it made is empty (a mistyped --data-dir on a taken port leaves no trace).
   const undoStart = async () => {
     if (token?.created) await unlink(token.file).catch(() => undefined)
     if (!dataDirWasThere) await removeUnusedDataDir(settings.dataDir)

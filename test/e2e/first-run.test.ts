@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {existsSync, statSync} from 'node:fs'
+import {existsSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
@@ -47,12 +47,15 @@ function runFresh(args: string[], cwd: string): Promise<{code: number | null; ou
 }
 
 describe('first run: serve with no token and no flags', () => {
-  it('makes a token, keeps it 0600 in the data dir, prints the export line, and simulate finds it', async () => {
+  it('makes a token, keeps it 0600 in the data dir, prints an export line that reads it, and simulate finds it', async () => {
     const cwd = tempDir()
     const first = await startFresh(cwd)
     const tokenFile = join(cwd, 'zoomctl-data', 'secret-token')
-    const token = /export ZOOM_WEBHOOK_SECRET_TOKEN=(\S+)/.exec(first.output())?.[1]
+    const token = readFileSync(tokenFile, 'utf8').trim()
     expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/)
+    // The export line reads the token from its file: the secret itself is never printed.
+    expect(first.output()).toContain('export ZOOM_WEBHOOK_SECRET_TOKEN="$(cat zoomctl-data/secret-token)"')
+    expect(first.output()).not.toContain(token)
     expect(statSync(tokenFile).mode & 0o777).toBe(0o600)
     expect(statSync(join(cwd, 'zoomctl-data')).mode & 0o777).toBe(0o700)
     expect(first.output()).toContain(`zoomctl simulate meeting.started --url ${first.url}`)
