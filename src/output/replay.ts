@@ -12,6 +12,7 @@ export function formatReplay(report: ReplayReport, target: string, hint?: string
   if (skipped) lines.push(style.yellow(skipped))
   if (report.reserialised) lines.push(style.yellow('bodies were changed by --set and re-serialised: not byte for byte as captured'))
   if (report.reconstructed) lines.push(style.yellow(`${report.reconstructed} bodies were rebuilt from Elasticsearch's zoom.* fields, not as Zoom sent them: enable preserve_original_event in the Zoom integration to replay exact bodies`))
+  if (report.copies) lines.push(style.dim(`${report.copies} of them ${report.copies === 1 ? 'was a copy' : 'were copies'} of events the endpoint (zoomctl serve) had stored already: kept and marked there, not indexed again`))
   if (report.alreadyAcknowledged) lines.push(style.dim(`${report.alreadyAcknowledged} acknowledged in an earlier run (checkpoint): not sent again`))
   for (const failure of report.failures) {
     lines.push(style.red(`failed: ${failure.event ?? 'delivery'} ${failure.id}: ${failure.status ?? ''} ${failure.error ?? ''}`.replace(/\s+/g, ' ')))

@@ -52,6 +52,8 @@ export interface ReplayReport extends DeliveryReport {
   reserialised: boolean
   /** Bodies rebuilt from Elasticsearch's zoom.* fields, for want of event.original. */
   reconstructed: number
+  /** Acknowledged by a zoomctl serve as copies of events it had stored already (kept, marked, not indexed again). */
+  copies: number
   interrupted: boolean
   /** The first failures, for the summary (all are counted in failed). */
   failures: ReplayFailure[]
@@ -89,6 +91,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   let alreadyAcknowledged = 0
   let planned = 0
   let reconstructed = 0
+  let copies = 0
   let firstAt: number | undefined
 
   const flushRecords = async () => {
@@ -141,8 +144,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       const prepared: PreparedDelivery = prepareDelivery(body, options.auth, {extraHeaders: options.extraHeaders})
       const sentAt = new Date()
       // Only a refusal's answer is shown (the first failures); an acknowledgement's is counted, not kept.
-      const result = await sendDelivery(options.url, prepared, options.dispatcher, {keepAnswer: 'failures'})
+      const result = await sendDelivery(options.url, prepared, options.dispatcher, {keepAnswer: 'failures', noticeCopies: true})
       const ok = stats.record(result)
+      if (result.copy) copies++
       if (ok) await checkpoint?.acknowledge(index)
       else if (failures.length < 20) failures.push({id: delivery.id, event: delivery.eventType, status: result.status, error: result.error ?? result.responseBody.slice(0, 200)})
       if (options.recordPath) {
@@ -184,5 +188,5 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       hint: "replay reads serve's data dir or store files, dead letters, NDJSON of Zoom bodies or store lines, or - for standard input",
     })
   }
-  return {...report, planned, reconstructed, alreadyAcknowledged, reserialised: overrides.length > 0, interrupted: Boolean(options.signal?.aborted), failures, unreadable: tally.unreadable, unreadableAt: tally.unreadableAt}
+  return {...report, planned, reconstructed, copies, alreadyAcknowledged, reserialised: overrides.length > 0, interrupted: Boolean(options.signal?.aborted), failures, unreadable: tally.unreadable, unreadableAt: tally.unreadableAt}
 }

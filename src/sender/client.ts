@@ -30,6 +30,8 @@ export interface DeliveryResult {
   contentType?: string
   /** Set when no HTTP answer came: connection refused, TLS failure, timeout. */
   error?: string
+  /** A zoomctl serve's 2xx to an event it had already stored (noticeCopies). */
+  copy?: boolean
 }
 
 /** The connections of a run: keep-alive, pipelining off, TLS options from the flags; a Pool for one origin, else an Agent. */
@@ -48,6 +50,10 @@ export function createDispatcher(options: ClientOptions = {}): Dispatcher {
   return options.origin ? new Pool(options.origin, settings) : new Agent(settings)
 }
 
+/** How a zoomctl serve's answer to a copy begins (receiver/delivery-handler.ts). */
+const COPY_MARK = Buffer.from('{"status":"duplicate"')
+const EMPTY = Buffer.alloc(0)
+
 /** A response body kept up to this size: what an endpoint answers is shown, not archived. */
 const MAX_RESPONSE_BYTES = 1024 * 1024
 
@@ -57,6 +63,11 @@ export interface SendOptions {
    * only), or only when it is not a 2xx (replay shows why a delivery was refused, not what acknowledged it).
    */
   keepAnswer?: boolean | 'failures'
+  /**
+   * Tell a zoomctl serve's answer to a copy ({"status":"duplicate",…}) from an acknowledgement, by its first
+   * bytes, even when a 2xx's answer is not kept: replay says how much of what it sent was already there.
+   */
+  noticeCopies?: boolean
 }
 
 /**
@@ -70,7 +81,7 @@ export function sendDelivery(
   options: SendOptions = {},
 ): Promise<DeliveryResult> {
   return new Promise((resolve) => {
-    const handler = new AnswerHandler(resolve, String(url), options.keepAnswer ?? true)
+    const handler = new AnswerHandler(resolve, String(url), options.keepAnswer ?? true, options.noticeCopies ?? false)
     try {
       const target = typeof url === 'string' ? requestTarget(url) : {origin: url.origin, path: `${url.pathname}${url.search}`}
       dispatcher.dispatch(
@@ -97,11 +108,14 @@ class AnswerHandler {
   /** Decided by the status when only failures' answers are kept. */
   private keepAnswer: boolean
   private readonly keepOnlyFailures: boolean
+  /** A 2xx's first bytes, read to tell a copy (see noticeCopies). */
+  private peeking = false
 
   constructor(
     private readonly resolve: (result: DeliveryResult) => void,
     private readonly url: string,
     keep: boolean | 'failures',
+    private readonly noticeCopies: boolean,
   ) {
     this.keepAnswer = keep !== false
     this.keepOnlyFailures = keep === 'failures'
@@ -113,11 +127,12 @@ class AnswerHandler {
     this.status = statusCode
     if (this.keepOnlyFailures) this.keepAnswer = statusCode < 200 || statusCode >= 300
     if (this.keepAnswer) this.contentType = headerOf(rawHeaders, 'content-type')
+    this.peeking = this.noticeCopies && !this.keepAnswer && statusCode >= 200 && statusCode < 300
     return true
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.keepAnswer && this.size < MAX_RESPONSE_BYTES) {
+    if ((this.keepAnswer && this.size < MAX_RESPONSE_BYTES) || (this.peeking && this.size < COPY_MARK.length)) {
       this.chunks.push(chunk)
       this.size += chunk.length
     }
@@ -125,8 +140,12 @@ class AnswerHandler {
   }
 
   onComplete(): void {
-    const responseBody = this.chunks.length > 0 ? Buffer.concat(this.chunks).toString('utf8') : ''
-    this.resolve({status: this.status, latencyMs: elapsedMs(this.started), responseBody, contentType: this.contentType})
+    const answer = this.chunks.length > 0 ? Buffer.concat(this.chunks) : EMPTY
+    if (this.peeking) {
+      this.resolve({status: this.status, latencyMs: elapsedMs(this.started), responseBody: '', ...(answer.subarray(0, COPY_MARK.length).equals(COPY_MARK) ? {copy: true} : {})})
+      return
+    }
+    this.resolve({status: this.status, latencyMs: elapsedMs(this.started), responseBody: answer.toString('utf8'), contentType: this.contentType})
   }
 
   onError(error: unknown): void {

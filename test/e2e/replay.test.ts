@@ -29,9 +29,13 @@ describe('replay', () => {
     const replayed = await runCli(['replay', a.dataDir, '--url', b.url, '--json'])
     expect(replayed.code).toBe(0)
     const report = JSON.parse(replayed.stdout) as {sent: number; succeeded: number; reserialised: boolean}
-    expect(report).toMatchObject({sent: 210, succeeded: 210, reserialised: false})
+    expect(report).toMatchObject({sent: 210, succeeded: 210, reserialised: false, copies: 0})
     expect(bodiesOf(b.dataDir).sort()).toEqual(bodiesOf(a.dataDir).sort())
     expect(readStore(b.dataDir).every((record) => !record.duplicateOf)).toBe(true)
+    // Sent to B again: B had every one of them, and replay says so.
+    const again = await runCli(['replay', a.dataDir, '--url', b.url, '--event', 'meeting.started', '--event', 'meeting.ended'])
+    expect(again.code).toBe(0)
+    expect(again.stdout).toContain('2 of them were copies of events the endpoint (zoomctl serve) had stored already')
   })
 
   it('reads on a data dir written by an earlier version: its retries are recognised, its bodies replayed byte for byte', async () => {

@@ -38,7 +38,7 @@ describe('console output of request data', () => {
 describe("replay's summary", () => {
   it('says replayed only when every delivery was, and a hint after the failures', async () => {
     const {formatReplay} = await import('../../src/output/replay.js')
-    const report = {sent: 3, succeeded: 3, failed: 0, statusCounts: {'200': 3}, errors: {}, elapsedMs: 10, throughputPerSecond: 300, latencyMs: {p50: 1, p95: 1, p99: 1, max: 1, mean: 1}, overBudget: 0, planned: 3, reconstructed: 0, alreadyAcknowledged: 0, reserialised: false, interrupted: false, failures: [], unreadable: 0, unreadableAt: []}
+    const report = {sent: 3, succeeded: 3, failed: 0, statusCounts: {'200': 3}, errors: {}, elapsedMs: 10, throughputPerSecond: 300, latencyMs: {p50: 1, p95: 1, p99: 1, max: 1, mean: 1}, overBudget: 0, planned: 3, reconstructed: 0, copies: 0, alreadyAcknowledged: 0, reserialised: false, interrupted: false, failures: [], unreadable: 0, unreadableAt: []}
     expect(formatReplay(report, 'http://x')).toContain('3 deliveries replayed to http://x')
     const failed = formatReplay({...report, succeeded: 0, failed: 3, statusCounts: {'401': 3}}, 'http://x', 'another serve')
     expect(failed).toContain('3 of 3 deliveries failed')
