@@ -147,7 +147,8 @@ async function show(id, at) {
   resend.onclick = async () => {
     status.textContent = 'sending…'
     const r = await (await fetch(api('/api/resend'), {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({ids: [id], url: target.value.trim() || undefined})})).json()
-    status.textContent = r.error ? r.error.message : (r.succeeded ? 'sent: accepted by ' + r.url : 'sent: ' + JSON.stringify(r.failures))
+    // Sent to a zoomctl serve that holds the event already (this one, by default), it is kept as a copy.
+    status.textContent = r.error ? r.error.message : r.copies ? 'sent: ' + r.url + ' had it already (kept as a copy, not indexed again)' : r.succeeded ? 'sent: accepted by ' + r.url : 'sent: ' + JSON.stringify(r.failures)
   }
   curl.onclick = async () => {
     const r = await (await fetch(api('/api/deliveries/' + encodeURIComponent(id) + '/curl?url=' + encodeURIComponent(target.value.trim()) + (at ? '&at=' + encodeURIComponent(at) : '')))).json()

@@ -143,7 +143,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
           overrides: [],
           selection: 'inspector',
         })
-        return json(response, 200, {url: target, sent: report.sent, succeeded: report.succeeded, failed: report.failed, failures: report.failures})
+        return json(response, 200, {url: target, sent: report.sent, succeeded: report.succeeded, copies: report.copies, failed: report.failed, failures: report.failures})
       } finally {
         await dispatcher.close()
       }
