@@ -42,8 +42,23 @@ export function formatSequenceSummary(report: Extract<SimulationReport, {mode: '
   for (const result of report.deliveries) if (result.document) lines.push(`\n${style.bold(result.event)}\n${explainDocument(result.document)}`)
   const all = report.sent === 1 ? 'the delivery was' : `all ${report.sent} deliveries were`
   if (report.late) lines.push(style.red(`${report.late} answered after Zoom's 3 s: Zoom counts that as failed and retries`))
+  lines.push(...whatZoomWouldDo(report.deliveries))
   lines.push(report.failed ? style.red(`${report.failed} of ${report.sent} failed`) : style.green(`${all} accepted by ${origin}`))
   return lines.join('\n')
+}
+
+/**
+ * What Zoom itself would do with these answers: a 4xx drops the event for good (Zoom retries only on 5xx
+ * and time-outs), a 5xx is retried about 5, 25 and 85 minutes later. The difference is an event lost.
+ */
+function whatZoomWouldDo(deliveries: Array<{status?: number; late?: boolean}>): string[] {
+  const answered = deliveries.filter((delivery) => !delivery.late && delivery.status !== undefined)
+  const dropped = answered.filter((delivery) => delivery.status! >= 400 && delivery.status! < 500).length
+  const retried = answered.filter((delivery) => delivery.status! >= 500).length
+  const lines: string[] = []
+  if (dropped) lines.push(style.red(`Zoom drops an event answered 4xx for good, without retrying: ${dropped === 1 ? 'this answer' : `these ${dropped} answers`} would lose ${dropped === 1 ? 'it' : 'them'}`))
+  if (retried) lines.push(style.yellow(`Zoom retries an event answered 5xx about 5, 25 and 85 minutes later: ${retried === 1 ? 'this one' : `these ${retried}`} would come again`))
+  return lines
 }
 
 export function formatBurstSummary(report: Extract<SimulationReport, {mode: 'burst'}>['result']): string {

@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {entryRow} from '../../src/output/deliveries.js'
 import {describeAnswer} from '../../src/output/explain.js'
+import {formatSequenceSummary} from '../../src/output/simulate.js'
 import {formatOutcome, printable} from '../../src/output/serve.js'
 import {percentile} from '../../src/timing.js'
 
@@ -56,5 +57,19 @@ describe('percentile', () => {
     expect(percentile(Array.from({length: 100}, (_, i) => i + 1), 0.99)).toBe(99)
     expect(percentile([7], 0.99)).toBe(7)
     expect(percentile([], 0.5)).toBeUndefined()
+  })
+})
+
+describe("simulate's summary", () => {
+  it('says what Zoom would do with the answers: a 4xx loses the event, a 5xx is retried', () => {
+    const delivery = (status: number | undefined, late = false) => ({event: 'meeting.started', status, latencyMs: 1, ok: status === 200 && !late, late, answer: ''})
+    const summary = (deliveries: ReturnType<typeof delivery>[]) =>
+      formatSequenceSummary({url: 'http://x', sent: deliveries.length, succeeded: deliveries.filter((d) => d.ok).length, failed: deliveries.filter((d) => !d.ok).length, late: deliveries.filter((d) => d.late).length, deliveries}, 'http://x')
+    const mixed = summary([delivery(200), delivery(401), delivery(400), delivery(503), delivery(undefined)])
+    expect(mixed).toContain('Zoom drops an event answered 4xx for good, without retrying: these 2 answers would lose them')
+    expect(mixed).toContain('Zoom retries an event answered 5xx about 5, 25 and 85 minutes later: this one would come again')
+    const fine = summary([delivery(200), delivery(200)])
+    expect(fine).not.toContain('Zoom drops')
+    expect(fine).not.toContain('Zoom retries')
   })
 })
