@@ -137,3 +137,29 @@ function errorHint(messages: string[]): string {
 function countsOf(stats: ArrivalStats): Record<string, number> {
   return Object.fromEntries(Object.entries(stats.byAction).map(([action, entry]) => [action, entry.count]))
 }
+
+/** What serve kept back in the window: authentic deliveries it refused, and records a sink refused for good. */
+export interface KeptBack {
+  /** Refused deliveries by reason (stale-timestamp, malformed-json …). */
+  refused: Record<string, number>
+  /** Dead letters by sink (elasticsearch, agent). */
+  deadLetters: Record<string, number>
+}
+
+/**
+ * Deliveries that are in the store but not on their way to Elastic: Zoom will not send them again (it
+ * was answered 4xx, or the sink refused the document for good), so only a replay brings them there.
+ */
+export function judgeKeptBack(kept: KeptBack, since: string): Check[] {
+  const list = (counts: Record<string, number>) => Object.entries(counts).map(([name, count]) => `${count} ${name}`).join(', ')
+  const refused = Object.values(kept.refused).reduce((sum, count) => sum + count, 0)
+  const dead = Object.values(kept.deadLetters).reduce((sum, count) => sum + count, 0)
+  const checks = [
+    refused
+      ? warn('kept.refused', 'authentic deliveries serve refused', `${refused} (${list(kept.refused)})`, `kept under refused/, never forwarded, and Zoom does not retry a 4xx: once the cause is fixed, zoomctl replay --from refused --since ${since} resends them`)
+      : pass('kept.refused', 'authentic deliveries serve refused', 'none'),
+  ]
+  // Only a serve that forwards has dead letters: no row for the others.
+  if (dead) checks.push(warn('kept.dead-letters', 'deliveries a sink refused for good', `${dead} (${list(kept.deadLetters)})`, `kept in dead-letter/: zoomctl deliveries --verdict dead-letter shows why, zoomctl replay --from dead-letter --since ${since} resends them`))
+  return checks
+}

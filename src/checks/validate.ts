@@ -11,7 +11,7 @@ import {indexedDocument, LATEST_KNOWN_VERSION} from '../mapping/index.js'
 import {documentDifferences, fieldValues} from '../mapping/fields.js'
 import {dedupeKey} from '../store/dedupe.js'
 import {parseRunFile, type RunRecord} from '../sender/record.js'
-import {type ArrivalExpectations, type ArrivalStats, fieldsToCount, judgeArrivals} from './arrivals.js'
+import {type ArrivalExpectations, type ArrivalStats, fieldsToCount, judgeArrivals, judgeKeptBack, type KeptBack} from './arrivals.js'
 import {judgeAssets, judgeCluster, judgePrivileges, READ_PRIVILEGES} from './cluster.js'
 import {ecsFieldNames, isVolatileField} from './expectations.js'
 import {type Check, type CheckSummary, summarize} from './model.js'
@@ -226,7 +226,22 @@ async function validateLocal(dataDir: string, options: ValidateOptions, run: Run
     checks.push(...judgeRun(results, dataDir))
   }
   checks.push(...judgeArrivals(stats, expectations))
+  checks.push(...judgeKeptBack(await keptBack(dataDir, window), options.window.since.toISOString()))
   return {target: dataDir, integrationVersion: version, checks}
+}
+
+/** The window's refused deliveries and dead letters, counted by reason and by sink. */
+async function keptBack(dataDir: string, window: TimeWindow): Promise<KeptBack> {
+  const kept: KeptBack = {refused: {}, deadLetters: {}}
+  for await (const delivery of partInWindow(dataDir, 'refused', window)) {
+    const reason = delivery.record?.refusal?.reason ?? 'refused'
+    kept.refused[reason] = (kept.refused[reason] ?? 0) + 1
+  }
+  for await (const delivery of partInWindow(dataDir, 'dead-letter', window)) {
+    const sink = delivery.deadLetter?.sink ?? 'a sink'
+    kept.deadLetters[sink] = (kept.deadLetters[sink] ?? 0) + 1
+  }
+  return kept
 }
 
 /** A run record's dedupe key: the key serve gave its delivery when it stored it. */

@@ -200,6 +200,12 @@ describe('validate --local', () => {
       expect(report.checks.filter((check) => check.status === 'fail')).toEqual([])
       expect(ok.code).toBe(0)
       expect(report.checks.find((check) => check.id === 'run.arrived')?.status).toBe('pass')
+      expect(report.checks.find((check) => check.id === 'kept.refused')).toMatchObject({status: 'pass', value: 'none'})
+      // A stale delivery serve refused and kept: never forwarded, and Zoom would not send it again.
+      expect((await runCli(['simulate', 'meeting.ended', '--url', serve.url, '--timestamp-offset', '-900'])).code).toBe(1)
+      const refused = JSON.parse((await runCli(['validate', '--local', serve.dataDir, '--json'])).stdout) as Report
+      expect(refused.checks.find((check) => check.id === 'kept.refused')).toMatchObject({status: 'warn', value: '1 (1 stale-timestamp)'})
+      expect(refused.checks.find((check) => check.id === 'kept.refused')?.hint).toContain('zoomctl replay --from refused --since')
       const missing = await runCli(['validate', '--local', serve.dataDir, '--event', 'phone.callee_ended'])
       expect(missing.code).toBe(1)
       expect(missing.stdout).toMatch(/✖ +phone\.callee_ended arrived/)
