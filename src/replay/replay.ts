@@ -185,7 +185,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   if (tally.unreadable && !tally.deliveries && !options.signal?.aborted) {
     throw new UserError(`no delivery to replay: ${tally.unreadable} line(s) read, none a delivery (not JSON, or cut short): ${tally.unreadableAt.join(', ')}`, {
       code: 'no-deliveries',
-      hint: "replay reads serve's data dir or store files, dead letters, NDJSON of Zoom bodies or store lines, or - for standard input",
+      hint: "replay reads serve's data dir or store files, dead letters, run files of simulate --record, NDJSON of Zoom bodies or store lines, or - for standard input",
     })
   }
   return {...report, planned, reconstructed, copies, alreadyAcknowledged, reserialised: overrides.length > 0, interrupted: Boolean(options.signal?.aborted), failures, unreadable: tally.unreadable, unreadableAt: tally.unreadableAt}
