@@ -10,7 +10,7 @@ import {style} from '../output/style.js'
 
 export default class Doctor extends ZoomctlCommand {
   static override summary = 'Find out why Zoom events do not arrive, checked from the outside as Zoom would'
-  static override description = `Checks the webhook URL as Zoom reaches it: the URL itself (https, a host name), DNS (addresses Zoom cannot reach), the TCP port, TLS (protocol, a chain trusted by public roots, the host name, expiry, a missing intermediate), the answer to Zoom's URL-validation challenge with your secret token, latency against Zoom's 3 s, a signed test event, and that unsigned or mis-signed requests are refused. It recognises zoomctl serve and the Elastic Agent and tailors its hints. With Elasticsearch connection flags it checks the Elastic side too. Exit 0 when nothing failed, 1 otherwise, 2 on bad input.`
+  static override description = `Checks the webhook URL as Zoom reaches it: the URL itself (https, a host name), DNS (addresses Zoom cannot reach), the TCP port, TLS (protocol, a chain trusted by public roots, the host name, expiry, a missing intermediate), the answer to Zoom's URL-validation challenge with your secret token, latency against Zoom's 3 s, a signed test event, and that unsigned or mis-signed requests are refused. It recognises zoomctl serve and the Elastic Agent and tailors its hints; of a zoomctl serve it also reads /healthz, to say whether it passes what it accepts on (and its test event) to Elastic. With Elasticsearch connection flags it checks the Elastic side too. Exit 0 when nothing failed, 1 otherwise, 2 on bad input.`
 
   static override examples = [
     '<%= config.bin %> doctor https://hooks.example.com/zoom-webhook',

@@ -70,6 +70,8 @@ describe('doctor against zoomctl serve over HTTPS', () => {
       expect(row('zoom.challenge')?.status).toBe('pass')
       expect(row('auth.signature')?.value).toBe('unsigned → 401, bad signature → 401')
       expect(row('zoom.event')?.status).toBe('pass')
+      // serve's /healthz, read over the same TLS: it stores, it forwards nowhere.
+      expect(row('serve.forwarding')).toMatchObject({status: 'warn', value: 'no: it keeps them in its store only'})
       // Milliseconds to the microsecond in --json, as everywhere: more digits are timer noise.
       const latency = row('http.latency')?.data as {p50Ms: number; samples: number[]}
       for (const ms of [latency.p50Ms, ...latency.samples]) expect(Math.round(ms * 1000) / 1000).toBe(ms)
@@ -112,6 +114,19 @@ describe('doctor against zoomctl serve over HTTPS', () => {
 })
 
 describe('doctor against plain receivers', () => {
+  it("says when serve accepts but cannot pass deliveries on (its Elasticsearch refuses the connection)", async () => {
+    const serve = await startServe(['--es-url', 'http://127.0.0.1:9', '--es-timeout', '2s'])
+    try {
+      const {code, row} = await doctor(serve.url, ['--allow-http'])
+      expect(code).toBe(1)
+      expect(row('zoom.event')?.status).toBe('pass')
+      expect(row('serve.forwarding.elasticsearch')?.status).toBe('fail')
+      expect(row('serve.forwarding.elasticsearch')?.hint).toContain('refused the connection')
+    } finally {
+      await serve.stop()
+    }
+  })
+
   it('a closed port', async () => {
     const {code, row} = await doctor('http://127.0.0.1:1/zoom-webhook', ['--allow-http'])
     expect(code).toBe(1)

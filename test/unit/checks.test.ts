@@ -28,3 +28,26 @@ describe("checks' judgements", () => {
     expect(elsewhere.hint).toBe('listens on 8182, serve forwards to 9000')
   })
 })
+
+describe("doctor's reading of a zoomctl serve's /healthz", () => {
+  it('says whether serve passes deliveries on, and why not', async () => {
+    const {judgeServeForwarding} = await import('../../src/checks/doctor/judge.js')
+    expect(judgeServeForwarding(undefined)[0]).toMatchObject({status: 'skip'})
+    expect(judgeServeForwarding({})[0]).toMatchObject({status: 'warn', value: 'no: it keeps them in its store only'})
+    const [fine, failing, behind] = judgeServeForwarding({
+      forwarding: [
+        {sink: 'elasticsearch', state: 'ok', forwarded: 12, deadLetters: 0, lag: {records: 0, oldestPendingAgeSeconds: 0}},
+        {sink: 'agent', state: 'paused', forwarded: 3, deadLetters: 1, lag: {records: 40, oldestPendingAgeSeconds: 600}, lastError: 'the agent answered 401\u001b[2J'},
+        {sink: 'elasticsearch', state: 'ok', forwarded: 5, lag: {records: 900, oldestPendingAgeSeconds: 120}},
+      ],
+    })
+    expect(fine).toMatchObject({status: 'pass', value: 'ok: 12 forwarded, 0 waiting'})
+    expect(failing).toMatchObject({status: 'fail', value: 'paused: 3 forwarded, 40 waiting (oldest 600 s)'})
+    expect(failing!.hint).toBe("the agent answered 401 [2J: deliveries wait in serve's store and go once agent takes them")
+    expect(failing!.details).toEqual([expect.stringContaining('1 refused for good')])
+    expect(behind).toMatchObject({status: 'warn'})
+    // Ok, but the test event had not gone after doctor's wait.
+    const [stalled] = judgeServeForwarding({forwarding: [{sink: 'agent', state: 'ok', forwarded: 3, lag: {records: 1}}]}, {stalled: ['agent'], waitedMs: 3000})
+    expect(stalled).toMatchObject({status: 'warn', hint: 'the test event had not left serve after 3 s: agent is slow to answer, or serve is behind'})
+  })
+})

@@ -20,11 +20,13 @@ import {
   judgeFleetPolicies,
   judgeForgery,
   judgeLatency,
+  judgeServeForwarding,
   judgeStaticHeader,
   judgeTcp,
   judgeTestEvent,
   judgeTls,
   judgeUrl,
+  type ServeHealth,
 } from './judge.js'
 import {connectTcp, handshakeTls, type HttpSample, resolveHost, timedRequest} from './probes.js'
 
@@ -120,6 +122,8 @@ async function checkEndpoint(url: URL, options: DoctorOptions): Promise<{checks:
   const wrongMethod = await timedRequest(target, {...http, method: 'GET', headers: modeOnly ? {[modeOnly[0]]: modeOnly[1]} : {}})
   const kind = identifyEndpoint([...challenges.map((entry) => entry.sample), unsigned, badSignature, wrongMethod, ...(withoutHeader ? [withoutHeader] : [])])
 
+  // serve's forwarding before the test event: what it passed on by then, to see the test event go after it.
+  const before = kind === 'zoomctl' ? await serveHealth(url, http) : undefined
   checks.push(judgeChallenge(challenges[0]!.sample, challenges[0]!.token, secret, kind, options.refusedTokenHint))
   checks.push(judgeLatency(challenges.map((entry) => entry.sample)))
   if (options.testEvent) {
@@ -133,7 +137,45 @@ async function checkEndpoint(url: URL, options: DoctorOptions): Promise<{checks:
   }
   checks.push(judgeForgery(unsigned, badSignature, kind))
   if (kind === 'elastic-agent') checks.push(judgeStaticHeader(withoutHeader, kind))
+  if (kind === 'zoomctl') {
+    progress("reading serve's /healthz")
+    // The test event has just been accepted: give serve a moment to pass it on (or to fail to) before judging.
+    const {health, stalled} = await settledHealth(url, http, before, options.testEvent ? FORWARD_WAIT_MS : 0)
+    checks.push(...judgeServeForwarding(health, {stalled, waitedMs: FORWARD_WAIT_MS}))
+  }
   return {checks, kind}
+}
+
+/** How long doctor waits for serve to pass its test event on. */
+const FORWARD_WAIT_MS = 3000
+
+/**
+ * serve's /healthz once every sink has handled something more than `before` (the test event, or traffic
+ * with it) or has failed, or after `waitMs`; `stalled`: the sinks still ok that handled nothing more.
+ */
+async function settledHealth(url: URL, http: {ca?: Buffer; insecure: boolean; timeoutMs: number}, before: ServeHealth | undefined, waitMs: number): Promise<{health?: ServeHealth; stalled: string[]}> {
+  const handled = (sink: NonNullable<ServeHealth['forwarding']>[number]) => (sink.forwarded ?? 0) + (sink.deadLetters ?? 0) + (sink.skippedDuplicates ?? 0)
+  const baseline = new Map(before?.forwarding?.map((sink) => [sink.sink, handled(sink)]))
+  const stalledIn = (health: ServeHealth | undefined) => (health?.forwarding ?? []).filter((sink) => sink.state === 'ok' && handled(sink) <= (baseline.get(sink.sink) ?? 0)).map((sink) => sink.sink)
+  const until = Date.now() + waitMs
+  let health = await serveHealth(url, http)
+  while (waitMs > 0 && stalledIn(health).length && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    health = await serveHealth(url, http)
+  }
+  return {health, stalled: waitMs > 0 ? stalledIn(health) : []}
+}
+
+/** A zoomctl serve's own account of its forwarding, from /healthz on its origin; undefined when none answers there. */
+async function serveHealth(url: URL, http: {ca?: Buffer; insecure: boolean; timeoutMs: number}): Promise<ServeHealth | undefined> {
+  const sample = await timedRequest(`${url.origin}/healthz`, {...http, method: 'GET'})
+  if (sample.status !== 200) return undefined
+  try {
+    const health = JSON.parse(sample.body) as ServeHealth & {status?: unknown}
+    return health.status === 'ok' ? health : undefined
+  } catch {
+    return undefined
+  }
 }
 
 async function checkElastic(settings: ElasticSettings, integrationVersion?: string): Promise<Check[]> {

@@ -238,3 +238,40 @@ export function judgeFleetPolicies(policies: Array<{id: string; name: string; va
   }
   return checks
 }
+
+/** What a zoomctl serve says of its forwarding on /healthz (see ForwardStatus), as far as doctor reads it. */
+export interface ServeHealth {
+  forwarding?: Array<{sink: string; state: string; forwarded?: number; deadLetters?: number; skippedDuplicates?: number; lag?: {records?: number; oldestPendingAgeSeconds?: number}; lastError?: string}>
+}
+
+/**
+ * Whether a zoomctl serve passes what it accepts on to Elastic: the cause doctor cannot see from the
+ * endpoint's answers, which are 200 whether or not anything goes further. `health` undefined: /healthz
+ * did not answer through this URL (a proxy in front, say). `test.stalled`: sinks that handled nothing
+ * in the time doctor waited after its test event.
+ */
+export function judgeServeForwarding(health: ServeHealth | undefined, test: {stalled: string[]; waitedMs: number} = {stalled: [], waitedMs: 0}): Check[] {
+  const title = 'serve passes deliveries on to Elastic'
+  if (!health) return [skip('serve.forwarding', title, '/healthz does not answer through this URL')]
+  if (!health.forwarding?.length) {
+    return [warn('serve.forwarding', title, 'no: it keeps them in its store only', 'events reach Elastic only if serve forwards them: give it --es-url or --forward-to (zoomctl setup writes them); zoomctl replay sends what it stored meanwhile')]
+  }
+  return health.forwarding.map((sink) => {
+    const id = `serve.forwarding.${sink.sink}`
+    const sinkTitle = `serve forwards to ${sink.sink}`
+    const waiting = sink.lag?.records ?? 0
+    const age = sink.lag?.oldestPendingAgeSeconds ?? 0
+    const value = `${sink.state}: ${sink.forwarded ?? 0} forwarded, ${waiting} waiting${age ? ` (oldest ${age} s)` : ''}`
+    const dead = sink.deadLetters ? [`${sink.deadLetters} refused for good, in dead-letter/: zoomctl deliveries --verdict dead-letter shows why`] : []
+    if (sink.state !== 'ok') {
+      // serve's words may quote what its sink answered: no control character reaches the terminal.
+      // eslint-disable-next-line no-control-regex
+      const error = (sink.lastError ?? 'no error given').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, 200)
+      return fail(id, sinkTitle, value, `${error}: deliveries wait in serve's store and go once ${sink.sink} takes them`, {details: dead})
+    }
+    if (age > 60) return warn(id, sinkTitle, value, `${sink.sink} is behind: what Zoom sends reaches Elastic minutes late`, {details: dead})
+    if (test.stalled.includes(sink.sink)) return warn(id, sinkTitle, value, `the test event had not left serve after ${test.waitedMs / 1000} s: ${sink.sink} is slow to answer, or serve is behind`, {details: dead})
+    if (dead.length) return warn(id, sinkTitle, value, dead[0]!)
+    return pass(id, sinkTitle, value)
+  })
+}
