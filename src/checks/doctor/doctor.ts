@@ -126,12 +126,16 @@ async function checkEndpoint(url: URL, options: DoctorOptions): Promise<{checks:
   const before = kind === 'zoomctl' ? await serveHealth(url, http) : undefined
   checks.push(judgeChallenge(challenges[0]!.sample, challenges[0]!.token, secret, kind, options.refusedTokenHint))
   checks.push(judgeLatency(challenges.map((entry) => entry.sample)))
+  // Whether serve took the test event: only then is there something of doctor's for it to pass on.
+  let testEventAccepted = false
   if (options.testEvent) {
     progress('sending a signed test event')
     const now = Date.now()
     const body = buildEventBody(findEvent('meeting.started')!, createScenario(now % 100_000, now), now)
     ;((body.payload.object as Record<string, unknown>) ?? {}).topic = 'zoomctl doctor test event'
-    checks.push(judgeTestEvent(await timedRequest(target, {...http, ...signed(Buffer.from(JSON.stringify(body)))}), options.refusedTokenHint))
+    const answer = await timedRequest(target, {...http, ...signed(Buffer.from(JSON.stringify(body)))})
+    testEventAccepted = answer.status !== undefined && answer.status >= 200 && answer.status < 300
+    checks.push(judgeTestEvent(answer, options.refusedTokenHint))
   } else {
     checks.push(skip('zoom.event', 'accepts a signed test event', '--no-test-event'))
   }
@@ -140,7 +144,7 @@ async function checkEndpoint(url: URL, options: DoctorOptions): Promise<{checks:
   if (kind === 'zoomctl') {
     progress("reading serve's /healthz")
     // The test event has just been accepted: give serve a moment to pass it on (or to fail to) before judging.
-    const {health, stalled} = await settledHealth(url, http, before, options.testEvent ? FORWARD_WAIT_MS : 0)
+    const {health, stalled} = await settledHealth(url, http, before, testEventAccepted ? FORWARD_WAIT_MS : 0)
     checks.push(...judgeServeForwarding(health, {stalled, waitedMs: FORWARD_WAIT_MS}))
   }
   return {checks, kind}
