@@ -91,7 +91,8 @@ export function describeCredential(settings: ElasticSettings): string {
     return id ? `API key id ${id}` : 'the API key'
   }
   if (settings.username) return `user ${settings.username}`
-  return 'no credentials'
+  // Read after "as" and "does not allow": a cluster without security takes requests as anonymous.
+  return 'anonymous (no credentials)'
 }
 
 /** Reads GET / once: whether this is Elasticsearch, which version, serverless or not. */

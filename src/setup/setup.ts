@@ -29,6 +29,8 @@ export interface SetupOptions {
 export interface SetupResult {
   configPath: string
   settings: Record<string, unknown>
+  /** The Elasticsearch serve will index into, as setup reached it: its version, and as whom. */
+  elasticsearch?: {version: string; credential: string}
   kibana?: {version: string; installed: string; installedNow: boolean; agentPolicy: string; packagePolicy: {action: 'created' | 'updated'; id: string}; sent: Record<string, unknown>}
   zoomSteps: string[]
   next: string[]
@@ -198,12 +200,14 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   const step = options.onStep ?? (() => {})
   const current = options.current ?? loadConfig(options.configPath)
   const {answers, generated} = await collectAnswers({...options, current})
+  let elasticsearch: SetupResult['elasticsearch']
   if (answers.destination === 'elasticsearch' && answers['es-url']) {
     step('checking the Elasticsearch connection')
     // Loaded here: a setup that does not index into Elasticsearch starts without its client.
     const {connectElastic} = await import('../elastic/connection.js')
     const connection = await connectElastic({nodes: [answers['es-url']], ...elasticCredentials(answers), namespace: options.namespace, requestTimeoutMs: 15_000})
     await connection.client.close()
+    elasticsearch = {version: connection.info.version, credential: connection.credential}
   }
   let kibana: SetupResult['kibana']
   if (answers['kibana-url']) kibana = await configureFleet(answers, options, step)
@@ -217,6 +221,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     // What was written, secrets masked: the values stay in the file.
     settings: Object.fromEntries(Object.entries(settings).map(([key, value]) => [key, SECRET_KEYS.has(key) ? '********' : value])),
     ...(kibana ? {kibana} : {}),
+    ...(elasticsearch ? {elasticsearch} : {}),
     zoomSteps: [
       'Sign in to https://marketplace.zoom.us/ with an admin account.',
       'Develop → Build App → Webhook Only → Create; give it a name (e.g. Elastic-Zoom) and your company details.',

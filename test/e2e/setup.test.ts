@@ -85,6 +85,9 @@ describe('setup for Elasticsearch', () => {
       expect(readFileSync(userPath, 'utf8')).toMatch(/^username: zoom-writer$/m)
       expect(readFileSync(userPath, 'utf8')).toMatch(/^password: writer-secret$/m)
       expect(asUser.stdout).not.toContain('writer-secret')
+      // What setup reached, and as whom (never the secret).
+      expect(JSON.parse(asUser.stdout)).toMatchObject({elasticsearch: {version: expect.any(String), credential: 'user zoom-writer'}})
+      expect(JSON.parse(opened.stdout).elasticsearch.credential).toBe('anonymous (no credentials)')
       const refusedPath = join(tempDir(), 'zoomctl.yaml')
       const refused = await runCli(['setup', '--yes', '--config', refusedPath, '--port', '0', '--destination', 'elasticsearch', '--es-url', secured.url, '--json'], {ELASTICSEARCH_API_KEY: ''})
       expect(refused.code).toBe(1)
