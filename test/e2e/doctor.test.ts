@@ -167,6 +167,11 @@ describe('doctor against plain receivers', () => {
       expect(crcOn.row('auth.signature')?.hint).toContain('never checks')
       expect(crcOn.row('auth.header')).toMatchObject({status: 'pass', value: '401 without it'})
       expect(crcOn.stdout).not.toContain(secret.value)
+      // Without its header, the agent refuses everything: doctor names the header, not another secret token.
+      const bare = await doctor(on.url, ['--allow-http'])
+      expect(bare.report.endpoint.kind).toBe('elastic-agent')
+      expect(bare.row('zoom.event')?.hint).toContain('for want of its static header')
+      expect(bare.row('auth.header')).toMatchObject({status: 'skip', value: 'checked when the header is given: --auth header --auth-value …'})
     } finally {
       await off.stop()
       await on.stop()

@@ -135,7 +135,7 @@ async function checkEndpoint(url: URL, options: DoctorOptions): Promise<{checks:
     ;((body.payload.object as Record<string, unknown>) ?? {}).topic = 'zoomctl doctor test event'
     const answer = await timedRequest(target, {...http, ...signed(Buffer.from(JSON.stringify(body)))})
     testEventAccepted = answer.status !== undefined && answer.status >= 200 && answer.status < 300
-    checks.push(judgeTestEvent(answer, options.refusedTokenHint))
+    checks.push(judgeTestEvent(answer, options.refusedTokenHint, kind))
   } else {
     checks.push(skip('zoom.event', 'accepts a signed test event', '--no-test-event'))
   }

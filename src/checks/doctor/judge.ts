@@ -142,6 +142,10 @@ export function identifyEndpoint(samples: HttpSample[]): EndpointKind {
   return samples.some((sample) => sample.status !== undefined) ? 'other' : 'unknown'
 }
 
+/** The agent's own refusal of a request without its static header (secret_header/secret_value). */
+const AGENT_WANTS_HEADER = /"message": ?"incorrect header or header secret"/
+const AGENT_HEADER_HINT = "the Elastic Agent refused it for want of its static header (the integration's secret_header and secret_value): give the header as Zoom sends it (--auth header --auth-value …, or --auth basic / bearer as the Zoom app's authentication) to check the rest; behind zoomctl serve, it is serve's forward-header"
+
 export function describeKind(kind: EndpointKind): string {
   return {zoomctl: 'zoomctl serve', 'elastic-agent': "an Elastic Agent's http_endpoint (Zoom integration)", other: 'another webhook receiver', unknown: 'nothing that answers HTTP'}[kind]
 }
@@ -160,7 +164,9 @@ export function judgeChallenge(sample: HttpSample, plainToken: string, secret: s
   const verdict = checkChallengeAnswer(secret, plainToken, sample.status, sample.contentType, sample.body)
   if (verdict.ok) return pass('zoom.challenge', title, `correct encryptedToken in ${ms(sample.timings.total)}`)
   const wrongToken = /encryptedToken/.test(sample.body) && sample.status === 200
-  const hint = refusedTokenHint && (wrongToken || sample.status === 401)
+  const hint = kind === 'elastic-agent' && sample.status === 401 && AGENT_WANTS_HEADER.test(sample.body)
+    ? AGENT_HEADER_HINT
+    : refusedTokenHint && (wrongToken || sample.status === 401)
     ? refusedTokenHint
     : wrongToken
     ? 'the endpoint answers with another secret token: set the same Secret Token as the Zoom app (for the agent: crc_secret in the integration)'
@@ -171,12 +177,14 @@ export function judgeChallenge(sample: HttpSample, plainToken: string, secret: s
 }
 
 /** `refusedTokenHint`: what a 401 means when the secret token was not given but found (a local serve's). */
-export function judgeTestEvent(sample: HttpSample, refusedTokenHint?: string): Check {
+export function judgeTestEvent(sample: HttpSample, refusedTokenHint?: string, kind?: EndpointKind): Check {
   const title = 'accepts a signed test event'
   if (sample.status !== undefined && sample.status >= 200 && sample.status < 300) return pass('zoom.event', title, `${sample.status} in ${ms(sample.timings.total)}`)
   const value = sample.status === undefined ? (sample.error ?? 'no answer') : `${sample.status} ${sample.body.slice(0, 80)}`
   const hint =
-    sample.status === 401 && refusedTokenHint
+    kind === 'elastic-agent' && sample.status === 401 && AGENT_WANTS_HEADER.test(sample.body)
+      ? AGENT_HEADER_HINT
+      : sample.status === 401 && refusedTokenHint
       ? refusedTokenHint
       : sample.status === 401
       ? 'refused although signed: the endpoint holds another secret token (Zoom → your app → Feature → Secret Token) or wants an auth header (--auth header --auth-value …)'
@@ -199,7 +207,8 @@ export function judgeForgery(unsigned: HttpSample, badSignature: HttpSample, kin
 
 export function judgeStaticHeader(withoutHeader: HttpSample | undefined, kind: EndpointKind): Check {
   const title = 'requires the static secret header'
-  if (kind !== 'elastic-agent' || !withoutHeader) return skip('auth.header', title, 'only the Elastic Agent relies on it')
+  if (kind !== 'elastic-agent') return skip('auth.header', title, 'only the Elastic Agent relies on it')
+  if (!withoutHeader) return skip('auth.header', title, 'checked when the header is given: --auth header --auth-value …')
   if (withoutHeader.status === 401) return pass('auth.header', title, '401 without it')
   return fail('auth.header', title, `${withoutHeader.status ?? withoutHeader.error} without it`, 'set secret_header and secret_value in the Zoom integration: today the agent accepts any request')
 }
