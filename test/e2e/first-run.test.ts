@@ -108,7 +108,7 @@ describe('first run: serve with no token and no flags', () => {
     }
   })
 
-  it('a serve that cannot listen keeps no token it never showed, nor the data dir it made; restarted, it prints the simulate line that finds its token', async () => {
+  it('a serve that cannot listen keeps no token it never used, nor the data dir it made; restarted, it prints the simulate line that finds its token', async () => {
     const cwd = tempDir()
     const first = await startFresh(cwd)
     try {
