@@ -16,3 +16,11 @@ export function idMatches(id: string, given: string): boolean {
   const prefix = idPrefix(given)
   return prefix !== undefined && id.startsWith(prefix)
 }
+
+/** How many of an id's characters name it in serve's console, simulate's answers and the listings. */
+export const SHORT_ID_LENGTH = 8
+
+/** The start of an id, as git shortens a commit's: what deliveries show and replay --id take back. */
+export function shortId(id: string): string {
+  return id.slice(0, SHORT_ID_LENGTH)
+}

@@ -1,4 +1,5 @@
 import type {Check, CheckStatus, CheckSummary} from '../checks/model.js'
+import {printable} from './format.js'
 import {style} from './style.js'
 import {renderTable} from './table.js'
 
@@ -21,14 +22,15 @@ export function statusMark(status: CheckStatus): string {
  */
 export function renderChecks(checks: readonly Check[], summary: CheckSummary, options: {verbose?: boolean} = {}): string {
   const lines: string[] = []
-  const rows = checks.map((check) => [statusMark(check.status), check.title, check.value ?? ''])
+  // Titles, values, hints and details quote what endpoints answered and documents hold: escaped here, once.
+  const rows = checks.map((check) => [statusMark(check.status), printable(check.title), printable(check.value ?? '')])
   const table = renderTable(['', 'check', 'result'], rows).split('\n')
   lines.push(style.dim(table[0]!))
   checks.forEach((check, index) => {
     lines.push(table[index + 1]!)
     const showDetails = options.verbose || check.status === 'fail' || check.status === 'warn'
-    if (check.hint && (check.status === 'fail' || check.status === 'warn')) lines.push(`   ${style.dim('→')} ${check.hint}`)
-    if (showDetails) for (const detail of (check.details ?? []).slice(0, options.verbose ? undefined : 12)) lines.push(style.dim(`     ${detail}`))
+    if (check.hint && (check.status === 'fail' || check.status === 'warn')) lines.push(`   ${style.dim('→')} ${printable(check.hint)}`)
+    if (showDetails) for (const detail of (check.details ?? []).slice(0, options.verbose ? undefined : 12)) lines.push(style.dim(`     ${printable(detail)}`))
   })
   lines.push('', summaryLine(summary))
   return lines.join('\n')

@@ -1,5 +1,6 @@
+import {shortId} from '../deliveries/ids.js'
 import type {DeliveryDetail, DeliveryEntry} from '../deliveries/list.js'
-import {printable} from './serve.js'
+import {printable} from './format.js'
 import {style} from './style.js'
 import {renderTable} from './table.js'
 
@@ -12,7 +13,7 @@ const VERDICT_STYLE: Record<DeliveryEntry['verdict'], (text: string) => string> 
 
 export function entryRow(entry: DeliveryEntry): string[] {
   // The original by the start of its id, as serve and simulate name it (deliveries show takes it).
-  const why = entry.verdict === 'duplicate' ? `copy of ${entry.duplicateOf?.slice(0, 8)}` : [entry.status, entry.reason].filter(Boolean).join(' ')
+  const why = entry.verdict === 'duplicate' ? `copy of ${shortId(entry.duplicateOf ?? '')}` : [entry.status, entry.reason].filter(Boolean).join(' ')
   return [style.dim(entry.receivedAt.replace('T', ' ').slice(0, 23)), printable(entry.eventType ?? '-'), VERDICT_STYLE[entry.verdict](entry.verdict), printable(why), style.dim(entry.id)]
 }
 

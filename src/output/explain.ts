@@ -1,5 +1,6 @@
+import {shortId} from '../deliveries/ids.js'
 import {getField} from '../mapping/index.js'
-import {printable} from './serve.js'
+import {printable} from './format.js'
 import {style} from './style.js'
 
 /** The fields a reader checks first in Kibana Discover for a Zoom event. */
@@ -44,7 +45,7 @@ export function describeAnswer(answer: unknown): string {
     if (typeof record.status === 'string') {
       if (typeof record.duplicateOf !== 'string') return printable(record.status)
       // serve's answer to a copy: which delivery it is a copy of (the id's first part, as git shows a commit).
-      const first = printable(record.duplicateOf.slice(0, 8))
+      const first = printable(shortId(record.duplicateOf))
       return record.status === 'duplicate' ? `duplicate of ${first}` : `${printable(record.status)} (copy of ${first})`
     }
     if (typeof record.error === 'string') return printable(record.error)

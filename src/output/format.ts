@@ -2,6 +2,15 @@ import type {BurstReport} from '../sender/burst.js'
 import {statusColor, style} from './style.js'
 import {renderTable} from './table.js'
 
+/**
+ * Text that came from outside (a request's event name, an endpoint's answer, a document's field) with
+ * control characters escaped: none of it may forge lines or colours on the console.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
 export function formatMs(ms: number): string {
   // Three significant digits whatever the size: 8.98 ms, 28.4 ms, 284 ms, 2.84 s.
   if (ms < 10) return `${ms.toFixed(2)} ms`

@@ -1,19 +1,11 @@
+import {SHORT_ID_LENGTH, shortId} from '../deliveries/ids.js'
 import type {ForwardEvent} from '../forward/index.js'
 import type {DeliveryOutcome} from '../receiver/index.js'
 import type {ServeStarted} from '../receiver/service.js'
 import {shellQuote} from '../sender/curl.js'
 import {DEFAULT_DATA_DIR} from '../store/index.js'
-import {formatMs} from './format.js'
+import {formatMs, printable} from './format.js'
 import {statusColor, style} from './style.js'
-
-/**
- * Text that came in a request (an event name, an error detail) with control characters escaped: a signed
- * body must not be able to forge lines or colours on the console.
- */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
-}
 
 /** serve --json's line for an outcome: written as it is, not copied into a new object for every request. */
 export function outcomeJsonLine(outcome: DeliveryOutcome): string {
@@ -25,18 +17,13 @@ export function formatOutcome(outcome: DeliveryOutcome): string {
   const color = statusColor(outcome.status)
   const event = outcome.eventType ? printable(outcome.eventType).slice(0, 60).padEnd(30) : style.dim('-'.padEnd(30))
   // A kept delivery's id, as far as `zoomctl deliveries show` needs it (as git shortens a commit's).
-  const id = style.dim(outcome.recordId ? shortId(outcome.recordId) : '-'.padEnd(8))
+  const id = style.dim(outcome.recordId ? printable(shortId(outcome.recordId)) : '-'.padEnd(SHORT_ID_LENGTH))
   const parts = [style.dim(time), color(String(outcome.status)), color(outcome.result.padEnd(9)), id, event]
   if (outcome.accountId) parts.push(style.dim(`account ${printable(outcome.accountId)}`))
-  if (outcome.duplicateOf) parts.push(style.dim(`copy of ${shortId(outcome.duplicateOf)}`))
+  if (outcome.duplicateOf) parts.push(style.dim(`copy of ${printable(shortId(outcome.duplicateOf))}`))
   if (outcome.detail) parts.push(outcome.result === 'refused' || outcome.result === 'error' ? style.yellow(printable(outcome.detail)) : printable(outcome.detail))
   parts.push(style.dim(`${outcome.remoteAddress} ${formatMs(outcome.durationMs)}`))
   return parts.join('  ')
-}
-
-/** The first characters of a delivery's id: enough for deliveries show and replay --id. */
-function shortId(id: string): string {
-  return printable(id.slice(0, 8))
 }
 
 export function formatForwardEvent(event: ForwardEvent): string {

@@ -1,3 +1,5 @@
+import {SHORT_ID_LENGTH} from '../deliveries/ids.js'
+
 /**
  * The inspector page: one self-contained document (no CDN, no fonts to fetch), plain DOM code. Every text
  * that came in a request is inserted with textContent, never as HTML.
@@ -70,7 +72,7 @@ const rows = document.getElementById('rows')
 let selected = null
 
 function el(tag, text, cls) { const node = document.createElement(tag); if (text !== undefined) node.textContent = text; if (cls) node.className = cls; return node }
-function why(d) { return d.verdict === 'duplicate' ? 'copy of ' + d.duplicateOf.slice(0, 8) : [d.status, d.reason].filter(Boolean).join(' ') }
+function why(d) { return d.verdict === 'duplicate' ? 'copy of ' + d.duplicateOf.slice(0, ${SHORT_ID_LENGTH}) : [d.status, d.reason].filter(Boolean).join(' ') }
 function ms(v) { return v === undefined || v === null ? '' : v < 10 ? v.toFixed(1) + ' ms' : Math.round(v) + ' ms' }
 
 function row(d) {

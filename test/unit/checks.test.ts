@@ -43,7 +43,7 @@ describe("doctor's reading of a zoomctl serve's /healthz", () => {
     })
     expect(fine).toMatchObject({status: 'pass', value: 'ok: 12 forwarded, 0 waiting'})
     expect(failing).toMatchObject({status: 'fail', value: 'paused: 3 forwarded, 40 waiting (oldest 600 s)'})
-    expect(failing!.hint).toBe("the agent answered 401 [2J: deliveries wait in serve's store and go once agent takes them")
+    expect(failing!.hint).toBe("the agent answered 401\u001b[2J: deliveries wait in serve's store and go once agent takes them")
     expect(failing!.details).toEqual([expect.stringContaining('1 refused for good')])
     expect(behind).toMatchObject({status: 'warn'})
     // Ok, but the test event had not gone after doctor's wait.

@@ -3,7 +3,8 @@ import {describe, expect, it} from 'vitest'
 import {entryRow} from '../../src/output/deliveries.js'
 import {describeAnswer} from '../../src/output/explain.js'
 import {formatSequenceSummary} from '../../src/output/simulate.js'
-import {formatOutcome, printable} from '../../src/output/serve.js'
+import {printable} from '../../src/output/format.js'
+import {formatOutcome} from '../../src/output/serve.js'
 import {percentile} from '../../src/timing.js'
 
 describe('console output of request data', () => {
@@ -71,5 +72,18 @@ describe("simulate's summary", () => {
     const fine = summary([delivery(200), delivery(200)])
     expect(fine).not.toContain('Zoom drops')
     expect(fine).not.toContain('Zoom retries')
+  })
+})
+
+describe('checks on the console', () => {
+  it("escape control characters of every title, value, hint and detail: an endpoint's answer cannot forge lines", async () => {
+    const {renderChecks} = await import('../../src/output/checks.js')
+    const {fail, summarize} = await import('../../src/checks/model.js')
+    const hostile = fail('zoom.event', 'accepts a signed test event\u001b[2J', '401 {"message":"x\nFAKE ✔ all good"}', 'hint\u001b[31m', {details: ['detail\r\u0007']})
+    const text = renderChecks([hostile], summarize([hostile]))
+    // eslint-disable-next-line no-control-regex -- the point of the test
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/)
+    expect(text).toContain('x\\u000aFAKE')
+    expect(text.split('\n').filter((line) => line.includes('FAKE'))).toHaveLength(1)
   })
 })
