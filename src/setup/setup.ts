@@ -94,28 +94,41 @@ export async function collectAnswers(options: SetupOptions): Promise<{answers: S
 export function currentAnswers(file: ConfigFile): Partial<Record<keyof SetupAnswers, string>> {
   if (!file.exists) return {}
   const current: Partial<Record<keyof SetupAnswers, string>> = {}
-  for (const question of QUESTIONS) {
-    if (!(question.key in file.values)) continue
-    try {
-      current[question.key] = String(resolveReference(file.values[question.key], question.key, file))
-    } catch {
-      // A reference to an env var that is not set here: asked afresh.
-    }
-  }
+  const resolved = resolvedValues(file)
+  // A reference to an env var that is not set here is no answer: that question is asked afresh.
+  for (const question of QUESTIONS) if (resolved.has(question.key)) current[question.key] = String(resolved.get(question.key))
   const values = file.values
   current.destination = values['forward-to'] !== undefined ? 'agent' : values['es-url'] !== undefined ? 'elasticsearch' : 'store'
   if (values['tls-cert'] !== undefined) current.tls = 'certificate'
-  let forwardHeader: unknown
-  try {
-    forwardHeader = resolveReference(values['forward-header'], 'forward-header', file)
-  } catch {
-    forwardHeader = undefined
-  }
   // setup writes the agent's secret as serve's forward header: the one the agent's policy checks.
+  const forwardHeader = resolved.get('forward-header')
   const header = typeof forwardHeader === 'string' ? /^Authorization:\s*(.+)$/i.exec(forwardHeader)?.[1] : undefined
   if (header) current['agent-secret'] = header
   return current
 }
+
+/**
+ * The file's settings with env:/file: references read, once per file (a file: reference is a read): the
+ * defaults setup offers, and what tells an unchanged secret from a new one when writing. A reference that
+ * cannot be read here has no entry.
+ */
+function resolvedValues(file: ConfigFile): Map<string, unknown> {
+  let resolved = RESOLVED.get(file)
+  if (!resolved) {
+    resolved = new Map()
+    for (const [key, value] of Object.entries(file.values)) {
+      try {
+        resolved.set(key, resolveReference(value, key, file))
+      } catch {
+        // Left out: see above.
+      }
+    }
+    RESOLVED.set(file, resolved)
+  }
+  return resolved
+}
+
+const RESOLVED = new WeakMap<ConfigFile, Map<string, unknown>>()
 
 /** A question whose answer the file already holds: Enter keeps it (a secret's prompt shows no default, so it says so). */
 function keepingCurrent(question: Question): Question {
@@ -141,12 +154,8 @@ export function changesFor(settings: Record<string, unknown>, current: ConfigFil
       continue
     }
     const written = current.values[key]
-    if (typeof written !== 'string' || !/^(env|file):/.test(written)) continue
-    try {
-      if (resolveReference(written, key, current) === settings[key]) changes[key] = written
-    } catch {
-      // Unresolvable here: the new value is written.
-    }
+    // An unresolvable reference (its env var not set here) is replaced by the new value.
+    if (typeof written === 'string' && /^(env|file):/.test(written) && resolvedValues(current).get(key) === settings[key]) changes[key] = written
   }
   return changes
 }
