@@ -23,6 +23,8 @@ export interface ServeFlagValues extends AuthFlagValues, ElasticFlagValues {
   'flush-interval': string
   'pause-interval': string
   'retry-max': string
+  'previous-secret-token'?: string
+  'retry-mismatched': boolean
   ui: boolean
   'ui-host': string
   'ui-port': number
@@ -30,7 +32,8 @@ export interface ServeFlagValues extends AuthFlagValues, ElasticFlagValues {
 
 /** Every serve flag checked and turned into settings, before anything starts (exit 2 on bad input). */
 export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSettings> {
-  const auth = resolveAuth(authOptionsFrom(flags))
+  const auth = {...resolveAuth(authOptionsFrom(flags)), ...(flags['previous-secret-token'] ? {previousSecretToken: flags['previous-secret-token']} : {})}
+  if (auth.previousSecretToken && !auth.secretToken) throw new OptionError('--previous-secret-token goes with --secret-token: the new Secret Token verifies, the previous one is accepted beside it')
   const version = integrationVersion(flags['integration-version'])
   const loopback = isLoopbackHost(flags.host)
   if (!auth.secretToken && !loopback) {
@@ -63,6 +66,7 @@ export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSe
     fsync: flags.fsync,
     dedupeWindowMs: parseDuration(flags['dedupe-window']),
     auth,
+    retryMismatched: flags['retry-mismatched'],
     generateToken: !auth.secretToken && loopback,
     tls,
     integrationVersion: version,

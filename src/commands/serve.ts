@@ -42,6 +42,17 @@ export default class Serve extends ZoomctlCommand {
       env: 'ZOOMCTL_DEDUPE_WINDOW',
     }),
     fsync: Flags.boolean({description: 'sync each batch of writes to disk before answering', default: true, allowNo: true}),
+    // Zoom keeps no overlap when a Secret Token is regenerated: these two carry serve through it.
+    'previous-secret-token': Flags.string({
+      description: 'the Secret Token before its regeneration in Zoom: deliveries still signed with it (retries) are accepted too',
+      env: 'ZOOMCTL_PREVIOUS_SECRET_TOKEN',
+      helpGroup: 'AUTH',
+    }),
+    'retry-mismatched': Flags.boolean({
+      description: 'answer a signature that matches no Secret Token with 503, which Zoom retries (~5, 25, 85 min), not 401, which it drops: on while the token is regenerated',
+      default: false,
+      helpGroup: 'AUTH',
+    }),
     'integration-version': integrationVersionFlag,
     ...authFlags,
     ...forwardFlags,

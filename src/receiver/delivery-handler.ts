@@ -6,7 +6,7 @@ import {elapsedMs} from '../timing.js'
 import {type AuthSettings, checkModeHeader, redactCredential} from '../zoom/auth.js'
 import {answerChallenge, challengeToken, isRecord, URL_VALIDATION_EVENT} from '../zoom/challenge.js'
 import {CAPTURED_HEADERS, SIGNATURE_HEADER, TIMESTAMP_HEADER} from '../zoom/headers.js'
-import {verifySignature} from '../zoom/signature.js'
+import {type SignatureVerdict, verifySignature} from '../zoom/signature.js'
 import type {SpilledBody} from './server.js'
 
 export interface IncomingDelivery {
@@ -51,6 +51,12 @@ export interface Reply {
 export interface HandlerSettings {
   auth: AuthSettings
   toleranceSeconds: number
+  /**
+   * Answer a signature that matches no Secret Token with 503 rather than 401: Zoom retries a 5xx (~5, 25,
+   * 85 min later) and drops a 4xx for good, so a delivery signed with a token serve does not have yet (the
+   * minutes of a regeneration) comes again. Nothing is stored either way.
+   */
+  retryMismatched?: boolean
   store: FileStore
   integrationVersion?: string
 }
@@ -81,13 +87,15 @@ export class DeliveryHandler {
     if (!header.ok) return reject(401, 'auth-header', header.reason)
 
     if (auth.secretToken) {
-      const verdict = verifySignature({
-        secret: auth.secretToken,
-        signature: single(delivery.headers[SIGNATURE_HEADER]),
-        timestamp: single(delivery.headers[TIMESTAMP_HEADER]),
-        rawBody: delivery.rawBody,
-        toleranceSeconds,
-      })
+      const verifyWith = (secret: string) =>
+        verifySignature({secret, signature: single(delivery.headers[SIGNATURE_HEADER]), timestamp: single(delivery.headers[TIMESTAMP_HEADER]), rawBody: delivery.rawBody, toleranceSeconds})
+      const mismatched = (verdict: SignatureVerdict) => !verdict.ok && verdict.reason === 'signature-mismatch'
+      let verdict = verifyWith(auth.secretToken)
+      if (mismatched(verdict) && auth.previousSecretToken) verdict = verifyWith(auth.previousSecretToken)
+      if (!verdict.ok && verdict.reason === 'signature-mismatch' && this.settings.retryMismatched) {
+        const detail = `${verdict.detail}; answered 503 so that Zoom retries it (--retry-mismatched): give serve the Secret Token it was signed with`
+        return {status: 503, headers: {'retry-after': '300'}, body: {error: verdict.detail, reason: verdict.reason}, outcome: outcome({result: 'rejected', status: 503, reason: verdict.reason, detail})}
+      }
       if (!verdict.ok && !verdict.authentic) return reject(401, verdict.reason, verdict.detail)
       if (!verdict.ok) {
         const hint = `${verdict.detail}; kept under refused/ in the data dir so it is not lost (widen --tolerance if Zoom's retries arrive stale)`

@@ -29,6 +29,8 @@ export interface ReceiverOptions {
   path: string
   auth: AuthSettings
   toleranceSeconds: number
+  /** Answer a signature that matches no Secret Token with 503, so that Zoom retries it (see HandlerSettings). */
+  retryMismatched?: boolean
   maxBodyBytes: number
   /** Oversized bodies up to this size are read to be kept if authentic (default 32 MiB). */
   keepOversizedBytes?: number

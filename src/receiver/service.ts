@@ -20,6 +20,8 @@ export interface ServeSettings {
   /** How far back stored dedupe keys are loaded at start (default 48 h). */
   dedupeWindowMs?: number
   auth: AuthSettings
+  /** Signature mismatches answered 503 (Zoom retries) instead of 401: for a Secret Token's regeneration. */
+  retryMismatched?: boolean
   /** No token was given and the address is loopback: make one and keep it in the data dir. */
   generateToken: boolean
   tls?: {cert: Buffer; key: Buffer}
@@ -91,6 +93,7 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
       path: settings.path,
       auth,
       toleranceSeconds: settings.toleranceSeconds,
+      retryMismatched: settings.retryMismatched,
       maxBodyBytes: settings.maxBodyBytes,
       store,
       tls: settings.tls,
@@ -149,7 +152,10 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
     loopback: isLoopbackHost(settings.host),
     ...(token ? {token} : {}),
     forwarding: forwarding.descriptions,
-    warnings: forwarding.warnings,
+    warnings: [
+      ...forwarding.warnings,
+      ...(settings.retryMismatched ? ['a signature that matches no Secret Token is answered 503, so that Zoom retries it: for the minutes of a regeneration; without --retry-mismatched once serve has the new token'] : []),
+    ],
     ...(inspector ? {ui: inspector.url} : {}),
   })
 

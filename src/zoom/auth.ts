@@ -15,6 +15,11 @@ export interface AuthSettings {
   mode: AuthMode
   /** The subscription's Secret Token: signs (simulate) or verifies (serve) every delivery and answers the CRC. */
   secretToken?: string
+  /**
+   * serve: the Secret Token before its last regeneration in Zoom, still accepted on deliveries (Zoom keeps
+   * no overlap of the two); never used to sign nor to answer the challenge.
+   */
+  previousSecretToken?: string
   /** Mode `header`: the header's name (default Authorization) and its exact value. */
   headerName?: string
   headerValue?: string
@@ -95,7 +100,7 @@ export function constantTimeEqual(a: string, b: string): boolean {
 
 /** A description safe to print: names the mode and header, never a secret. */
 export function describeAuth(settings: AuthSettings): string {
-  const signing = settings.secretToken ? 'signed (x-zm-signature)' : 'unsigned'
+  const signing = settings.secretToken ? `signed (x-zm-signature${settings.previousSecretToken ? ', the previous Secret Token accepted too' : ''})` : 'unsigned'
   switch (settings.mode) {
     case 'signature':
       return signing

@@ -72,6 +72,24 @@ describe('serve + simulate over HTTP', () => {
     expect(readStore(serve.dataDir, 'refused').length).toBe(0)
   })
 
+  it("carries a Secret Token's regeneration: the previous token accepted, a mismatch answered 503 for Zoom to retry", async () => {
+    const rotating = await startServe(['--retry-mismatched'], {ZOOMCTL_PREVIOUS_SECRET_TOKEN: 'the-previous-token'})
+    try {
+      const listening = JSON.parse(rotating.lines[0]!) as {auth: string; warnings: string[]}
+      expect(listening.auth).toBe('signed (x-zm-signature, the previous Secret Token accepted too)')
+      expect(listening.warnings.join(' ')).toContain('answered 503, so that Zoom retries it')
+      expect(rotating.lines.join('\n')).not.toContain('the-previous-token')
+      const old = await runCli(['simulate', 'meeting.started', '--url', rotating.url], {ZOOM_WEBHOOK_SECRET_TOKEN: 'the-previous-token'})
+      expect(old.code).toBe(0)
+      const unknown = await runCli(['simulate', 'meeting.ended', '--url', rotating.url], {ZOOM_WEBHOOK_SECRET_TOKEN: 'not-yet-known'})
+      expect(unknown.code).toBe(1)
+      expect(unknown.stdout).toContain('Zoom retries an event answered 5xx')
+      expect(readStore(rotating.dataDir).map((record) => record.eventType)).toEqual(['meeting.started'])
+    } finally {
+      await rotating.stop()
+    }
+  })
+
   it('round-trips the URL-validation challenge, and fails clearly with the wrong secret', async () => {
     const good = await runCli(['simulate', 'endpoint.url_validation', '--url', serve.url])
     expect(good.code).toBe(0)

@@ -1,3 +1,4 @@
+import {createHmac} from 'node:crypto'
 import {request} from 'node:http'
 import {connect} from 'node:net'
 import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
@@ -19,7 +20,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((receiver) => receiver.close(100)))
 })
 
-async function receiver(auth: AuthSettings = {mode: 'signature', secretToken}, options: {maxBodyBytes?: number; keepOversizedBytes?: number; dataDir?: string} = {}) {
+async function receiver(auth: AuthSettings = {mode: 'signature', secretToken}, options: {maxBodyBytes?: number; keepOversizedBytes?: number; dataDir?: string; retryMismatched?: boolean} = {}) {
   const dataDir = options.dataDir ?? tempDir()
   const store = await FileStore.open(dataDir)
   const outcomes: DeliveryOutcome[] = []
@@ -29,6 +30,7 @@ async function receiver(auth: AuthSettings = {mode: 'signature', secretToken}, o
     path: '/zoom-webhook',
     auth,
     toleranceSeconds: 300,
+    retryMismatched: options.retryMismatched,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     keepOversizedBytes: options.keepOversizedBytes,
     store,
@@ -179,6 +181,29 @@ describe('receiver', () => {
     const after = await receiver(undefined, {dataDir})
     const copy = await post(after.url, event(), signed(event()))
     expect(copy.body).toMatchObject({status: 'duplicate', duplicateOf: original.body.id})
+  })
+
+  it("through a Secret Token's regeneration: the previous token is accepted beside the new one, and a mismatch may be answered 503 for Zoom to retry", async () => {
+    const previous = 'the-token-before-regeneration'
+    const r = await receiver({mode: 'signature', secretToken, previousSecretToken: previous}, {retryMismatched: true})
+    const old = event({event_ts: 1_764_000_000_001})
+    expect((await post(r.url, old, signed(old, {mode: 'signature', secretToken: previous}))).body).toMatchObject({status: 'accepted'})
+    const current = event({event_ts: 1_764_000_000_002})
+    expect((await post(r.url, current, signed(current))).body).toMatchObject({status: 'accepted'})
+    // Signed with a token serve does not have (yet): 503, which Zoom retries, and nothing stored.
+    const unknown = event({event_ts: 1_764_000_000_003})
+    const refused = await post(r.url, unknown, signed(unknown, {mode: 'signature', secretToken: 'a-token-serve-has-not-got'}))
+    expect(refused.status).toBe(503)
+    expect(refused.headers['retry-after']).toBe('300')
+    expect(r.outcomes.at(-1)).toMatchObject({result: 'rejected', status: 503, reason: 'signature-mismatch'})
+    // The challenge is answered with the new token only.
+    const challenge = JSON.stringify({event: 'endpoint.url_validation', event_ts: 1, payload: {plainToken: 'abc'}})
+    const answer = await post(r.url, challenge, signed(challenge))
+    expect(answer.body).toEqual({plainToken: 'abc', encryptedToken: createHmac('sha256', secretToken).update('abc').digest('hex')})
+    // Without the flag a mismatch stays a 401: a forgery is refused for good.
+    const strict = await receiver({mode: 'signature', secretToken, previousSecretToken: previous})
+    expect((await post(strict.url, unknown, signed(unknown, {mode: 'signature', secretToken: 'a-token-serve-has-not-got'}))).status).toBe(401)
+    expect(readStore(r.dataDir).map((record) => record.eventType)).toHaveLength(2)
   })
 
   it('answers 503 when the store cannot write, so that Zoom retries', async () => {
