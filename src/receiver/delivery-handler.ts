@@ -89,10 +89,11 @@ export class DeliveryHandler {
     if (auth.secretToken) {
       const verifyWith = (secret: string) =>
         verifySignature({secret, signature: single(delivery.headers[SIGNATURE_HEADER]), timestamp: single(delivery.headers[TIMESTAMP_HEADER]), rawBody: delivery.rawBody, toleranceSeconds})
-      const mismatched = (verdict: SignatureVerdict) => !verdict.ok && verdict.reason === 'signature-mismatch'
+      const mismatched = (verdict: SignatureVerdict): verdict is Extract<SignatureVerdict, {ok: false}> => !verdict.ok && verdict.reason === 'signature-mismatch'
       let verdict = verifyWith(auth.secretToken)
+      // The token before a regeneration still verifies what Zoom signed with it (its retries, say).
       if (mismatched(verdict) && auth.previousSecretToken) verdict = verifyWith(auth.previousSecretToken)
-      if (!verdict.ok && verdict.reason === 'signature-mismatch' && this.settings.retryMismatched) {
+      if (mismatched(verdict) && this.settings.retryMismatched) {
         const detail = `${verdict.detail}; answered 503 so that Zoom retries it (--retry-mismatched): give serve the Secret Token it was signed with`
         return {status: 503, headers: {'retry-after': '300'}, body: {error: verdict.detail, reason: verdict.reason}, outcome: outcome({result: 'rejected', status: 503, reason: verdict.reason, detail})}
       }
