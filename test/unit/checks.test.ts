@@ -51,3 +51,12 @@ describe("doctor's reading of a zoomctl serve's /healthz", () => {
     expect(stalled).toMatchObject({status: 'warn', hint: 'the test event had not left serve after 3 s: agent is slow to answer, or serve is behind'})
   })
 })
+
+describe("doctor's reading of a refused signature", () => {
+  it("takes a zoomctl serve's 503 to a mismatched signature (--retry-mismatched) for another secret token, not a server error", async () => {
+    const {judgeTestEvent} = await import('../../src/checks/doctor/judge.js')
+    const sample = {status: 503, body: '{"error":"signature does not match the body and the secret token","reason":"signature-mismatch"}', timings: {total: 3}}
+    expect(judgeTestEvent(sample, undefined, 'zoomctl').hint).toContain('the endpoint holds another secret token')
+    expect(judgeTestEvent({...sample, body: '{"error":"storage unavailable","reason":"store-failed"}'}, undefined, 'zoomctl').hint).toContain('Zoom will retry a 5xx')
+  })
+})

@@ -166,14 +166,22 @@ export function judgeChallenge(sample: HttpSample, plainToken: string, secret: s
   const wrongToken = /encryptedToken/.test(sample.body) && sample.status === 200
   const hint = kind === 'elastic-agent' && sample.status === 401 && AGENT_WANTS_HEADER.test(sample.body)
     ? AGENT_HEADER_HINT
-    : refusedTokenHint && (wrongToken || sample.status === 401)
+    : refusedTokenHint && (wrongToken || refusedSignature(sample))
     ? refusedTokenHint
     : wrongToken
     ? 'the endpoint answers with another secret token: set the same Secret Token as the Zoom app (for the agent: crc_secret in the integration)'
-    : sample.status === 401
+    : refusedSignature(sample)
       ? 'the endpoint refused the challenge as unauthenticated: it holds another secret token, or expects a header Zoom will not send'
       : 'the endpoint does not answer the challenge as Zoom expects ({plainToken, encryptedToken}, 200, JSON)'
   return fail('zoom.challenge', title, verdict.reason, hint)
+}
+
+/**
+ * A refusal of the signature: a 401, or a zoomctl serve's 503 to a signature that matches none of its
+ * tokens (--retry-mismatched answers so, for Zoom to retry during a token's regeneration).
+ */
+function refusedSignature(sample: HttpSample): boolean {
+  return sample.status === 401 || (sample.status === 503 && /"reason":"signature-mismatch"/.test(sample.body))
 }
 
 /** `refusedTokenHint`: what a 401 means when the secret token was not given but found (a local serve's). */
@@ -184,9 +192,9 @@ export function judgeTestEvent(sample: HttpSample, refusedTokenHint?: string, ki
   const hint =
     kind === 'elastic-agent' && sample.status === 401 && AGENT_WANTS_HEADER.test(sample.body)
       ? AGENT_HEADER_HINT
-      : sample.status === 401 && refusedTokenHint
+      : refusedSignature(sample) && refusedTokenHint
       ? refusedTokenHint
-      : sample.status === 401
+      : refusedSignature(sample)
       ? 'refused although signed: the endpoint holds another secret token (Zoom → your app → Feature → Secret Token) or wants an auth header (--auth header --auth-value …)'
       : sample.status !== undefined && sample.status < 500
         ? 'a 4xx makes Zoom drop the event for good: fix the endpoint before Zoom sends real events'
