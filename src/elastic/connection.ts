@@ -3,6 +3,7 @@ import {Client, errors} from '@elastic/elasticsearch'
 type ClientOptions = NonNullable<ConstructorParameters<typeof Client>[0]>
 
 import {UserError} from '../errors.js'
+import {apiKeyOption, describeCredential} from './credentials.js'
 import {OLDEST_ELASTICSEARCH} from './names.js'
 import {safeUrl} from './url.js'
 
@@ -71,28 +72,6 @@ export function createElasticClient(settings: ElasticSettings): Client {
       hint: 'check --es-url (http(s)://host:port) or --cloud-id (name:base64)',
     })
   }
-}
-
-/** "id:key" (the Agent's form) becomes {id, api_key}; an already encoded key is passed as it is. */
-export function apiKeyOption(value: string): string | {id: string; api_key: string} {
-  const trimmed = value.trim()
-  const decoded = Buffer.from(trimmed, 'base64').toString('utf8')
-  const isEncoded = /^[A-Za-z0-9+/=_-]+$/.test(trimmed) && /^[^:\s]+:[^:\s]+$/.test(decoded)
-  if (isEncoded) return trimmed
-  const colon = trimmed.indexOf(':')
-  if (colon > 0) return {id: trimmed.slice(0, colon), api_key: trimmed.slice(colon + 1)}
-  return trimmed
-}
-
-export function describeCredential(settings: ElasticSettings): string {
-  if (settings.apiKey) {
-    const key = apiKeyOption(settings.apiKey)
-    const id = typeof key === 'string' ? Buffer.from(key, 'base64').toString('utf8').split(':')[0] : key.id
-    return id ? `API key id ${id}` : 'the API key'
-  }
-  if (settings.username) return `user ${settings.username}`
-  // Read after "as" and "does not allow": a cluster without security takes requests as anonymous.
-  return 'anonymous (no credentials)'
 }
 
 /** Reads GET / once: whether this is Elasticsearch, which version, serverless or not. */

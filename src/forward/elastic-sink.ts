@@ -1,6 +1,7 @@
 import {errors} from '@elastic/elasticsearch'
 
-import {connectElastic, createElasticClient, describeCredential, type ElasticConnection, elasticError, type ElasticSettings} from '../elastic/connection.js'
+import {connectElastic, createElasticClient, type ElasticConnection, elasticError, type ElasticSettings} from '../elastic/connection.js'
+import {describeCredential} from '../elastic/credentials.js'
 import {UserError} from '../errors.js'
 import {agentDocument, indexedDocument} from '../mapping/index.js'
 import {rawBodyBytes, type DeliveryRecord} from '../store/records.js'

@@ -1,5 +1,6 @@
 import {Agent, type Dispatcher, request} from 'undici'
 
+import {describeCredential} from '../elastic/credentials.js'
 import {safeUrl} from '../elastic/url.js'
 import {UserError} from '../errors.js'
 import {describeNetworkError} from '../sender/client.js'
@@ -84,7 +85,7 @@ export class FleetClient {
     }
     if (response.statusCode >= 400) {
       const message = (parsed as {message?: string}).message ?? `HTTP ${response.statusCode}`
-      const who = this.settings.apiKey ? 'the API key' : this.settings.username ? `user ${this.settings.username}` : 'no credentials'
+      const who = describeCredential(this.settings)
       if (response.statusCode === 401) {
         // Both ways zoomctl signs in, the API key first: Kibana makes one for any user who can sign in.
         const anonymous = !this.settings.apiKey && !this.settings.username
