@@ -100,7 +100,7 @@ async function checkEndpoint(url: URL, options: DoctorOptions): Promise<{checks:
   }
 
   const target = url.toString()
-  const http = {ca: options.ca, insecure: options.insecure || Boolean(options.ca), timeoutMs: options.timeoutMs}
+  const http: HttpOptions = {ca: options.ca, insecure: options.insecure || Boolean(options.ca), timeoutMs: options.timeoutMs}
   const secret = options.auth.secretToken
   const challengeBody = (token: string) => Buffer.from(JSON.stringify({payload: {plainToken: token}, event_ts: Date.now(), event: URL_VALIDATION_EVENT}))
   const signed = (body: Buffer) => prepareDelivery(body, options.auth)
@@ -150,6 +150,9 @@ async function checkEndpoint(url: URL, options: DoctorOptions): Promise<{checks:
   return {checks, kind}
 }
 
+/** How doctor's requests reach the endpoint: the CA to trust, any certificate, the time-out. */
+type HttpOptions = {ca?: Buffer; insecure: boolean; timeoutMs: number}
+
 /** How long doctor waits for serve to pass its test event on. */
 const FORWARD_WAIT_MS = 3000
 
@@ -157,7 +160,7 @@ const FORWARD_WAIT_MS = 3000
  * serve's /healthz once every sink has handled something more than `before` (the test event, or traffic
  * with it) or has failed, or after `waitMs`; `stalled`: the sinks still ok that handled nothing more.
  */
-async function settledHealth(url: URL, http: {ca?: Buffer; insecure: boolean; timeoutMs: number}, before: ServeHealth | undefined, waitMs: number): Promise<{health?: ServeHealth; stalled: string[]}> {
+async function settledHealth(url: URL, http: HttpOptions, before: ServeHealth | undefined, waitMs: number): Promise<{health?: ServeHealth; stalled: string[]}> {
   const handled = (sink: NonNullable<ServeHealth['forwarding']>[number]) => (sink.forwarded ?? 0) + (sink.deadLetters ?? 0) + (sink.skippedDuplicates ?? 0)
   const baseline = new Map(before?.forwarding?.map((sink) => [sink.sink, handled(sink)]))
   const stalledIn = (health: ServeHealth | undefined) => (health?.forwarding ?? []).filter((sink) => sink.state === 'ok' && handled(sink) <= (baseline.get(sink.sink) ?? 0)).map((sink) => sink.sink)
@@ -171,7 +174,7 @@ async function settledHealth(url: URL, http: {ca?: Buffer; insecure: boolean; ti
 }
 
 /** A zoomctl serve's own account of its forwarding, from /healthz on its origin; undefined when none answers there. */
-async function serveHealth(url: URL, http: {ca?: Buffer; insecure: boolean; timeoutMs: number}): Promise<ServeHealth | undefined> {
+async function serveHealth(url: URL, http: HttpOptions): Promise<ServeHealth | undefined> {
   const sample = await timedRequest(`${url.origin}/healthz`, {...http, method: 'GET'})
   if (sample.status !== 200) return undefined
   try {

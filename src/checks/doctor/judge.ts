@@ -143,7 +143,9 @@ export function identifyEndpoint(samples: HttpSample[]): EndpointKind {
 }
 
 /** The agent's own refusal of a request without its static header (secret_header/secret_value). */
-const AGENT_WANTS_HEADER = /"message": ?"incorrect header or header secret"/
+function agentWantsHeader(sample: HttpSample, kind: EndpointKind | undefined): boolean {
+  return kind === 'elastic-agent' && sample.status === 401 && /"message": ?"incorrect header or header secret"/.test(sample.body)
+}
 const AGENT_HEADER_HINT = "the Elastic Agent refused it for want of its static header (the integration's secret_header and secret_value): give the header as Zoom sends it (--auth header --auth-value …, or --auth basic / bearer as the Zoom app's authentication) to check the rest; behind zoomctl serve, it is serve's forward-header"
 
 export function describeKind(kind: EndpointKind): string {
@@ -164,7 +166,7 @@ export function judgeChallenge(sample: HttpSample, plainToken: string, secret: s
   const verdict = checkChallengeAnswer(secret, plainToken, sample.status, sample.contentType, sample.body)
   if (verdict.ok) return pass('zoom.challenge', title, `correct encryptedToken in ${ms(sample.timings.total)}`)
   const wrongToken = /encryptedToken/.test(sample.body) && sample.status === 200
-  const hint = kind === 'elastic-agent' && sample.status === 401 && AGENT_WANTS_HEADER.test(sample.body)
+  const hint = agentWantsHeader(sample, kind)
     ? AGENT_HEADER_HINT
     : refusedTokenHint && (wrongToken || refusedSignature(sample))
     ? refusedTokenHint
@@ -190,7 +192,7 @@ export function judgeTestEvent(sample: HttpSample, refusedTokenHint?: string, ki
   if (sample.status !== undefined && sample.status >= 200 && sample.status < 300) return pass('zoom.event', title, `${sample.status} in ${ms(sample.timings.total)}`)
   const value = sample.status === undefined ? (sample.error ?? 'no answer') : `${sample.status} ${sample.body.slice(0, 80)}`
   const hint =
-    kind === 'elastic-agent' && sample.status === 401 && AGENT_WANTS_HEADER.test(sample.body)
+    agentWantsHeader(sample, kind)
       ? AGENT_HEADER_HINT
       : refusedSignature(sample) && refusedTokenHint
       ? refusedTokenHint
