@@ -3,7 +3,7 @@ import {join} from 'node:path'
 
 import type {DeliveryRecord} from '../store/records.js'
 import {type Cursor, cursorPath, loadCursor, saveCursor, START} from './cursor.js'
-import type {ItemOutcome, Sink} from './sinks.js'
+import type {BatchOutcome, ItemOutcome, Sink} from './sinks.js'
 import {StoreTail, type TailRecord} from './tail.js'
 
 export interface ForwarderOptions {
@@ -162,7 +162,7 @@ export class Forwarder {
     let attempt = 0
     while (pending.length) {
       if (this.stopping && attempt > 0) return false
-      const outcome = await this.options.sink.send(pending.map(({record}) => record))
+      const outcome = await this.sendGuarded(pending.map(({record}) => record))
       if (outcome.kind === 'paused') {
         this.markDown(outcome.error, true)
         await this.sleep(this.options.pauseMs ?? 60_000, false)
@@ -192,6 +192,26 @@ export class Forwarder {
     if (dead.length) await this.writeDeadLetters(dead)
     this.markUp()
     return true
+  }
+
+  /**
+   * A sink that throws (rather than answering) was broken by something it was given: the batch is sent
+   * again one record at a time, and a record that still makes it throw is dead-lettered with the reason.
+   * One odd record never holds back the ones behind it.
+   */
+  private async sendGuarded(records: DeliveryRecord[]): Promise<BatchOutcome> {
+    try {
+      return await this.options.sink.send(records)
+    } catch (error) {
+      if (records.length === 1) return {kind: 'items', items: [{kind: 'dead', error: `cannot forward this record: ${(error as Error).message}`}]}
+      const items: ItemOutcome[] = []
+      for (const record of records) {
+        const outcome = await this.sendGuarded([record])
+        if (outcome.kind === 'paused') return outcome
+        items.push(outcome.kind === 'items' ? outcome.items[0]! : {kind: 'retry', error: outcome.error, retryAfterMs: outcome.retryAfterMs})
+      }
+      return {kind: 'items', items}
+    }
   }
 
   private markDown(error: string, paused: boolean): void {
