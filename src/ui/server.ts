@@ -10,7 +10,7 @@ import type {StorePart} from '../deliveries/source.js'
 import {UserError} from '../errors.js'
 import {recordLine} from '../store/records.js'
 import {runReplay} from '../replay/replay.js'
-import {createDispatcher} from '../sender/client.js'
+import {createDispatcher, safeOrigin} from '../sender/client.js'
 import {toCurl} from '../sender/curl.js'
 import {prepareDelivery} from '../sender/prepare.js'
 import {type AuthSettings, modeHeader} from '../zoom/auth.js'
@@ -110,7 +110,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     const path = url.pathname
     if (path === '/' && request.method === 'GET') {
       response.writeHead(200, {'content-type': 'text/html; charset=utf-8'})
-      return void response.end(inspectorPage(token, options.receiverUrl))
+      return void response.end(inspectorPage(token, options.receiverUrl && safeOrigin(options.receiverUrl)))
     }
     if (path === '/inspector.js' && request.method === 'GET') {
       response.writeHead(200, {'content-type': 'text/javascript; charset=utf-8'})
@@ -181,7 +181,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
           overrides: [],
           selection: 'inspector',
         })
-        return json(response, 200, {url: target, ...(credentials ? {credentials} : {}), sent: report.sent, succeeded: report.succeeded, copies: report.copies, failed: report.failed, failures: report.failures})
+        return json(response, 200, {url: safeOrigin(target), ...(credentials ? {credentials} : {}), sent: report.sent, succeeded: report.succeeded, copies: report.copies, failed: report.failed, failures: report.failures})
       } finally {
         await dispatcher.close()
       }
