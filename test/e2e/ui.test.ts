@@ -227,7 +227,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the inspector page in a real browser', (
       await browser.close()
       await serve.stop()
     }
-  })
+  }, 120_000)
 })
 
 describe.skipIf(!existsSync(CHROMIUM))('a page of another site against the inspector, in a real browser', () => {
@@ -317,7 +317,7 @@ describe.skipIf(!existsSync(CHROMIUM))('a page of another site against the inspe
       await serve.stop()
       await Promise.all([listener.close(), mine.close(), site.close()])
     }
-  })
+  }, 120_000)
 })
 
 /** A loopback HTTP server for a test: `seen` gets each request and its body; `answer` writes the response (200 "ok" by default). */
