@@ -1,9 +1,7 @@
 import {Args, Flags} from '@oclif/core'
-import {randomBytes} from 'node:crypto'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
 import {authFlags, authOptionsFrom, dataDirFlag, integrationVersion, integrationVersionFlag, uiFlags} from '../cli/flags.js'
-import {isLoopbackHost} from '../config/local-token.js'
 import {resolveAuth} from '../config/index.js'
 import {dataDirExists} from '../deliveries/list.js'
 import {style} from '../output/style.js'
@@ -37,7 +35,6 @@ export default class Ui extends ZoomctlCommand {
       receiverUrl: flags.url,
       auth: resolveAuth(authOptionsFrom(flags)),
       integrationVersion: integrationVersion(flags['integration-version']),
-      token: isLoopbackHost(flags['ui-host']) ? undefined : randomBytes(18).toString('base64url'),
     })
     if (this.human) {
       const missing = (await dataDirExists(dataDir)) ? '' : style.yellow(' (not there yet: the page fills as serve stores deliveries there)')

@@ -31,11 +31,19 @@ export function parseSettingValue(key: string, text: string, flag: FlagShape | u
   return value
 }
 
-/** The file's settings for display: secrets masked, references shown as written. */
+/**
+ * The file's settings for display: secrets masked whatever their YAML shape (a string, a number, a list, a
+ * map), under whatever key they are nested; references (env:, file:) shown as written.
+ */
 export function maskedValues(file: ConfigFile): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(file.values).map(([key, value]) => [key, SECRET_KEYS.has(key) && typeof value === 'string' && !/^(env|file):/.test(value) ? '********' : value]),
-  )
+  return masked(file.values) as Record<string, unknown>
+}
+
+function masked(value: unknown, key?: string): unknown {
+  if (key !== undefined && SECRET_KEYS.has(key) && value !== null && value !== undefined) return typeof value === 'string' && /^(env|file):/.test(value) ? value : '********'
+  if (Array.isArray(value)) return value.map((item) => masked(item))
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([name, child]) => [name, masked(child, name)]))
+  return value
 }
 
 /** A setting of the file as config show lists it: its value (masked), its line, and which commands use it. */

@@ -5,6 +5,11 @@
 const WHOLE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const ID_START = /^[0-9a-f][0-9a-f-]{3,34}$/i
 
+/** Whether `given` is a whole id (what sending takes: never the start of one). */
+export function isWholeId(given: string): boolean {
+  return WHOLE_ID.test(given)
+}
+
 /** The lower-case start of an id that `given` is, or undefined when it is a whole id (or no id at all). */
 export function idPrefix(given: string): string | undefined {
   return ID_START.test(given) && !WHOLE_ID.test(given) ? given.toLowerCase() : undefined

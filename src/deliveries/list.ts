@@ -6,11 +6,12 @@ import {StoreTail} from '../forward/tail.js'
 import {expectedFields} from '../checks/expectations.js'
 import {indexedDocument} from '../mapping/index.js'
 import {findDelivery, newestFirst, type PartPosition, type StoreCursor} from './newest.js'
-import type {Delivery, StorePart} from './source.js'
+import {type Delivery, readDeliveries, type StorePart} from './source.js'
 import {eventTypeMarks} from './prefilter.js'
 import {redactSecrets} from './redact.js'
 import {UserError} from '../errors.js'
 import {stringAt} from '../store/key-scan.js'
+import {jsonDepth, MAX_BODY_DEPTH} from '../zoom/limits.js'
 
 /** One line of `zoomctl deliveries`: what came, when, and what serve made of it. */
 export interface DeliveryEntry {
@@ -140,6 +141,29 @@ export async function pageOfDeliveries(dataDir: string, filter: EntryFilter, opt
   return {entries, deliveries, ...(exhausted ? {} : {next}), scanned}
 }
 
+/**
+ * Every matching delivery, oldest first, streaming (an export of a whole store never holds it in memory):
+ * the parts read forward side by side, merged by receive time.
+ */
+export async function* matchingDeliveries(dataDir: string, filter: EntryFilter, text?: string): AsyncGenerator<{entry: DeliveryEntry; delivery: Delivery}> {
+  const wanted = PARTS.filter((part) => !filter.verdicts?.length || filter.verdicts.some((verdict) => VERDICT_PART[verdict] === part))
+  const readers = wanted.map((part) => ({part, items: readDeliveries({kind: 'store', dataDir, part}, {eventTypes: filter.events})[Symbol.asyncIterator]()}))
+  const heads = await Promise.all(readers.map(({items}) => items.next()))
+  const needle = text?.toLowerCase()
+  for (;;) {
+    let first = -1
+    for (const [index, head] of heads.entries()) {
+      if (head.done) continue
+      if (first === -1 || (head.value.record?.receivedAt ?? '') < (heads[first]!.value?.record?.receivedAt ?? '')) first = index
+    }
+    if (first === -1) return
+    const delivery = heads[first]!.value as Delivery
+    heads[first] = await readers[first]!.items.next()
+    const entry = entryOf(delivery, readers[first]!.part)
+    if (entry && entryMatches(entry, filter) && (!needle || JSON.stringify(entry).toLowerCase().includes(needle))) yield {entry, delivery}
+  }
+}
+
 const RECEIVED_AT = Buffer.from('"receivedAt":"')
 
 /**
@@ -202,6 +226,8 @@ export interface DeliveryDetail {
   hint?: string
   /** For an accepted one, where each of serve's forwarding sinks stands with it. */
   sinks?: SinkState[]
+  /** What keeps it from being mapped (nested too deep, a mapping that failed): its body is then shown as received text. */
+  problem?: string
 }
 
 export interface SinkState {
@@ -218,6 +244,7 @@ const HINTS: Record<string, string> = {
   'malformed-json': 'the body is not JSON: what sent it is not Zoom, or it was cut short',
   'no-event': 'JSON without an "event": not a Zoom webhook body',
   'bad-challenge': 'a URL-validation request without a plainToken: not from Zoom',
+  'too-deep': 'nested far deeper than any Zoom event: not a body Zoom sends (kept here to be looked at, not replayed)',
 }
 
 /** Everything about one delivery, found by id in any part of the store (`hint`: its receive time, to look in its day first). */
@@ -226,18 +253,43 @@ export async function showDelivery(dataDir: string, id: string, options: {integr
   const record = found?.delivery.record
   if (!found || !record) return undefined
   const entry = entryOf(found.delivery, found.part)!
-  const body = found.delivery.body
-  const document = body !== undefined && typeof body === 'object' ? indexedDocument(body, {receivedAt: new Date(record.receivedAt), integrationVersion: options.integrationVersion}) : undefined
+  const {body, document, problem} = mappedForShow(found.delivery, record.receivedAt, options)
   const hint = entry.reason ? HINTS[entry.reason]?.replace('<id>', id) : entry.verdict === 'dead-letter' ? `fix the cause, then zoomctl replay --from dead-letter --id ${id}` : undefined
   const sinks = found.part === 'accepted' ? await sinkStates(dataDir, found.position, id) : []
   return {
     entry,
     headers: record.headers,
-    body: options.showSecrets ? body : redactSecrets(body),
+    body,
     rawBodyBytes: found.delivery.rawBody.length,
-    ...(document ? {document: options.showSecrets ? document : redactSecrets(document), checkedFields: expectedFields(entry.eventType ?? '', options.integrationVersion)} : {}),
+    ...(document ? {document, checkedFields: expectedFields(entry.eventType ?? '', options.integrationVersion)} : {}),
     ...(hint ? {hint} : {}),
     ...(sinks.length ? {sinks} : {}),
+    ...(problem ? {problem} : {}),
+  }
+}
+
+/** A body shown as received text: the start of it, enough to see what it is. */
+const SHOWN_TEXT = 4096
+
+/**
+ * The body and its document as shown (secrets redacted unless asked). A body nested deeper than serve
+ * accepts, or one whose mapping fails, is shown as its text with what went wrong: one odd record never
+ * makes the page or the command fail.
+ */
+function mappedForShow(delivery: Delivery, receivedAt: string, options: {integrationVersion?: string; showSecrets?: boolean}): {body: unknown; document?: unknown; problem?: string} {
+  const asText = (problem: string) => {
+    const text = delivery.rawBody.subarray(0, SHOWN_TEXT).toString('utf8')
+    return {body: delivery.rawBody.length > SHOWN_TEXT ? `${text}… (${delivery.rawBody.length - SHOWN_TEXT} more bytes)` : text, problem}
+  }
+  const depth = jsonDepth(delivery.rawBody)
+  if (depth > MAX_BODY_DEPTH) return asText(`the body nests ${depth} levels, deeper than the ${MAX_BODY_DEPTH} serve accepts (Zoom's deepest nests 7): not mapped, shown as received`)
+  const body = delivery.body
+  try {
+    const document = body !== undefined && typeof body === 'object' ? indexedDocument(body, {receivedAt: new Date(receivedAt), integrationVersion: options.integrationVersion}) : undefined
+    if (options.showSecrets) return {body, document}
+    return {body: redactSecrets(body), ...(document ? {document: redactSecrets(document)} : {})}
+  } catch (error) {
+    return asText(`cannot map this body to Elastic's document: ${(error as Error).message}`)
   }
 }
 

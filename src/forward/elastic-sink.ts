@@ -48,9 +48,39 @@ export class ElasticSink implements Sink {
     return document
   }
 
+  /**
+   * Each record's two bulk lines, serialised here, one record at a time: a record that cannot be mapped or
+   * serialised (nested thousands deep, a mapping that throws) is dead on its own, with its reason, and the
+   * others go on; serialised inside the client, it would fail the whole batch again and again.
+   */
+  private bulkLines(records: DeliveryRecord[]): {operations: string[]; sent: number[]; poisoned: Map<number, string>} {
+    const operations: string[] = []
+    const sent: number[] = []
+    const poisoned = new Map<number, string>()
+    records.forEach((record, index) => {
+      try {
+        const action = JSON.stringify({create: {_index: this.index, _id: record.dedupeKey ?? record.id}})
+        operations.push(action, JSON.stringify(this.document(record)))
+        sent.push(index)
+      } catch (error) {
+        poisoned.set(index, `cannot map or serialise this record: ${(error as Error).message}`)
+      }
+    })
+    return {operations, sent, poisoned}
+  }
+
   async send(records: DeliveryRecord[]): Promise<BatchOutcome> {
-    const operations: unknown[] = []
-    for (const record of records) operations.push({create: {_index: this.index, _id: record.dedupeKey ?? record.id}}, this.document(record))
+    const {operations, sent, poisoned} = this.bulkLines(records)
+    if (!poisoned.size) return this.sendBulk(records, operations)
+    const outcome: BatchOutcome = sent.length ? await this.sendBulk(sent.map((index) => records[index]!), operations) : {kind: 'items', items: []}
+    if (outcome.kind === 'paused') return outcome
+    const answered: ItemOutcome[] = outcome.kind === 'items' ? outcome.items : sent.map(() => ({kind: 'retry', error: outcome.error, retryAfterMs: outcome.retryAfterMs}))
+    const items: ItemOutcome[] = records.map((_, index) => (poisoned.has(index) ? {kind: 'dead', error: poisoned.get(index)!} : {kind: 'retry', error: 'not answered'}))
+    sent.forEach((index, position) => (items[index] = answered[position]!))
+    return {kind: 'items', items}
+  }
+
+  private async sendBulk(records: DeliveryRecord[], operations: string[]): Promise<BatchOutcome> {
     try {
       const answer = await this.connection.client.bulk({operations, ...(this.options.preMap ? {pipeline: '_none'} : {})})
       const items = answer.items.map((item): ItemOutcome => {

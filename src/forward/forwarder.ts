@@ -3,8 +3,8 @@ import {join} from 'node:path'
 
 import type {DeliveryRecord} from '../store/records.js'
 import {type Cursor, cursorPath, loadCursor, saveCursor, START} from './cursor.js'
-import type {ItemOutcome, Sink} from './sinks.js'
-import {StoreTail, type TailRecord} from './tail.js'
+import type {BatchOutcome, ItemOutcome, Sink} from './sinks.js'
+import {LineCounter, StoreTail, type TailRecord} from './tail.js'
 
 export interface ForwarderOptions {
   dataDir: string
@@ -53,6 +53,10 @@ export interface ForwardStatus {
 export class Forwarder {
   private cursor: Cursor = {...START}
   private tail!: StoreTail
+  /** Lines stored after the cursor the sink started from; minus confirmedLines, what waits. */
+  private counter!: LineCounter
+  private confirmedLines = 0
+  private counting?: Promise<number>
   private state: ForwardStatus['state'] = 'ok'
   private stopping = false
   private running?: Promise<void>
@@ -76,6 +80,8 @@ export class Forwarder {
   async start(): Promise<void> {
     this.cursor = await loadCursor(cursorPath(this.options.dataDir, this.sinkName))
     this.tail = new StoreTail(this.options.dataDir, this.cursor)
+    this.counter = new LineCounter(this.options.dataDir, this.cursor)
+    await this.countStored()
     this.lagBytes = await this.tail.bytesAhead()
     this.unsubscribe = this.options.subscribe?.(() => this.wake(false))
     this.running = this.loop()
@@ -87,7 +93,7 @@ export class Forwarder {
       sink: this.sinkName,
       state: this.state,
       ...this.counts,
-      lag: {records: this.inflight.records, bytes: this.lagBytes + this.inflight.bytes, oldestPendingAgeSeconds: Math.round(age)},
+      lag: {records: Math.max(this.inflight.records, this.counter.lines - this.confirmedLines), bytes: this.lagBytes + this.inflight.bytes, oldestPendingAgeSeconds: Math.round(age)},
       ...(this.lastError ? {lastError: this.lastError.message, lastErrorAt: this.lastError.at} : {}),
       cursor: {...this.cursor},
     }
@@ -115,6 +121,7 @@ export class Forwarder {
         if (!(await this.step())) return
       } catch (error) {
         this.markDown(`forwarding stalled: ${(error as Error).message}`, false)
+        await this.countStored().catch(() => undefined)
         // Read again from what the sink confirmed: the batch that failed half-way is sent again, not skipped.
         this.tail = new StoreTail(this.options.dataDir, this.cursor)
         this.inflight = {records: 0, bytes: 0}
@@ -127,6 +134,7 @@ export class Forwarder {
   private async step(): Promise<boolean> {
     const batchSize = this.options.batchSize ?? 500
     const batchBytes = this.options.batchBytes ?? 5 * 1024 * 1024
+    const corruptBefore = this.tail.corruptLines
     let batch = await this.tail.read(batchSize, batchBytes)
     if (batch.length > 0 && batch.length < batchSize && (this.options.flushMs ?? 0) > 0) {
       // A partial batch: give it a moment to fill, so a burst goes in few requests.
@@ -134,7 +142,11 @@ export class Forwarder {
       batch = batch.concat(await this.tail.read(batchSize - batch.length, batchBytes))
     }
     this.lagBytes = await this.tail.bytesAhead()
+    await this.countStored()
+    // Torn lines the tail skipped are behind the cursor too.
+    const skipped = this.tail.corruptLines - corruptBefore
     if (!batch.length) {
+      this.confirmedLines += skipped
       this.oldestPending = undefined
       await this.sleep(1000, true)
       return true
@@ -145,6 +157,7 @@ export class Forwarder {
     const delivered = await this.deliver(batch)
     if (!delivered) return false
     this.inflight = {records: 0, bytes: 0}
+    this.confirmedLines += batch.length + skipped
     this.cursor = {file: last.file, offset: last.end, records: this.cursor.records + batch.length}
     await saveCursor(cursorPath(this.options.dataDir, this.sinkName), this.cursor)
     return true
@@ -162,7 +175,7 @@ export class Forwarder {
     let attempt = 0
     while (pending.length) {
       if (this.stopping && attempt > 0) return false
-      const outcome = await this.options.sink.send(pending.map(({record}) => record))
+      const outcome = await this.sendGuarded(pending.map(({record}) => record))
       if (outcome.kind === 'paused') {
         this.markDown(outcome.error, true)
         await this.sleep(this.options.pauseMs ?? 60_000, false)
@@ -185,6 +198,8 @@ export class Forwarder {
       pending = retry
       if (!pending.length) break
       this.markDown(this.lastError?.message ?? 'retrying', false)
+      // While the sink is down, what is stored meanwhile waits too: counted as it comes.
+      await this.countStored().catch(() => undefined)
       attempt++
       const ceiling = Math.min(this.options.maxBackoffMs ?? 30_000, (this.options.minBackoffMs ?? 500) * 2 ** Math.min(attempt, 16))
       await this.sleep(Math.max(retryAfterMs, Math.random() * ceiling), false)
@@ -192,6 +207,32 @@ export class Forwarder {
     if (dead.length) await this.writeDeadLetters(dead)
     this.markUp()
     return true
+  }
+
+  /** Counts what was stored since the last count; one count at a time. */
+  private countStored(): Promise<number> {
+    this.counting ??= this.counter.advance().finally(() => (this.counting = undefined))
+    return this.counting
+  }
+
+  /**
+   * A sink that throws (rather than answering) was broken by something it was given: the batch is sent
+   * again one record at a time, and a record that still makes it throw is dead-lettered with the reason.
+   * One odd record never holds back the ones behind it.
+   */
+  private async sendGuarded(records: DeliveryRecord[]): Promise<BatchOutcome> {
+    try {
+      return await this.options.sink.send(records)
+    } catch (error) {
+      if (records.length === 1) return {kind: 'items', items: [{kind: 'dead', error: `cannot forward this record: ${(error as Error).message}`}]}
+      const items: ItemOutcome[] = []
+      for (const record of records) {
+        const outcome = await this.sendGuarded([record])
+        if (outcome.kind === 'paused') return outcome
+        items.push(outcome.kind === 'items' ? outcome.items[0]! : {kind: 'retry', error: outcome.error, retryAfterMs: outcome.retryAfterMs})
+      }
+      return {kind: 'items', items}
+    }
   }
 
   private markDown(error: string, paused: boolean): void {

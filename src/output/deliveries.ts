@@ -30,6 +30,7 @@ export function formatDetail(detail: DeliveryDetail): string {
   ]
   if (entry.detail) lines.push(style.yellow(printable(entry.detail)))
   if (detail.hint) lines.push(`${style.dim('→')} ${detail.hint}`)
+  if (detail.problem) lines.push(style.red(printable(detail.problem)))
   for (const sink of detail.sinks ?? []) lines.push(`forwarded to ${sink.sink}: ${sink.state}${sink.error ? ` (${printable(sink.error)})` : ''}`)
   lines.push('', style.bold('headers'), renderTable(['name', 'value'], Object.entries(detail.headers).map(([name, value]) => [name, printable(value)])))
   lines.push('', style.bold('body'), typeof detail.body === 'object' ? JSON.stringify(detail.body, null, 2) : printable(String(detail.body ?? '(not JSON)')))

@@ -6,6 +6,7 @@ import {elapsedMs} from '../timing.js'
 import {type AuthSettings, checkModeHeader, redactCredential} from '../zoom/auth.js'
 import {answerChallenge, challengeToken, isRecord, URL_VALIDATION_EVENT} from '../zoom/challenge.js'
 import {CAPTURED_HEADERS, SIGNATURE_HEADER, TIMESTAMP_HEADER} from '../zoom/headers.js'
+import {jsonDepth, MAX_BODY_DEPTH} from '../zoom/limits.js'
 import {type SignatureVerdict, verifySignature} from '../zoom/signature.js'
 import type {SpilledBody} from './server.js'
 
@@ -107,6 +108,14 @@ export class DeliveryHandler {
     if (delivery.maxBodyBytes !== undefined && delivery.rawBody.length > delivery.maxBodyBytes) {
       const detail = `body of ${delivery.rawBody.length} bytes is over the ${delivery.maxBodyBytes}-byte limit (--max-body); kept under refused/`
       return this.refuse(delivery, 413, 'too-large', detail, outcome)
+    }
+
+    // Checked on the bytes before parsing: a body nested thousands deep parses, then breaks whatever recurses
+    // over it (the mapping, JSON.stringify) and would stall forwarding. Refused with a 4xx, which Zoom does not
+    // retry: no retry would make it fit. Kept under refused/ as every authentic refusal is.
+    const depth = jsonDepth(delivery.rawBody)
+    if (depth > MAX_BODY_DEPTH) {
+      return this.refuse(delivery, 422, 'too-deep', `body nests ${depth} levels of objects and arrays, over the ${MAX_BODY_DEPTH} serve accepts (Zoom's deepest nests 7); kept under refused/`, outcome)
     }
 
     const text = delivery.rawBody.toString('utf8')

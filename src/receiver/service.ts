@@ -1,4 +1,3 @@
-import {randomBytes} from 'node:crypto'
 import {access, unlink} from 'node:fs/promises'
 
 import {isLoopbackHost, loadOrCreateLocalToken, localTokenPath} from '../config/local-token.js'
@@ -129,8 +128,6 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
         receiverUrl: receiver.url,
         auth,
         integrationVersion: settings.integrationVersion,
-        // Beyond loopback the page shows deliveries to anyone who can reach it: a token in its URL.
-        token: isLoopbackHost(settings.ui.host) ? undefined : randomBytes(18).toString('base64url'),
         subscribe: (listener) => {
           inspectorListeners.add(listener)
           return () => inspectorListeners.delete(listener)

@@ -125,6 +125,7 @@ class AnswerHandler {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     this.status = statusCode
+    answeredUrls.add(this.url)
     if (this.keepOnlyFailures) this.keepAnswer = statusCode < 200 || statusCode >= 300
     if (this.keepAnswer) this.contentType = headerOf(rawHeaders, 'content-type')
     this.peeking = this.noticeCopies && !this.keepAnswer && statusCode >= 200 && statusCode < 300
@@ -172,6 +173,9 @@ function requestTarget(text: string): {origin: string; path: string} {
   return lastTarget
 }
 
+/** URLs that have answered in this process: a connection closed by one of them is not a scheme mistaken. */
+const answeredUrls = new Set<string>()
+
 /** Says what failed and what to check, in the words a user needs. */
 export function describeNetworkError(error: unknown, url: string): string {
   const cause = (error as {cause?: {code?: string; message?: string}}).cause
@@ -185,6 +189,8 @@ export function describeNetworkError(error: unknown, url: string): string {
       return `cannot resolve the host of ${target}: check the name`
     case 'ECONNRESET':
     case 'UND_ERR_SOCKET':
+      // It answered before: the receiver stopped, restarted or dropped the connection, whatever its scheme.
+      if (answeredUrls.has(url)) return `${target} closed the connection after answering earlier deliveries: the receiver stopped, restarted or dropped connections (is it still running?)`
       return `${target} closed the connection${url.startsWith('http:') ? ': if it serves HTTPS, use https:// in the URL' : ''}`
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
     case 'EPROTO':

@@ -1,17 +1,11 @@
 import {SHORT_ID_LENGTH} from '../deliveries/ids.js'
 
 /**
- * The inspector page: one self-contained document (no CDN, no fonts to fetch), plain DOM code. Every text
- * that came in a request is inserted with textContent, never as HTML.
+ * The inspector page: a document, its style and its script, served by the inspector itself (no CDN, no
+ * fonts to fetch, no inline script or style: the page's Content-Security-Policy allows none). Plain DOM
+ * code; every text that came in a request is inserted with textContent, never as HTML.
  */
-export const INSPECTOR_PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>zoomctl inspector</title>
-<style>
-  :root { --ok: #1a7f37; --warn: #9a6700; --bad: #cf222e; --dim: #6e7781; --line: #d0d7de; --sel: #ddf4ff; }
+export const INSPECTOR_STYLE = `  :root { --ok: #1a7f37; --warn: #9a6700; --bad: #cf222e; --dim: #6e7781; --line: #d0d7de; --sel: #ddf4ff; }
   * { box-sizing: border-box; }
   body { margin: 0; font: 13px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328; display: grid; grid-template-rows: auto auto 1fr; height: 100vh; }
   header { display: flex; gap: 18px; align-items: baseline; padding: 8px 14px; border-bottom: 1px solid var(--line); background: #f6f8fa; }
@@ -40,7 +34,19 @@ export const INSPECTOR_PAGE = `<!doctype html>
   .actions { display: flex; gap: 8px; margin: 8px 0; flex-wrap: wrap; }
   .muted { color: var(--dim); }
   .more { padding: 6px 8px; }
-</style>
+`
+
+/** The page, holding this process's token (see guard.ts): its script sends it back with every request. */
+export function inspectorPage(token: string, receiver?: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>zoomctl inspector</title>
+<meta name="zoomctl-token" content="${token}">
+<meta name="zoomctl-receiver" content="${escapeAttribute(receiver ?? '')}">
+<link rel="stylesheet" href="/inspector.css">
 </head>
 <body>
 <header>
@@ -57,18 +63,27 @@ export const INSPECTOR_PAGE = `<!doctype html>
   <input id="event" placeholder="event type, e.g. meeting.started" size="28">
   <input id="q" placeholder="text" size="18">
   <button id="apply">Filter</button>
-  <a id="export" href="#">Download NDJSON</a>
+  <a id="export" href="#" title="every delivery the filter selects, however many, oldest first, as store lines">Download NDJSON (all matching)</a>
   <span id="live" class="muted">connecting…</span>
 </div>
 <main>
-  <div id="list"><table><thead><tr><th>received</th><th>event</th><th>verdict</th><th>why</th><th>latency</th></tr></thead><tbody id="rows"></tbody></table>
+  <div id="list"><table><thead><tr><th>received (UTC)</th><th>event</th><th>verdict</th><th>why</th><th>latency</th></tr></thead><tbody id="rows"></tbody></table>
     <p class="more"><button id="older" hidden>Older deliveries</button> <span id="paging" class="muted"></span></p></div>
   <div id="detail"><p class="muted">Select a delivery.</p></div>
 </main>
-<script>
-const token = new URLSearchParams(location.search).get('token')
-const api = (path) => path + (token ? (path.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : '')
+<script src="/inspector.js"></script>
+</body>
+</html>`
+}
+
+export const INSPECTOR_SCRIPT = `// The token this process gave its page (see guard.ts): sent back in a header, which no other site can make a browser add.
+const token = document.querySelector('meta[name="zoomctl-token"]').content
+const get = (path) => fetch(path, {headers: {'x-zoomctl-token': token}})
+// An EventSource and a download link cannot send a header: the token goes in their URL (GET only).
+const withToken = (path) => path + (path.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token)
 const rows = document.getElementById('rows')
+// Where re-send goes when no URL is typed (the receiver this page belongs to, or --url).
+const receiver = document.querySelector('meta[name="zoomctl-receiver"]').content
 let selected = null
 
 function el(tag, text, cls) { const node = document.createElement(tag); if (text !== undefined) node.textContent = text; if (cls) node.className = cls; return node }
@@ -85,7 +100,10 @@ function row(d) {
   // serve measures how long it took to answer, but the store does not keep it: only live rows have it.
   const latency = d.durationMs === undefined ? el('td', '–', 'muted') : el('td', ms(d.durationMs))
   if (d.durationMs === undefined) latency.title = 'measured for deliveries that arrive while this page is open; the store does not keep it'
-  tr.append(el('td', d.receivedAt.slice(11, 23)), event, el('td', d.verdict, d.verdict), reason, latency)
+  if (d.id === selected) tr.className = 'selected'
+  const received = el('td', d.receivedAt.slice(0, 10) + ' ' + d.receivedAt.slice(11, 23))
+  received.title = d.receivedAt + ' (UTC)'
+  tr.append(received, event, el('td', d.verdict, d.verdict), reason, latency)
   tr.onclick = () => show(d.id, d.receivedAt)
   return tr
 }
@@ -108,17 +126,17 @@ let next = null
 async function load(more) {
   const p = params()
   if (more && next) p.set('cursor', next)
-  const answer = await (await fetch(api('/api/deliveries?' + p))).json()
+  const answer = await (await get('/api/deliveries?' + p)).json()
   if (more) rows.append(...answer.deliveries.map(row))
   else rows.replaceChildren(...answer.deliveries.map(row))
   next = answer.next || null
   document.getElementById('older').hidden = !next
   document.getElementById('paging').textContent = next && !answer.deliveries.length ? 'none in the last ' + answer.scanned + ' read: look further back' : ''
-  document.getElementById('export').href = api('/api/export?' + params())
+  document.getElementById('export').href = withToken('/api/export?' + params())
 }
 
 async function stats() {
-  const s = await (await fetch(api('/api/stats'))).json()
+  const s = await (await get('/api/stats')).json()
   for (const [k, v] of Object.entries(s.counts)) { const n = document.getElementById('n-' + k); if (n) n.textContent = v }
   document.getElementById('rate').textContent = s.perMinute
   document.getElementById('p50').textContent = ms(s.latencyMs.p50) || '–'
@@ -136,24 +154,31 @@ async function show(id, at) {
   // The page's address names the delivery shown: a reload or a shared link opens it again.
   history.replaceState(null, '', location.search + '#' + encodeURIComponent(id))
   for (const tr of rows.children) tr.classList.toggle('selected', tr.dataset.id === id)
-  const d = await (await fetch(api('/api/deliveries/' + encodeURIComponent(id) + (at ? '?at=' + encodeURIComponent(at) : '')))).json()
+  const d = await (await get('/api/deliveries/' + encodeURIComponent(id) + (at ? '?at=' + encodeURIComponent(at) : ''))).json()
   const box = document.getElementById('detail')
   box.replaceChildren()
+  if (d.error) return void box.append(el('p', d.error.message, 'hint'))
   box.append(el('h2', (d.entry.eventType || 'delivery') + ' — ' + d.entry.verdict), el('div', d.entry.receivedAt + (d.entry.from ? ' from ' + d.entry.from : '') + ', ' + d.rawBodyBytes + ' bytes', 'muted'))
   if (d.entry.detail) box.append(el('p', d.entry.detail, 'hint'))
+  if (d.problem) box.append(el('p', d.problem, 'dead-letter'))
   if (d.hint) box.append(el('p', '→ ' + d.hint))
   for (const s of d.sinks || []) box.append(el('div', 'forwarded to ' + s.sink + ': ' + s.state + (s.error ? ' (' + s.error + ')' : ''), s.state === 'dead-letter' ? 'dead-letter' : s.state === 'delivered' ? 'accepted' : 'muted'))
   const actions = el('div', undefined, 'actions')
-  const target = el('input'); target.placeholder = 'another URL (default: this receiver)'; target.size = 36
+  const target = el('input'); target.placeholder = 'another URL (default: ' + (receiver || 'none: type one') + ')'; target.size = 36
   const resend = el('button', 'Re-send (re-signed)'); const curl = el('button', 'Copy as curl'); const status = el('span', '', 'muted')
   resend.onclick = async () => {
+    const url = target.value.trim()
+    // A URL typed here gets the delivery signed with the Secret Token: say where it goes before it goes.
+    if (url && !confirm('Send this delivery, signed with your Secret Token, to ' + url + '? The auth header configured for ' + (receiver || 'the receiver') + ' is not sent there.')) return
     status.textContent = 'sending…'
-    const r = await (await fetch(api('/api/resend'), {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({ids: [id], url: target.value.trim() || undefined})})).json()
+    const r = await (await fetch('/api/resend', {method: 'POST', headers: {'content-type': 'application/json', 'x-zoomctl-token': token}, body: JSON.stringify({ids: [id], url: url || undefined})})).json()
     // Sent to a zoomctl serve that holds the event already (this one, by default), it is kept as a copy.
-    status.textContent = r.error ? r.error.message : r.copies ? 'sent: ' + r.url + ' had it already (kept as a copy, not indexed again)' : r.succeeded ? 'sent: accepted by ' + r.url : 'sent: ' + JSON.stringify(r.failures)
+    const note = r.credentials ? ' (' + r.credentials + ')' : ''
+    status.textContent = r.error ? r.error.message : r.copies ? 'sent: ' + r.url + ' had it already (kept as a copy, not indexed again)' : r.succeeded ? 'sent: accepted by ' + r.url + note : 'sent to ' + r.url + note + ': ' + JSON.stringify(r.failures)
   }
   curl.onclick = async () => {
-    const r = await (await fetch(api('/api/deliveries/' + encodeURIComponent(id) + '/curl?url=' + encodeURIComponent(target.value.trim()) + (at ? '&at=' + encodeURIComponent(at) : '')))).json()
+    const r = await (await get('/api/deliveries/' + encodeURIComponent(id) + '/curl?url=' + encodeURIComponent(target.value.trim()) + (at ? '&at=' + encodeURIComponent(at) : ''))).json()
+    if (r.error) return void (status.textContent = r.error.message)
     try { await navigator.clipboard.writeText(r.curl); status.textContent = 'copied (credentials as env vars)' } catch { status.textContent = r.curl }
   }
   actions.append(resend, target, curl, status)
@@ -166,6 +191,9 @@ async function show(id, at) {
     const present = new Set(fields.map(([field]) => field))
     const missing = checked.filter((field) => !present.has(field) && !fields.some(([f]) => f.startsWith(field + '.')))
     if (missing.length) box.append(el('p', 'validate expects, and this document lacks: ' + missing.join(', '), 'hint'))
+    const legend = el('p', undefined, 'muted legend')
+    legend.append(el('span', 'highlighted', 'key'), document.createTextNode(': the fields zoomctl validate checks for ' + (d.entry.eventType || 'this event type') + ' in Elasticsearch'))
+    box.append(legend)
     const pre = el('pre')
     for (const [field, value] of fields) {
       const line = el('div', field + ': ' + JSON.stringify(value))
@@ -183,7 +211,7 @@ document.getElementById('older').onclick = () => load(true)
 for (const name of ['event', 'q']) document.getElementById(name).addEventListener('keydown', (e) => { if (e.key === 'Enter') load() })
 document.getElementById('verdict').onchange = () => load()
 
-const stream = new EventSource(api('/api/stream'))
+const stream = new EventSource(withToken('/api/stream'))
 stream.onopen = () => { document.getElementById('live').textContent = 'live' }
 stream.onerror = () => { document.getElementById('live').textContent = 'reconnecting…' }
 // At most one stats request every two seconds, however fast deliveries come.
@@ -196,9 +224,12 @@ stream.onmessage = (message) => {
   }
   statsDue ??= setTimeout(() => { statsDue = null; stats() }, 2000)
 }
-load(); stats(); setInterval(stats, 10000)
-if (location.hash.length > 1) show(decodeURIComponent(location.hash.slice(1)))
-</script>
-</body>
-</html>
+// A deep link (#<id>) opens its delivery, and its row is highlighted once the list is there.
+if (location.hash.length > 1) { selected = decodeURIComponent(location.hash.slice(1)); show(selected) }
+load().then(() => rows.querySelector('tr.selected')?.scrollIntoView({block: 'center'}))
+stats(); setInterval(stats, 10000)
 `
+
+function escapeAttribute(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')
+}

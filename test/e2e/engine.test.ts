@@ -3,6 +3,8 @@
  * test/engine/): real bulk semantics and 409s, data streams from index templates, the query DSL and
  * aggregations. What is Elasticsearch-only (security, Serverless, media-type rules) stays with the double.
  */
+import {randomUUID} from 'node:crypto'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
@@ -12,7 +14,9 @@ import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {findEvent} from '../../src/catalog/catalog.js'
 import {indexedDocument} from '../../src/mapping/index.js'
 import {BodyFactory} from '../../src/sender/index.js'
-import {deliver, runCli, startServe, type ServeProcess, tempDir, waitFor} from '../helpers/cli.js'
+import {recordLine} from '../../src/store/records.js'
+import {startInspector} from '../../src/ui/server.js'
+import {deliver, readStore, runCli, startServe, type ServeProcess, tempDir, waitFor} from '../helpers/cli.js'
 
 const engine = inject('engineUrl')
 
@@ -78,6 +82,51 @@ describe.skipIf(!engine)('against a real search engine', () => {
         'webinar.started': 50,
         'user.signed_in': 50,
       })
+    })
+  })
+
+  describe('one record that cannot be mapped', () => {
+    it('is dead-lettered (or, arriving now, refused) and forwarding goes on: the normal ones reach the engine, lag returns to 0', async () => {
+      // 10,000 arrays deep (20 KB), written as text: JSON.stringify itself cannot.
+      const deep = (id: string) => `{"event":"meeting.started","event_ts":${Date.now()},"payload":{"account_id":"acct","object":{"id":"${id}","nested":${'['.repeat(10_000)}${']'.repeat(10_000)}}}}`
+      // One already in the store (an older serve accepted it), ahead of everything that comes next.
+      const dataDir = tempDir()
+      mkdirSync(join(dataDir, 'events'), {recursive: true})
+      const stuck = {id: randomUUID(), receivedAt: new Date().toISOString(), source: {address: '127.0.0.1'}, method: 'POST', path: '/zoom-webhook', headers: {}, eventType: 'meeting.started', dedupeKey: 'deep-one'}
+      writeFileSync(join(dataDir, 'events', `${stuck.receivedAt.slice(0, 10)}.ndjson`), recordLine(stuck, Buffer.from(deep('stored')), true))
+      const serve = await startServe(['--es-url', engine, '--pre-map', '--namespace', 'poison', '--data-dir', dataDir])
+      try {
+        // One signed now: refused with a 4xx (Zoom would not retry it) and kept under refused/.
+        expect(await deliver(serve.url, deep('signed'))).toBe(422)
+        const factory = new BodyFactory(11)
+        for (let i = 0; i < 4; i++) expect(await deliver(serve.url, factory.body(findEvent('meeting.ended')!))).toBe(200)
+        await waitFor(async () => (await count('logs-zoomctl.webhook-poison')) >= 4, 60_000, 'the 4 normal deliveries indexed')
+        const health = serve.url.replace('/zoom-webhook', '/healthz')
+        await waitFor(async () => ((await (await fetch(health)).json()) as {forwarding: Array<{lag: {records: number; bytes: number}}>}).forwarding[0]!.lag.bytes === 0, 10_000, 'lag 0')
+        const status = ((await (await fetch(health)).json()) as {forwarding: Array<{lag: {records: number}; deadLetters: number; state: string}>}).forwarding[0]!
+        expect(status).toMatchObject({lag: {records: 0}, deadLetters: 1, state: 'ok'})
+        expect(await count('logs-zoomctl.webhook-poison')).toBe(4)
+        const refused = readStore(dataDir, 'refused')
+        expect(refused.map((record) => record.refusal?.reason)).toEqual(['too-deep'])
+        // Both shown with what went wrong, not as an internal error.
+        for (const id of [stuck.id, refused[0]!.id]) {
+          const shown = await runCli(['deliveries', 'show', id, '--data-dir', dataDir, '--json'])
+          expect(shown.code).toBe(0)
+          expect((JSON.parse(shown.stdout) as {problem: string}).problem).toContain('nests 10003 levels')
+        }
+        const inspector = await startInspector({host: '127.0.0.1', port: 0, dataDir, auth: {mode: 'signature'}, token: 'token'})
+        try {
+          const answer = await fetch(`${inspector.url}api/deliveries/${stuck.id}`, {headers: {'x-zoomctl-token': 'token'}})
+          expect(answer.status).toBe(200)
+          expect(((await answer.json()) as {problem: string}).problem).toContain('not mapped, shown as received')
+        } finally {
+          await inspector.close()
+        }
+        const dead = await runCli(['deliveries', 'show', stuck.id, '--data-dir', dataDir, '--json'])
+        expect(JSON.parse(dead.stdout)).toMatchObject({sinks: [{sink: 'elasticsearch', state: 'dead-letter', error: expect.stringContaining('cannot map or serialise this record: Maximum call stack size exceeded') as unknown}]})
+      } finally {
+        await serve.stop()
+      }
     })
   })
 

@@ -76,6 +76,8 @@ describe('serve forwards to Elasticsearch', () => {
       return health.forwarding[0]!.state === 'retrying' && health.forwarding[0]!.lag.bytes >= 0
     }, 10_000, 'the sink to report retrying')
     expect(receiver.lines.some((line) => line.includes('"kind":"sink-down"'))).toBe(true)
+    // Lag counts every record that waits: the batch in flight and the ones stored behind it.
+    await waitFor(async () => ((await (await fetch(healthUrl)).json()) as {forwarding: Array<{lag: {records: number}}>}).forwarding[0]!.lag.records === 300, 10_000, 'lag of 300 records')
     double.up()
     await waitFor(() => double.documents(STREAM).length >= 300, 60_000, '300 documents')
     // Back to ok, the last error stays visible as history, with when it happened.

@@ -11,6 +11,7 @@ import {prepareDelivery} from '../../src/sender/prepare.js'
 import {FileStore} from '../../src/store/index.js'
 import type {AuthSettings} from '../../src/zoom/auth.js'
 import {answerChallenge} from '../../src/zoom/challenge.js'
+import {MAX_BODY_DEPTH} from '../../src/zoom/limits.js'
 import {readStore, tempDir} from '../helpers/cli.js'
 
 const secretToken = 'unit-secret'
@@ -251,14 +252,24 @@ describe('receiver under hostile input', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 400/)
   })
 
-  it('stores a correctly signed, deeply nested body instead of failing with 500', async () => {
+  it('refuses a correctly signed body nested deeper than MAX_BODY_DEPTH with 422 (never a 500), and keeps it under refused/', async () => {
     const r = await receiver()
-    let object: Record<string, unknown> = {id: 'leaf'}
-    for (let i = 0; i < 2000; i++) object = {id: String(i), child: object}
-    const body = JSON.stringify({event: 'meeting.updated', event_ts: 1, payload: {account_id: 'A', object}})
-    const response = await post(r.url, body, signed(body))
-    expect(response.status).toBe(200)
-    expect(readStore(r.dataDir)[0]!.rawBody).toBe(body)
+    const nested = (levels: number) => {
+      // payload and object are 2 levels, the body itself 1: `levels` in all.
+      let object: Record<string, unknown> = {id: 'leaf'}
+      for (let i = 0; i < levels - 3; i++) object = {id: String(i), child: object}
+      return JSON.stringify({event: 'meeting.updated', event_ts: levels, payload: {account_id: 'A', object}})
+    }
+    const atLimit = nested(MAX_BODY_DEPTH)
+    expect((await post(r.url, atLimit, signed(atLimit))).status).toBe(200)
+    for (const levels of [MAX_BODY_DEPTH + 1, 2000]) {
+      const body = nested(levels)
+      const response = await post(r.url, body, signed(body))
+      expect(response.status).toBe(422)
+      expect(response.body).toMatchObject({reason: 'too-deep', error: expect.stringContaining(`nests ${levels} levels`)})
+    }
+    expect(readStore(r.dataDir).map((record) => record.rawBody)).toEqual([atLimit])
+    expect(readStore(r.dataDir, 'refused').map((record) => record.refusal?.reason)).toEqual(['too-deep', 'too-deep'])
   })
 
   it('keeps a correctly signed delivery whose timestamp is in milliseconds', async () => {
