@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, dataDirFlag, elasticFlags, forwardFlags, integrationVersionFlag, uiFlags} from '../cli/flags.js'
+import {appTokenFlag, authFlags, dataDirFlag, elasticFlags, forwardFlags, integrationVersionFlag, uiFlags} from '../cli/flags.js'
 import {DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
 import {serveSettingsFrom} from '../cli/serve-settings.js'
 import {runServe} from '../receiver/service.js'
@@ -53,6 +53,7 @@ export default class Serve extends ZoomctlCommand {
       default: false,
       helpGroup: 'AUTH',
     }),
+    'app-token': appTokenFlag,
     'integration-version': integrationVersionFlag,
     ...authFlags,
     ...forwardFlags,

@@ -1,6 +1,6 @@
 import {parse as parseYaml} from 'yaml'
 
-import {checkValue, type ConfigFile, type FlagShape, SECRET_KEYS} from './file.js'
+import {checkValue, type ConfigFile, type FlagShape, isPlainMap, SECRET_KEYS, secretsInClear} from './file.js'
 import {OptionError} from './parse.js'
 
 /** Every setting a config file may hold: the flags of all commands, with the commands that take each. */
@@ -34,8 +34,14 @@ export function parseSettingValue(key: string, text: string, flag: FlagShape | u
 /** The file's settings for display: secrets masked, references shown as written. */
 export function maskedValues(file: ConfigFile): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(file.values).map(([key, value]) => [key, SECRET_KEYS.has(key) && typeof value === 'string' && !/^(env|file):/.test(value) ? '********' : value]),
+    Object.entries(file.values).map(([key, value]) => [key, SECRET_KEYS.has(key) ? masked(value) : value]),
   )
+}
+
+/** A secret as written, or ******** when it is in clear; a map (app-token) masked value by value. */
+function masked(value: unknown): unknown {
+  if (isPlainMap(value)) return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, masked(item)]))
+  return secretsInClear(value) ? '********' : value
 }
 
 /** A setting of the file as config show lists it: its value (masked), its line, and which commands use it. */

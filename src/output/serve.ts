@@ -19,6 +19,7 @@ export function formatOutcome(outcome: DeliveryOutcome): string {
   // A kept delivery's id, as far as `zoomctl deliveries show` needs it (as git shortens a commit's).
   const id = style.dim(outcome.recordId ? printable(shortId(outcome.recordId)) : '-'.padEnd(SHORT_ID_LENGTH))
   const parts = [style.dim(time), color(String(outcome.status)), color(outcome.result.padEnd(9)), id, event]
+  if (outcome.app) parts.push(style.dim(`app ${printable(outcome.app)}`))
   if (outcome.accountId) parts.push(style.dim(`account ${printable(outcome.accountId)}`))
   if (outcome.duplicateOf) parts.push(style.dim(`copy of ${printable(shortId(outcome.duplicateOf))}`))
   if (outcome.detail) parts.push(outcome.result === 'refused' || outcome.result === 'error' ? style.yellow(printable(outcome.detail)) : printable(outcome.detail))
