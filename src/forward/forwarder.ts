@@ -25,6 +25,8 @@ export interface ForwarderOptions {
   onEvent?: (event: ForwardEvent) => void
 }
 
+export type SinkErrorKind = 'retry' | 'paused' | 'dead' | 'stalled'
+
 export type ForwardEvent =
   | {type: 'sink-down'; sink: string; error: string}
   | {type: 'sink-up'; sink: string; downForMs: number}
@@ -39,6 +41,13 @@ export interface ForwardStatus {
   skippedDuplicates: number
   /** What the sink has not confirmed yet: the batch in flight and what is still unread. */
   lag: {records: number; bytes: number; oldestPendingAgeSeconds: number}
+  /** Records stored and not yet confirmed by the sink (in flight and unread): its queue, in the store. */
+  queue: {records: number}
+  /**
+   * Errors since start, by kind: retry (a batch or records to try again: outage, 429, 5xx), paused (the
+   * credentials refused), dead (a record refused for good), stalled (the store could not be read or the cursor written).
+   */
+  errors: Record<SinkErrorKind, number>
   lastError?: string
   /** When lastError happened: once the sink is back (state ok), it is history, not the present. */
   lastErrorAt?: string
@@ -66,6 +75,10 @@ export class Forwarder {
   /** The batch being delivered: read, not yet confirmed. */
   private inflight = {records: 0, bytes: 0}
   private readonly counts = {forwarded: 0, deadLetters: 0, skippedDuplicates: 0}
+  private corruptSeen = 0
+  private readonly errors: Record<SinkErrorKind, number> = {retry: 0, paused: 0, dead: 0, stalled: 0}
+  /** The queue's depth: what was after the cursor at start, plus what was stored since, less what was consumed. Cumulative, so never adrift. */
+  private readonly queue = {atStart: 0, stored: 0, consumed: 0}
 
   constructor(private readonly options: ForwarderOptions) {}
 
@@ -77,7 +90,11 @@ export class Forwarder {
     this.cursor = await loadCursor(cursorPath(this.options.dataDir, this.sinkName))
     this.tail = new StoreTail(this.options.dataDir, this.cursor)
     this.lagBytes = await this.tail.bytesAhead()
-    this.unsubscribe = this.options.subscribe?.(() => this.wake(false))
+    this.queue.atStart = await this.tail.linesAhead()
+    this.unsubscribe = this.options.subscribe?.(() => {
+      this.queue.stored++
+      this.wake(false)
+    })
     this.running = this.loop()
   }
 
@@ -88,6 +105,8 @@ export class Forwarder {
       state: this.state,
       ...this.counts,
       lag: {records: this.inflight.records, bytes: this.lagBytes + this.inflight.bytes, oldestPendingAgeSeconds: Math.round(age)},
+      queue: {records: Math.max(0, this.queue.atStart + this.queue.stored - this.queue.consumed)},
+      errors: {...this.errors},
       ...(this.lastError ? {lastError: this.lastError.message, lastErrorAt: this.lastError.at} : {}),
       cursor: {...this.cursor},
     }
@@ -114,6 +133,7 @@ export class Forwarder {
       try {
         if (!(await this.step())) return
       } catch (error) {
+        this.errors.stalled++
         this.markDown(`forwarding stalled: ${(error as Error).message}`, false)
         // Read again from what the sink confirmed: the batch that failed half-way is sent again, not skipped.
         this.tail = new StoreTail(this.options.dataDir, this.cursor)
@@ -146,6 +166,9 @@ export class Forwarder {
     if (!delivered) return false
     this.inflight = {records: 0, bytes: 0}
     this.cursor = {file: last.file, offset: last.end, records: this.cursor.records + batch.length}
+    // Torn lines read past count as consumed too: they were counted when stored.
+    this.queue.consumed += batch.length + this.tail.corruptLines - this.corruptSeen
+    this.corruptSeen = this.tail.corruptLines
     await saveCursor(cursorPath(this.options.dataDir, this.sinkName), this.cursor)
     return true
   }
@@ -164,6 +187,7 @@ export class Forwarder {
       if (this.stopping && attempt > 0) return false
       const outcome = await this.options.sink.send(pending.map(({record}) => record))
       if (outcome.kind === 'paused') {
+        this.errors.paused++
         this.markDown(outcome.error, true)
         await this.sleep(this.options.pauseMs ?? 60_000, false)
         if (this.stopping) return false
@@ -175,7 +199,10 @@ export class Forwarder {
       items.forEach((item, index) => {
         const entry = pending[index]!
         if (item.kind === 'done') this.counts.forwarded++
-        else if (item.kind === 'dead') dead.push({record: entry.record, error: item.error})
+        else if (item.kind === 'dead') {
+          this.errors.dead++
+          dead.push({record: entry.record, error: item.error})
+        }
         else {
           retry.push(entry)
           retryAfterMs = Math.max(retryAfterMs, item.retryAfterMs ?? 0)
@@ -184,6 +211,7 @@ export class Forwarder {
       })
       pending = retry
       if (!pending.length) break
+      this.errors.retry++
       this.markDown(this.lastError?.message ?? 'retrying', false)
       attempt++
       const ceiling = Math.min(this.options.maxBackoffMs ?? 30_000, (this.options.minBackoffMs ?? 500) * 2 ** Math.min(attempt, 16))

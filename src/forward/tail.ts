@@ -90,6 +90,19 @@ export class StoreTail {
     this.offset = (await stat(`${this.dataDir}/${STORE_PARTS[this.part]}/${last}`)).size
   }
 
+  /** Lines (records) in the store after what has been read: one pass over the bytes, no parsing. */
+  async linesAhead(): Promise<number> {
+    let lines = 0
+    for (const path of await storeFiles(this.dataDir, this.part)) {
+      const name = basename(path)
+      if (name < this.file) continue
+      const size = (await stat(path)).size
+      const from = name === this.file ? this.offset : 0
+      if (from < size) await forEachLine(path, from, size, () => void lines++)
+    }
+    return lines
+  }
+
   /** Bytes in the store after what has been read. */
   async bytesAhead(): Promise<number> {
     let total = 0

@@ -8,6 +8,7 @@ import {answerChallenge, challengeToken, isRecord, URL_VALIDATION_EVENT} from '.
 import {CAPTURED_HEADERS, SIGNATURE_HEADER, TIMESTAMP_HEADER} from '../zoom/headers.js'
 import {type SignatureVerdict, verifySignature} from '../zoom/signature.js'
 import {type VerifyingToken, verifyingTokens} from '../zoom/apps.js'
+import {PROBE_HEADER} from './revalidation.js'
 import type {SpilledBody} from './server.js'
 
 export interface IncomingDelivery {
@@ -41,6 +42,10 @@ export interface DeliveryOutcome {
   detail?: string
   /** Where a refused delivery was kept. */
   keptIn?: StoreKind
+  /** Bytes of the body read (set by the server). */
+  bodyBytes?: number
+  /** A challenge from zoomctl's own doctor (PROBE_HEADER), not from Zoom: not a re-validation. */
+  probe?: true
   durationMs: number
 }
 
@@ -146,7 +151,7 @@ export class DeliveryHandler {
         return {status: 500, body: {error: detail}, outcome: outcome({result: 'error', status: 500, eventType: body.event, reason: 'no-secret', detail})}
       }
       const answer = answerChallenge(answerWith, plainToken)
-      return {status: 200, body: answer, outcome: outcome({result: 'challenge', status: 200, eventType: body.event, ...(app ? {app} : {})})}
+      return {status: 200, body: answer, outcome: outcome({result: 'challenge', status: 200, eventType: body.event, ...(app ? {app} : {}), ...(delivery.headers[PROBE_HEADER] ? {probe: true} : {})})}
     }
 
     const payload = isRecord(body.payload) ? body.payload : {}

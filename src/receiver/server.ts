@@ -41,6 +41,8 @@ export interface ReceiverOptions {
   onOutcome?: (outcome: DeliveryOutcome) => void
   /** More to report on /healthz: each forwarding sink's state and lag. */
   health?: () => Record<string, unknown>
+  /** GET /metrics: the Prometheus text exposition. */
+  metrics?: () => Promise<{contentType: string; text: string}>
 }
 
 export interface RunningReceiver {
@@ -89,6 +91,11 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
       send(response, 200, {status: 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000), accepted, ...options.health?.()})
       return
     }
+    if (path === '/metrics' && options.metrics && (request.method === 'GET' || request.method === 'HEAD')) {
+      const {contentType, text} = await options.metrics()
+      response.writeHead(200, {'content-type': contentType, 'content-length': Buffer.byteLength(text)}).end(text)
+      return
+    }
     if (path !== options.path) return early(404, 'wrong-path', `no webhook here: POST to ${options.path}`)
     if (request.method !== 'POST') return early(405, 'wrong-method', `${request.method} is not allowed: Zoom POSTs`, {allow: 'POST'})
 
@@ -108,6 +115,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
     const incoming = {method: request.method, path, headers: request.headers, rawBody: body.kind === 'buffered' ? body.bytes : EMPTY, remoteAddress, remotePort: request.socket.remotePort, receivedAt, maxBodyBytes: options.maxBodyBytes}
     const reply = body.kind === 'spilled' ? await handler.handleSpilled(incoming, body) : await handler.handle(incoming)
     send(response, reply.status, reply.body, reply.headers)
+    reply.outcome.bodyBytes = body.kind === 'buffered' ? body.bytes.length : body.size
     notify(reply.outcome)
   }
 

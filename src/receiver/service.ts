@@ -6,6 +6,8 @@ import {type ForwardEvent, type ForwardSettings, type StartedForwarding, startFo
 import {FileStore, removeUnusedDataDir} from '../store/index.js'
 import {type AuthSettings, assertAuthComplete, describeAuth} from '../zoom/auth.js'
 import type {DeliveryOutcome} from './delivery-handler.js'
+import {ServeMetrics} from './metrics.js'
+import {RevalidationWatch} from './revalidation.js'
 import {startReceiver} from './server.js'
 import type {LiveEntry, RunningInspector} from '../ui/server.js'
 
@@ -29,6 +31,8 @@ export interface ServeSettings {
   forward: ForwardSettings
   /** The inspector page, on its own address. */
   ui?: {host: string; port: number}
+  /** The clock the re-validation watch reads (tests move it). */
+  now?: () => number
 }
 
 export interface ServeStarted {
@@ -85,6 +89,9 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   const inspectorListeners = new Set<(entry: LiveEntry) => void>()
   let forwarding: StartedForwarding | undefined
   let receiver
+  const revalidation = await new RevalidationWatch(settings.dataDir, settings.now).load()
+  const forwardStatus = () => forwarding?.forwarders.map((forwarder) => forwarder.status()) ?? []
+  const metrics = new ServeMetrics({forwarding: forwardStatus, revalidation})
   try {
     forwarding = await startForwarding(settings.dataDir, store, settings.forward, callbacks.onForward)
     receiver = await startReceiver({
@@ -100,16 +107,28 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
       integrationVersion: settings.integrationVersion,
       onOutcome: (outcome) => {
         counts[outcome.result]++
+        metrics.observe(outcome)
+        // Zoom's challenges (not doctor's) are recorded in the data dir: their absence for 72 h is worth a warning.
+        if (outcome.result === 'challenge' && !outcome.probe) {
+          revalidation.record(outcome.receivedAt, outcome.app).catch((error: unknown) => callbacks.onWarning(`could not record the URL validation in the data dir: ${(error as Error).message}`))
+        }
         callbacks.onOutcome(outcome)
         if (inspectorListeners.size) {
           const entry = liveEntry(outcome)
           if (entry) for (const listener of inspectorListeners) listener(entry)
         }
       },
-      health: () => ({
-        dedupe: {state: store.isIndexed ? 'ready' : 'loading', keys: store.indexSize},
-        ...(forwarding?.forwarders.length ? {forwarding: forwarding.forwarders.map((forwarder) => forwarder.status())} : {}),
-      }),
+      health: () => {
+        const urlValidation = revalidation.status()
+        return {
+          dedupe: {state: store.isIndexed ? 'ready' : 'loading', keys: store.indexSize},
+          ...(forwarding?.forwarders.length ? {forwarding: forwardStatus()} : {}),
+          urlValidation,
+          // Still 200 and ok: a restart would not bring Zoom back, and a load balancer must keep sending.
+          ...(urlValidation.hint ? {warnings: [urlValidation.hint]} : {}),
+        }
+      },
+      metrics: () => metrics.exposition(),
     })
   } catch (error) {
     await Promise.all((forwarding?.forwarders ?? []).map((forwarder) => forwarder.stop(0)))
@@ -154,6 +173,7 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
     forwarding: forwarding.descriptions,
     warnings: [
       ...forwarding.warnings,
+      ...(revalidation.status().hint ? [revalidation.status().hint!] : []),
       ...(settings.retryMismatched ? ['a signature that matches no Secret Token is answered 503, so that Zoom retries it: for the minutes of a regeneration; without --retry-mismatched once serve has the new token'] : []),
     ],
     ...(inspector ? {ui: inspector.url} : {}),
