@@ -26,6 +26,7 @@ export interface ServeFlagValues extends AuthFlagValues, ElasticFlagValues {
   'previous-secret-token'?: string
   'retry-mismatched': boolean
   'app-token'?: string[]
+  'log-format'?: string
   ui: boolean
   'ui-host': string
   'ui-port': number

@@ -5,6 +5,7 @@ import {appTokenFlag, authFlags, dataDirFlag, elasticFlags, forwardFlags, integr
 import {DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
 import {serveSettingsFrom} from '../cli/serve-settings.js'
 import {runServe} from '../receiver/service.js'
+import {OptionError} from '../config/index.js'
 import {lineWriter} from '../output/lines.js'
 import {formatForwardEvent, formatOutcome, formatWarning, outcomeJsonLine, serveBanner} from '../output/serve.js'
 import {DEFAULT_TOLERANCE_SECONDS} from '../zoom/signature.js'
@@ -54,6 +55,12 @@ export default class Serve extends ZoomctlCommand {
       helpGroup: 'AUTH',
     }),
     'app-token': appTokenFlag,
+    'log-format': Flags.string({
+      description: "serve's own log: console (lines for a person) or ecs (ECS JSON lines for the Elastic Agent or Filebeat, no body nor secret)",
+      options: ['console', 'ecs'],
+      default: 'console',
+      env: 'ZOOMCTL_LOG_FORMAT',
+    }),
     'integration-version': integrationVersionFlag,
     ...authFlags,
     ...forwardFlags,
@@ -67,6 +74,15 @@ export default class Serve extends ZoomctlCommand {
     const stdout = lineWriter()
     const write = stdout.write
     const settings = await serveSettingsFrom(flags)
+    if (flags['log-format'] === 'ecs') {
+      if (json) throw new OptionError('--log-format ecs writes JSON lines of its own: leave out --json')
+      // pino is loaded only for this format: a serve that logs for a person starts without it.
+      const {ecsServeLog} = await import('../output/serve-ecs-log.js')
+      const log = ecsServeLog()
+      const {signal, counts} = await runServe(settings, log.callbacks)
+      log.stopped(signal, counts)
+      return
+    }
     const stopped = await runServe(settings, {
       onOutcome: (outcome) => write(json ? outcomeJsonLine(outcome) : formatOutcome(outcome)),
       onForward: (event) => (json ? write(JSON.stringify({...event, type: 'forward', kind: event.type})) : process.stderr.write(`${formatForwardEvent(event)}\n`)),
