@@ -44,7 +44,7 @@ export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSe
       hint: 'export ZOOM_WEBHOOK_SECRET_TOKEN=… (Zoom App Marketplace → your app → Feature → Secret Token), or listen on 127.0.0.1 to get a generated one',
     })
   }
-  const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readUserFile(flags['tls-cert']), key: await readUserFile(flags['tls-key'])} : undefined
+  const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readUserFile(flags['tls-cert']), key: await readUserFile(flags['tls-key']), certFile: flags['tls-cert'], keyFile: flags['tls-key']} : undefined
   const elastic = await elasticSettingsFrom(flags)
   if (flags['pre-map'] && !elastic) throw new OptionError('--pre-map goes with --es-url: it chooses what serve indexes into Elasticsearch')
   let agent

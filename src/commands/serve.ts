@@ -7,7 +7,7 @@ import {serveSettingsFrom} from '../cli/serve-settings.js'
 import {runServe} from '../receiver/service.js'
 import {OptionError} from '../config/index.js'
 import {lineWriter} from '../output/lines.js'
-import {formatForwardEvent, formatOutcome, formatWarning, outcomeJsonLine, serveBanner} from '../output/serve.js'
+import {formatCertificateEvent, formatForwardEvent, formatOutcome, formatWarning, outcomeJsonLine, serveBanner} from '../output/serve.js'
 import {DEFAULT_TOLERANCE_SECONDS} from '../zoom/signature.js'
 
 export default class Serve extends ZoomctlCommand {
@@ -87,6 +87,7 @@ export default class Serve extends ZoomctlCommand {
       onOutcome: (outcome) => write(json ? outcomeJsonLine(outcome) : formatOutcome(outcome)),
       onForward: (event) => (json ? write(JSON.stringify({...event, type: 'forward', kind: event.type})) : process.stderr.write(`${formatForwardEvent(event)}\n`)),
       onWarning: (message) => (json ? write(JSON.stringify({type: 'warning', message})) : process.stderr.write(`${formatWarning(message)}\n`)),
+      onCertificate: (event) => (json ? write(JSON.stringify(event)) : process.stderr.write(`${formatCertificateEvent(event)}\n`)),
       onListening: (started) => (json ? write(JSON.stringify({type: 'listening', ...started})) : process.stderr.write(`${serveBanner(started)}\n`)),
     })
     if (json) write(JSON.stringify({type: 'stopped', ...stopped}))

@@ -6,7 +6,7 @@ import {pino} from 'pino'
 import type {ForwardEvent} from '../forward/index.js'
 import type {DeliveryOutcome} from '../receiver/index.js'
 import type {Counts, ServeCallbacks, ServeStarted} from '../receiver/service.js'
-import {formatForwardEvent} from './serve.js'
+import {formatCertificateEvent, formatForwardEvent} from './serve.js'
 
 /** serve's own log as ECS JSON lines, and what to call when it stops. */
 export interface EcsServeLog {
@@ -57,6 +57,10 @@ export function ecsServeLog(destination: NodeJS.WritableStream | number = 1): Ec
     callbacks: {
       onOutcome: delivery,
       onForward: forward,
+      onCertificate: (event) => {
+        const server = event.type === 'certificate-reloaded' ? {tls: {server: {not_after: event.validTo, x509: {subject: {distinguished_name: event.subject}}}}} : {}
+        log.info({event: {kind: 'event', action: event.type}, ...server}, stripVTControlCharacters(formatCertificateEvent(event)))
+      },
       onWarning: (message) => log.warn({event: {kind: 'event', action: 'warning'}}, withoutFieldValues(message)),
       onListening: (started: ServeStarted) => {
         log.info(

@@ -2,6 +2,7 @@ import {SHORT_ID_LENGTH, shortId} from '../deliveries/ids.js'
 import type {ForwardEvent} from '../forward/index.js'
 import type {DeliveryOutcome} from '../receiver/index.js'
 import type {ServeStarted} from '../receiver/service.js'
+import type {CertificateEvent} from '../receiver/tls-reload.js'
 import {shellQuote} from '../sender/curl.js'
 import {DEFAULT_DATA_DIR} from '../store/index.js'
 import {formatMs, printable} from './format.js'
@@ -38,6 +39,12 @@ export function formatForwardEvent(event: ForwardEvent): string {
     case 'dead-letter':
       return style.yellow(`${event.sink} refused delivery ${event.recordId} (${printable(event.eventType ?? '?')}) for good: ${printable(event.error)}; kept in dead-letter/, zoomctl replay --from dead-letter resends it`)
   }
+}
+
+/** A certificate reloaded (a refused one is a warning). */
+export function formatCertificateEvent(event: CertificateEvent): string {
+  if (event.type === 'certificate-refused') return formatWarning(`new certificate refused (${event.trigger}): ${event.error}`)
+  return style.green(`certificate ${event.unchanged ? 'unchanged' : 'reloaded'} (${event.trigger}): ${printable(event.subject)}, valid to ${event.validTo}; open connections keep theirs`)
 }
 
 /** A warning that comes after the banner, on a line of its own. */

@@ -2,7 +2,7 @@ import {createHmac, type Hmac} from 'node:crypto'
 import {createWriteStream, type WriteStream} from 'node:fs'
 import {unlink} from 'node:fs/promises'
 import {createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
-import {createServer as createHttpsServer} from 'node:https'
+import {createServer as createHttpsServer, type Server as HttpsServer} from 'node:https'
 import type {AddressInfo} from 'node:net'
 
 import {UserError} from '../errors.js'
@@ -50,6 +50,8 @@ export interface RunningReceiver {
   port: number
   /** Stops accepting, lets in-flight requests finish (up to graceMs), then closes the store. */
   close(graceMs?: number): Promise<void>
+  /** HTTPS: a new certificate for new connections; open ones keep theirs. */
+  setCertificate(pair: {cert: Buffer; key: Buffer}): void
 }
 
 export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
@@ -141,6 +143,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
   return {
     url,
     port: address.port,
+    setCertificate(pair) {
+      if ('setSecureContext' in server) (server as HttpsServer).setSecureContext(pair)
+    },
     async close(graceMs = 10_000) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeIdleConnections()

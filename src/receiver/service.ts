@@ -9,6 +9,7 @@ import type {DeliveryOutcome} from './delivery-handler.js'
 import {ServeMetrics} from './metrics.js'
 import {RevalidationWatch} from './revalidation.js'
 import {startReceiver} from './server.js'
+import {type CertificateEvent, watchCertificate} from './tls-reload.js'
 import type {LiveEntry, RunningInspector} from '../ui/server.js'
 
 export interface ServeSettings {
@@ -26,7 +27,8 @@ export interface ServeSettings {
   retryMismatched?: boolean
   /** No token was given and the address is loopback: make one and keep it in the data dir. */
   generateToken: boolean
-  tls?: {cert: Buffer; key: Buffer}
+  /** With the files they were read from: reloaded when these change, and on SIGHUP. */
+  tls?: {cert: Buffer; key: Buffer; certFile?: string; keyFile?: string}
   integrationVersion?: string
   forward: ForwardSettings
   /** The inspector page, on its own address. */
@@ -56,6 +58,8 @@ export interface ServeCallbacks {
   onListening: (started: ServeStarted) => void
   /** Something found after start-up that the user should know (torn lines in the store …). */
   onWarning: (message: string) => void
+  /** A certificate reloaded or refused (--tls-cert/--tls-key changed, or SIGHUP). */
+  onCertificate?: (event: CertificateEvent) => void
 }
 
 export type Counts = Record<DeliveryOutcome['result'], number>
@@ -103,7 +107,7 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
       retryMismatched: settings.retryMismatched,
       maxBodyBytes: settings.maxBodyBytes,
       store,
-      tls: settings.tls,
+      tls: settings.tls ? {cert: settings.tls.cert, key: settings.tls.key} : undefined,
       integrationVersion: settings.integrationVersion,
       onOutcome: (outcome) => {
         counts[outcome.result]++
@@ -185,10 +189,23 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
     if (store.indexFailure) callbacks.onWarning(store.indexFailure)
   })
 
+  const {tls} = settings
+  const unwatch =
+    tls?.certFile && tls.keyFile
+      ? watchCertificate({certFile: tls.certFile, keyFile: tls.keyFile}, tls, (pair) => receiver.setCertificate(pair), (event) =>
+          event.type === 'certificate-refused' ? callbacks.onWarning(`new certificate refused (${event.trigger}): ${event.error}`) : callbacks.onCertificate?.(event),
+        )
+      : undefined
+  // A SIGHUP (systemd's ExecReload, kill -HUP) never stops serve, with or without a certificate to reload.
+  const ignoreHangup = () => {}
+  process.on('SIGHUP', ignoreHangup)
+
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'))
     process.once('SIGTERM', () => resolve('SIGTERM'))
   })
+  unwatch?.()
+  process.off('SIGHUP', ignoreHangup)
   await inspector?.close()
   await receiver.close()
   await Promise.all(forwarding.forwarders.map((forwarder) => forwarder.stop(10_000)))
