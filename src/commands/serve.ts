@@ -12,7 +12,7 @@ import {DEFAULT_TOLERANCE_SECONDS} from '../zoom/signature.js'
 
 export default class Serve extends ZoomctlCommand {
   static override summary = 'Run a Zoom webhook receiver that verifies, acknowledges, stores and forwards every delivery'
-  static override description = `Answers Zoom's URL-validation challenge, verifies each request (signature, timestamp, auth header), stores what it accepts under the data dir before it answers 200, and keeps authentic deliveries it refused (a stale retry, a malformed body) under refused/ so that none is lost. Defaults follow Elastic's Zoom integration: port 8181, path /zoom-webhook. On a loopback address with no secret token it makes one and keeps it in the data dir. With --forward-to and/or --es-url it delivers onward from the store, each sink with its own cursor: nothing acknowledged is lost, nothing is indexed twice.`
+  static override description = `Answers Zoom's URL-validation challenge, verifies each request (signature, timestamp, auth header), stores what it accepts under the data dir before it answers 200, and keeps authentic deliveries it refused (a stale retry, a malformed body) under refused/ so that none is lost. Defaults follow Elastic's Zoom integration: port 8181, path /zoom-webhook. On a loopback address with no secret token it makes one and keeps it in the data dir. With --forward-to and/or --es-url it delivers onward from the store, each sink with its own cursor: nothing acknowledged is lost, nothing is indexed twice. For production: GET /metrics (Prometheus), --log-format ecs, certificates reloaded when their files change or on SIGHUP, several Zoom apps on one endpoint (app-token), and a warning on /healthz when Zoom's 72-hourly re-validation stops coming.`
 
   static override examples = [
     '<%= config.bin %> serve',
@@ -20,6 +20,7 @@ export default class Serve extends ZoomctlCommand {
     'ZOOMCTL_FORWARD_HEADER="Authorization: …" <%= config.bin %> serve --forward-to http://127.0.0.1:8182/zoom-webhook',
     '<%= config.bin %> serve --es-url https://localhost:9200 --ca-cert http_ca.crt',
     '<%= config.bin %> serve --ui',
+    '<%= config.bin %> serve --host 0.0.0.0 --log-format ecs --app-token sales=env:ZOOM_SALES_TOKEN --app-token support=file:/run/secrets/zoom-support',
     '<%= config.bin %> serve --json | jq \'select(.result != "accepted")\'',
   ]
 
