@@ -1,6 +1,6 @@
 import {Command, Errors, Flags} from '@oclif/core'
 
-import {asArguments, checkValue, type ConfigFile, configPath, type FlagShape, loadConfig, resolveReference, SECRET_KEYS} from '../config/file.js'
+import {asArguments, checkValue, type ConfigFile, configPath, type FlagShape, isPlainMap, loadConfig, resolveReference, resolveSecretText, SECRET_KEYS} from '../config/file.js'
 import {closestName, OptionError} from '../config/parse.js'
 import {UserError} from '../errors.js'
 import {style} from '../output/style.js'
@@ -44,6 +44,15 @@ export abstract class ZoomctlCommand extends Command {
       }
       const flag = flags[key]
       if (!flag || key === 'config') continue
+      // A map (app-token: {sales: env:…}) is a flag given once per entry, as NAME=VALUE, each resolved.
+      if (flag.multiple && isPlainMap(value)) {
+        if (this.argv.some((arg) => arg === `--${key}` || arg.startsWith(`--${key}=`))) continue
+        const where = `${file.path} line ${file.lines[key]}`
+        // --flag=value: a multiple flag given as two words would take the command's arguments after it too.
+        for (const [name, item] of Object.entries(value)) injected.push(`--${key}=${name}=${String(resolveSecretText(item, `${key}.${name} (${where})`))}`)
+        this.fromFile.set(key, where)
+        continue
+      }
       checkValue(key, value, flag, file)
       const given = this.argv.some((arg) => arg === `--${key}` || arg.startsWith(`--${key}=`) || arg === `--no-${key}`)
       // An env var set to nothing does not count: the file applies.
@@ -189,8 +198,11 @@ export function redactSecrets(text: string, argv: string[], secretEnv: string[],
   }
   argv.forEach((arg, index) => {
     for (const flag of SECRET_KEYS) {
-      if (arg === `--${flag}` && argv[index + 1]) values.add(argv[index + 1]!)
-      else if (arg.startsWith(`--${flag}=`)) values.add(arg.slice(flag.length + 3))
+      const value = arg === `--${flag}` ? argv[index + 1] : arg.startsWith(`--${flag}=`) ? arg.slice(flag.length + 3) : undefined
+      if (!value) continue
+      values.add(value)
+      // NAME=SECRET (app-token): the secret alone too.
+      if (flag === 'app-token' && value.includes('=')) values.add(value.slice(value.indexOf('=') + 1))
     }
   })
   let out = text

@@ -34,6 +34,18 @@ export const authFlags = {
   'bearer-token': Flags.string({description: 'token for --auth bearer', env: 'ZOOMCTL_BEARER_TOKEN', helpGroup: 'AUTH'}),
 }
 
+/**
+ * Several Zoom apps on one endpoint: NAME=SECRET, once per app (in the config file a map, app-token:
+ * {sales: env:ZOOM_SALES_TOKEN}). serve verifies with each in turn; simulate --app NAME signs with one.
+ */
+export const appTokenFlag = Flags.string({
+  description: "a Zoom app's name and Secret Token, NAME=SECRET (or NAME=env:VAR, NAME=file:PATH); once per app sending to this endpoint",
+  multiple: true,
+  // One value per --app-token: the command's arguments after it stay arguments.
+  multipleNonGreedy: true,
+  helpGroup: 'AUTH',
+})
+
 export interface AuthFlagValues {
   auth?: string
   'secret-token'?: string

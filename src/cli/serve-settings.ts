@@ -1,5 +1,5 @@
 import {isLoopbackHost} from '../config/local-token.js'
-import {OptionError, parseDuration, parseHeader, parseSize, readUserFile, resolveAuth} from '../config/index.js'
+import {OptionError, parseAppTokens, parseDuration, parseHeader, parseSize, readUserFile, resolveAuth} from '../config/index.js'
 import type {ServeSettings} from '../receiver/service.js'
 import {type AuthFlagValues, authOptionsFrom, type ElasticFlagValues, elasticSettingsFrom, integrationVersion} from './flags.js'
 
@@ -25,6 +25,8 @@ export interface ServeFlagValues extends AuthFlagValues, ElasticFlagValues {
   'retry-max': string
   'previous-secret-token'?: string
   'retry-mismatched': boolean
+  'app-token'?: string[]
+  'log-format'?: string
   ui: boolean
   'ui-host': string
   'ui-port': number
@@ -32,16 +34,17 @@ export interface ServeFlagValues extends AuthFlagValues, ElasticFlagValues {
 
 /** Every serve flag checked and turned into settings, before anything starts (exit 2 on bad input). */
 export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSettings> {
-  const auth = {...resolveAuth(authOptionsFrom(flags)), ...(flags['previous-secret-token'] ? {previousSecretToken: flags['previous-secret-token']} : {})}
+  const apps = parseAppTokens(flags['app-token'])
+  const auth = {...resolveAuth(authOptionsFrom(flags)), ...(flags['previous-secret-token'] ? {previousSecretToken: flags['previous-secret-token']} : {}), ...(apps.length ? {apps} : {})}
   if (auth.previousSecretToken && !auth.secretToken) throw new OptionError('--previous-secret-token goes with --secret-token: the new Secret Token verifies, the previous one is accepted beside it')
   const version = integrationVersion(flags['integration-version'])
   const loopback = isLoopbackHost(flags.host)
-  if (!auth.secretToken && !loopback) {
+  if (!auth.secretToken && !apps.length && !loopback) {
     throw new OptionError(`a receiver on ${flags.host} needs the Secret Token of your Zoom app's event subscription`, {
       hint: 'export ZOOM_WEBHOOK_SECRET_TOKEN=… (Zoom App Marketplace → your app → Feature → Secret Token), or listen on 127.0.0.1 to get a generated one',
     })
   }
-  const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readUserFile(flags['tls-cert']), key: await readUserFile(flags['tls-key'])} : undefined
+  const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readUserFile(flags['tls-cert']), key: await readUserFile(flags['tls-key']), certFile: flags['tls-cert'], keyFile: flags['tls-key']} : undefined
   const elastic = await elasticSettingsFrom(flags)
   if (flags['pre-map'] && !elastic) throw new OptionError('--pre-map goes with --es-url: it chooses what serve indexes into Elasticsearch')
   let agent
@@ -67,7 +70,7 @@ export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSe
     dedupeWindowMs: parseDuration(flags['dedupe-window']),
     auth,
     retryMismatched: flags['retry-mismatched'],
-    generateToken: !auth.secretToken && loopback,
+    generateToken: !auth.secretToken && !apps.length && loopback,
     tls,
     integrationVersion: version,
     ...(flags.ui ? {ui: {host: flags['ui-host'], port: flags['ui-port']}} : {}),

@@ -1,6 +1,6 @@
 import {randomInt} from 'node:crypto'
 
-import {OptionError, parseDuration, parseHeader, parseTimePoint, resolveAuth} from '../config/index.js'
+import {appSecret, OptionError, parseAppTokens, parseDuration, parseHeader, parseTimePoint, resolveAuth} from '../config/index.js'
 import {BodyFactory, planDeliveries, readPayloadFile, selectEvents} from '../sender/index.js'
 import {prepareDelivery} from '../sender/prepare.js'
 import {isChallengeRun, type SimulationRun} from '../sender/run-simulation.js'
@@ -32,6 +32,8 @@ export interface SimulateFlagValues extends AuthFlagValues {
   ca?: string
   'integration-version'?: string
   'data-dir': string
+  app?: string
+  'app-token'?: string[]
 }
 
 /**
@@ -39,7 +41,9 @@ export interface SimulateFlagValues extends AuthFlagValues {
  * and where the secret token came from, when it was a local serve's.
  */
 export async function simulationRun(names: string[], flags: SimulateFlagValues): Promise<{run: Omit<SimulationRun, 'signal'>; token: LocalTokenLookup}> {
-  const token = await tokenForLocalTarget(flags, flags.url, [flags['data-dir']])
+  // --app NAME: that app's Secret Token signs, in place of --secret-token.
+  const signing = flags.app ? {...flags, 'secret-token': appSecret(parseAppTokens(flags['app-token']), flags.app)} : flags
+  const token = await tokenForLocalTarget(signing, flags.url, [flags['data-dir']])
   const auth = resolveAuth(authOptionsFrom(token.flags))
   const version = integrationVersion(flags['integration-version'])
   const extraHeaders = Object.fromEntries((flags.header ?? []).map(parseHeader))

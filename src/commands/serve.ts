@@ -1,17 +1,18 @@
 import {Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, dataDirFlag, elasticFlags, forwardFlags, integrationVersionFlag, uiFlags} from '../cli/flags.js'
+import {appTokenFlag, authFlags, dataDirFlag, elasticFlags, forwardFlags, integrationVersionFlag, uiFlags} from '../cli/flags.js'
 import {DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
 import {serveSettingsFrom} from '../cli/serve-settings.js'
 import {runServe} from '../receiver/service.js'
+import {OptionError} from '../config/index.js'
 import {lineWriter} from '../output/lines.js'
-import {formatForwardEvent, formatOutcome, formatWarning, outcomeJsonLine, serveBanner} from '../output/serve.js'
+import {formatCertificateEvent, formatForwardEvent, formatOutcome, formatWarning, outcomeJsonLine, serveBanner} from '../output/serve.js'
 import {DEFAULT_TOLERANCE_SECONDS} from '../zoom/signature.js'
 
 export default class Serve extends ZoomctlCommand {
   static override summary = 'Run a Zoom webhook receiver that verifies, acknowledges, stores and forwards every delivery'
-  static override description = `Answers Zoom's URL-validation challenge, verifies each request (signature, timestamp, auth header), stores what it accepts under the data dir before it answers 200, and keeps authentic deliveries it refused (a stale retry, a malformed body) under refused/ so that none is lost. Defaults follow Elastic's Zoom integration: port 8181, path /zoom-webhook. On a loopback address with no secret token it makes one and keeps it in the data dir. With --forward-to and/or --es-url it delivers onward from the store, each sink with its own cursor: nothing acknowledged is lost, nothing is indexed twice.`
+  static override description = `Answers Zoom's URL-validation challenge, verifies each request (signature, timestamp, auth header), stores what it accepts under the data dir before it answers 200, and keeps authentic deliveries it refused (a stale retry, a malformed body) under refused/ so that none is lost. Defaults follow Elastic's Zoom integration: port 8181, path /zoom-webhook. On a loopback address with no secret token it makes one and keeps it in the data dir. With --forward-to and/or --es-url it delivers onward from the store, each sink with its own cursor: nothing acknowledged is lost, nothing is indexed twice. For production: GET /metrics (Prometheus), --log-format ecs, certificates reloaded when their files change or on SIGHUP, several Zoom apps on one endpoint (app-token), and a warning on /healthz when Zoom's 72-hourly re-validation stops coming.`
 
   static override examples = [
     '<%= config.bin %> serve',
@@ -19,6 +20,7 @@ export default class Serve extends ZoomctlCommand {
     'ZOOMCTL_FORWARD_HEADER="Authorization: …" <%= config.bin %> serve --forward-to http://127.0.0.1:8182/zoom-webhook',
     '<%= config.bin %> serve --es-url https://localhost:9200 --ca-cert http_ca.crt',
     '<%= config.bin %> serve --ui',
+    '<%= config.bin %> serve --host 0.0.0.0 --log-format ecs --app-token sales=env:ZOOM_SALES_TOKEN --app-token support=file:/run/secrets/zoom-support',
     '<%= config.bin %> serve --json | jq \'select(.result != "accepted")\'',
   ]
 
@@ -53,6 +55,13 @@ export default class Serve extends ZoomctlCommand {
       default: false,
       helpGroup: 'AUTH',
     }),
+    'app-token': appTokenFlag,
+    'log-format': Flags.string({
+      description: "serve's own log: console (lines for a person) or ecs (ECS JSON lines for the Elastic Agent or Filebeat, no body nor secret)",
+      options: ['console', 'ecs'],
+      default: 'console',
+      env: 'ZOOMCTL_LOG_FORMAT',
+    }),
     'integration-version': integrationVersionFlag,
     ...authFlags,
     ...forwardFlags,
@@ -66,10 +75,20 @@ export default class Serve extends ZoomctlCommand {
     const stdout = lineWriter()
     const write = stdout.write
     const settings = await serveSettingsFrom(flags)
+    if (flags['log-format'] === 'ecs') {
+      if (json) throw new OptionError('--log-format ecs writes JSON lines of its own: leave out --json')
+      // pino is loaded only for this format: a serve that logs for a person starts without it.
+      const {ecsServeLog} = await import('../output/serve-ecs-log.js')
+      const log = ecsServeLog()
+      const {signal, counts} = await runServe(settings, log.callbacks)
+      log.stopped(signal, counts)
+      return
+    }
     const stopped = await runServe(settings, {
       onOutcome: (outcome) => write(json ? outcomeJsonLine(outcome) : formatOutcome(outcome)),
       onForward: (event) => (json ? write(JSON.stringify({...event, type: 'forward', kind: event.type})) : process.stderr.write(`${formatForwardEvent(event)}\n`)),
       onWarning: (message) => (json ? write(JSON.stringify({type: 'warning', message})) : process.stderr.write(`${formatWarning(message)}\n`)),
+      onCertificate: (event) => (json ? write(JSON.stringify(event)) : process.stderr.write(`${formatCertificateEvent(event)}\n`)),
       onListening: (started) => (json ? write(JSON.stringify({type: 'listening', ...started})) : process.stderr.write(`${serveBanner(started)}\n`)),
     })
     if (json) write(JSON.stringify({type: 'stopped', ...stopped}))

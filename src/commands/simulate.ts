@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {categories} from '../catalog/catalog.js'
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {authFlags, dataDirFlag, integrationVersionFlag, otherServeHint, tlsClientFlags} from '../cli/flags.js'
+import {appTokenFlag, authFlags, dataDirFlag, integrationVersionFlag, otherServeHint, tlsClientFlags} from '../cli/flags.js'
 import {simulationRun} from '../cli/simulate-plan.js'
 import {startProgress} from '../output/spinner.js'
 import {style} from '../output/style.js'
@@ -52,6 +52,8 @@ export default class Simulate extends ZoomctlCommand {
     timeout: Flags.string({description: 'give up on one request after this long (above 3 s, to measure how late)', default: '10s', env: 'ZOOMCTL_TIMEOUT'}),
     'integration-version': integrationVersionFlag,
     'data-dir': dataDirFlag('where a local serve keeps the secret token it made, used when none is given'),
+    app: Flags.string({description: 'sign as this Zoom app: its Secret Token from app-token (as a serve shared by several apps takes them)', helpGroup: 'AUTH'}),
+    'app-token': appTokenFlag,
     ...tlsClientFlags,
     ...authFlags,
   }

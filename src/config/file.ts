@@ -25,7 +25,7 @@ export interface ConfigFile {
 }
 
 /** Flags whose values are secrets: masked by config show, redacted from errors, a reason to keep the file 0600. */
-export const SECRET_KEYS = new Set(['secret-token', 'previous-secret-token', 'auth-value', 'basic-password', 'bearer-token', 'api-key', 'password', 'forward-header', 'kibana-api-key', 'kibana-password', 'agent-secret'])
+export const SECRET_KEYS = new Set(['secret-token', 'previous-secret-token', 'auth-value', 'basic-password', 'bearer-token', 'api-key', 'password', 'forward-header', 'kibana-api-key', 'kibana-password', 'agent-secret', 'app-token'])
 
 /** --config, else ZOOMCTL_CONFIG, else ./zoomctl.yaml when it exists, else the user's config dir (XDG). */
 export function configPath(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
@@ -68,14 +68,28 @@ export function loadConfig(path: string): ConfigFile {
       lines[key] = lineCounter.linePos(offset).line
     }
   }
-  const holdsSecret = Object.entries(values).some(([key, value]) => SECRET_KEYS.has(key) && typeof value === 'string' && !/^(env|file):/.test(value))
+  const holdsSecret = Object.entries(values).some(([key, value]) => SECRET_KEYS.has(key) && secretsInClear(value))
   return {path, exists: true, values, lines, exposed: holdsSecret && (mode & 0o077) !== 0}
+}
+
+/** A secret setting's value written as it is, not as a reference: a string, or a map's values (app-token). */
+export function secretsInClear(value: unknown): boolean {
+  if (typeof value === 'string') return !/^(env|file):/.test(value)
+  return isPlainMap(value) && Object.values(value).some((item) => secretsInClear(item))
+}
+
+export function isPlainMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /** An `env:NAME` or `file:PATH` reference, resolved; any other value as it is. */
 export function resolveReference(value: unknown, key: string, file: ConfigFile, env: NodeJS.ProcessEnv = process.env): unknown {
+  return resolveSecretText(value, `${key} (${file.path} line ${file.lines[key] ?? '?'})`, env)
+}
+
+/** resolveReference for a value from anywhere (a flag's NAME=env:VAR): `where` names it in an error. */
+export function resolveSecretText(value: unknown, where: string, env: NodeJS.ProcessEnv = process.env): unknown {
   if (typeof value !== 'string') return value
-  const where = `${key} (${file.path} line ${file.lines[key] ?? '?'})`
   if (value.startsWith('env:')) {
     const name = value.slice(4)
     const resolved = env[name]

@@ -1,6 +1,6 @@
 import {parse as parseYaml} from 'yaml'
 
-import {checkValue, type ConfigFile, type FlagShape, SECRET_KEYS} from './file.js'
+import {checkValue, type ConfigFile, type FlagShape, isPlainMap, SECRET_KEYS, secretsInClear} from './file.js'
 import {OptionError} from './parse.js'
 
 /** Every setting a config file may hold: the flags of all commands, with the commands that take each. */
@@ -39,11 +39,18 @@ export function maskedValues(file: ConfigFile): Record<string, unknown> {
   return masked(file.values) as Record<string, unknown>
 }
 
+/** Walks the file's values: a secret's value, found under any key at any depth, is masked by maskedSecret. */
 function masked(value: unknown, key?: string): unknown {
-  if (key !== undefined && SECRET_KEYS.has(key) && value !== null && value !== undefined) return typeof value === 'string' && /^(env|file):/.test(value) ? value : '********'
+  if (key !== undefined && SECRET_KEYS.has(key) && value !== null && value !== undefined) return maskedSecret(value)
   if (Array.isArray(value)) return value.map((item) => masked(item))
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([name, child]) => [name, masked(child, name)]))
+  if (isPlainMap(value)) return Object.fromEntries(Object.entries(value).map(([name, child]) => [name, masked(child, name)]))
   return value
+}
+
+/** A reference (env:, file:) as written; a map (app-token) masked value by value; anything else in clear (a string, a number, a list) as ********. */
+function maskedSecret(value: unknown): unknown {
+  if (isPlainMap(value)) return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, maskedSecret(item)]))
+  return typeof value === 'string' && !secretsInClear(value) ? value : '********'
 }
 
 /** A setting of the file as config show lists it: its value (masked), its line, and which commands use it. */

@@ -3,7 +3,8 @@ import {errors} from '@elastic/elasticsearch'
 import {connectElastic, createElasticClient, type ElasticConnection, elasticError, type ElasticSettings} from '../elastic/connection.js'
 import {describeCredential} from '../elastic/credentials.js'
 import {UserError} from '../errors.js'
-import {agentDocument, indexedDocument} from '../mapping/index.js'
+import {agentDocument, DEFAULT_TAGS, indexedDocument} from '../mapping/index.js'
+import {appTag} from '../zoom/apps.js'
 import {rawBodyBytes, type DeliveryRecord} from '../store/records.js'
 import {type BatchOutcome, type ItemOutcome, retryAfter, type Sink} from './sinks.js'
 
@@ -39,7 +40,9 @@ export class ElasticSink implements Sink {
   }
 
   document(record: DeliveryRecord): Record<string, unknown> {
-    const envelope = {receivedAt: new Date(record.receivedAt), namespace: this.options.namespace, integrationVersion: this.options.integrationVersion}
+    // The app a delivery came from, as a tag beside the integration's own: tags is a keyword in its mapping.
+    const tags = record.app ? [...DEFAULT_TAGS, appTag(record.app)] : undefined
+    const envelope = {receivedAt: new Date(record.receivedAt), namespace: this.options.namespace, integrationVersion: this.options.integrationVersion, ...(tags ? {tags} : {})}
     const body = record.event ?? JSON.parse(rawBodyBytes(record).toString('utf8'))
     if (!this.options.preMap) return agentDocument(body, envelope)
     const document = indexedDocument(body, envelope)

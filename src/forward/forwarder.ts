@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import type {DeliveryRecord} from '../store/records.js'
 import {type Cursor, cursorPath, loadCursor, saveCursor, START} from './cursor.js'
 import type {BatchOutcome, ItemOutcome, Sink} from './sinks.js'
-import {LineCounter, StoreTail, type TailRecord} from './tail.js'
+import {StoreTail, type TailRecord} from './tail.js'
 
 export interface ForwarderOptions {
   dataDir: string
@@ -25,6 +25,8 @@ export interface ForwarderOptions {
   onEvent?: (event: ForwardEvent) => void
 }
 
+export type SinkErrorKind = 'retry' | 'paused' | 'dead' | 'stalled'
+
 export type ForwardEvent =
   | {type: 'sink-down'; sink: string; error: string}
   | {type: 'sink-up'; sink: string; downForMs: number}
@@ -39,6 +41,13 @@ export interface ForwardStatus {
   skippedDuplicates: number
   /** What the sink has not confirmed yet: the batch in flight and what is still unread. */
   lag: {records: number; bytes: number; oldestPendingAgeSeconds: number}
+  /** Records stored and not yet confirmed by the sink (in flight and unread): its queue, in the store. */
+  queue: {records: number}
+  /**
+   * Errors since start, by kind: retry (a batch or records to try again: outage, 429, 5xx), paused (the
+   * credentials refused), dead (a record refused for good), stalled (the store could not be read or the cursor written).
+   */
+  errors: Record<SinkErrorKind, number>
   lastError?: string
   /** When lastError happened: once the sink is back (state ok), it is history, not the present. */
   lastErrorAt?: string
@@ -53,10 +62,6 @@ export interface ForwardStatus {
 export class Forwarder {
   private cursor: Cursor = {...START}
   private tail!: StoreTail
-  /** Lines stored after the cursor the sink started from; minus confirmedLines, what waits. */
-  private counter!: LineCounter
-  private confirmedLines = 0
-  private counting?: Promise<number>
   private state: ForwardStatus['state'] = 'ok'
   private stopping = false
   private running?: Promise<void>
@@ -70,6 +75,10 @@ export class Forwarder {
   /** The batch being delivered: read, not yet confirmed. */
   private inflight = {records: 0, bytes: 0}
   private readonly counts = {forwarded: 0, deadLetters: 0, skippedDuplicates: 0}
+  private corruptSeen = 0
+  private readonly errors: Record<SinkErrorKind, number> = {retry: 0, paused: 0, dead: 0, stalled: 0}
+  /** The queue's depth: what was after the cursor at start, plus what was stored since, less what was consumed. Cumulative, so never adrift. */
+  private readonly queue = {atStart: 0, stored: 0, consumed: 0}
 
   constructor(private readonly options: ForwarderOptions) {}
 
@@ -80,20 +89,26 @@ export class Forwarder {
   async start(): Promise<void> {
     this.cursor = await loadCursor(cursorPath(this.options.dataDir, this.sinkName))
     this.tail = new StoreTail(this.options.dataDir, this.cursor)
-    this.counter = new LineCounter(this.options.dataDir, this.cursor)
-    await this.countStored()
     this.lagBytes = await this.tail.bytesAhead()
-    this.unsubscribe = this.options.subscribe?.(() => this.wake(false))
+    this.queue.atStart = await this.tail.linesAhead()
+    this.unsubscribe = this.options.subscribe?.(() => {
+      this.queue.stored++
+      this.wake(false)
+    })
     this.running = this.loop()
   }
 
   status(): ForwardStatus {
     const age = this.oldestPending ? Math.max(0, (Date.now() - Date.parse(this.oldestPending)) / 1000) : 0
+    const depth = Math.max(0, this.queue.atStart + this.queue.stored - this.queue.consumed)
     return {
       sink: this.sinkName,
       state: this.state,
       ...this.counts,
-      lag: {records: Math.max(this.inflight.records, this.counter.lines - this.confirmedLines), bytes: this.lagBytes + this.inflight.bytes, oldestPendingAgeSeconds: Math.round(age)},
+      // Everything that waits, not only the batch in flight: while a sink is down, what is stored meanwhile waits too.
+      lag: {records: Math.max(this.inflight.records, depth), bytes: this.lagBytes + this.inflight.bytes, oldestPendingAgeSeconds: Math.round(age)},
+      queue: {records: depth},
+      errors: {...this.errors},
       ...(this.lastError ? {lastError: this.lastError.message, lastErrorAt: this.lastError.at} : {}),
       cursor: {...this.cursor},
     }
@@ -120,8 +135,8 @@ export class Forwarder {
       try {
         if (!(await this.step())) return
       } catch (error) {
+        this.errors.stalled++
         this.markDown(`forwarding stalled: ${(error as Error).message}`, false)
-        await this.countStored().catch(() => undefined)
         // Read again from what the sink confirmed: the batch that failed half-way is sent again, not skipped.
         this.tail = new StoreTail(this.options.dataDir, this.cursor)
         this.inflight = {records: 0, bytes: 0}
@@ -134,7 +149,6 @@ export class Forwarder {
   private async step(): Promise<boolean> {
     const batchSize = this.options.batchSize ?? 500
     const batchBytes = this.options.batchBytes ?? 5 * 1024 * 1024
-    const corruptBefore = this.tail.corruptLines
     let batch = await this.tail.read(batchSize, batchBytes)
     if (batch.length > 0 && batch.length < batchSize && (this.options.flushMs ?? 0) > 0) {
       // A partial batch: give it a moment to fill, so a burst goes in few requests.
@@ -142,11 +156,7 @@ export class Forwarder {
       batch = batch.concat(await this.tail.read(batchSize - batch.length, batchBytes))
     }
     this.lagBytes = await this.tail.bytesAhead()
-    await this.countStored()
-    // Torn lines the tail skipped are behind the cursor too.
-    const skipped = this.tail.corruptLines - corruptBefore
     if (!batch.length) {
-      this.confirmedLines += skipped
       this.oldestPending = undefined
       await this.sleep(1000, true)
       return true
@@ -157,8 +167,10 @@ export class Forwarder {
     const delivered = await this.deliver(batch)
     if (!delivered) return false
     this.inflight = {records: 0, bytes: 0}
-    this.confirmedLines += batch.length + skipped
     this.cursor = {file: last.file, offset: last.end, records: this.cursor.records + batch.length}
+    // Torn lines read past count as consumed too: they were counted when stored.
+    this.queue.consumed += batch.length + this.tail.corruptLines - this.corruptSeen
+    this.corruptSeen = this.tail.corruptLines
     await saveCursor(cursorPath(this.options.dataDir, this.sinkName), this.cursor)
     return true
   }
@@ -177,6 +189,7 @@ export class Forwarder {
       if (this.stopping && attempt > 0) return false
       const outcome = await this.sendGuarded(pending.map(({record}) => record))
       if (outcome.kind === 'paused') {
+        this.errors.paused++
         this.markDown(outcome.error, true)
         await this.sleep(this.options.pauseMs ?? 60_000, false)
         if (this.stopping) return false
@@ -188,7 +201,10 @@ export class Forwarder {
       items.forEach((item, index) => {
         const entry = pending[index]!
         if (item.kind === 'done') this.counts.forwarded++
-        else if (item.kind === 'dead') dead.push({record: entry.record, error: item.error})
+        else if (item.kind === 'dead') {
+          this.errors.dead++
+          dead.push({record: entry.record, error: item.error})
+        }
         else {
           retry.push(entry)
           retryAfterMs = Math.max(retryAfterMs, item.retryAfterMs ?? 0)
@@ -197,9 +213,8 @@ export class Forwarder {
       })
       pending = retry
       if (!pending.length) break
+      this.errors.retry++
       this.markDown(this.lastError?.message ?? 'retrying', false)
-      // While the sink is down, what is stored meanwhile waits too: counted as it comes.
-      await this.countStored().catch(() => undefined)
       attempt++
       const ceiling = Math.min(this.options.maxBackoffMs ?? 30_000, (this.options.minBackoffMs ?? 500) * 2 ** Math.min(attempt, 16))
       await this.sleep(Math.max(retryAfterMs, Math.random() * ceiling), false)
@@ -207,12 +222,6 @@ export class Forwarder {
     if (dead.length) await this.writeDeadLetters(dead)
     this.markUp()
     return true
-  }
-
-  /** Counts what was stored since the last count; one count at a time. */
-  private countStored(): Promise<number> {
-    this.counting ??= this.counter.advance().finally(() => (this.counting = undefined))
-    return this.counting
   }
 
   /**

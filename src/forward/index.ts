@@ -3,7 +3,7 @@ import type {FileStore} from '../store/file-store.js'
 import {type ForwardEvent, Forwarder} from './forwarder.js'
 import type {Sink} from './sinks.js'
 
-export {type ForwardEvent, Forwarder, type ForwardStatus} from './forwarder.js'
+export {type ForwardEvent, Forwarder, type ForwardStatus, type SinkErrorKind} from './forwarder.js'
 
 export interface ForwardSettings {
   agent?: {url: string; header?: [string, string]; insecure?: boolean; caFile?: string}

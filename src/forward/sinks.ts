@@ -3,6 +3,7 @@ import {type Dispatcher, request} from 'undici'
 import {safeUrl} from '../elastic/url.js'
 import {rawBodyBytes, type DeliveryRecord} from '../store/records.js'
 import {describeNetworkError} from '../sender/client.js'
+import {APP_HEADER} from '../zoom/apps.js'
 
 /** What became of one record: delivered (or already there), worth another try, or never deliverable. */
 export type ItemOutcome = {kind: 'done'} | {kind: 'retry'; error: string; retryAfterMs?: number} | {kind: 'dead'; error: string}
@@ -63,6 +64,7 @@ export class AgentSink implements Sink {
     for (const [name, value] of Object.entries(record.headers)) {
       if (name.startsWith('x-zm-') || name === 'user-agent') headers[name] = value
     }
+    if (record.app) headers[APP_HEADER] = record.app
     if (this.options.header) headers[this.options.header[0]] = this.options.header[1]
     try {
       const response = await request(this.options.url, {method: 'POST', headers, body: rawBodyBytes(record), dispatcher: this.options.dispatcher})

@@ -1,4 +1,4 @@
-import {open, stat} from 'node:fs/promises'
+import {stat} from 'node:fs/promises'
 import {basename} from 'node:path'
 
 import {STORE_PARTS, storeFiles, type StorePart} from '../deliveries/source.js'
@@ -90,6 +90,19 @@ export class StoreTail {
     this.offset = (await stat(`${this.dataDir}/${STORE_PARTS[this.part]}/${last}`)).size
   }
 
+  /** Lines (records) in the store after what has been read: one pass over the bytes, no parsing. */
+  async linesAhead(): Promise<number> {
+    let lines = 0
+    for (const path of await storeFiles(this.dataDir, this.part)) {
+      const name = basename(path)
+      if (name < this.file) continue
+      const size = (await stat(path)).size
+      const from = name === this.file ? this.offset : 0
+      if (from < size) await forEachLine(path, from, size, () => void lines++)
+    }
+    return lines
+  }
+
   /** Bytes in the store after what has been read. */
   async bytesAhead(): Promise<number> {
     let total = 0
@@ -100,57 +113,5 @@ export class StoreTail {
       total += name === this.file ? Math.max(0, size - this.offset) : size
     }
     return total
-  }
-}
-
-/** Bytes a LineCounter reads at most in one call: a backlog of gigabytes is counted over many steps, never in one stall. */
-const COUNT_STEP_BYTES = 16 << 20
-
-/**
- * Counts the lines (records) stored after a position, reading each byte once: each call counts only what
- * was appended since the last (up to COUNT_STEP_BYTES, so a large backlog is a lower bound until counted).
- * What waits for a sink is then the lines counted minus those it confirmed, whatever holds them back.
- */
-export class LineCounter {
-  private file: string
-  private offset: number
-  /** Lines counted from the starting position. */
-  lines = 0
-
-  constructor(
-    private readonly dataDir: string,
-    from: Cursor,
-    private readonly part: StorePart = 'accepted',
-  ) {
-    this.file = from.file
-    this.offset = from.offset
-  }
-
-  async advance(): Promise<number> {
-    let budget = COUNT_STEP_BYTES
-    const files = (await storeFiles(this.dataDir, this.part)).map((path) => basename(path))
-    for (const name of files) {
-      if (name < this.file) continue
-      if (name > this.file) {
-        this.file = name
-        this.offset = 0
-      }
-      const handle = await open(`${this.dataDir}/${STORE_PARTS[this.part]}/${name}`, 'r')
-      try {
-        const buffer = Buffer.allocUnsafe(Math.min(CHUNK * 4, budget))
-        for (;;) {
-          if (budget <= 0) return this.lines
-          const {bytesRead} = await handle.read(buffer, 0, Math.min(buffer.length, budget), this.offset)
-          if (bytesRead === 0) break
-          // The store only appends: a line still being written is counted when its newline comes.
-          for (let at = buffer.indexOf(0x0a); at !== -1 && at < bytesRead; at = buffer.indexOf(0x0a, at + 1)) this.lines++
-          this.offset += bytesRead
-          budget -= bytesRead
-        }
-      } finally {
-        await handle.close()
-      }
-    }
-    return this.lines
   }
 }

@@ -2,6 +2,7 @@ import {SHORT_ID_LENGTH, shortId} from '../deliveries/ids.js'
 import type {ForwardEvent} from '../forward/index.js'
 import type {DeliveryOutcome} from '../receiver/index.js'
 import type {ServeStarted} from '../receiver/service.js'
+import type {CertificateEvent} from '../receiver/tls-reload.js'
 import {shellQuote} from '../sender/curl.js'
 import {DEFAULT_DATA_DIR} from '../store/index.js'
 import {formatMs, printable} from './format.js'
@@ -19,6 +20,7 @@ export function formatOutcome(outcome: DeliveryOutcome): string {
   // A kept delivery's id, as far as `zoomctl deliveries show` needs it (as git shortens a commit's).
   const id = style.dim(outcome.recordId ? printable(shortId(outcome.recordId)) : '-'.padEnd(SHORT_ID_LENGTH))
   const parts = [style.dim(time), color(String(outcome.status)), color(outcome.result.padEnd(9)), id, event]
+  if (outcome.app) parts.push(style.dim(`app ${printable(outcome.app)}`))
   if (outcome.accountId) parts.push(style.dim(`account ${printable(outcome.accountId)}`))
   if (outcome.duplicateOf) parts.push(style.dim(`copy of ${printable(shortId(outcome.duplicateOf))}`))
   if (outcome.detail) parts.push(outcome.result === 'refused' || outcome.result === 'error' ? style.yellow(printable(outcome.detail)) : printable(outcome.detail))
@@ -37,6 +39,12 @@ export function formatForwardEvent(event: ForwardEvent): string {
     case 'dead-letter':
       return style.yellow(`${event.sink} refused delivery ${event.recordId} (${printable(event.eventType ?? '?')}) for good: ${printable(event.error)}; kept in dead-letter/, zoomctl replay --from dead-letter resends it`)
   }
+}
+
+/** A certificate reloaded (a refused one is a warning). */
+export function formatCertificateEvent(event: CertificateEvent): string {
+  if (event.type === 'certificate-refused') return formatWarning(`new certificate refused (${event.trigger}): ${event.error}`)
+  return style.green(`certificate ${event.unchanged ? 'unchanged' : 'reloaded'} (${event.trigger}): ${printable(event.subject)}, valid to ${event.validTo}; open connections keep theirs`)
 }
 
 /** A warning that comes after the banner, on a line of its own. */

@@ -8,6 +8,8 @@ import {answerChallenge, challengeToken, isRecord, URL_VALIDATION_EVENT} from '.
 import {CAPTURED_HEADERS, SIGNATURE_HEADER, TIMESTAMP_HEADER} from '../zoom/headers.js'
 import {jsonDepth, MAX_BODY_DEPTH} from '../zoom/limits.js'
 import {type SignatureVerdict, verifySignature} from '../zoom/signature.js'
+import {type VerifyingToken, verifyingTokens} from '../zoom/apps.js'
+import {PROBE_HEADER} from './revalidation.js'
 import type {SpilledBody} from './server.js'
 
 export interface IncomingDelivery {
@@ -32,6 +34,8 @@ export interface DeliveryOutcome {
   remoteAddress: string
   eventType?: string
   accountId?: string
+  /** The Zoom app whose Secret Token signed it, when serve has several (--app-token). */
+  app?: string
   recordId?: string
   duplicateOf?: string
   /** Machine-readable cause of a refusal or rejection. */
@@ -39,6 +43,10 @@ export interface DeliveryOutcome {
   detail?: string
   /** Where a refused delivery was kept. */
   keptIn?: StoreKind
+  /** Bytes of the body read (set by the server). */
+  bodyBytes?: number
+  /** A challenge from zoomctl's own doctor (PROBE_HEADER), not from Zoom: not a re-validation. */
+  probe?: true
   durationMs: number
 }
 
@@ -69,9 +77,11 @@ export interface HandlerSettings {
  */
 export class DeliveryHandler {
   private readonly keepHeaders: (headers: IncomingDelivery['headers']) => Record<string, string>
+  private readonly tokens: VerifyingToken[]
 
   constructor(private readonly settings: HandlerSettings) {
     this.keepHeaders = headerKeeper(settings.auth)
+    this.tokens = verifyingTokens(settings.auth)
   }
 
   async handle(delivery: IncomingDelivery): Promise<Reply> {
@@ -87,13 +97,22 @@ export class DeliveryHandler {
     const header = checkModeHeader(auth, delivery.headers)
     if (!header.ok) return reject(401, 'auth-header', header.reason)
 
-    if (auth.secretToken) {
+    let app: string | undefined
+    let signedWith: VerifyingToken | undefined
+    if (this.tokens.length) {
       const verifyWith = (secret: string) =>
         verifySignature({secret, signature: single(delivery.headers[SIGNATURE_HEADER]), timestamp: single(delivery.headers[TIMESTAMP_HEADER]), rawBody: delivery.rawBody, toleranceSeconds})
       const mismatched = (verdict: SignatureVerdict): verdict is Extract<SignatureVerdict, {ok: false}> => !verdict.ok && verdict.reason === 'signature-mismatch'
-      let verdict = verifyWith(auth.secretToken)
-      // The token before a regeneration still verifies what Zoom signed with it (its retries, say).
-      if (mismatched(verdict) && auth.previousSecretToken) verdict = verifyWith(auth.previousSecretToken)
+      // The main token, the one before a regeneration (Zoom's retries of what it signed), then each app's:
+      // the first whose HMAC matches says which app sent it.
+      let verdict!: SignatureVerdict
+      for (const token of this.tokens) {
+        verdict = verifyWith(token.secret)
+        if (mismatched(verdict)) continue
+        signedWith = token
+        app = token.app
+        break
+      }
       if (mismatched(verdict) && this.settings.retryMismatched) {
         const detail = `${verdict.detail}; answered 503 so that Zoom retries it (--retry-mismatched): give serve the Secret Token it was signed with`
         return {status: 503, headers: {'retry-after': '300'}, body: {error: verdict.detail, reason: verdict.reason}, outcome: outcome({result: 'rejected', status: 503, reason: verdict.reason, detail})}
@@ -101,13 +120,13 @@ export class DeliveryHandler {
       if (!verdict.ok && !verdict.authentic) return reject(401, verdict.reason, verdict.detail)
       if (!verdict.ok) {
         const hint = `${verdict.detail}; kept under refused/ in the data dir so it is not lost (widen --tolerance if Zoom's retries arrive stale)`
-        return this.refuse(delivery, 401, verdict.reason, hint, outcome)
+        return this.refuse(delivery, 401, verdict.reason, hint, outcome, app ? {app} : {})
       }
     }
 
     if (delivery.maxBodyBytes !== undefined && delivery.rawBody.length > delivery.maxBodyBytes) {
       const detail = `body of ${delivery.rawBody.length} bytes is over the ${delivery.maxBodyBytes}-byte limit (--max-body); kept under refused/`
-      return this.refuse(delivery, 413, 'too-large', detail, outcome)
+      return this.refuse(delivery, 413, 'too-large', detail, outcome, app ? {app} : {})
     }
 
     // Checked on the bytes before parsing: a body nested thousands deep parses, then breaks whatever recurses
@@ -123,23 +142,25 @@ export class DeliveryHandler {
     try {
       body = JSON.parse(text)
     } catch (error) {
-      return this.refuse(delivery, 400, 'malformed-json', `body is not JSON: ${(error as Error).message}`, outcome)
+      return this.refuse(delivery, 400, 'malformed-json', `body is not JSON: ${(error as Error).message}`, outcome, app ? {app} : {})
     }
     if (!isRecord(body) || typeof body.event !== 'string' || body.event === '') {
-      return this.refuse(delivery, 400, 'no-event', 'body is JSON but has no "event" string', outcome)
+      return this.refuse(delivery, 400, 'no-event', 'body is JSON but has no "event" string', outcome, app ? {app} : {})
     }
 
     const plainToken = challengeToken(body)
     if (body.event === URL_VALIDATION_EVENT && plainToken === undefined) {
-      return this.refuse(delivery, 400, 'bad-challenge', 'endpoint.url_validation without a plainToken string in payload', outcome)
+      return this.refuse(delivery, 400, 'bad-challenge', 'endpoint.url_validation without a plainToken string in payload', outcome, app ? {app} : {})
     }
     if (plainToken !== undefined) {
-      if (!auth.secretToken) {
+      // An app's challenge is answered with that app's token; the previous token never answers one.
+      const answerWith = signedWith && !signedWith.previous ? signedWith.secret : auth.secretToken
+      if (!answerWith) {
         const detail = 'cannot answer URL validation: no secret token configured (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)'
         return {status: 500, body: {error: detail}, outcome: outcome({result: 'error', status: 500, eventType: body.event, reason: 'no-secret', detail})}
       }
-      const answer = answerChallenge(auth.secretToken, plainToken)
-      return {status: 200, body: answer, outcome: outcome({result: 'challenge', status: 200, eventType: body.event})}
+      const answer = answerChallenge(answerWith, plainToken)
+      return {status: 200, body: answer, outcome: outcome({result: 'challenge', status: 200, eventType: body.event, ...(app ? {app} : {}), ...(delivery.headers[PROBE_HEADER] ? {probe: true} : {})})}
     }
 
     const payload = isRecord(body.payload) ? body.payload : {}
@@ -148,6 +169,7 @@ export class DeliveryHandler {
     // The record keeps the raw body; the parsed event and Elastic's document are derived from it when read,
     // not on the request path (and not stored three times over).
     record.eventType = body.event
+    if (app) record.app = app
     record.dedupeKey = dedupeKey(body, delivery.rawBody)
     const {store} = this.settings
     // Only in the first moments after start-up, while the window's keys load: never on the steady path.
@@ -167,12 +189,12 @@ export class DeliveryHandler {
       }
     }
     if (firstId === undefined) {
-      return {status: 200, body: {status: 'accepted', id: record.id}, outcome: outcome({result: 'accepted', status: 200, eventType: body.event, accountId, recordId: record.id})}
+      return {status: 200, body: {status: 'accepted', id: record.id}, outcome: outcome({result: 'accepted', status: 200, eventType: body.event, accountId, recordId: record.id, ...(app ? {app} : {})})}
     }
     return {
       status: 200,
       body: {status: 'duplicate', id: record.id, duplicateOf: firstId},
-      outcome: outcome({result: 'duplicate', status: 200, eventType: body.event, accountId, recordId: record.id, duplicateOf: firstId}),
+      outcome: outcome({result: 'duplicate', status: 200, eventType: body.event, accountId, recordId: record.id, duplicateOf: firstId, ...(app ? {app} : {})}),
     }
   }
 
@@ -185,8 +207,12 @@ export class DeliveryHandler {
     const outcome = outcomeOf(delivery, performance.now())
     const header = checkModeHeader(this.settings.auth, delivery.headers)
     const given = Buffer.from(single(delivery.headers[SIGNATURE_HEADER]) ?? '')
-    const expected = Buffer.from(body.signature)
-    if (!header.ok || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    // One signature per token was computed as the bytes came (SpilledBody.signatures, in verifyingTokens' order).
+    const matched = body.signatures.findIndex((signature) => {
+      const expected = Buffer.from(signature)
+      return given.length === expected.length && timingSafeEqual(given, expected)
+    })
+    if (!header.ok || matched < 0) {
       await unlink(body.path).catch(() => undefined)
       const [reason, detail] = header.ok ? ['signature-mismatch', 'signature does not match the body and the secret token'] : ['auth-header', header.reason]
       return {status: 401, body: {error: detail, reason}, outcome: outcome({result: 'rejected', status: 401, reason, detail})}
@@ -201,7 +227,8 @@ export class DeliveryHandler {
       return {status: 503, body: {error: failure, reason: 'store-failed'}, outcome: outcome({result: 'error', status: 503, reason: 'store-failed', detail: failure})}
     }
     const eventType = /"event"\s*:\s*"([^"\\]{1,100})"/.exec(body.head.toString('utf8'))?.[1]
-    return this.refuse(delivery, 413, 'too-large', detail, outcome, {id, rawBodyFile, rawBodySize: body.size, ...(eventType ? {eventType} : {})})
+    const app = this.tokens[matched]?.app
+    return this.refuse(delivery, 413, 'too-large', detail, outcome, {id, rawBodyFile, rawBodySize: body.size, ...(eventType ? {eventType} : {}), ...(app ? {app} : {})})
   }
 
   private async refuse(
@@ -232,7 +259,7 @@ export class DeliveryHandler {
     return {
       status,
       body: {error: detail, reason, id: record.id},
-      outcome: outcome({result: 'refused', status, reason, detail, eventType: record.eventType, recordId: record.id, keptIn: 'refused'}),
+      outcome: outcome({result: 'refused', status, reason, detail, eventType: record.eventType, recordId: record.id, keptIn: 'refused', ...(record.app ? {app: record.app} : {})}),
     }
   }
 

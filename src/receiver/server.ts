@@ -2,7 +2,7 @@ import {createHmac, type Hmac} from 'node:crypto'
 import {createWriteStream, type WriteStream} from 'node:fs'
 import {unlink} from 'node:fs/promises'
 import {createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
-import {createServer as createHttpsServer} from 'node:https'
+import {createServer as createHttpsServer, type Server as HttpsServer} from 'node:https'
 import type {AddressInfo} from 'node:net'
 
 import {UserError} from '../errors.js'
@@ -10,6 +10,7 @@ import {elapsedMs, isoNow} from '../timing.js'
 import type {FileStore} from '../store/index.js'
 import type {AuthSettings} from '../zoom/auth.js'
 import {SIGNATURE_HEADER, TIMESTAMP_HEADER} from '../zoom/headers.js'
+import {verifyingTokens} from '../zoom/apps.js'
 import {DeliveryHandler, type DeliveryOutcome} from './delivery-handler.js'
 
 /** Defaults of Elastic's Zoom integration (listen_port 8181, url /zoom-webhook). */
@@ -40,6 +41,8 @@ export interface ReceiverOptions {
   onOutcome?: (outcome: DeliveryOutcome) => void
   /** More to report on /healthz: each forwarding sink's state and lag. */
   health?: () => Record<string, unknown>
+  /** GET /metrics: the Prometheus text exposition. */
+  metrics?: () => Promise<{contentType: string; text: string}>
 }
 
 export interface RunningReceiver {
@@ -47,10 +50,13 @@ export interface RunningReceiver {
   port: number
   /** Stops accepting, lets in-flight requests finish (up to graceMs), then closes the store. */
   close(graceMs?: number): Promise<void>
+  /** HTTPS: a new certificate for new connections; open ones keep theirs. */
+  setCertificate(pair: {cert: Buffer; key: Buffer}): void
 }
 
 export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
   const handler = new DeliveryHandler(options)
+  const secrets = verifyingTokens(options.auth).map((token) => token.secret)
   const started = Date.now()
   let accepted = 0
   const notify = (outcome: DeliveryOutcome) => {
@@ -87,6 +93,11 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
       send(response, 200, {status: 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000), accepted, ...options.health?.()})
       return
     }
+    if (path === '/metrics' && options.metrics && (request.method === 'GET' || request.method === 'HEAD')) {
+      const {contentType, text} = await options.metrics()
+      response.writeHead(200, {'content-type': contentType, 'content-length': Buffer.byteLength(text)}).end(text)
+      return
+    }
     if (path !== options.path) return early(404, 'wrong-path', `no webhook here: POST to ${options.path}`)
     if (request.method !== 'POST') return early(405, 'wrong-method', `${request.method} is not allowed: Zoom POSTs`, {allow: 'POST'})
 
@@ -98,14 +109,15 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
       maxBodyBytes: options.maxBodyBytes,
       keepLimit,
       // Only a request that claims to be signed, to a receiver that can check it, may send more than --max-body.
-      spillTo: options.auth.secretToken && request.headers[SIGNATURE_HEADER] && request.headers[TIMESTAMP_HEADER] ? () => options.store.spillPath() : undefined,
+      spillTo: secrets.length && request.headers[SIGNATURE_HEADER] && request.headers[TIMESTAMP_HEADER] ? () => options.store.spillPath() : undefined,
       signaturePrefix: `v0:${String(request.headers[TIMESTAMP_HEADER])}:`,
-      secret: options.auth.secretToken,
+      secrets,
     })
     if (body.kind === 'too-large') return early(413, 'too-large', tooLarge, {connection: 'close'})
     const incoming = {method: request.method, path, headers: request.headers, rawBody: body.kind === 'buffered' ? body.bytes : EMPTY, remoteAddress, remotePort: request.socket.remotePort, receivedAt, maxBodyBytes: options.maxBodyBytes}
     const reply = body.kind === 'spilled' ? await handler.handleSpilled(incoming, body) : await handler.handle(incoming)
     send(response, reply.status, reply.body, reply.headers)
+    reply.outcome.bodyBytes = body.kind === 'buffered' ? body.bytes.length : body.size
     notify(reply.outcome)
   }
 
@@ -131,6 +143,9 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
   return {
     url,
     port: address.port,
+    setCertificate(pair) {
+      if ('setSecureContext' in server) (server as HttpsServer).setSecureContext(pair)
+    },
     async close(graceMs = 10_000) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeIdleConnections()
@@ -178,8 +193,8 @@ export interface SpilledBody {
   /** Where the bytes were written while they were hashed. */
   path: string
   size: number
-  /** v0=hex(HMAC-SHA256(secret, "v0:{ts}:{body}")), computed as the bytes came. */
-  signature: string
+  /** v0=hex(HMAC-SHA256(secret, "v0:{ts}:{body}")) for each token tried (verifyingTokens' order), computed as the bytes came. */
+  signatures: string[]
   /** The first bytes, to tell the event type without reading the file. */
   head: Buffer
 }
@@ -192,7 +207,7 @@ interface ReadOptions {
   /** Where a body over maxBodyBytes goes; absent: such a body is not read further. */
   spillTo?: () => string
   signaturePrefix: string
-  secret?: string
+  secrets: string[]
 }
 
 /**
@@ -205,7 +220,7 @@ function readBody(request: IncomingMessage, options: ReadOptions): Promise<ReadB
     let chunks: Buffer[] = []
     let size = 0
     let settled = false
-    let spill: {path: string; file: WriteStream; hmac: Hmac; head: Buffer} | undefined
+    let spill: {path: string; file: WriteStream; hmacs: Hmac[]; head: Buffer} | undefined
     const finish = (result: ReadBody) => {
       if (settled) return
       settled = true
@@ -225,7 +240,7 @@ function readBody(request: IncomingMessage, options: ReadOptions): Promise<ReadB
       size += chunk.length
       if (size > options.keepLimit) return giveUp()
       if (spill) {
-        spill.hmac.update(chunk)
+        for (const hmac of spill.hmacs) hmac.update(chunk)
         if (!spill.file.write(chunk)) {
           request.pause()
           spill.file.once('drain', () => request.resume())
@@ -234,12 +249,12 @@ function readBody(request: IncomingMessage, options: ReadOptions): Promise<ReadB
       }
       chunks.push(chunk)
       if (size <= options.maxBodyBytes) return
-      if (!options.spillTo || !options.secret) return giveUp()
+      if (!options.spillTo || !options.secrets.length) return giveUp()
       const buffered = Buffer.concat(chunks)
       chunks = []
       const path = options.spillTo()
-      spill = {path, file: createWriteStream(path, {mode: 0o600}), hmac: createHmac('sha256', options.secret).update(options.signaturePrefix), head: buffered.subarray(0, 1024)}
-      spill.hmac.update(buffered)
+      const hmacs = options.secrets.map((secret) => createHmac('sha256', secret).update(options.signaturePrefix).update(buffered))
+      spill = {path, file: createWriteStream(path, {mode: 0o600}), hmacs, head: buffered.subarray(0, 1024)}
       spill.file.write(buffered)
       spill.file.on('error', (error) => {
         if (!settled) {
@@ -251,8 +266,8 @@ function readBody(request: IncomingMessage, options: ReadOptions): Promise<ReadB
     request.on('end', () => {
       if (settled) return
       if (!spill) return finish({kind: 'buffered', bytes: Buffer.concat(chunks, size)})
-      const {path, file, hmac, head} = spill
-      file.end(() => finish({kind: 'spilled', path, size, signature: `v0=${hmac.digest('hex')}`, head}))
+      const {path, file, hmacs, head} = spill
+      file.end(() => finish({kind: 'spilled', path, size, signatures: hmacs.map((hmac) => `v0=${hmac.digest('hex')}`), head}))
     })
     // A client that hangs up mid-body never sends 'end': settle, so nothing waits on it forever.
     const aborted = () => new Error('client closed the connection before the body was complete')

@@ -5,7 +5,10 @@ import {type ForwardEvent, type ForwardSettings, type StartedForwarding, startFo
 import {FileStore, removeUnusedDataDir} from '../store/index.js'
 import {type AuthSettings, assertAuthComplete, describeAuth} from '../zoom/auth.js'
 import type {DeliveryOutcome} from './delivery-handler.js'
+import {ServeMetrics} from './metrics.js'
+import {RevalidationWatch} from './revalidation.js'
 import {startReceiver} from './server.js'
+import {type CertificateEvent, watchCertificate} from './tls-reload.js'
 import type {LiveEntry, RunningInspector} from '../ui/server.js'
 
 export interface ServeSettings {
@@ -23,11 +26,14 @@ export interface ServeSettings {
   retryMismatched?: boolean
   /** No token was given and the address is loopback: make one and keep it in the data dir. */
   generateToken: boolean
-  tls?: {cert: Buffer; key: Buffer}
+  /** With the files they were read from: reloaded when these change, and on SIGHUP. */
+  tls?: {cert: Buffer; key: Buffer; certFile?: string; keyFile?: string}
   integrationVersion?: string
   forward: ForwardSettings
   /** The inspector page, on its own address. */
   ui?: {host: string; port: number}
+  /** The clock the re-validation watch reads (tests move it). */
+  now?: () => number
 }
 
 export interface ServeStarted {
@@ -51,6 +57,8 @@ export interface ServeCallbacks {
   onListening: (started: ServeStarted) => void
   /** Something found after start-up that the user should know (torn lines in the store …). */
   onWarning: (message: string) => void
+  /** A certificate reloaded or refused (--tls-cert/--tls-key changed, or SIGHUP). */
+  onCertificate?: (event: CertificateEvent) => void
 }
 
 export type Counts = Record<DeliveryOutcome['result'], number>
@@ -84,6 +92,9 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   const inspectorListeners = new Set<(entry: LiveEntry) => void>()
   let forwarding: StartedForwarding | undefined
   let receiver
+  const revalidation = await new RevalidationWatch(settings.dataDir, settings.now).load()
+  const forwardStatus = () => forwarding?.forwarders.map((forwarder) => forwarder.status()) ?? []
+  const metrics = new ServeMetrics({forwarding: forwardStatus, revalidation})
   try {
     forwarding = await startForwarding(settings.dataDir, store, settings.forward, callbacks.onForward)
     receiver = await startReceiver({
@@ -95,20 +106,32 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
       retryMismatched: settings.retryMismatched,
       maxBodyBytes: settings.maxBodyBytes,
       store,
-      tls: settings.tls,
+      tls: settings.tls ? {cert: settings.tls.cert, key: settings.tls.key} : undefined,
       integrationVersion: settings.integrationVersion,
       onOutcome: (outcome) => {
         counts[outcome.result]++
+        metrics.observe(outcome)
+        // Zoom's challenges (not doctor's) are recorded in the data dir: their absence for 72 h is worth a warning.
+        if (outcome.result === 'challenge' && !outcome.probe) {
+          revalidation.record(outcome.receivedAt, outcome.app).catch((error: unknown) => callbacks.onWarning(`could not record the URL validation in the data dir: ${(error as Error).message}`))
+        }
         callbacks.onOutcome(outcome)
         if (inspectorListeners.size) {
           const entry = liveEntry(outcome)
           if (entry) for (const listener of inspectorListeners) listener(entry)
         }
       },
-      health: () => ({
-        dedupe: {state: store.isIndexed ? 'ready' : 'loading', keys: store.indexSize},
-        ...(forwarding?.forwarders.length ? {forwarding: forwarding.forwarders.map((forwarder) => forwarder.status())} : {}),
-      }),
+      health: () => {
+        const urlValidation = revalidation.status()
+        return {
+          dedupe: {state: store.isIndexed ? 'ready' : 'loading', keys: store.indexSize},
+          ...(forwarding?.forwarders.length ? {forwarding: forwardStatus()} : {}),
+          urlValidation,
+          // Still 200 and ok: a restart would not bring Zoom back, and a load balancer must keep sending.
+          ...(urlValidation.hint ? {warnings: [urlValidation.hint]} : {}),
+        }
+      },
+      metrics: () => metrics.exposition(),
     })
   } catch (error) {
     await Promise.all((forwarding?.forwarders ?? []).map((forwarder) => forwarder.stop(0)))
@@ -151,6 +174,7 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
     forwarding: forwarding.descriptions,
     warnings: [
       ...forwarding.warnings,
+      ...(revalidation.status().hint ? [revalidation.status().hint!] : []),
       ...(settings.retryMismatched ? ['a signature that matches no Secret Token is answered 503, so that Zoom retries it: for the minutes of a regeneration; without --retry-mismatched once serve has the new token'] : []),
     ],
     ...(inspector ? {ui: inspector.url} : {}),
@@ -162,10 +186,23 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
     if (store.indexFailure) callbacks.onWarning(store.indexFailure)
   })
 
+  const {tls} = settings
+  const unwatch =
+    tls?.certFile && tls.keyFile
+      ? watchCertificate({certFile: tls.certFile, keyFile: tls.keyFile}, tls, (pair) => receiver.setCertificate(pair), (event) =>
+          event.type === 'certificate-refused' ? callbacks.onWarning(`new certificate refused (${event.trigger}): ${event.error}`) : callbacks.onCertificate?.(event),
+        )
+      : undefined
+  // A SIGHUP (systemd's ExecReload, kill -HUP) never stops serve, with or without a certificate to reload.
+  const ignoreHangup = () => {}
+  process.on('SIGHUP', ignoreHangup)
+
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'))
     process.once('SIGTERM', () => resolve('SIGTERM'))
   })
+  unwatch?.()
+  process.off('SIGHUP', ignoreHangup)
   await inspector?.close()
   await receiver.close()
   await Promise.all(forwarding.forwarders.map((forwarder) => forwarder.stop(10_000)))

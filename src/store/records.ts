@@ -18,6 +18,8 @@ export interface DeliveryRecord {
   rawBodyFile?: string
   rawBodySize?: number
   eventType?: string
+  /** The Zoom app whose Secret Token signed it, when serve has several (--app-token). */
+  app?: string
   /** event + event_ts + object ids: the same event delivered twice has the same key. */
   dedupeKey?: string
   /** Set when an earlier delivery had the same dedupe key: that record's id. */

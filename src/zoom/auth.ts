@@ -1,6 +1,7 @@
 import {timingSafeEqual} from 'node:crypto'
 
 import {UserError} from '../errors.js'
+import type {AppToken} from './apps.js'
 
 /**
  * How a delivery proves where it came from. Zoom signs every delivery whatever the mode; the other modes
@@ -20,6 +21,11 @@ export interface AuthSettings {
    * no overlap of the two); never used to sign nor to answer the challenge.
    */
   previousSecretToken?: string
+  /**
+   * serve: the Secret Tokens of several Zoom apps sending to this one endpoint, each under a name that its
+   * deliveries' records (and forwarded documents) carry. Tried in turn after secretToken.
+   */
+  apps?: AppToken[]
   /** Mode `header`: the header's name (default Authorization) and its exact value. */
   headerName?: string
   headerValue?: string
@@ -40,7 +46,9 @@ export function assertAuthComplete(settings: AuthSettings, role: 'send' | 'recei
   const missing = (what: string) => new AuthConfigError(`auth mode "${settings.mode}" needs ${what}`)
   switch (settings.mode) {
     case 'signature':
-      if (!settings.secretToken) throw new AuthConfigError('auth mode "signature" needs a secret token (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)', {hint: tokenHint})
+      if (!settings.secretToken && !(role === 'receive' && settings.apps?.length)) {
+        throw new AuthConfigError('auth mode "signature" needs a secret token (--secret-token or ZOOM_WEBHOOK_SECRET_TOKEN)', {hint: tokenHint})
+      }
       break
     case 'header':
       if (!settings.headerValue) throw missing('a header value (--auth-value or ZOOMCTL_AUTH_VALUE)')
@@ -100,7 +108,8 @@ export function constantTimeEqual(a: string, b: string): boolean {
 
 /** A description safe to print: names the mode and header, never a secret. */
 export function describeAuth(settings: AuthSettings): string {
-  const signing = settings.secretToken ? `signed (x-zm-signature${settings.previousSecretToken ? ', the previous Secret Token accepted too' : ''})` : 'unsigned'
+  const apps = settings.apps?.length ? `, apps ${settings.apps.map((app) => app.name).join(', ')}` : ''
+  const signing = settings.secretToken || apps ? `signed (x-zm-signature${settings.previousSecretToken ? ', the previous Secret Token accepted too' : ''}${apps})` : 'unsigned'
   switch (settings.mode) {
     case 'signature':
       return signing

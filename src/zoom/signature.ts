@@ -24,11 +24,20 @@ function bodyDigestHex(secret: string, timestamp: string | number, rawBody: stri
   return createHmac('sha256', secretKey(secret)).update(`v0:${timestamp}:`).update(rawBody).digest('hex')
 }
 
-/** A receiver or sender uses one secret for every request: its key is prepared once, not per HMAC. */
-let lastKey: {secret: string; key: KeyObject} | undefined
+/**
+ * A receiver uses a few secrets (one per Zoom app, the previous token) for every request: each key is
+ * prepared once, not per HMAC. Bounded, so that a sender signing with many secrets keeps no more than this.
+ */
+const keys = new Map<string, KeyObject>()
+const MAX_KEYS = 64
 function secretKey(secret: string): KeyObject {
-  if (lastKey?.secret !== secret) lastKey = {secret, key: createSecretKey(Buffer.from(secret, 'utf8'))}
-  return lastKey.key
+  let key = keys.get(secret)
+  if (!key) {
+    if (keys.size >= MAX_KEYS) keys.clear()
+    key = createSecretKey(Buffer.from(secret, 'utf8'))
+    keys.set(secret, key)
+  }
+  return key
 }
 
 export function epochSeconds(now: number = Date.now()): number {

@@ -379,6 +379,14 @@ if (section('hotpaths')) {
   const signature = signBody(SECRET, '1764000000', raw)
   measure('sign a body', 50_000, () => signBody(SECRET, '1764000000', raw))
   measure('verify a signature', 50_000, () => verifySignature({secret: SECRET, signature, timestamp: '1764000000', rawBody: raw, toleranceSeconds: 0}))
+  // Several Zoom apps on one endpoint (--app-token): serve tries each app's token in turn, as its handler does.
+  for (const apps of [1, 4, 16]) {
+    const tokens = Array.from({length: apps}, (_, i) => `app-${i}-secret`)
+    const last = signBody(tokens[apps - 1], '1764000000', raw)
+    measure(`verify, signed by the last of ${apps} app token(s) tried in turn`, 20_000, () => {
+      for (const secret of tokens) if (verifySignature({secret, signature: last, timestamp: '1764000000', rawBody: raw, toleranceSeconds: 0}).ok) return
+    })
+  }
   measure('dedupe key', 50_000, () => dedupeKey(parsed, raw))
   const meta = {id: '07296cc1-fb4f-4a93-ae0b-83f240f3c10c', receivedAt: new Date(0).toISOString(), source: {address: '127.0.0.1', port: 54654}, method: 'POST', path: '/zoom-webhook', headers: {'content-type': 'application/json; charset=utf-8', 'user-agent': 'Zoom Marketplace/1.0a', 'x-zm-signature': signature, 'x-zm-request-timestamp': '1764000000'}, eventType: parsed.event, dedupeKey: dedupeKey(parsed, raw)}
   measure('store line, format 2 (body as received, in the pieces serve writes)', 50_000, () => recordLineParts(meta, raw, true))

@@ -4,6 +4,7 @@ import {createScenario} from '../../catalog/scenario.js'
 import type {ElasticSettings} from '../../elastic/connection.js'
 import {zoomDataStream} from '../../elastic/names.js'
 import {UserError} from '../../errors.js'
+import {PROBE_HEADER} from '../../receiver/revalidation.js'
 import {prepareDelivery} from '../../sender/prepare.js'
 import {type AuthSettings, modeHeader} from '../../zoom/auth.js'
 import {newPlainToken, URL_VALIDATION_EVENT} from '../../zoom/challenge.js'
@@ -20,6 +21,7 @@ import {
   judgeFleetPolicies,
   judgeForgery,
   judgeLatency,
+  judgeRevalidation,
   judgeServeForwarding,
   judgeStaticHeader,
   judgeTcp,
@@ -109,7 +111,8 @@ async function checkEndpoint(url: URL, options: DoctorOptions): Promise<{checks:
   const challenges: Array<{token: string; sample: HttpSample}> = []
   for (let i = 0; i < Math.max(1, options.samples); i++) {
     const token = newPlainToken()
-    challenges.push({token, sample: await timedRequest(target, {...http, ...signed(challengeBody(token))})})
+    // Marked as doctor's: a zoomctl serve does not take it for Zoom's re-validation.
+    challenges.push({token, sample: await timedRequest(target, {...http, ...prepareDelivery(challengeBody(token), options.auth, {extraHeaders: {[PROBE_HEADER]: 'doctor'}})})})
   }
   progress('checking that forged requests are refused')
   const modeOnly = modeHeader(options.auth)
@@ -146,6 +149,7 @@ async function checkEndpoint(url: URL, options: DoctorOptions): Promise<{checks:
     // The test event has just been accepted: give serve a moment to pass it on (or to fail to) before judging.
     const {health, stalled} = await settledHealth(url, http, before, testEventAccepted ? FORWARD_WAIT_MS : 0)
     checks.push(...judgeServeForwarding(health, {stalled, waitedMs: FORWARD_WAIT_MS}))
+    checks.push(judgeRevalidation(health))
   }
   return {checks, kind}
 }

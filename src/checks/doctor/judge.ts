@@ -261,6 +261,20 @@ export function judgeFleetPolicies(policies: Array<{id: string; name: string; va
 /** What a zoomctl serve says of its forwarding on /healthz (see ForwardStatus), as far as doctor reads it. */
 export interface ServeHealth {
   forwarding?: Array<{sink: string; state: string; forwarded?: number; deadLetters?: number; skippedDuplicates?: number; lag?: {records?: number; oldestPendingAgeSeconds?: number}; lastError?: string}>
+  /** Zoom's re-validation as serve recorded it (see RevalidationStatus). */
+  urlValidation?: {state?: string; lastAnsweredAt?: string; hint?: string}
+}
+
+/** Whether Zoom still re-validates the endpoint every 72 h, as the zoomctl serve behind it recorded. */
+export function judgeRevalidation(health: ServeHealth | undefined): Check {
+  const id = 'serve.revalidation'
+  const title = "Zoom re-validates the endpoint (every 72 h)"
+  const validation = health?.urlValidation
+  if (!validation?.state) return skip(id, title, health ? 'this serve does not say (an older zoomctl)' : '/healthz does not answer through this URL')
+  if (validation.state === 'never') return skip(id, title, 'serve has answered no challenge from Zoom yet (none since its data dir was made)')
+  const value = `last answered ${validation.lastAnsweredAt ?? '?'}`
+  if (validation.state === 'overdue') return warn(id, title, value, validation.hint ?? 'none came for more than 72 h: check the event subscription in the Zoom App Marketplace')
+  return pass(id, title, value)
 }
 
 /**

@@ -1,0 +1,104 @@
+import {collectDefaultMetrics, Counter, Gauge, Histogram, Registry} from 'prom-client'
+
+import type {ForwardStatus, SinkErrorKind} from '../forward/index.js'
+import type {DeliveryOutcome} from './delivery-handler.js'
+import type {RevalidationWatch} from './revalidation.js'
+
+/** What /metrics reads at each scrape besides the counters it keeps: the sinks' state and the re-validation watch. */
+export interface MetricSources {
+  forwarding: () => ForwardStatus[]
+  revalidation: RevalidationWatch
+}
+
+/** Zoom gives up after 3 s: the buckets are finest where an answer is healthy, and one ends at Zoom's limit. */
+const ANSWER_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5]
+/** From a tiny event to the 1 MiB default --max-body and beyond. */
+const BODY_BUCKETS = [256, 512, 1024, 2048, 4096, 8192, 16_384, 65_536, 262_144, 1_048_576, 4_194_304]
+const ERROR_KINDS: SinkErrorKind[] = ['retry', 'paused', 'dead', 'stalled']
+
+/**
+ * serve's numbers for Prometheus (GET /metrics, text exposition, prom-client): what it answered and how
+ * fast, what it forwards and how far behind, and whether Zoom still re-validates the endpoint. Counters of
+ * requests are kept as they happen; the sinks' figures are read from their status at each scrape.
+ */
+export class ServeMetrics {
+  readonly registry = new Registry()
+  private readonly deliveries: Counter<'result' | 'event_type' | 'app'>
+  private readonly duplicates: Counter<'event_type'>
+  private readonly answerSeconds: Histogram<'result'>
+  private readonly bodyBytes: Histogram<'result'>
+
+  constructor(sources: MetricSources) {
+    const registers = [this.registry]
+    collectDefaultMetrics({register: this.registry, prefix: 'zoomctl_'})
+    this.deliveries = new Counter({
+      name: 'zoomctl_deliveries_total',
+      help: 'Requests to the webhook path by verdict (accepted, duplicate, challenge, refused, rejected, error), event type and Zoom app',
+      labelNames: ['result', 'event_type', 'app'],
+      registers,
+    })
+    this.duplicates = new Counter({name: 'zoomctl_dedupe_copies_total', help: 'Deliveries recognised as copies of one already stored (Zoom retries), by event type', labelNames: ['event_type'], registers})
+    this.answerSeconds = new Histogram({name: 'zoomctl_answer_duration_seconds', help: 'Time from the request to the answer, by verdict (Zoom waits 3 s)', labelNames: ['result'], buckets: ANSWER_BUCKETS, registers})
+    this.bodyBytes = new Histogram({name: 'zoomctl_delivery_body_bytes', help: 'Body sizes of the requests to the webhook path, by verdict', labelNames: ['result'], buckets: BODY_BUCKETS, registers})
+    new Gauge({
+      name: 'zoomctl_url_validation_last_timestamp_seconds',
+      help: "When serve last answered Zoom's URL-validation challenge (epoch seconds; 0: never). Zoom re-validates every 72 h",
+      registers,
+      collect() {
+        this.set(sources.revalidation.lastAnsweredSeconds ?? 0)
+      },
+    })
+    new Gauge({
+      name: 'zoomctl_url_validation_overdue',
+      help: 'Subscriptions (the Secret Token, each app) that had a URL validation but none for more than 72 h: Zoom may be failing to reach the endpoint',
+      registers,
+      collect() {
+        this.set(sources.revalidation.status().overdue.length)
+      },
+    })
+
+    // Per sink, read from the forwarders at each scrape.
+    const perSink = (name: string, help: string, read: (status: ForwardStatus) => number, type: 'gauge' | 'counter' = 'gauge') => {
+      const options = {name, help, labelNames: ['sink'] as const, registers}
+      if (type === 'gauge') {
+        return new Gauge({...options, collect() {
+          this.reset()
+          for (const status of sources.forwarding()) this.set({sink: status.sink}, read(status))
+        }})
+      }
+      return new Counter({...options, collect() {
+        this.reset()
+        for (const status of sources.forwarding()) this.inc({sink: status.sink}, read(status))
+      }})
+    }
+    perSink('zoomctl_forward_lag_records', 'Records stored and not yet confirmed by the sink (in flight and unread): its queue depth', (status) => status.queue.records)
+    perSink('zoomctl_forward_lag_seconds', 'Age of the oldest record the sink has not confirmed (0 when caught up)', (status) => status.lag.oldestPendingAgeSeconds)
+    perSink('zoomctl_forward_queue_bytes', 'Bytes of the store after the sink\'s cursor', (status) => status.lag.bytes)
+    perSink('zoomctl_forward_up', '1 when the sink takes deliveries, 0 while it is retrying, paused or stopped', (status) => (status.state === 'ok' ? 1 : 0))
+    perSink('zoomctl_forwarded_total', 'Records the sink confirmed (an Elasticsearch 409, already there, counts)', (status) => status.forwarded, 'counter')
+    perSink('zoomctl_dead_letters_total', 'Records the sink refused for good, kept in dead-letter/', (status) => status.deadLetters, 'counter')
+    new Counter({
+      name: 'zoomctl_sink_errors_total',
+      help: 'Sink errors by kind: retry (outage, 429, 5xx), paused (credentials refused), dead (a record refused for good), stalled (store or cursor)',
+      labelNames: ['sink', 'kind'],
+      registers,
+      collect() {
+        this.reset()
+        for (const status of sources.forwarding()) for (const kind of ERROR_KINDS) this.inc({sink: status.sink, kind}, status.errors[kind])
+      },
+    })
+  }
+
+  /** Counts one answered request. */
+  observe(outcome: DeliveryOutcome): void {
+    const eventType = outcome.eventType ?? ''
+    this.deliveries.inc({result: outcome.result, event_type: eventType, app: outcome.app ?? ''})
+    if (outcome.result === 'duplicate') this.duplicates.inc({event_type: eventType})
+    this.answerSeconds.observe({result: outcome.result}, outcome.durationMs / 1000)
+    if (outcome.bodyBytes !== undefined) this.bodyBytes.observe({result: outcome.result}, outcome.bodyBytes)
+  }
+
+  async exposition(): Promise<{contentType: string; text: string}> {
+    return {contentType: this.registry.contentType, text: await this.registry.metrics()}
+  }
+}
