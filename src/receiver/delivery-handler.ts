@@ -20,6 +20,8 @@ export interface IncomingDelivery {
   receivedAt: string
   /** A body larger than this is refused with 413 (after authentication, so an authentic one is kept). */
   maxBodyBytes?: number
+  /** Set for an event that came over Zoom's WebSocket (remoteAddress is then the socket's host). */
+  websocket?: {subscriptionId: string}
 }
 
 /** What happened to one request, for the console and for tests. */
@@ -109,6 +111,20 @@ export class DeliveryHandler {
       return this.refuse(delivery, 413, 'too-large', detail, outcome)
     }
 
+    return this.accept(delivery, outcome)
+  }
+
+  /**
+   * An event that came over Zoom's WebSocket: authenticated by the socket itself (opened with the app's
+   * token over TLS), so no signature; from here on the same path as a webhook's: parsed, deduplicated,
+   * stored before anything else, refused/ for what is not an event.
+   */
+  async handleSocketEvent(delivery: IncomingDelivery): Promise<Reply> {
+    return this.accept(delivery, outcomeOf(delivery, performance.now()))
+  }
+
+  private async accept(delivery: IncomingDelivery, outcome: (fields: OutcomeFields) => DeliveryOutcome): Promise<Reply> {
+    const {auth} = this.settings
     const text = delivery.rawBody.toString('utf8')
     let body: unknown
     try {
@@ -231,7 +247,11 @@ export class DeliveryHandler {
     return {
       id: randomUUID(),
       receivedAt: delivery.receivedAt,
-      source: delivery.remotePort ? {address: delivery.remoteAddress, port: delivery.remotePort} : {address: delivery.remoteAddress},
+      source: delivery.websocket
+        ? {address: delivery.remoteAddress, transport: 'websocket', subscriptionId: delivery.websocket.subscriptionId}
+        : delivery.remotePort
+          ? {address: delivery.remoteAddress, port: delivery.remotePort}
+          : {address: delivery.remoteAddress},
       method: delivery.method,
       path: delivery.path,
       headers: this.keepHeaders(delivery.headers),

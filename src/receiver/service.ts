@@ -8,6 +8,7 @@ import {type AuthSettings, assertAuthComplete, describeAuth} from '../zoom/auth.
 import type {DeliveryOutcome} from './delivery-handler.js'
 import {startReceiver} from './server.js'
 import type {LiveEntry, RunningInspector} from '../ui/server.js'
+import type {RunningIngest, SocketEvent, WebSocketSettings} from '../websocket/ingest.js'
 
 export interface ServeSettings {
   host: string
@@ -29,6 +30,8 @@ export interface ServeSettings {
   forward: ForwardSettings
   /** The inspector page, on its own address. */
   ui?: {host: string; port: number}
+  /** Zoom's WebSocket, consumed beside the HTTP receiver (serve --websocket). */
+  websocket?: WebSocketSettings
 }
 
 export interface ServeStarted {
@@ -44,6 +47,8 @@ export interface ServeStarted {
   warnings: string[]
   /** The inspector's URL (with its token when it is reachable beyond loopback). */
   ui?: string
+  /** serve --websocket: the socket's endpoint (no token), subscription, and its state once the first attempt is over. */
+  websocket?: {endpoint: string; subscriptionId: string; state: string; grant?: string; lastError?: string}
 }
 
 export interface ServeCallbacks {
@@ -52,6 +57,8 @@ export interface ServeCallbacks {
   onListening: (started: ServeStarted) => void
   /** Something found after start-up that the user should know (torn lines in the store …). */
   onWarning: (message: string) => void
+  /** serve --websocket: the socket connected, closed, or is retried. */
+  onSocket?: (event: SocketEvent) => void
 }
 
 export type Counts = Record<DeliveryOutcome['result'], number>
@@ -85,6 +92,16 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   const inspectorListeners = new Set<(entry: LiveEntry) => void>()
   let forwarding: StartedForwarding | undefined
   let receiver
+  let ingest: RunningIngest | undefined
+  // One path for every outcome, webhook or WebSocket: counted, told, and listed live by the inspector.
+  const onOutcome = (outcome: DeliveryOutcome) => {
+    counts[outcome.result]++
+    callbacks.onOutcome(outcome)
+    if (inspectorListeners.size) {
+      const entry = liveEntry(outcome)
+      if (entry) for (const listener of inspectorListeners) listener(entry)
+    }
+  }
   try {
     forwarding = await startForwarding(settings.dataDir, store, settings.forward, callbacks.onForward)
     receiver = await startReceiver({
@@ -98,19 +115,32 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
       store,
       tls: settings.tls,
       integrationVersion: settings.integrationVersion,
-      onOutcome: (outcome) => {
-        counts[outcome.result]++
-        callbacks.onOutcome(outcome)
-        if (inspectorListeners.size) {
-          const entry = liveEntry(outcome)
-          if (entry) for (const listener of inspectorListeners) listener(entry)
-        }
-      },
+      onOutcome,
       health: () => ({
         dedupe: {state: store.isIndexed ? 'ready' : 'loading', keys: store.indexSize},
         ...(forwarding?.forwarders.length ? {forwarding: forwarding.forwarders.map((forwarder) => forwarder.status())} : {}),
+        ...(ingest ? {websocket: ingest.health()} : {}),
       }),
     })
+    if (settings.websocket) {
+      // Loaded only for --websocket: a webhook receiver does not need ws.
+      const {startWebSocketIngest} = await import('../websocket/ingest.js')
+      try {
+        ingest = await startWebSocketIngest({
+          settings: settings.websocket,
+          dataDir: settings.dataDir,
+          store,
+          auth,
+          integrationVersion: settings.integrationVersion,
+          onOutcome,
+          onSocket: (event) => callbacks.onSocket?.(event),
+          onWarning: callbacks.onWarning,
+        })
+      } catch (error) {
+        await receiver.close()
+        throw error
+      }
+    }
   } catch (error) {
     await Promise.all((forwarding?.forwarders ?? []).map((forwarder) => forwarder.stop(0)))
     await store.close()
@@ -137,6 +167,7 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
         },
       })
     } catch (error) {
+      await ingest?.stop()
       await receiver.close()
       await Promise.all(forwarding.forwarders.map((forwarder) => forwarder.stop(0)))
       throw error
@@ -157,6 +188,7 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
       ...(settings.retryMismatched ? ['a signature that matches no Secret Token is answered 503, so that Zoom retries it: for the minutes of a regeneration; without --retry-mismatched once serve has the new token'] : []),
     ],
     ...(inspector ? {ui: inspector.url} : {}),
+    ...(ingest ? {websocket: socketSummary(ingest)} : {}),
   })
 
   // What reading the window's keys found is known once they are loaded, after serve is listening.
@@ -170,6 +202,8 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
     process.once('SIGTERM', () => resolve('SIGTERM'))
   })
   await inspector?.close()
+  // Before the receiver: closing it closes the store, where the socket's last events are going.
+  await ingest?.stop()
   await receiver.close()
   await Promise.all(forwarding.forwarders.map((forwarder) => forwarder.stop(10_000)))
   return {signal, counts}
@@ -192,4 +226,9 @@ function liveEntry(outcome: DeliveryOutcome): LiveEntry | undefined {
     from: outcome.remoteAddress,
     ...(outcome.duplicateOf ? {duplicateOf: outcome.duplicateOf} : {}),
   }
+}
+
+function socketSummary(ingest: RunningIngest): NonNullable<ServeStarted['websocket']> {
+  const status = ingest.health()
+  return {endpoint: status.endpoint, subscriptionId: status.subscriptionId, state: status.state, ...(status.grant ? {grant: status.grant} : {}), ...(status.lastError ? {lastError: status.lastError} : {})}
 }
