@@ -136,8 +136,9 @@ export class DeliveryHandler {
       return this.refuse(delivery, 400, 'no-event', 'body is JSON but has no "event" string', outcome)
     }
 
-    const plainToken = challengeToken(body)
-    if (body.event === URL_VALIDATION_EVENT && plainToken === undefined) {
+    // Over the socket there is no one to answer a challenge (Zoom validates no WebSocket): it is an event like any other.
+    const plainToken = delivery.websocket ? undefined : challengeToken(body)
+    if (body.event === URL_VALIDATION_EVENT && plainToken === undefined && !delivery.websocket) {
       return this.refuse(delivery, 400, 'bad-challenge', 'endpoint.url_validation without a plainToken string in payload', outcome)
     }
     if (plainToken !== undefined) {

@@ -54,8 +54,10 @@ export async function startWebSocketIngest(options: IngestOptions): Promise<Runn
   const refreshGaps = async () => {
     gaps = (await log.gaps()).slice(-20)
   }
-  const logged = (write: Promise<void>) =>
-    void write.then(refreshGaps).catch((error: unknown) => options.onWarning(`could not record the WebSocket's state in ${options.dataDir}: ${(error as Error).message}`))
+  let recorded: Promise<void> = Promise.resolve()
+  const logged = (write: Promise<void>) => {
+    recorded = write.then(refreshGaps).catch((error: unknown) => options.onWarning(`could not record the WebSocket's state in ${options.dataDir}: ${(error as Error).message}`))
+  }
   const handler = new DeliveryHandler({auth: options.auth, toleranceSeconds: 0, store: options.store, integrationVersion: options.integrationVersion})
   const host = new URL(settings.endpoint).host
   const inFlight = new Set<Promise<void>>()
@@ -111,6 +113,8 @@ export async function startWebSocketIngest(options: IngestOptions): Promise<Runn
   }
   try {
     await consumer.start()
+    // /healthz tells the gap a start closed as soon as serve says it listens.
+    await recorded
   } catch (error) {
     await stop()
     throw error

@@ -1,0 +1,192 @@
+/**
+ * serve --websocket against a Zoom WebSocket double (test/doubles/zoom-websocket.ts): events stored as a
+ * webhook's are, the socket kept alive and reconnected, every gap recorded with its start and end, one
+ * serve per subscription.
+ */
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {findEvent} from '../../src/catalog/catalog.js'
+import {BodyFactory} from '../../src/sender/index.js'
+import {ZoomWebSocketDouble, type ZoomWebSocketDoubleOptions} from '../doubles/zoom-websocket.js'
+import {readStore, runCli, startServe, type ServeProcess, tempDir, waitFor} from '../helpers/cli.js'
+
+const cleanups: Array<() => Promise<unknown>> = []
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()))
+})
+
+async function zoom(options: ZoomWebSocketDoubleOptions = {}): Promise<ZoomWebSocketDouble> {
+  const double = await new ZoomWebSocketDouble({idleMs: 3000, ...options}).start()
+  cleanups.push(() => double.stop())
+  return double
+}
+
+function socketArgs(double: ZoomWebSocketDouble, heartbeat = '300ms'): string[] {
+  return ['--websocket', '--zoom-ws-url', double.wsUrl, '--zoom-token-url', double.tokenUrl, '--zoom-subscription-id', double.subscriptionId, '--zoom-ws-heartbeat', heartbeat]
+}
+
+function credentials(double: ZoomWebSocketDouble): Record<string, string> {
+  return {ZOOM_CLIENT_ID: double.clientId, ZOOM_CLIENT_SECRET: double.clientSecret, ZOOM_ACCOUNT_ID: double.accountId}
+}
+
+async function serveOn(double: ZoomWebSocketDouble, args: string[] = [], env: Record<string, string> = {}): Promise<ServeProcess> {
+  const serve = await startServe([...socketArgs(double), ...args], {...credentials(double), ...env})
+  cleanups.push(() => serve.stop())
+  return serve
+}
+
+function socketLines(serve: ServeProcess): Array<{kind: string; reason?: string; grant?: string}> {
+  return serve.lines.map((line) => JSON.parse(line) as {type: string; kind: string}).filter((line) => line.type === 'websocket')
+}
+
+async function health(serve: ServeProcess): Promise<{websocket: {state: string; grant?: string; heartbeatMs?: number; connections: number; gaps: Array<{start: string; end?: string; reason: string}>}}> {
+  const response = await fetch(new URL('/healthz', serve.url))
+  return (await response.json()) as never
+}
+
+const factory = new BodyFactory(34)
+const body = (type: string) => factory.body(findEvent(type)!)
+
+describe('serve --websocket', () => {
+  it('stores every event from the socket as a delivery whose source is the websocket, deduplicated, listed by deliveries', async () => {
+    const double = await zoom()
+    const serve = await serveOn(double)
+    const listening = JSON.parse(serve.lines.find((line) => line.includes('"listening"'))!) as {websocket: {state: string; grant: string}}
+    expect(listening.websocket).toMatchObject({state: 'connected', grant: 'client_credentials'})
+    const started = body('meeting.started')
+    expect(double.emit(started)).toBe(true)
+    expect(double.emit(body('meeting.participant_joined'))).toBe(true)
+    // Zoom delivers at least once: the same event twice is one event and a copy.
+    expect(double.emit(started)).toBe(true)
+    await waitFor(() => readStore(serve.dataDir).length === 3, 10_000, 'three records')
+    const records = readStore(serve.dataDir) as Array<ReturnType<typeof readStore>[number] & {source: {transport?: string; subscriptionId?: string}; method: string}>
+    expect(records.map((record) => record.eventType)).toEqual(['meeting.started', 'meeting.participant_joined', 'meeting.started'])
+    expect(records[0]!.rawBody).toBe(started)
+    expect(records[0]!.source).toMatchObject({transport: 'websocket', subscriptionId: double.subscriptionId})
+    expect(records[2]!.duplicateOf).toBe(records[0]!.id)
+    const listed = await runCli(['deliveries', serve.dataDir, '--json'])
+    expect((JSON.parse(listed.stdout) as Array<{verdict: string; from?: string}>).map((entry) => [entry.verdict, entry.from])).toEqual([
+      ['accepted', `websocket ${new URL(double.wsUrl).host}`],
+      ['accepted', `websocket ${new URL(double.wsUrl).host}`],
+      ['duplicate', `websocket ${new URL(double.wsUrl).host}`],
+    ])
+    const healthz = await health(serve)
+    expect(healthz.websocket).toMatchObject({state: 'connected', grant: 'client_credentials', connections: 1})
+    // The heartbeat goes on: the double would close an idle socket after 3 s.
+    await new Promise((resolve) => setTimeout(resolve, 3500))
+    expect(double.sockets).toHaveLength(1)
+    expect(double.sockets[0]!.heartbeats).toBeGreaterThan(5)
+    expect((await health(serve)).websocket.heartbeatMs).toBeTypeOf('number')
+  })
+
+  it('takes webhooks and the socket in one serve at once', async () => {
+    const double = await zoom()
+    const serve = await serveOn(double)
+    const {deliver} = await import('../helpers/cli.js')
+    expect(await deliver(serve.url, body('webinar.started'))).toBe(200)
+    double.emit(body('user.signed_in'))
+    await waitFor(() => readStore(serve.dataDir).length === 2, 10_000, 'two records')
+    expect(readStore(serve.dataDir).map((record) => record.eventType).sort()).toEqual(['user.signed_in', 'webinar.started'])
+  })
+
+  it('reconnects after a drop with a new token; what Zoom emitted meanwhile is lost, and the gap is recorded with start and end', async () => {
+    const double = await zoom()
+    const serve = await serveOn(double)
+    double.emit(body('meeting.started'))
+    await waitFor(() => readStore(serve.dataDir).length === 1, 10_000, 'the first record')
+    const before = Date.now()
+    double.refuseUpgrades = 503
+    double.drop()
+    await waitFor(() => !double.connected && socketLines(serve).some((line) => line.kind === 'disconnected'), 10_000, 'the drop noticed')
+    expect(double.emit(body('meeting.ended'))).toBe(false)
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    double.refuseUpgrades = undefined
+    await waitFor(() => double.connected, 20_000, 'a new socket')
+    const after = Date.now()
+    double.emit(body('meeting.participant_left'))
+    await waitFor(() => readStore(serve.dataDir).length === 2, 10_000, 'the second record')
+    expect(readStore(serve.dataDir).map((record) => record.eventType)).toEqual(['meeting.started', 'meeting.participant_left'])
+    expect(double.lost).toHaveLength(1)
+    expect(double.tokenRequests.filter((request) => request.issued).length).toBeGreaterThanOrEqual(2)
+
+    const {websocket} = await health(serve)
+    expect(websocket.gaps).toHaveLength(1)
+    const gap = websocket.gaps[0]!
+    expect(Date.parse(gap.start)).toBeGreaterThanOrEqual(before - 50)
+    expect(Date.parse(gap.end!)).toBeLessThanOrEqual(after + 50)
+    expect(Date.parse(gap.end!) - Date.parse(gap.start)).toBeGreaterThanOrEqual(1400)
+    const listed = JSON.parse((await runCli(['deliveries', serve.dataDir, '--json'])).stdout) as Array<{verdict: string; receivedAt: string; end?: string}>
+    expect(listed.map((entry) => entry.verdict)).toEqual(['accepted', 'gap', 'accepted'])
+    expect(listed[1]).toMatchObject({receivedAt: gap.start, end: gap.end})
+    const human = await runCli(['deliveries', serve.dataDir])
+    expect(human.stdout).toMatch(/gap .*Zoom did not deliver/)
+  })
+
+  it('notices a dead socket (heartbeats unanswered) and reconnects', async () => {
+    const double = await zoom()
+    const serve = await serveOn(double)
+    double.silent = true
+    await waitFor(() => socketLines(serve).some((line) => line.kind === 'disconnected'), 10_000, 'the dead socket noticed')
+    expect(socketLines(serve).find((line) => line.kind === 'disconnected')!.reason).toMatch(/no answer to the heartbeat/)
+    double.silent = false
+    await waitFor(() => double.sockets.length >= 2 && double.connected, 10_000, 'a new socket')
+  })
+
+  it('reconnects with a new token when Zoom closes the socket at token expiry', async () => {
+    const double = await zoom()
+    const serve = await serveOn(double)
+    const tokens = double.tokenRequests.length
+    double.expireTokens()
+    await waitFor(() => double.sockets.length === 2 && double.connected, 10_000, 'a new socket')
+    expect(double.tokenRequests.length).toBeGreaterThan(tokens)
+    expect(double.sockets[0]!.closedBy).toBe('token expired')
+    expect(socketLines(serve).find((line) => line.kind === 'disconnected')!.reason).toMatch(/token expired/)
+  })
+
+  it('falls back to account_credentials when the token endpoint refuses client_credentials, and when the socket refuses its token', async () => {
+    const refusesGrant = await zoom({grants: ['account_credentials']})
+    const first = await serveOn(refusesGrant)
+    expect((await health(first)).websocket.grant).toBe('account_credentials')
+    const refusesToken = await zoom({socketGrants: ['account_credentials']})
+    const second = await serveOn(refusesToken)
+    await waitFor(async () => (await health(second)).websocket.state === 'connected', 10_000, 'connected')
+    expect((await health(second)).websocket.grant).toBe('account_credentials')
+    expect(refusesToken.tokenRequests.map((request) => request.grant)).toEqual(['client_credentials', 'account_credentials'])
+  })
+
+  it('refuses to start on credentials Zoom refuses, and a second serve on the same subscription', async () => {
+    const double = await zoom()
+    const bad = await runCli(['serve', '--port', '0', '--data-dir', tempDir(), ...socketArgs(double)], {...credentials(double), ZOOM_CLIENT_SECRET: 'wrong'})
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/refused the client ID or client secret/)
+    expect(bad.stderr).not.toContain('wrong')
+
+    const first = await serveOn(double)
+    // Another data dir, the same subscription: the lock is per subscription, not per data dir.
+    const second = await runCli(['serve', '--port', '0', '--data-dir', tempDir(), '--json', ...socketArgs(double)], credentials(double))
+    expect(second.code).toBe(2)
+    expect(second.stderr + second.stdout).toMatch(new RegExp(`already consumes WebSocket subscription ${double.subscriptionId}`))
+    expect(second.stderr + second.stdout).toContain(String(first.process.pid))
+    expect(double.sockets).toHaveLength(1)
+  })
+
+  it('records the gap of a serve killed with SIGKILL, from its last heartbeat to the next connection', async () => {
+    const double = await zoom()
+    const dataDir = tempDir()
+    const first = await serveOn(double, ['--data-dir', dataDir])
+    await new Promise((resolve) => setTimeout(resolve, 800))
+    const killedAt = Date.now()
+    await first.stop('SIGKILL')
+    double.drop()
+    expect(double.emit(body('meeting.ended'))).toBe(false)
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    // The killed serve's lock is stale: the next one takes it over.
+    const second = await serveOn(double, ['--data-dir', dataDir])
+    const {websocket} = await health(second)
+    expect(websocket.gaps).toHaveLength(1)
+    expect(websocket.gaps[0]!.reason).toMatch(/without a clean stop/)
+    expect(Date.parse(websocket.gaps[0]!.start)).toBeLessThanOrEqual(killedAt)
+    expect(Date.parse(websocket.gaps[0]!.start)).toBeGreaterThan(killedAt - 1000)
+    expect(Date.parse(websocket.gaps[0]!.end!)).toBeGreaterThan(killedAt + 900)
+  })
+})
