@@ -3,9 +3,9 @@
  * webhook's are, the socket kept alive and reconnected, every gap recorded with its start and end, one
  * serve per subscription.
  */
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterEach, describe, expect, inject, it} from 'vitest'
 
-import {findEvent} from '../../src/catalog/catalog.js'
+import {allEvents, findEvent} from '../../src/catalog/catalog.js'
 import {BodyFactory} from '../../src/sender/index.js'
 import {ZoomWebSocketDouble, type ZoomWebSocketDoubleOptions} from '../doubles/zoom-websocket.js'
 import {readStore, runCli, startServe, type ServeProcess, tempDir, waitFor} from '../helpers/cli.js'
@@ -189,4 +189,74 @@ describe('serve --websocket', () => {
     expect(Date.parse(websocket.gaps[0]!.start)).toBeGreaterThan(killedAt - 1000)
     expect(Date.parse(websocket.gaps[0]!.end!)).toBeGreaterThan(killedAt + 900)
   })
+})
+
+const engine = inject('engineUrl')
+
+async function engineCall(method: string, path: string, payload?: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(`${engine}${path}`, {method, headers: {'content-type': 'application/json'}, ...(payload === undefined ? {} : {body: JSON.stringify(payload)})})
+  return (await response.json()) as Record<string, unknown>
+}
+
+describe.skipIf(!engine)('serve --websocket to a real search engine', () => {
+  it('stores and indexes every catalog event type sent while connected exactly once, across forced reconnects and a SIGKILL of serve', async () => {
+    const mappings = {dynamic_templates: [{strings: {match_mapping_type: 'string', mapping: {type: 'keyword', ignore_above: 1024}}}], properties: {'@timestamp': {type: 'date'}}}
+    await engineCall('PUT', '/_index_template/logs', {index_patterns: ['logs-*-*'], data_stream: {}, priority: 100, template: {settings: {number_of_replicas: 0}, mappings}})
+    const stream = 'logs-zoomctl.webhook-wsi34'
+    // 211 types in one data stream: dynamic mapping would make one type's object another's keyword (the
+    // integration maps zoom.* explicitly). Kept in _source unindexed; what is counted is event.action.
+    await engineCall('PUT', '/_index_template/logs-zoomctl.webhook-wsi34', {
+      index_patterns: [stream],
+      data_stream: {},
+      priority: 300,
+      template: {settings: {number_of_replicas: 0}, mappings: {...mappings, properties: {...mappings.properties, zoom: {type: 'object', enabled: false}}}},
+    })
+    const count = async () => {
+      await engineCall('POST', `/${stream}/_refresh`)
+      return ((await engineCall('GET', `/${stream}/_count`)) as {count?: number}).count ?? 0
+    }
+    const double = await zoom()
+    const dataDir = tempDir()
+    const args = ['--data-dir', dataDir, '--es-url', engine, '--pre-map', '--namespace', 'wsi34']
+    const bodies = allEvents().map((spec) => factory.body(spec))
+    expect(bodies).toHaveLength(211)
+    const sendWhileConnected = async (part: string[], stored: number) => {
+      await waitFor(() => double.connected, 20_000, 'a socket')
+      for (const each of part) expect(double.emit(each)).toBe(true)
+      await waitFor(() => readStore(dataDir).length >= stored, 20_000, `${stored} records`)
+    }
+
+    const first = await serveOn(double, args)
+    await sendWhileConnected(bodies.slice(0, 60), 60)
+    double.drop()
+    await waitFor(() => double.sockets.length === 2, 20_000, 'the reconnection')
+    // Zoom delivers at least once: copies of events already stored.
+    await sendWhileConnected([...bodies.slice(60, 120), ...bodies.slice(0, 5)], 125)
+    // Killed as soon as its last events are on disk: the forwarders may be mid-batch.
+    await first.stop('SIGKILL')
+    const second = await serveOn(double, args)
+    await sendWhileConnected(bodies.slice(120, 180), 185)
+    double.expireTokens()
+    await waitFor(() => double.sockets.length === 4, 20_000, 'the reconnection after the token expired')
+    await sendWhileConnected(bodies.slice(180), 216)
+
+    await waitFor(async () => (await count()) >= 211, 90_000, '211 documents').catch(async (error) => {
+      // What the forwarders said is the first thing to read when this fails.
+      console.log(await count(), [...first.lines, ...second.lines].filter((line) => line.includes('"forward"') || line.includes('"warning"')).slice(0, 20))
+      throw error
+    })
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect(await count()).toBe(211)
+    const actions = (await engineCall('POST', `/${stream}/_search`, {size: 0, aggs: {a: {terms: {field: 'event.action', size: 500}}}})) as {aggregations: {a: {buckets: Array<{key: string; doc_count: number}>}}}
+    expect(actions.aggregations.a.buckets).toHaveLength(211)
+    expect(actions.aggregations.a.buckets.every((bucket) => bucket.doc_count === 1)).toBe(true)
+    const records = readStore(dataDir)
+    expect(records.filter((record) => !record.duplicateOf)).toHaveLength(211)
+    expect(records.filter((record) => record.duplicateOf)).toHaveLength(5)
+    expect(double.lost).toEqual([])
+    // The kill is a gap of its own, from the last heartbeat answered to the second serve's socket.
+    const gaps = (await health(second)).websocket.gaps
+    expect(gaps.map((gap) => gap.reason)).toEqual([expect.stringMatching(/closed|ECONNRESET|1006/), expect.stringMatching(/without a clean stop/), expect.stringMatching(/token expired/)])
+    expect(gaps.every((gap) => gap.end)).toBe(true)
+  }, 180_000)
 })
