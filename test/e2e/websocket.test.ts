@@ -260,3 +260,60 @@ describe.skipIf(!engine)('serve --websocket to a real search engine', () => {
     expect(gaps.every((gap) => gap.end)).toBe(true)
   }, 180_000)
 })
+
+/** `zoomctl simulate --websocket` started as a user would, with the URLs it prints. */
+async function startZoomSide(args: string[]): Promise<{tokenUrl: string; wsUrl: string; output: string[]; exited: Promise<number | null>}> {
+  const {spawn} = await import('node:child_process')
+  const {createInterface} = await import('node:readline')
+  const {BIN, ISOLATED} = await import('../helpers/cli.js')
+  const simulate = spawn(process.execPath, [BIN, 'simulate', '--websocket', '--ws-port', '0', ...args], {env: {...process.env, ...ISOLATED, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+  cleanups.push(async () => simulate.exitCode === null && simulate.kill())
+  const output: string[] = []
+  const exited = new Promise<number | null>((resolve) => simulate.once('exit', resolve))
+  const urls = await new Promise<{tokenUrl: string; wsUrl: string}>((resolve) => {
+    const found: Record<string, string> = {}
+    createInterface({input: simulate.stdout}).on('line', (line) => {
+      output.push(line)
+      const token = /token endpoint: (\S+)/.exec(line)?.[1]
+      const ws = /WebSocket: +(\S+)/.exec(line)?.[1]
+      if (token) found.tokenUrl = token
+      if (ws) found.wsUrl = ws
+      if (found.tokenUrl && found.wsUrl) resolve(found as {tokenUrl: string; wsUrl: string})
+    })
+  })
+  return {...urls, output, exited}
+}
+
+describe('simulate --websocket', () => {
+  it("acts as Zoom's side: serve --websocket connects to it, gets every event across a dropped socket, and simulate reports what it sent", async () => {
+    const zoomSide = await startZoomSide(['--all', '--zoom-subscription-id', 'sim-i34', '--drop-after', '40', '--linger', '2s', '--seed', '9'])
+    const serve = await startServe(['--websocket', '--zoom-ws-url', zoomSide.wsUrl, '--zoom-token-url', zoomSide.tokenUrl, '--zoom-subscription-id', 'sim-i34', '--zoom-ws-heartbeat', '300ms'], {ZOOM_CLIENT_ID: 'any', ZOOM_CLIENT_SECRET: 'any'})
+    cleanups.push(() => serve.stop())
+    expect(await zoomSide.exited).toBe(0)
+    const output = zoomSide.output.join('\n')
+    expect(output).toMatch(/sent 210 of 210 event\(s\) over 2 connection\(s\)/)
+    expect(output).toMatch(/heartbeats answered: [1-9]/)
+    await waitFor(() => readStore(serve.dataDir).length === 210, 20_000, '210 records')
+    expect(new Set(readStore(serve.dataDir).map((record) => record.eventType)).size).toBe(210)
+    // The drop is a gap in serve's record, closed by its reconnection.
+    const gaps = JSON.parse((await runCli(['deliveries', serve.dataDir, '--verdict', 'gap', '--json'])).stdout) as Array<{end?: string}>
+    expect(gaps.length).toBeGreaterThanOrEqual(1)
+    expect(gaps[0]!.end).toBeDefined()
+  })
+
+  it('refuses a consumer with another subscription id, checks the credentials it was given, and fails when no consumer came', async () => {
+    const zoomSide = await startZoomSide(['meeting.started', '--wait', '25s', '--zoom-subscription-id', 'right', '--zoom-client-id', 'id', '--zoom-client-secret', 'secret'])
+    const socketArgs = ['serve', '--port', '0', '--data-dir', tempDir(), '--websocket', '--zoom-ws-url', zoomSide.wsUrl, '--zoom-token-url', zoomSide.tokenUrl, '--zoom-ws-heartbeat', '300ms']
+    const wrongSecret = await runCli([...socketArgs, '--zoom-subscription-id', 'right'], {ZOOM_CLIENT_ID: 'id', ZOOM_CLIENT_SECRET: 'other'})
+    expect(wrongSecret.code).toBe(1)
+    expect(wrongSecret.stderr).toMatch(/refused the client ID or client secret/)
+    const wrongSubscription = await runCli([...socketArgs, '--zoom-subscription-id', 'wrong'], {ZOOM_CLIENT_ID: 'id', ZOOM_CLIENT_SECRET: 'secret'})
+    expect(wrongSubscription.code).toBe(1)
+    expect(wrongSubscription.stderr).toMatch(/WebSocket refused to connect: the socket refused the client_credentials token \(HTTP 401\)/)
+    expect(await zoomSide.exited).toBe(1)
+    const output = zoomSide.output.join('\n')
+    expect(output).toMatch(/token refused \(client_credentials\): Invalid client_id or client_secret/)
+    expect(output).toMatch(/socket refused 401: subscriptionId is not right/)
+    expect(output).toMatch(/sent 0 of 1 event\(s\) over 0 connection\(s\): no consumer connected within 25 s/)
+  })
+})
