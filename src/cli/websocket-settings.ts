@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {runWebSocketDoctor, type WebSocketDoctorReport} from '../checks/doctor/websocket-doctor.js'
 import {OptionError, parseDuration} from '../config/index.js'
 import type {ZoomGrant} from '../zoom/api/oauth.js'
 import type {TokenSource} from '../websocket/consumer.js'
@@ -73,7 +74,28 @@ export function websocketTargetFrom(flags: WebSocketFlagValues, command = 'serve
  * GrantFallbackTokens for when the next is taken.
  */
 export function websocketTokensFrom(flags: WebSocketFlagValues): TokenSource & {readonly grant: string} {
+  return new GrantFallbackTokens(websocketGrants(flags).map((grant) => zoomOAuthClientFrom(flags, {grant})))
+}
+
+/** The grants to try, in order (see websocketTokensFrom). */
+function websocketGrants(flags: WebSocketFlagValues): ZoomGrant[] {
   const choice = (flags['zoom-ws-grant'] ?? 'auto') as (typeof WEBSOCKET_GRANTS)[number]
-  const grants: ZoomGrant[] = choice === 'auto' ? ['client_credentials', ...(flags['zoom-account-id'] ? (['account_credentials'] as const) : [])] : [choice]
-  return new GrantFallbackTokens(grants.map((grant) => zoomOAuthClientFrom(flags, {grant})))
+  return choice === 'auto' ? ['client_credentials', ...(flags['zoom-account-id'] ? (['account_credentials'] as const) : [])] : [choice]
+}
+
+/** doctor --websocket from its flags: the same target and grants as serve --websocket's. */
+export function websocketDoctorFrom(flags: WebSocketFlagValues & {websocket: boolean; 'data-dir': string; timeout: string}, url: string | undefined, onProgress: (text: string) => void): Promise<WebSocketDoctorReport> {
+  if (!flags.websocket) throw new OptionError('give the webhook URL to check, or --websocket to check Zoom\'s WebSocket path', {hint: 'zoomctl doctor https://hooks.example.com/zoom-webhook'})
+  if (url) throw new OptionError(`--websocket checks Zoom's WebSocket: leave out the URL (${url}), or --websocket`)
+  const target = websocketTargetFrom(flags, 'doctor --websocket')
+  const grants = websocketGrants(flags)
+  return runWebSocketDoctor({
+    endpoint: target.endpoint,
+    subscriptionId: target.subscriptionId,
+    clients: () => grants.map((grant) => zoomOAuthClientFrom(flags, {grant})),
+    credentials: {accountId: Boolean(flags['zoom-account-id']), clientId: Boolean(flags['zoom-client-id']), clientSecret: Boolean(flags['zoom-client-secret'])},
+    dataDir: flags['data-dir'],
+    timeoutMs: parseDuration(flags.timeout),
+    onProgress,
+  })
 }

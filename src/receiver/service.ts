@@ -129,6 +129,7 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
         ingest = await startWebSocketIngest({
           settings: settings.websocket,
           dataDir: settings.dataDir,
+          healthUrl: new URL('/healthz', receiver.url).toString(),
           store,
           auth,
           integrationVersion: settings.integrationVersion,

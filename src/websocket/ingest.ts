@@ -23,6 +23,8 @@ export type SocketEvent =
 export interface IngestOptions {
   settings: WebSocketSettings
   dataDir: string
+  /** serve's /healthz, kept with the lock for doctor. */
+  healthUrl?: string
   store: FileStore
   auth: AuthSettings
   integrationVersion?: string
@@ -48,7 +50,7 @@ const STORE_ATTEMPTS = 6
  */
 export async function startWebSocketIngest(options: IngestOptions): Promise<RunningIngest> {
   const {settings} = options
-  const unlock = await lockSubscription(settings.subscriptionId, options.dataDir)
+  const unlock = await lockSubscription(settings.subscriptionId, options.dataDir, options.healthUrl)
   const log = new ConnectionLog(options.dataDir, settings.subscriptionId)
   let gaps: ConnectionGap[] = []
   const refreshGaps = async () => {

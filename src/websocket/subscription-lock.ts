@@ -18,6 +18,8 @@ export interface LockHolder {
   host: string
   dataDir: string
   since: string
+  /** The holder's /healthz: doctor reads the socket's state there instead of taking the socket from it. */
+  healthUrl?: string
 }
 
 export class SubscriptionTakenError extends UserError {
@@ -52,6 +54,12 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The serve that consumes the subscription on this machine now, if one does. */
+export async function subscriptionHolder(subscriptionId: string): Promise<LockHolder | undefined> {
+  const holder = await readHolder(lockPath(subscriptionId))
+  return holder && holder.pid !== process.pid && alive(holder.pid) ? holder : undefined
+}
+
 async function readHolder(path: string): Promise<LockHolder | undefined> {
   try {
     const holder = JSON.parse(await readFile(path, 'utf8')) as LockHolder
@@ -62,10 +70,10 @@ async function readHolder(path: string): Promise<LockHolder | undefined> {
 }
 
 /** Takes the subscription's lock or throws SubscriptionTakenError; the returned function gives it back. */
-export async function lockSubscription(subscriptionId: string, dataDir: string): Promise<() => Promise<void>> {
+export async function lockSubscription(subscriptionId: string, dataDir: string, healthUrl?: string): Promise<() => Promise<void>> {
   const path = lockPath(subscriptionId)
   await mkdir(lockDir(), {recursive: true, mode: 0o700})
-  const mine: LockHolder = {pid: process.pid, host: hostname(), dataDir: resolve(dataDir), since: new Date().toISOString()}
+  const mine: LockHolder = {pid: process.pid, host: hostname(), dataDir: resolve(dataDir), since: new Date().toISOString(), ...(healthUrl ? {healthUrl} : {})}
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await open(path, 'wx', 0o600)

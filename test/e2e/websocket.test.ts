@@ -317,3 +317,56 @@ describe('simulate --websocket', () => {
     expect(output).toMatch(/sent 0 of 1 event\(s\) over 0 connection\(s\): no consumer connected within 25 s/)
   })
 })
+
+describe('doctor --websocket', () => {
+  type Report = {checks: Array<{id: string; status: string; value?: string; details?: string[]}>}
+  const doctorArgs = (double: ZoomWebSocketDouble, dataDir = tempDir()) => ['doctor', '--websocket', '--json', '--data-dir', dataDir, '--zoom-ws-url', double.wsUrl, '--zoom-token-url', double.tokenUrl, '--zoom-subscription-id', double.subscriptionId]
+  const rows = (stdout: string) => Object.fromEntries((JSON.parse(stdout) as Report).checks.map((check) => [check.id, check]))
+
+  it("measures serve's steps: credentials, the token's grant, the socket, build_connection, a heartbeat's round trip", async () => {
+    const double = await zoom({socketGrants: ['account_credentials']})
+    const result = await runCli(doctorArgs(double), credentials(double))
+    expect(result.code).toBe(0)
+    const checks = rows(result.stdout)
+    expect(Object.fromEntries(Object.entries(checks).map(([id, check]) => [id, check.status]))).toEqual({
+      'websocket.credentials': 'pass',
+      'websocket.token': 'pass',
+      'websocket.connect': 'pass',
+      'websocket.build_connection': 'pass',
+      'websocket.heartbeat': 'pass',
+      'websocket.gaps': 'pass',
+    })
+    expect(checks['websocket.connect']!.value).toMatch(/^account_credentials token, \d+ ms \(the client_credentials token refused first\)$/)
+    expect(checks['websocket.heartbeat']!.value).toMatch(/^\d+ ms$/)
+    // The probe closed its socket at once.
+    await waitFor(() => !double.connected, 5000, 'the probe closed')
+  })
+
+  it('fails on missing credentials and on a subscription Zoom refuses, saying which step', async () => {
+    const double = await zoom()
+    const none = await runCli(doctorArgs(double), {ZOOM_CLIENT_ID: '', ZOOM_CLIENT_SECRET: ''})
+    expect(none.code).toBe(1)
+    expect(rows(none.stdout)['websocket.credentials']!.status).toBe('fail')
+    const wrong = await runCli(doctorArgs(double).map((arg) => (arg === double.subscriptionId ? 'not-this-one' : arg)), credentials(double))
+    expect(wrong.code).toBe(1)
+    const checks = rows(wrong.stdout)
+    expect(checks['websocket.token']!.status).toBe('pass')
+    expect(checks['websocket.connect']).toMatchObject({status: 'fail', value: 'the handshake was answered HTTP 401'})
+  })
+
+  it('reads a running serve instead of taking its socket, and lists the gaps of the data dir', async () => {
+    const double = await zoom()
+    const serve = await serveOn(double)
+    double.drop()
+    await waitFor(() => double.sockets.length === 2 && double.connected, 20_000, 'the reconnection')
+    await waitFor(async () => (await health(serve)).websocket.gaps.some((gap) => gap.end), 10_000, 'the gap closed')
+    const result = await runCli(doctorArgs(double, serve.dataDir), credentials(double))
+    expect(result.code).toBe(0)
+    const checks = rows(result.stdout)
+    expect(checks['websocket.serve']).toMatchObject({status: 'pass'})
+    expect(checks['websocket.serve']!.value).toMatch(new RegExp(`^pid ${serve.process.pid}: connected since`))
+    expect(checks['websocket.gaps']).toMatchObject({status: 'warn'})
+    expect(checks['websocket.gaps']!.details![0]).toMatch(/→ .*: the socket was closed/)
+    expect(double.sockets).toHaveLength(2)
+  })
+})
