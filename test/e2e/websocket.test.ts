@@ -120,6 +120,11 @@ describe('serve --websocket', () => {
     expect(listed[1]).toMatchObject({receivedAt: gap.start, end: gap.end})
     const human = await runCli(['deliveries', serve.dataDir])
     expect(human.stdout).toMatch(/gap .*Zoom did not deliver/)
+    // validate --local counts the socket's events as any delivery, and names the gap.
+    const validated = await runCli(['validate', '--local', serve.dataDir, '--since', '1h', '--json'])
+    const checks = (JSON.parse(validated.stdout) as {checks: Array<{id: string; status: string; value?: string; data?: {total?: number}}>}).checks
+    expect(checks.find((check) => check.id === 'websocket.gaps')).toMatchObject({status: 'warn', value: expect.stringMatching(/^1, /)})
+    expect(JSON.stringify(checks)).toContain('meeting.participant_left')
   })
 
   it('notices a dead socket (heartbeats unanswered) and reconnects', async () => {

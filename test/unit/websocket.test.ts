@@ -136,3 +136,19 @@ describe('the grant of the WebSocket token', () => {
     await expect(tokens.token()).rejects.toThrow(/client secret/)
   })
 })
+
+describe('judging the gaps', () => {
+  it('passes with none in the window, warns with each one and the seconds without the socket', async () => {
+    const {judgeGaps} = await import('../../src/checks/doctor/websocket-judge.js')
+    const now = Date.parse('2026-12-07T10:00:00Z')
+    const window = {since: now - 3_600_000, until: now}
+    expect(judgeGaps([], window)).toMatchObject({status: 'pass', value: 'none recorded'})
+    const old = {subscriptionId: 's', start: '2026-12-07T07:00:00.000Z', end: '2026-12-07T07:00:05.000Z', seconds: 5, reason: 'dropped'}
+    expect(judgeGaps([old], window)).toMatchObject({status: 'pass', value: 'none'})
+    const recent = {subscriptionId: 's', start: '2026-12-07T09:30:00.000Z', end: '2026-12-07T09:30:04.500Z', seconds: 4.5, reason: 'no answer to the heartbeat'}
+    const open = {subscriptionId: 's', start: '2026-12-07T09:59:50.000Z', reason: 'serve was stopped'}
+    const check = judgeGaps([old, recent, open], window)
+    expect(check).toMatchObject({status: 'warn', value: '2, 14.5 s in all (one still open)'})
+    expect(check.details).toEqual(['2026-12-07T09:30:00.000Z → 2026-12-07T09:30:04.500Z: no answer to the heartbeat', '2026-12-07T09:59:50.000Z → now: serve was stopped'])
+  })
+})

@@ -62,7 +62,8 @@ export async function runWebSocketDoctor(options: WebSocketDoctorOptions): Promi
     checks.push(...judgeSocketProbe(await probeSocket({endpoint: options.endpoint, subscriptionId: options.subscriptionId, clients, timeoutMs: options.timeoutMs, onProgress: options.onProgress})))
   }
   const gaps = (await readGaps(options.dataDir)).filter((gap) => gap.subscriptionId === options.subscriptionId)
-  checks.push(judgeGaps(gaps, Date.now()))
+  const now = Date.now()
+  checks.push(judgeGaps(gaps, {since: now - 24 * 3_600_000, until: now}))
   return {
     url: printableEndpoint(options.endpoint),
     endpoint: {kind: 'zoom-websocket', description: `Zoom's WebSocket, subscription ${options.subscriptionId}${holder ? ` (consumed by serve pid ${holder.pid})` : ''}`},

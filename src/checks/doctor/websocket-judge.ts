@@ -74,12 +74,11 @@ export function judgeRunningConsumer(holder: {pid: number; dataDir: string}, sta
   return [fail('websocket.serve', title, value, `the socket is down: ${status.lastError ?? 'see serve\'s output'}; Zoom drops the events of this gap`, {data: {...status}})]
 }
 
-/** The gaps of the last day: each is a window of events Zoom did not deliver. Pure. */
-export function judgeGaps(gaps: ConnectionGap[], now: number, windowMs = 24 * 3_600_000): Check {
-  const title = 'intervals without the socket (last 24 h)'
-  const recent = gaps.filter((gap) => !gap.end || Date.parse(gap.end) >= now - windowMs)
+/** The gaps that touch a window (doctor: the last day; validate --local: its own): each is a window of events Zoom did not deliver. Pure. */
+export function judgeGaps(gaps: ConnectionGap[], window: {since: number; until: number}, title = 'intervals without the socket (last 24 h)'): Check {
+  const recent = gaps.filter((gap) => (!gap.end || Date.parse(gap.end) >= window.since) && Date.parse(gap.start) <= window.until)
   if (!recent.length) return pass('websocket.gaps', title, gaps.length ? 'none' : 'none recorded')
-  const seconds = recent.reduce((total, gap) => total + (gap.end ? (gap.seconds ?? 0) : Math.round((now - Date.parse(gap.start)) / 1000)), 0)
+  const seconds = recent.reduce((total, gap) => total + (gap.end ? (gap.seconds ?? 0) : Math.round((window.until - Date.parse(gap.start)) / 1000)), 0)
   const open = recent.find((gap) => !gap.end)
   return warn(
     'websocket.gaps',
