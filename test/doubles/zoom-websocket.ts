@@ -136,7 +136,7 @@ export class ZoomWebSocketDouble {
   private async http(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = []
     for await (const chunk of request) chunks.push(chunk as Buffer)
-    const answer = (status: number, body: unknown) => response.writeHead(status, {'content-type': 'application/json'}).end(JSON.stringify(body))
+    const answer = (status: number, body: unknown): void => void response.writeHead(status, {'content-type': 'application/json'}).end(JSON.stringify(body))
     if (request.method !== 'POST' || new URL(request.url ?? '/', 'http://x').pathname !== '/oauth/token') return answer(404, {error: 'not found'})
     const basic = Buffer.from(`${this.clientId}:${this.clientSecret}`).toString('base64')
     if (request.headers.authorization !== `Basic ${basic}`) return answer(401, {reason: 'Invalid client_id or client_secret', error: 'invalid_client'})
