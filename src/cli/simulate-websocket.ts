@@ -16,7 +16,7 @@ export const simulateWebSocketFlags = {
   'zoom-client-id': Flags.string({description: 'with --websocket: the client ID the token endpoint checks (any when not given)', env: 'ZOOM_CLIENT_ID', helpGroup: 'WEBSOCKET'}),
   'zoom-client-secret': Flags.string({description: 'with --websocket: the client secret it checks', env: 'ZOOM_CLIENT_SECRET', helpGroup: 'WEBSOCKET'}),
   wait: Flags.string({description: 'with --websocket: wait this long for a consumer to connect (and to reconnect)', default: '2m', helpGroup: 'WEBSOCKET'}),
-  'drop-after': Flags.integer({description: 'with --websocket: cut the socket once after this many events (tests the consumer\'s reconnection)', min: 1, helpGroup: 'WEBSOCKET'}),
+  'drop-after': Flags.integer({description: 'with --websocket: close the socket once after this many events (tests the consumer\'s reconnection)', min: 1, helpGroup: 'WEBSOCKET'}),
   linger: Flags.string({description: 'with --websocket: keep the socket open this long after the last event, answering heartbeats', default: '3s', helpGroup: 'WEBSOCKET'}),
 }
 

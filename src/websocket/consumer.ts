@@ -72,13 +72,9 @@ export class SocketRefusedError extends UserError {}
  * must be told apart from a network failure) and sends pings.
  */
 export class ZoomWebSocketConsumer {
-  private socket: WebSocket | undefined
-  private heartbeatTimer: NodeJS.Timeout | undefined
   private retryTimer: NodeJS.Timeout | undefined
   private stopping = false
   private attempt = 0
-  /** Sent and not yet answered (neither heartbeat answer nor pong): when. */
-  private awaitingSince: number | undefined
   private readonly heartbeatMs: number
   /** Closes by the server of sockets that were healthy: two consumers taking the subscription from each other look like this. */
   private readonly serverCloses: number[] = []
@@ -132,13 +128,24 @@ export class ZoomWebSocketConsumer {
       this.retryLater(reason)
       return
     }
-    if (this.stopping) return
+    if (!this.stopping) this.open(token, false)
+  }
+
+  /**
+   * Opens a socket. `renewal`: a second socket opened with a new token while the first still works, shortly
+   * before the first's token expires (whether Zoom closes a socket when its token expires is unconfirmed):
+   * once it is open it takes over and the first is closed, so no gap opens. Zoom is said to close the older
+   * of two sockets itself; should it keep both a moment, an event on both is one event (deduplicated).
+   */
+  private open(token: IssuedToken, renewal: boolean): void {
     const socket = new WebSocket(socketUrl(this.options.endpoint, this.options.subscriptionId, token.accessToken), {
       handshakeTimeout: this.options.handshakeTimeoutMs ?? 10_000,
       // Zoom's events are small JSON; a hostile or broken server cannot make serve hold more than this a frame.
       maxPayload: 16 * 1024 * 1024,
     })
-    this.socket = socket
+    const link: Link = {socket, token, retired: false}
+    if (renewal) this.renewing = link
+    else this.link = link
     let opened = false
     let reason: string | undefined
     let refusedBySocket = false
@@ -154,14 +161,23 @@ export class ZoomWebSocketConsumer {
     })
     socket.on('open', () => {
       opened = true
+      if (this.stopping) return void socket.close(1000, 'zoomctl serve stopped')
       this.current.connections++
       this.current.grant = token.grant
-      this.setState('connected')
-      this.options.onConnected({at: new Date(), grant: token.grant, attempts: this.attempt})
-      this.startHeartbeat(socket, (why) => (reason = why))
-      this.settleFirst()
+      if (renewal) {
+        this.renewing = undefined
+        const previous = this.link
+        this.link = link
+        if (previous) this.retire(previous, 'token renewed')
+      } else {
+        this.setState('connected')
+        this.options.onConnected({at: new Date(), grant: token.grant, attempts: this.attempt})
+        this.settleFirst()
+      }
+      this.startHeartbeat(link, (why) => (reason = why))
+      this.scheduleRenewal(link)
     })
-    socket.on('pong', () => this.answered())
+    socket.on('pong', () => this.answered(link))
     socket.on('message', (data: WebSocket.RawData) => {
       const receivedAt = new Date().toISOString()
       const frame = readServerFrame(rawText(data))
@@ -169,7 +185,7 @@ export class ZoomWebSocketConsumer {
         this.current.events++
         this.options.onEvent(frame.body, receivedAt)
       } else if (frame.kind === 'heartbeat') {
-        this.answered()
+        this.answered(link)
       } else if (frame.kind === 'build_connection') {
         if (!frame.success) {
           refusedBySocket = true
@@ -181,14 +197,21 @@ export class ZoomWebSocketConsumer {
       }
     })
     socket.on('close', (code, why) => {
-      this.stopHeartbeat()
-      if (this.socket === socket) this.socket = undefined
-      if (this.stopping) return
+      this.stopHeartbeat(link)
+      if (this.stopping || link.retired) return
       const serverClosed = reason === undefined
       reason ??= `the socket was closed (code ${code}${why.length ? `: ${why.toString('utf8').slice(0, 120)}` : ''})`
       if (refusedBySocket) this.options.tokens.refused(token)
+      const at = new Date()
+      if (renewal && !opened) return this.renewalFailed(link, reason)
+      if (this.renewing && this.link === link) {
+        // Closed while its successor is opening (Zoom closes the older of two): the successor decides.
+        link.closed = {at, reason}
+        return
+      }
+      if (this.link === link) this.link = undefined
       if (opened) {
-        this.options.onDisconnected({at: new Date(), reason})
+        this.options.onDisconnected({at, reason})
         if (serverClosed) this.noticeServerClose()
       }
       if (!opened && refusedBySocket && this.attempt === 1) {
@@ -209,29 +232,74 @@ export class ZoomWebSocketConsumer {
 
   private firstRefusal: string | undefined
   private refusalsAtStart = 0
+  /** The socket events come on, and the one opening to take over from it before its token expires. */
+  private link: Link | undefined
+  private renewing: Link | undefined
 
-  private startHeartbeat(socket: WebSocket, dead: (reason: string) => void): void {
+  /** Renews ahead of the token's expiry: 5 minutes before for Zoom's hour, a fifth of its life before for short ones. */
+  private scheduleRenewal(link: Link): void {
+    const left = link.token.expiresAt - Date.now()
+    if (!Number.isFinite(left) || left <= 0) return
+    link.renewal = setTimeout(() => void this.renew(link), left > 25 * 60_000 ? left - 5 * 60_000 : left * 0.8)
+    link.renewal.unref()
+  }
+
+  private async renew(link: Link): Promise<void> {
+    if (this.stopping || this.link !== link || this.renewing) return
+    let token: IssuedToken
+    try {
+      token = await this.options.tokens.token()
+    } catch (error) {
+      return this.renewalFailed(undefined, `no token: ${(error as Error).message}`)
+    }
+    if (!this.stopping && this.link === link) this.open(token, true)
+  }
+
+  /** The successor did not open: the socket in use goes on (and is retried later), unless it closed meanwhile. */
+  private renewalFailed(successor: Link | undefined, reason: string): void {
+    if (successor && this.renewing === successor) this.renewing = undefined
+    const current = this.link
+    if (!current) return
+    if (current.closed) {
+      this.link = undefined
+      this.options.onDisconnected(current.closed)
+      this.retryLater(current.closed.reason)
+      return
+    }
+    this.options.onWarning(`could not renew the WebSocket's token ahead of its expiry (${reason}); the socket goes on, and serve tries again in 30 s`)
+    current.renewal = setTimeout(() => void this.renew(current), 30_000)
+    current.renewal.unref()
+  }
+
+  /** Closes a socket that a successor replaced: nothing is lost, so nothing is reported. */
+  private retire(link: Link, why: string): void {
+    link.retired = true
+    this.stopHeartbeat(link)
+    if (link.socket.readyState === WebSocket.OPEN || link.socket.readyState === WebSocket.CONNECTING) link.socket.close(1000, why)
+  }
+
+  private startHeartbeat(link: Link, dead: (reason: string) => void): void {
+    const {socket} = link
     const beat = () => {
       if (socket.readyState !== WebSocket.OPEN) return
-      if (this.awaitingSince !== undefined) {
-        dead(`no answer to the heartbeat within ${Math.round((Date.now() - this.awaitingSince) / 100) / 10} s: the socket was dead`)
+      if (link.awaitingSince !== undefined) {
+        dead(`no answer to the heartbeat within ${Math.round((Date.now() - link.awaitingSince) / 100) / 10} s: the socket was dead`)
         socket.terminate()
         return
       }
-      this.awaitingSince = Date.now()
+      link.awaitingSince = Date.now()
       socket.send(HEARTBEAT_FRAME)
       socket.ping()
     }
-    this.awaitingSince = undefined
     beat()
-    this.heartbeatTimer = setInterval(beat, this.heartbeatMs)
+    link.heartbeat = setInterval(beat, this.heartbeatMs)
   }
 
-  private answered(): void {
-    if (this.awaitingSince === undefined) return
+  private answered(link: Link): void {
+    if (link.awaitingSince === undefined) return
     const now = Date.now()
-    const roundTrip = now - this.awaitingSince
-    this.awaitingSince = undefined
+    const roundTrip = now - link.awaitingSince
+    link.awaitingSince = undefined
     // A socket that answered is healthy: the next failure starts the backoff from its beginning.
     this.attempt = 0
     this.current.heartbeatMs = roundTrip
@@ -239,10 +307,12 @@ export class ZoomWebSocketConsumer {
     this.options.onAlive?.(new Date(now), roundTrip)
   }
 
-  private stopHeartbeat(): void {
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
-    this.heartbeatTimer = undefined
-    this.awaitingSince = undefined
+  private stopHeartbeat(link: Link): void {
+    if (link.heartbeat) clearInterval(link.heartbeat)
+    if (link.renewal) clearTimeout(link.renewal)
+    link.heartbeat = undefined
+    link.renewal = undefined
+    link.awaitingSince = undefined
   }
 
   private noticeServerClose(): void {
@@ -282,23 +352,42 @@ export class ZoomWebSocketConsumer {
   async stop(): Promise<void> {
     this.stopped()
     if (this.retryTimer) clearTimeout(this.retryTimer)
-    this.stopHeartbeat()
     this.settleFirst(new UserError('stopped before the WebSocket connected', {category: 'network', code: 'interrupted'}))
-    const socket = this.socket
-    if (!socket || socket.readyState === WebSocket.CLOSED) return
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        socket.terminate()
-        resolve()
-      }, 2000)
-      socket.once('close', () => {
-        clearTimeout(timer)
-        resolve()
-      })
-      if (socket.readyState === WebSocket.CONNECTING) socket.terminate()
-      else socket.close(1000, 'zoomctl serve stopped')
-    })
+    await Promise.all([this.link, this.renewing].filter((link): link is Link => link !== undefined).map((link) => closeLink(link)))
   }
+}
+
+/** One socket and its own timers: during a renewal two are open at once. */
+interface Link {
+  socket: WebSocket
+  token: IssuedToken
+  heartbeat?: NodeJS.Timeout
+  renewal?: NodeJS.Timeout
+  /** A heartbeat was sent then and is not answered yet. */
+  awaitingSince?: number
+  /** Replaced by a successor: its close is not a disconnection. */
+  retired: boolean
+  /** It closed while a successor was opening: reported if the successor fails. */
+  closed?: {at: Date; reason: string}
+}
+
+async function closeLink(link: Link): Promise<void> {
+  if (link.heartbeat) clearInterval(link.heartbeat)
+  if (link.renewal) clearTimeout(link.renewal)
+  const {socket} = link
+  if (socket.readyState === WebSocket.CLOSED) return
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      socket.terminate()
+      resolve()
+    }, 2000)
+    socket.once('close', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    if (socket.readyState === WebSocket.CONNECTING) socket.terminate()
+    else socket.close(1000, 'zoomctl serve stopped')
+  })
 }
 
 const REFUSED_HINT =

@@ -28,7 +28,7 @@ export interface ZoomSideOptions {
   bodies: Buffer[]
   /** Wait this long for a consumer (the first, or the next after a drop) before giving up. */
   waitMs: number
-  /** Cut the socket once, after this many events: the consumer's reconnection is part of the test. */
+  /** Close the socket once, after this many events (1001, going away): the consumer's reconnection is part of the test. */
   dropAfter?: number
   /** Keep the socket open this long after the last event, answering heartbeats, before closing it. */
   lingerMs: number
@@ -179,18 +179,25 @@ export async function runZoomSide(options: ZoomSideOptions, on: {listening: (inf
 
   try {
     let dropped = false
-    for (const [index, body] of options.bodies.entries()) {
+    let index = 0
+    while (index < options.bodies.length) {
       const connection = await connected()
       if (!connection) {
         report.stoppedEarly = options.signal?.aborted ? 'interrupted' : `no consumer connected within ${Math.round(options.waitMs / 1000)} s`
         break
       }
-      connection.socket.send(JSON.stringify({module: 'message', content: body.toString('utf8')}))
+      const body = options.bodies[index]!
+      // Sent once written to the connection: a socket cut right after (--drop-after) must not lose what was counted.
+      const written = await new Promise<boolean>((resolve) => connection.socket.send(JSON.stringify({module: 'message', content: body.toString('utf8')}), (error) => resolve(!error)))
+      // The socket went meanwhile: the event goes on the next one.
+      if (!written) continue
       report.sent++
       on.event({type: 'sent', index, eventType: /"event"\s*:\s*"([^"\\]{1,100})"/.exec(body.toString('utf8'))?.[1]})
+      index++
       if (!dropped && options.dropAfter !== undefined && report.sent === options.dropAfter) {
         dropped = true
-        connection.socket.terminate()
+        // A close frame after the events, not a cut: a cut (RST) may take the last events with it, which Zoom's own drops would not count as sent either.
+        connection.socket.close(1001, 'going away (simulate --drop-after)')
       }
     }
     if (!report.stoppedEarly && options.lingerMs > 0) await Promise.race([new Promise((resolve) => setTimeout(resolve, options.lingerMs)), aborted])

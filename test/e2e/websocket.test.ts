@@ -148,6 +148,23 @@ describe('serve --websocket', () => {
     expect(socketLines(serve).find((line) => line.kind === 'disconnected')!.reason).toMatch(/token expired/)
   })
 
+  it("renews the token ahead of its expiry on a second socket, which takes over: no gap, nothing lost", async () => {
+    const double = await zoom({tokenTtlMs: 3000})
+    const serve = await serveOn(double)
+    let delivered = 0
+    for (let i = 0; i < 70; i++) {
+      if (double.emit(body('meeting.participant_joined'))) delivered++
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect(double.sockets.length).toBeGreaterThanOrEqual(3)
+    // Each older socket was closed for its successor, never for an expired token.
+    expect(double.sockets.slice(0, -1).every((socket) => socket.closedBy === 'replaced by a newer connection' || socket.closedBy === 'client')).toBe(true)
+    expect(double.lost).toEqual([])
+    await waitFor(() => readStore(serve.dataDir).length === delivered, 10_000, `${delivered} records`)
+    expect(socketLines(serve).filter((line) => line.kind !== 'connected')).toEqual([])
+    expect((await health(serve)).websocket.gaps).toEqual([])
+  })
+
   it('falls back to account_credentials when the token endpoint refuses client_credentials, and when the socket refuses its token', async () => {
     const refusesGrant = await zoom({grants: ['account_credentials']})
     const first = await serveOn(refusesGrant)
