@@ -20,8 +20,9 @@ export function entryRow(entry: ListedEntry): string[] {
 
 /** A WebSocket gap among the deliveries: where events are missing, and that Zoom will not send them. */
 function gapRow(gap: GapEntry): string[] {
-  const length = gap.end ? `${gap.seconds} s` : 'still open'
-  const why = `${length} without the WebSocket (${gap.reason}): Zoom did not deliver the events of it${gap.end ? `, until ${gap.end.replace('T', ' ').slice(0, 23)}` : ''}`
+  const why = gap.end
+    ? `${gap.seconds} s without the WebSocket (${gap.reason}), until ${gap.end.replace('T', ' ').slice(0, 23)}: Zoom did not deliver the events of it`
+    : `no WebSocket since (${gap.reason}): Zoom does not deliver the events of it`
   return [style.dim(gap.receivedAt.replace('T', ' ').slice(0, 23)), style.dim('(websocket)'), style.red('gap'), printable(why), style.dim(gap.id)]
 }
 

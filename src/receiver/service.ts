@@ -93,6 +93,8 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   let forwarding: StartedForwarding | undefined
   let receiver
   let ingest: RunningIngest | undefined
+  let listening = false
+  const earlySocketEvents: SocketEvent[] = []
   // One path for every outcome, webhook or WebSocket: counted, told, and listed live by the inspector.
   const onOutcome = (outcome: DeliveryOutcome) => {
     counts[outcome.result]++
@@ -134,7 +136,8 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
           auth,
           integrationVersion: settings.integrationVersion,
           onOutcome,
-          onSocket: (event) => callbacks.onSocket?.(event),
+          // What happens before the banner is told after it (the banner says whether the socket is connected).
+          onSocket: (event) => (listening ? callbacks.onSocket?.(event) : earlySocketEvents.push(event)),
           onWarning: callbacks.onWarning,
         })
       } catch (error) {
@@ -175,6 +178,7 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
     }
   }
 
+  listening = true
   callbacks.onListening({
     url: receiver.url,
     dataDir: settings.dataDir,
@@ -191,6 +195,9 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
     ...(inspector ? {ui: inspector.url} : {}),
     ...(ingest ? {websocket: socketSummary(ingest)} : {}),
   })
+  // The banner said the socket is connected: the connection that made it so needs no line of its own.
+  if (earlySocketEvents.at(-1)?.type === 'connected' && ingest?.health().state === 'connected') earlySocketEvents.pop()
+  for (const event of earlySocketEvents.splice(0)) callbacks.onSocket?.(event)
 
   // What reading the window's keys found is known once they are loaded, after serve is listening.
   void store.indexed().then(() => {
