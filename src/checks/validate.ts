@@ -16,6 +16,8 @@ import {judgeAssets, judgeCluster, judgePrivileges, READ_PRIVILEGES} from './clu
 import {ecsFieldNames, isVolatileField} from './expectations.js'
 import {type Check, type CheckSummary, summarize} from './model.js'
 import {identityTerms, judgeRun, type RunResult} from './run.js'
+import {readGaps} from '../websocket/connection-log.js'
+import {judgeGaps} from './doctor/websocket-judge.js'
 
 export interface ValidateOptions {
   /** Elasticsearch, or… */
@@ -227,6 +229,9 @@ async function validateLocal(dataDir: string, options: ValidateOptions, run: Run
   }
   checks.push(...judgeArrivals(stats, expectations))
   checks.push(...judgeKeptBack(await keptBack(dataDir, window), options.window.since.toISOString()))
+  // serve --websocket's gaps: what Zoom never delivered cannot be counted, only its windows named.
+  const gaps = await readGaps(dataDir)
+  if (gaps.length) checks.push(judgeGaps(gaps, {since: window.since.getTime(), until: window.until.getTime()}, 'intervals without the WebSocket in the window'))
   return {target: dataDir, integrationVersion: version, checks}
 }
 

@@ -2,8 +2,9 @@ import {isLoopbackHost} from '../config/local-token.js'
 import {OptionError, parseAppTokens, parseDuration, parseHeader, parseSize, readUserFile, resolveAuth} from '../config/index.js'
 import type {ServeSettings} from '../receiver/service.js'
 import {type AuthFlagValues, authOptionsFrom, type ElasticFlagValues, elasticSettingsFrom, integrationVersion} from './flags.js'
+import {type WebSocketFlagValues, websocketTargetFrom, websocketTokensFrom} from './websocket-settings.js'
 
-export interface ServeFlagValues extends AuthFlagValues, ElasticFlagValues {
+export interface ServeFlagValues extends AuthFlagValues, ElasticFlagValues, WebSocketFlagValues {
   host: string
   port: number
   path: string
@@ -30,6 +31,7 @@ export interface ServeFlagValues extends AuthFlagValues, ElasticFlagValues {
   ui: boolean
   'ui-host': string
   'ui-port': number
+  websocket?: boolean
 }
 
 /** Every serve flag checked and turned into settings, before anything starts (exit 2 on bad input). */
@@ -74,6 +76,7 @@ export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSe
     tls,
     integrationVersion: version,
     ...(flags.ui ? {ui: {host: flags['ui-host'], port: flags['ui-port']}} : {}),
+    ...(flags.websocket ? {websocket: {...websocketTargetFrom(flags), tokens: websocketTokensFrom(flags)}} : {}),
     forward: {
       agent,
       elastic: elastic ? {settings: elastic, preMap: flags['pre-map'], integrationVersion: version} : undefined,

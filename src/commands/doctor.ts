@@ -4,6 +4,7 @@ import {runDoctor} from '../checks/doctor/doctor.js'
 import {ZoomctlCommand} from '../cli/base-command.js'
 import {authFlags, authOptionsFrom, dataDirFlag, elasticFlags, elasticSettingsFrom, integrationVersion, integrationVersionFlag, kibanaFlags, otherServeHint, tokenForLocalTarget} from '../cli/flags.js'
 import {parseDuration, readUserFile, resolveAuth} from '../config/index.js'
+import {websocketDoctorFrom, websocketFlags} from '../cli/websocket-settings.js'
 import {renderChecks} from '../output/checks.js'
 import {startProgress} from '../output/spinner.js'
 import {style} from '../output/style.js'
@@ -16,10 +17,11 @@ export default class Doctor extends ZoomctlCommand {
     '<%= config.bin %> doctor https://hooks.example.com/zoom-webhook',
     'ZOOMCTL_AUTH_VALUE=… ELASTICSEARCH_API_KEY=… <%= config.bin %> doctor https://agent.example.com:8181/zoom-webhook --auth header --es-url https://es.example.com:9200',
     '<%= config.bin %> doctor http://127.0.0.1:8181/zoom-webhook --allow-http',
+    'ZOOM_CLIENT_ID=… ZOOM_CLIENT_SECRET=… ZOOM_WEBSOCKET_SUBSCRIPTION_ID=… <%= config.bin %> doctor --websocket',
   ]
 
   static override args = {
-    url: Args.string({description: 'the webhook URL as entered in the Zoom app', required: true}),
+    url: Args.string({description: 'the webhook URL as entered in the Zoom app (not with --websocket)', required: false}),
   }
 
   static override flags = {
@@ -34,10 +36,18 @@ export default class Doctor extends ZoomctlCommand {
     ...authFlags,
     ...elasticFlags,
     ...kibanaFlags,
+    websocket: Flags.boolean({description: "check serve --websocket's path instead of a URL: credentials, the token's grant, the socket, build_connection, a heartbeat's round trip, and the gaps recorded in the data dir", default: false, helpGroup: 'ZOOM'}),
+    ...websocketFlags,
   }
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(Doctor)
+    if (flags.websocket || !args.url) {
+      const progress = startProgress('checking the Zoom WebSocket', this.human)
+      const report = await websocketDoctorFrom(flags, args.url, (text) => progress.update(text)).finally(() => progress.stop())
+      if (this.human) this.log(`${style.dim(report.endpoint.description)}\n${renderChecks(report.checks, report.summary)}`)
+      return report.summary.ok ? report : this.failed(report)
+    }
     const token = await tokenForLocalTarget(flags, args.url, [flags['data-dir']])
     const auth = resolveAuth(authOptionsFrom(token.flags))
     const elastic = await elasticSettingsFrom(flags)

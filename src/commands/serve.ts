@@ -4,10 +4,11 @@ import {ZoomctlCommand} from '../cli/base-command.js'
 import {appTokenFlag, authFlags, dataDirFlag, elasticFlags, forwardFlags, integrationVersionFlag, uiFlags} from '../cli/flags.js'
 import {DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
 import {serveSettingsFrom} from '../cli/serve-settings.js'
+import {websocketFlags} from '../cli/websocket-settings.js'
 import {runServe} from '../receiver/service.js'
 import {OptionError} from '../config/index.js'
 import {lineWriter} from '../output/lines.js'
-import {formatCertificateEvent, formatForwardEvent, formatOutcome, formatWarning, outcomeJsonLine, serveBanner} from '../output/serve.js'
+import {formatCertificateEvent, formatForwardEvent, formatOutcome, formatSocketEvent, formatWarning, outcomeJsonLine, serveBanner} from '../output/serve.js'
 import {DEFAULT_TOLERANCE_SECONDS} from '../zoom/signature.js'
 
 export default class Serve extends ZoomctlCommand {
@@ -19,6 +20,7 @@ export default class Serve extends ZoomctlCommand {
     '<%= config.bin %> serve --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem',
     'ZOOMCTL_FORWARD_HEADER="Authorization: …" <%= config.bin %> serve --forward-to http://127.0.0.1:8182/zoom-webhook',
     '<%= config.bin %> serve --es-url https://localhost:9200 --ca-cert http_ca.crt',
+    'ZOOM_CLIENT_ID=… ZOOM_CLIENT_SECRET=… ZOOM_WEBSOCKET_SUBSCRIPTION_ID=… <%= config.bin %> serve --websocket --es-url https://localhost:9200',
     '<%= config.bin %> serve --ui',
     '<%= config.bin %> serve --host 0.0.0.0 --log-format ecs --app-token sales=env:ZOOM_SALES_TOKEN --app-token support=file:/run/secrets/zoom-support',
     '<%= config.bin %> serve --json | jq \'select(.result != "accepted")\'',
@@ -63,6 +65,12 @@ export default class Serve extends ZoomctlCommand {
       env: 'ZOOMCTL_LOG_FORMAT',
     }),
     'integration-version': integrationVersionFlag,
+    websocket: Flags.boolean({
+      description: "also receive over Zoom's WebSocket (no public endpoint needed): events go the same way as deliveries; every interval without a socket is recorded (Zoom never re-sends what it missed)",
+      default: false,
+      helpGroup: 'ZOOM',
+    }),
+    ...websocketFlags,
     ...authFlags,
     ...forwardFlags,
     ...elasticFlags,
@@ -89,6 +97,7 @@ export default class Serve extends ZoomctlCommand {
       onForward: (event) => (json ? write(JSON.stringify({...event, type: 'forward', kind: event.type})) : process.stderr.write(`${formatForwardEvent(event)}\n`)),
       onWarning: (message) => (json ? write(JSON.stringify({type: 'warning', message})) : process.stderr.write(`${formatWarning(message)}\n`)),
       onCertificate: (event) => (json ? write(JSON.stringify(event)) : process.stderr.write(`${formatCertificateEvent(event)}\n`)),
+      onSocket: (event) => (json ? write(JSON.stringify({...event, type: 'websocket', kind: event.type})) : process.stderr.write(`${formatSocketEvent(event)}\n`)),
       onListening: (started) => (json ? write(JSON.stringify({type: 'listening', ...started})) : process.stderr.write(`${serveBanner(started)}\n`)),
     })
     if (json) write(JSON.stringify({type: 'stopped', ...stopped}))

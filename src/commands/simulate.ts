@@ -4,6 +4,7 @@ import {categories} from '../catalog/catalog.js'
 import {ZoomctlCommand} from '../cli/base-command.js'
 import {appTokenFlag, authFlags, dataDirFlag, integrationVersionFlag, otherServeHint, tlsClientFlags} from '../cli/flags.js'
 import {simulationRun} from '../cli/simulate-plan.js'
+import {simulateOverWebSocket, simulateWebSocketFlags} from '../cli/simulate-websocket.js'
 import {startProgress} from '../output/spinner.js'
 import {style} from '../output/style.js'
 import {formatBurstSummary, formatChallenge, formatDryRunRequest, formatSequenceSummary, sequenceRows} from '../output/simulate.js'
@@ -23,6 +24,7 @@ export default class Simulate extends ZoomctlCommand {
     'ZOOMCTL_AUTH_VALUE=… <%= config.bin %> simulate --file payload.json --file other.json --auth header',
     '<%= config.bin %> simulate meeting.created --set payload.object.topic="Board meeting" --dry-run',
     '<%= config.bin %> simulate meeting.started --seed 7 --now 2026-01-01T00:00:00Z --dry-run',
+    '<%= config.bin %> simulate --websocket --all --ws-port 8183',
   ]
 
   static override strict = false
@@ -56,10 +58,12 @@ export default class Simulate extends ZoomctlCommand {
     'app-token': appTokenFlag,
     ...tlsClientFlags,
     ...authFlags,
+    ...simulateWebSocketFlags,
   }
 
   async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(Simulate)
+    if (flags.websocket) return this.overWebSocket(argv as string[], flags)
     checkEndpointUrl(flags.url)
     const {run, token} = await simulationRun(argv as string[], flags)
     const origin = safeOrigin(flags.url)
@@ -89,6 +93,16 @@ export default class Simulate extends ZoomctlCommand {
     if (hint && this.human) this.log(style.yellow(`hint: ${hint}`))
     const result = hint ? {...report.result, hint} : report.result
     return report.failed ? this.failed(result) : result
+  }
+
+  /** simulate --websocket: Ctrl-C ends it with what was sent (exit 130). */
+  private async overWebSocket(names: string[], flags: Parameters<typeof simulateOverWebSocket>[1]): Promise<unknown> {
+    const interrupt = new AbortController()
+    const stop = () => interrupt.abort()
+    process.once('SIGINT', stop).once('SIGTERM', stop)
+    const report = await simulateOverWebSocket(names, flags, {human: this.human, log: (line) => this.log(line), signal: interrupt.signal}).finally(() => process.off('SIGINT', stop).off('SIGTERM', stop))
+    if (report.stoppedEarly === 'interrupted') process.exitCode = 130
+    return report.failed && report.stoppedEarly !== 'interrupted' ? this.failed(report) : report
   }
 }
 

@@ -12,6 +12,7 @@ import {redactSecrets} from './redact.js'
 import {UserError} from '../errors.js'
 import {stringAt} from '../store/key-scan.js'
 import {jsonDepth, MAX_BODY_DEPTH} from '../zoom/limits.js'
+import {type ConnectionGap, gapsWithin, readGaps} from '../websocket/connection-log.js'
 
 /** One line of `zoomctl deliveries`: what came, when, and what serve made of it. */
 export interface DeliveryEntry {
@@ -27,8 +28,26 @@ export interface DeliveryEntry {
   from?: string
 }
 
+/**
+ * An interval without Zoom's WebSocket (serve --websocket): Zoom did not deliver the events of it, nor will.
+ * Listed among the deliveries at its start, so that a missing event is seen where it is missing.
+ */
+export interface GapEntry {
+  id: string
+  /** The gap's start. */
+  receivedAt: string
+  verdict: 'gap'
+  /** Absent while the gap lasts. */
+  end?: string
+  seconds?: number
+  reason: string
+  subscriptionId: string
+}
+
+export type ListedEntry = DeliveryEntry | GapEntry
+
 export interface EntryFilter {
-  verdicts?: DeliveryEntry['verdict'][]
+  verdicts?: Array<DeliveryEntry['verdict'] | 'gap'>
   events?: string[]
   since?: Date
   until?: Date
@@ -42,15 +61,16 @@ const VERDICT_PART: Record<DeliveryEntry['verdict'], StorePart> = {accepted: 'ac
 export function entryOf(delivery: Delivery, part: StorePart): DeliveryEntry | undefined {
   const record = delivery.record
   if (!record) return undefined
-  const base = {id: record.id, receivedAt: record.receivedAt, eventType: record.eventType, from: record.source?.address}
+  const from = record.source?.transport === 'websocket' ? `websocket ${record.source.address}` : record.source?.address
+  const base = {id: record.id, receivedAt: record.receivedAt, eventType: record.eventType, from}
   if (part === 'refused') return {...base, verdict: 'refused', status: record.refusal?.status, reason: record.refusal?.reason, detail: record.refusal?.detail}
   if (part === 'dead-letter') return {...base, verdict: 'dead-letter', reason: delivery.deadLetter?.sink, detail: delivery.deadLetter?.error}
   return {...base, verdict: record.duplicateOf ? 'duplicate' : 'accepted', ...(record.duplicateOf ? {duplicateOf: record.duplicateOf} : {})}
 }
 
-export function entryMatches(entry: DeliveryEntry, filter: EntryFilter): boolean {
+export function entryMatches(entry: DeliveryEntry | GapEntry, filter: EntryFilter): boolean {
   if (filter.verdicts?.length && !filter.verdicts.includes(entry.verdict)) return false
-  if (filter.events?.length && !filter.events.includes(entry.eventType ?? '')) return false
+  if (entry.verdict !== 'gap' && filter.events?.length && !filter.events.includes(entry.eventType ?? '')) return false
   const at = Date.parse(entry.receivedAt)
   if (filter.since && at < filter.since.getTime()) return false
   if (filter.until && at > filter.until.getTime()) return false
@@ -78,10 +98,32 @@ export async function assertDataDir(dataDir: string): Promise<void> {
   }
 }
 
-/** The last `limit` matching deliveries of a data dir, oldest first; reads from the newest back, only as far as it must. */
-export async function listDeliveries(dataDir: string, filter: EntryFilter, limit: number): Promise<DeliveryEntry[]> {
-  const page = await pageOfDeliveries(dataDir, filter, {limit})
-  return page.entries.reverse()
+/**
+ * The last `limit` matching deliveries of a data dir, oldest first; reads from the newest back, only as far
+ * as it must. The WebSocket's gaps of the same stretch of time come among them (not counted in `limit`).
+ */
+export async function listDeliveries(dataDir: string, filter: EntryFilter, limit: number): Promise<ListedEntry[]> {
+  const wantsGaps = !filter.verdicts?.length || filter.verdicts.includes('gap')
+  const deliveryVerdicts = filter.verdicts?.filter((verdict) => verdict !== 'gap')
+  const onlyGaps = Boolean(filter.verdicts?.length) && !deliveryVerdicts?.length
+  const page = onlyGaps ? {entries: [] as DeliveryEntry[], next: undefined} : await pageOfDeliveries(dataDir, {...filter, verdicts: deliveryVerdicts}, {limit})
+  const entries: ListedEntry[] = page.entries.reverse()
+  if (!wantsGaps) return entries
+  // A page cut at `limit` covers only its own stretch of time: gaps before its first delivery belong to older pages.
+  const since = page.next && entries.length ? new Date(entries[0]!.receivedAt) : filter.since
+  const gaps = gapsWithin(await readGaps(dataDir), since, filter.until).map(gapEntry)
+  return [...entries, ...(onlyGaps ? gaps.slice(-limit) : gaps)].sort((a, b) => a.receivedAt.localeCompare(b.receivedAt))
+}
+
+export function gapEntry(gap: ConnectionGap): GapEntry {
+  return {
+    id: `gap-${gap.start}`,
+    receivedAt: gap.start,
+    verdict: 'gap',
+    ...(gap.end ? {end: gap.end, seconds: gap.seconds} : {}),
+    reason: gap.reason,
+    subscriptionId: gap.subscriptionId,
+  }
 }
 
 export interface PageOptions {
@@ -120,7 +162,7 @@ export async function pageOfDeliveries(dataDir: string, filter: EntryFilter, opt
   const keepLine = options.scanLimit === undefined ? eventTypePrefilter(filter) : undefined
   // A part that holds none of the verdicts asked for is not read at all: done from the start.
   const from: StoreCursor = {...options.cursor}
-  for (const part of PARTS) if (filter.verdicts?.length && !filter.verdicts.some((verdict) => VERDICT_PART[verdict] === part)) from[part] = 'start'
+  for (const part of PARTS) if (filter.verdicts?.length && !filter.verdicts.some((verdict) => verdict !== 'gap' && VERDICT_PART[verdict] === part)) from[part] = 'start'
   for await (const {part, delivery, cursor} of newestFirst(dataDir, PARTS, from, {bodies: options.bodies ?? false, keepLine})) {
     scanned++
     next = cursor
@@ -146,7 +188,7 @@ export async function pageOfDeliveries(dataDir: string, filter: EntryFilter, opt
  * the parts read forward side by side, merged by receive time.
  */
 export async function* matchingDeliveries(dataDir: string, filter: EntryFilter, text?: string): AsyncGenerator<{entry: DeliveryEntry; delivery: Delivery}> {
-  const wanted = PARTS.filter((part) => !filter.verdicts?.length || filter.verdicts.some((verdict) => VERDICT_PART[verdict] === part))
+  const wanted = PARTS.filter((part) => !filter.verdicts?.length || filter.verdicts.some((verdict) => verdict !== 'gap' && VERDICT_PART[verdict] === part))
   const readers = wanted.map((part) => ({part, items: readDeliveries({kind: 'store', dataDir, part}, {eventTypes: filter.events})[Symbol.asyncIterator]()}))
   const heads = await Promise.all(readers.map(({items}) => items.next()))
   const needle = text?.toLowerCase()

@@ -1,5 +1,5 @@
 import {shortId} from '../deliveries/ids.js'
-import type {DeliveryDetail, DeliveryEntry} from '../deliveries/list.js'
+import type {DeliveryDetail, DeliveryEntry, GapEntry, ListedEntry} from '../deliveries/list.js'
 import {printable} from './format.js'
 import {style} from './style.js'
 import {renderTable} from './table.js'
@@ -11,13 +11,22 @@ const VERDICT_STYLE: Record<DeliveryEntry['verdict'], (text: string) => string> 
   'dead-letter': (text) => style.red(text),
 }
 
-export function entryRow(entry: DeliveryEntry): string[] {
+export function entryRow(entry: ListedEntry): string[] {
+  if (entry.verdict === 'gap') return gapRow(entry)
   // The original by the start of its id, as serve and simulate name it (deliveries show takes it).
   const why = entry.verdict === 'duplicate' ? `copy of ${shortId(entry.duplicateOf ?? '')}` : [entry.status, entry.reason].filter(Boolean).join(' ')
   return [style.dim(entry.receivedAt.replace('T', ' ').slice(0, 23)), printable(entry.eventType ?? '-'), VERDICT_STYLE[entry.verdict](entry.verdict), printable(why), style.dim(entry.id)]
 }
 
-export function formatEntries(entries: DeliveryEntry[]): string {
+/** A WebSocket gap among the deliveries: where events are missing, and that Zoom will not send them. */
+function gapRow(gap: GapEntry): string[] {
+  const why = gap.end
+    ? `${gap.seconds} s without the WebSocket (${gap.reason}), until ${gap.end.replace('T', ' ').slice(0, 23)}: Zoom did not deliver the events of it`
+    : `no WebSocket since (${gap.reason}): Zoom does not deliver the events of it`
+  return [style.dim(gap.receivedAt.replace('T', ' ').slice(0, 23)), style.dim('(websocket)'), style.red('gap'), printable(why), style.dim(gap.id)]
+}
+
+export function formatEntries(entries: ListedEntry[]): string {
   if (!entries.length) return style.dim('no deliveries match')
   return renderTable(['received (UTC)', 'event', 'verdict', 'why', 'id'], entries.map(entryRow))
 }

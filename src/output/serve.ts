@@ -5,6 +5,7 @@ import type {ServeStarted} from '../receiver/service.js'
 import type {CertificateEvent} from '../receiver/tls-reload.js'
 import {shellQuote} from '../sender/curl.js'
 import {DEFAULT_DATA_DIR} from '../store/index.js'
+import type {SocketEvent} from '../websocket/ingest.js'
 import {formatMs, printable} from './format.js'
 import {statusColor, style} from './style.js'
 
@@ -52,10 +53,22 @@ export function formatWarning(message: string): string {
   return style.yellow(`warning: ${message}`)
 }
 
+/** The socket's changes, on stderr beside the deliveries: a gap is a window of events Zoom will never send. */
+export function formatSocketEvent(event: SocketEvent): string {
+  if (event.type === 'connected') return style.green(`websocket connected to ${event.endpoint} (subscription ${printable(event.subscriptionId)}, ${event.grant} token)`)
+  if (event.type === 'disconnected') return style.yellow(`websocket disconnected: ${printable(event.reason)}; Zoom drops the events of this gap (recorded in the data dir)`)
+  return style.dim(`websocket: ${printable(event.reason)}; retrying in ${Math.round(event.retryInMs / 100) / 10} s`)
+}
+
 /** What serve says when it starts: where it listens, how it checks, where it stores and forwards, what to try next. */
 export function serveBanner(started: ServeStarted): string {
   const lines = [`${style.bold('zoomctl serve')} listening on ${style.cyan(started.url)}`]
   lines.push(`  auth: ${started.auth}; timestamp tolerance: ${started.toleranceSeconds ? `${started.toleranceSeconds} s` : 'off'}; data: ${started.dataDir}`)
+  if (started.websocket) {
+    const socket = started.websocket
+    const state = socket.state === 'connected' ? style.green(`connected (${socket.grant} token)`) : style.yellow(`not connected yet: ${printable(socket.lastError ?? socket.state)}; retrying`)
+    lines.push(`  websocket: subscription ${printable(socket.subscriptionId)} at ${socket.endpoint}: ${state}`)
+  }
   for (const sink of started.forwarding) lines.push(`  forwarding to ${sink}`)
   if (started.ui) lines.push(`  inspector: ${style.cyan(started.ui)}`)
   for (const warning of started.warnings) lines.push(style.yellow(`  warning: ${warning}`))

@@ -23,6 +23,8 @@ export interface IncomingDelivery {
   receivedAt: string
   /** A body larger than this is refused with 413 (after authentication, so an authentic one is kept). */
   maxBodyBytes?: number
+  /** Set for an event that came over Zoom's WebSocket (remoteAddress is then the socket's host). */
+  websocket?: {subscriptionId: string}
 }
 
 /** What happened to one request, for the console and for tests. */
@@ -129,14 +131,29 @@ export class DeliveryHandler {
       return this.refuse(delivery, 413, 'too-large', detail, outcome, app ? {app} : {})
     }
 
+    return this.accept(delivery, outcome, signedWith)
+  }
+
+  /**
+   * An event that came over Zoom's WebSocket: authenticated by the socket itself (opened with the app's
+   * token over TLS), so no signature; from here on the same path as a webhook's: parsed, deduplicated,
+   * stored before anything else, refused/ for what is not an event.
+   */
+  async handleSocketEvent(delivery: IncomingDelivery): Promise<Reply> {
+    return this.accept(delivery, outcomeOf(delivery, performance.now()))
+  }
+
+  /** Whatever came authenticated (signed, or over the socket): checked, parsed, deduplicated and stored. */
+  private async accept(delivery: IncomingDelivery, outcome: (fields: OutcomeFields) => DeliveryOutcome, signedWith?: VerifyingToken): Promise<Reply> {
+    const {auth} = this.settings
+    const app = signedWith?.app
     // Checked on the bytes before parsing: a body nested thousands deep parses, then breaks whatever recurses
     // over it (the mapping, JSON.stringify) and would stall forwarding. Refused with a 4xx, which Zoom does not
     // retry: no retry would make it fit. Kept under refused/ as every authentic refusal is.
     const depth = jsonDepth(delivery.rawBody)
     if (depth > MAX_BODY_DEPTH) {
-      return this.refuse(delivery, 422, 'too-deep', `body nests ${depth} levels of objects and arrays, over the ${MAX_BODY_DEPTH} serve accepts (Zoom's deepest nests 7); kept under refused/`, outcome)
+      return this.refuse(delivery, 422, 'too-deep', `body nests ${depth} levels of objects and arrays, over the ${MAX_BODY_DEPTH} serve accepts (Zoom's deepest nests 7); kept under refused/`, outcome, app ? {app} : {})
     }
-
     const text = delivery.rawBody.toString('utf8')
     let body: unknown
     try {
@@ -148,8 +165,9 @@ export class DeliveryHandler {
       return this.refuse(delivery, 400, 'no-event', 'body is JSON but has no "event" string', outcome, app ? {app} : {})
     }
 
-    const plainToken = challengeToken(body)
-    if (body.event === URL_VALIDATION_EVENT && plainToken === undefined) {
+    // Over the socket there is no one to answer a challenge (Zoom validates no WebSocket): it is an event like any other.
+    const plainToken = delivery.websocket ? undefined : challengeToken(body)
+    if (body.event === URL_VALIDATION_EVENT && plainToken === undefined && !delivery.websocket) {
       return this.refuse(delivery, 400, 'bad-challenge', 'endpoint.url_validation without a plainToken string in payload', outcome, app ? {app} : {})
     }
     if (plainToken !== undefined) {
@@ -267,7 +285,11 @@ export class DeliveryHandler {
     return {
       id: randomUUID(),
       receivedAt: delivery.receivedAt,
-      source: delivery.remotePort ? {address: delivery.remoteAddress, port: delivery.remotePort} : {address: delivery.remoteAddress},
+      source: delivery.websocket
+        ? {address: delivery.remoteAddress, transport: 'websocket', subscriptionId: delivery.websocket.subscriptionId}
+        : delivery.remotePort
+          ? {address: delivery.remoteAddress, port: delivery.remotePort}
+          : {address: delivery.remoteAddress},
       method: delivery.method,
       path: delivery.path,
       headers: this.keepHeaders(delivery.headers),

@@ -10,6 +10,7 @@ import {RevalidationWatch} from './revalidation.js'
 import {startReceiver} from './server.js'
 import {type CertificateEvent, watchCertificate} from './tls-reload.js'
 import type {LiveEntry, RunningInspector} from '../ui/server.js'
+import type {RunningIngest, SocketEvent, WebSocketSettings} from '../websocket/ingest.js'
 
 export interface ServeSettings {
   host: string
@@ -34,6 +35,8 @@ export interface ServeSettings {
   ui?: {host: string; port: number}
   /** The clock the re-validation watch reads (tests move it). */
   now?: () => number
+  /** Zoom's WebSocket, consumed beside the HTTP receiver (serve --websocket). */
+  websocket?: WebSocketSettings
 }
 
 export interface ServeStarted {
@@ -49,6 +52,8 @@ export interface ServeStarted {
   warnings: string[]
   /** The inspector's URL (with its token when it is reachable beyond loopback). */
   ui?: string
+  /** serve --websocket: the socket's endpoint (no token), subscription, and its state once the first attempt is over. */
+  websocket?: {endpoint: string; subscriptionId: string; state: string; grant?: string; lastError?: string}
 }
 
 export interface ServeCallbacks {
@@ -59,6 +64,8 @@ export interface ServeCallbacks {
   onWarning: (message: string) => void
   /** A certificate reloaded or refused (--tls-cert/--tls-key changed, or SIGHUP). */
   onCertificate?: (event: CertificateEvent) => void
+  /** serve --websocket: the socket connected, closed, or is retried. */
+  onSocket?: (event: SocketEvent) => void
 }
 
 export type Counts = Record<DeliveryOutcome['result'], number>
@@ -95,6 +102,23 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   const revalidation = await new RevalidationWatch(settings.dataDir, settings.now).load()
   const forwardStatus = () => forwarding?.forwarders.map((forwarder) => forwarder.status()) ?? []
   const metrics = new ServeMetrics({forwarding: forwardStatus, revalidation})
+  let ingest: RunningIngest | undefined
+  let listening = false
+  const earlySocketEvents: SocketEvent[] = []
+  // One path for every outcome, webhook or WebSocket: counted, measured, told, and listed live by the inspector.
+  const onOutcome = (outcome: DeliveryOutcome) => {
+    counts[outcome.result]++
+    metrics.observe(outcome)
+    // Zoom's challenges (not doctor's) are recorded in the data dir: their absence for 72 h is worth a warning.
+    if (outcome.result === 'challenge' && !outcome.probe) {
+      revalidation.record(outcome.receivedAt, outcome.app).catch((error: unknown) => callbacks.onWarning(`could not record the URL validation in the data dir: ${(error as Error).message}`))
+    }
+    callbacks.onOutcome(outcome)
+    if (inspectorListeners.size) {
+      const entry = liveEntry(outcome)
+      if (entry) for (const listener of inspectorListeners) listener(entry)
+    }
+  }
   try {
     forwarding = await startForwarding(settings.dataDir, store, settings.forward, callbacks.onForward)
     receiver = await startReceiver({
@@ -108,24 +132,13 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
       store,
       tls: settings.tls ? {cert: settings.tls.cert, key: settings.tls.key} : undefined,
       integrationVersion: settings.integrationVersion,
-      onOutcome: (outcome) => {
-        counts[outcome.result]++
-        metrics.observe(outcome)
-        // Zoom's challenges (not doctor's) are recorded in the data dir: their absence for 72 h is worth a warning.
-        if (outcome.result === 'challenge' && !outcome.probe) {
-          revalidation.record(outcome.receivedAt, outcome.app).catch((error: unknown) => callbacks.onWarning(`could not record the URL validation in the data dir: ${(error as Error).message}`))
-        }
-        callbacks.onOutcome(outcome)
-        if (inspectorListeners.size) {
-          const entry = liveEntry(outcome)
-          if (entry) for (const listener of inspectorListeners) listener(entry)
-        }
-      },
+      onOutcome,
       health: () => {
         const urlValidation = revalidation.status()
         return {
           dedupe: {state: store.isIndexed ? 'ready' : 'loading', keys: store.indexSize},
           ...(forwarding?.forwarders.length ? {forwarding: forwardStatus()} : {}),
+          ...(ingest ? {websocket: ingest.health()} : {}),
           urlValidation,
           // Still 200 and ok: a restart would not bring Zoom back, and a load balancer must keep sending.
           ...(urlValidation.hint ? {warnings: [urlValidation.hint]} : {}),
@@ -133,6 +146,27 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
       },
       metrics: () => metrics.exposition(),
     })
+    if (settings.websocket) {
+      // Loaded only for --websocket: a webhook receiver does not need ws.
+      const {startWebSocketIngest} = await import('../websocket/ingest.js')
+      try {
+        ingest = await startWebSocketIngest({
+          settings: settings.websocket,
+          dataDir: settings.dataDir,
+          healthUrl: new URL('/healthz', receiver.url).toString(),
+          store,
+          auth,
+          integrationVersion: settings.integrationVersion,
+          onOutcome,
+          // What happens before the banner is told after it (the banner says whether the socket is connected).
+          onSocket: (event) => (listening ? callbacks.onSocket?.(event) : earlySocketEvents.push(event)),
+          onWarning: callbacks.onWarning,
+        })
+      } catch (error) {
+        await receiver.close()
+        throw error
+      }
+    }
   } catch (error) {
     await Promise.all((forwarding?.forwarders ?? []).map((forwarder) => forwarder.stop(0)))
     await store.close()
@@ -157,12 +191,14 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
         },
       })
     } catch (error) {
+      await ingest?.stop()
       await receiver.close()
       await Promise.all(forwarding.forwarders.map((forwarder) => forwarder.stop(0)))
       throw error
     }
   }
 
+  listening = true
   callbacks.onListening({
     url: receiver.url,
     dataDir: settings.dataDir,
@@ -178,7 +214,11 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
       ...(settings.retryMismatched ? ['a signature that matches no Secret Token is answered 503, so that Zoom retries it: for the minutes of a regeneration; without --retry-mismatched once serve has the new token'] : []),
     ],
     ...(inspector ? {ui: inspector.url} : {}),
+    ...(ingest ? {websocket: socketSummary(ingest)} : {}),
   })
+  // The banner said the socket is connected: the connection that made it so needs no line of its own.
+  if (earlySocketEvents.at(-1)?.type === 'connected' && ingest?.health().state === 'connected') earlySocketEvents.pop()
+  for (const event of earlySocketEvents.splice(0)) callbacks.onSocket?.(event)
 
   // What reading the window's keys found is known once they are loaded, after serve is listening.
   void store.indexed().then(() => {
@@ -204,6 +244,8 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   unwatch?.()
   process.off('SIGHUP', ignoreHangup)
   await inspector?.close()
+  // Before the receiver: closing it closes the store, where the socket's last events are going.
+  await ingest?.stop()
   await receiver.close()
   await Promise.all(forwarding.forwarders.map((forwarder) => forwarder.stop(10_000)))
   return {signal, counts}
@@ -226,4 +268,9 @@ function liveEntry(outcome: DeliveryOutcome): LiveEntry | undefined {
     from: outcome.remoteAddress,
     ...(outcome.duplicateOf ? {duplicateOf: outcome.duplicateOf} : {}),
   }
+}
+
+function socketSummary(ingest: RunningIngest): NonNullable<ServeStarted['websocket']> {
+  const status = ingest.health()
+  return {endpoint: status.endpoint, subscriptionId: status.subscriptionId, state: status.state, ...(status.grant ? {grant: status.grant} : {}), ...(status.lastError ? {lastError: status.lastError} : {})}
 }

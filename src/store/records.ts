@@ -6,7 +6,8 @@ import {join} from 'node:path'
 export interface DeliveryRecord {
   id: string
   receivedAt: string
-  source: {address: string; port?: number}
+  /** Who sent it: a webhook's client address and port, or Zoom's WebSocket (its host, and the subscription). */
+  source: {address: string; port?: number; transport?: 'websocket'; subscriptionId?: string}
   method: string
   path: string
   /** The headers that matter (see CAPTURED_HEADERS), credentials redacted. */

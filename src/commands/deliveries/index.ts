@@ -10,7 +10,7 @@ import {style} from '../../output/style.js'
 
 export default class Deliveries extends ZoomctlCommand {
   static override summary = 'List what serve received: time, event type, verdict, id'
-  static override description = `Reads serve's data dir (accepted, refused and dead-letter deliveries) and lists the last --limit that match the filters, oldest first. --follow goes on printing new ones while serve runs. zoomctl deliveries show ID shows one in full.`
+  static override description = `Reads serve's data dir (accepted, refused and dead-letter deliveries, and serve --websocket's gaps: intervals without the socket, whose events Zoom never delivered) and lists the last --limit that match the filters, oldest first. --follow goes on printing new ones while serve runs. zoomctl deliveries show ID shows one in full.`
   static override examples = [
     '<%= config.bin %> deliveries',
     '<%= config.bin %> deliveries --verdict refused --since 1h',
@@ -23,7 +23,7 @@ export default class Deliveries extends ZoomctlCommand {
   }
 
   static override flags = {
-    verdict: Flags.string({description: 'only these verdicts', options: ['accepted', 'duplicate', 'refused', 'dead-letter'], multiple: true}),
+    verdict: Flags.string({description: "only these verdicts (gap: an interval without serve --websocket's socket)", options: ['accepted', 'duplicate', 'refused', 'dead-letter', 'gap'], multiple: true}),
     event: Flags.string({description: 'only this event type (repeat for more)', multiple: true}),
     since: Flags.string({description: 'received at or after: a duration ago (1h) or an ISO date'}),
     until: Flags.string({description: 'received at or before'}),
