@@ -110,8 +110,9 @@ export class ZoomApiClient {
     return items
   }
 
+  /** Closes its connections and the OAuth client's. */
   async close(): Promise<void> {
-    await this.dispatcher.close()
+    await Promise.all([this.dispatcher.close(), this.options.oauth.close()])
   }
 }
 
