@@ -1,7 +1,12 @@
+import {readFileSync} from 'node:fs'
+import {createServer} from 'node:net'
+import type {AddressInfo} from 'node:net'
+import {join} from 'node:path'
+
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {ZoomApiDouble} from '../doubles/zoom-api.js'
-import {runCli, SECRET, type ServeProcess, startServe} from '../helpers/cli.js'
+import {runCli, SECRET, type ServeProcess, startServe, tempDir} from '../helpers/cli.js'
 
 let zoom: ZoomApiDouble
 let serve: ServeProcess
@@ -131,3 +136,74 @@ describe('zoom apply', () => {
     expect(zoom.subscriptions.map((subscription) => subscription.created_source)).toEqual(['default'])
   })
 })
+
+describe('setup --zoom', () => {
+  it('from nothing: one validated subscription; again: no change; a new URL: a replace; --dry-run: the plan only', async () => {
+    const double = await new ZoomApiDouble({secretToken: SECRET}).start()
+    try {
+      const path = join(tempDir(), 'zoomctl.yaml')
+      const setup = (url: string, extra: string[] = []) =>
+        runCli(['setup', '--yes', '--zoom', '--config', path, '--port', '0', '--secret-token', SECRET, '--public-url', url, '--zoom-categories', 'meeting,user', '--json', ...extra], double.env)
+      const first = await setup(serve.url)
+      expect(first.code, first.stdout + first.stderr).toBe(0)
+      expect(double.subscriptions).toHaveLength(1)
+      expect(double.validations).toEqual([expect.objectContaining({url: serve.url, ok: true})])
+      expect(double.writes).toBe(1)
+      expect(json<{zoom: {plan: {steps: Array<{action: string}>}}}>(first.stdout).zoom.plan.steps[0]!.action).toBe('create')
+      expect(readFileSync(path, 'utf8')).toContain(`zoom-webhook-url: ${serve.url}`)
+
+      const second = await setup(serve.url)
+      expect(second.code, second.stderr).toBe(0)
+      expect(json<{zoom: {plan: {steps: Array<{action: string}>}}}>(second.stdout).zoom.plan.steps[0]!.action).toBe('unchanged')
+      expect(double.writes).toBe(1)
+
+      const moved = `${serve.url}?tenant=2`
+      const dry = await runCli(['setup', '--yes', '--zoom', '--dry-run', '--config', path, '--port', '0', '--secret-token', SECRET, '--public-url', moved, '--zoom-categories', 'meeting,user'], double.env)
+      expect(dry.code, dry.stderr).toBe(0)
+      expect(dry.stdout).toMatch(/-\/\+ replace .*URL changed/)
+      expect(dry.stdout).toContain(`url: ${serve.url} → ${moved}`)
+      expect(double.writes).toBe(1)
+
+      const third = await setup(moved)
+      expect(third.code, third.stderr).toBe(0)
+      expect(double.writes).toBe(3)
+      expect(double.subscriptions.map((subscription) => subscription.event_webhook_url)).toEqual([moved])
+    } finally {
+      await double.stop()
+    }
+  })
+
+  it('stops clearly when nothing answers the challenge, and --start-serve starts one that does', async () => {
+    const double = await new ZoomApiDouble({secretToken: SECRET}).start()
+    const dataDir = tempDir()
+    const port = await freePort()
+    const url = `http://127.0.0.1:${port}/zoom-webhook`
+    const path = join(dataDir, 'zoomctl.yaml')
+    const args = ['setup', '--yes', '--zoom', '--config', path, '--port', String(port), '--secret-token', SECRET, '--public-url', url, '--zoom-events', 'meeting.started', '--json']
+    let pid: number | undefined
+    try {
+      const stopped = await runCli(args, double.env)
+      expect(stopped.code).toBe(1)
+      expect(json<{error: {code: string; hint: string}}>(stopped.stdout).error).toMatchObject({code: 'zoom-endpoint-not-ready', hint: expect.stringContaining('zoomctl serve')})
+      expect(double.writes).toBe(0)
+      const started = await runCli([...args, '--start-serve'], {...double.env, ZOOMCTL_DATA_DIR: join(dataDir, 'data')})
+      expect(started.code, started.stdout + started.stderr).toBe(0)
+      pid = json<{zoom: {startedServe: {pid: number}}}>(started.stdout).zoom.startedServe.pid
+      expect(double.subscriptions).toHaveLength(1)
+      expect(double.validations.at(-1)).toMatchObject({url, ok: true})
+    } finally {
+      if (pid) process.kill(pid, 'SIGTERM')
+      await double.stop()
+    }
+  })
+})
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const {port} = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
