@@ -249,6 +249,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       "Copy the app's Secret Token: zoomctl config set secret-token <token> (and, with an Elastic Agent, the integration's CRC secret): a token setup generated is for local tests only.",
       'Add Events: the meeting, webinar, recording, user and account events you need → Done.',
       'Click Validate (zoomctl answers the challenge), then Save and Continue to activate the app.',
+      "Or, instead of steps 2–7: with a Server-to-Server OAuth app's credentials in ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET, zoomctl setup --zoom makes the subscription through Zoom's API (README: the Zoom step).",
     ],
     next: [
       'zoomctl serve',

@@ -112,7 +112,9 @@ export async function zoomStepForSetup(context: {
 }): Promise<ZoomStepResult | undefined> {
   const {zoom, prompter} = context
   if (!zoom || zoom.wanted === false) return undefined
-  const wanted = zoom.wanted ?? (prompter && !context.yes ? await prompter.confirm("Create the Zoom event subscription through Zoom's API now (a Server-to-Server OAuth app's credentials)?", false) : false)
+  // Asked on a terminal when the app's credentials are at hand (env or flags); setup's summary says how otherwise.
+  const credentials = Boolean(zoom.flags['zoom-client-id'] && zoom.flags['zoom-client-secret'])
+  const wanted = zoom.wanted ?? (prompter && !context.yes && credentials ? await prompter.confirm("Create the Zoom event subscription through Zoom's API now?", true) : false)
   if (!wanted) return undefined
   const flags = {...zoom.flags}
   if (prompter && !context.yes) {

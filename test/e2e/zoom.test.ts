@@ -207,3 +207,33 @@ function freePort(): Promise<number> {
     })
   })
 }
+
+describe("doctor with Zoom's credentials", () => {
+  it('names a missing event, a URL mismatch and a run of 401 failures', async () => {
+    const double = await new ZoomApiDouble({secretToken: SECRET}).start()
+    try {
+      const applied = await runCli(['zoom', 'apply', '--zoom-webhook-url', serve.url, '--zoom-events', 'meeting.started,user.created'], double.env)
+      expect(applied.code, applied.stderr).toBe(0)
+      expect((await double.deliver('meeting.started', {object: {id: '1', uuid: 'u1'}}))[0]!.status).toBe(200)
+      for (let i = 0; i < 3; i++) expect((await double.deliver('user.created', {object: {id: `u${i}`}}, {secretToken: 'not-the-secret'}))[0]!.status).toBe(401)
+      const doctor = async (url: string) => {
+        const result = await runCli(['doctor', url, '--allow-http', '--samples', '1', '--no-test-event', '--zoom-categories', 'meeting,user', '--json'], double.env)
+        const report = json<{checks: Array<{id: string; status: string; value?: string; hint?: string; details?: string[]}>}>(result.stdout)
+        return {code: result.code, row: (id: string) => report.checks.find((check) => check.id === id)}
+      }
+      const same = await doctor(serve.url)
+      expect(same.code).toBe(1)
+      expect(same.row('zoom.credentials')?.status).toBe('pass')
+      expect(same.row('zoom.subscription')?.status).toBe('pass')
+      expect(same.row('zoom.events')).toMatchObject({status: 'warn', value: expect.stringMatching(/missing: meeting \d+, user \d+/)})
+      expect(same.row('zoom.events')?.details?.join('\n')).toContain('meeting.ended')
+      expect(same.row('zoom.failures')).toMatchObject({status: 'fail', value: 'the endpoint refused Zoom (401) ×3', hint: expect.stringContaining('secret token')})
+      expect(same.row('zoom.last-delivery')).toMatchObject({status: 'pass', value: expect.stringContaining('meeting.started')})
+
+      const elsewhere = await doctor(serve.url.replace('/zoom-webhook', '/other-path'))
+      expect(elsewhere.row('zoom.subscription')).toMatchObject({status: 'fail', value: `no: the app's subscriptions deliver to ${serve.url}`})
+    } finally {
+      await double.stop()
+    }
+  })
+})

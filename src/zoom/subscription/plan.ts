@@ -83,7 +83,7 @@ function differences(current: EventSubscription, desired: DesiredSubscription): 
 }
 
 /** URLs compared as Zoom would call them: case of the host and a trailing slash aside. */
-function sameUrl(a: string, b: string): boolean {
+export function sameUrl(a: string, b: string): boolean {
   const normal = (text: string) => {
     try {
       const url = new URL(text)
