@@ -237,3 +237,36 @@ describe("doctor with Zoom's credentials", () => {
     }
   })
 })
+
+describe('reconcile', () => {
+  it("finds a delivery Zoom logged as failed that serve never stored; the replay it prints delivers it", async () => {
+    const double = await new ZoomApiDouble({secretToken: SECRET}).start()
+    const own = await startServe()
+    try {
+      expect((await runCli(['zoom', 'apply', '--zoom-webhook-url', own.url, '--zoom-events', 'meeting.started,meeting.ended'], double.env)).code).toBe(0)
+      expect((await double.deliver('meeting.started', {object: {id: '81', uuid: 'a1', topic: 'kept'}}))[0]!.status).toBe(200)
+      expect((await double.deliver('meeting.ended', {object: {id: '82', uuid: 'a2', topic: 'lost'}}, {secretToken: 'rotated-elsewhere'}))[0]!.status).toBe(401)
+      const replayFile = join(tempDir(), 'missing.ndjson')
+      const args = ['reconcile', '--since', '1h', '--data-dir', own.dataDir, '--replay-file', replayFile, '--json']
+      const first = await runCli(args, double.env)
+      expect(first.code, first.stderr).toBe(1)
+      const report = json<{counts: Record<string, number>; deliveries: Array<{event: string; verdict: string; failure?: {fix: string}}>; replay: {commands: string[]}}>(first.stdout)
+      expect(report.counts).toMatchObject({'arrived': 1, 'failed-for-good': 1})
+      expect(report.deliveries.find((delivery) => delivery.verdict === 'failed-for-good')).toMatchObject({event: 'meeting.ended', failure: {fix: expect.stringContaining('secret token')}})
+      expect(report.replay.commands).toEqual([`zoomctl replay ${replayFile} --url ${own.url}`])
+
+      const human = await runCli(args.filter((arg) => arg !== '--json'), double.env)
+      expect(human.stdout).toContain('1 arrived, 0 delivered but not there, 1 failed for good')
+      expect(human.stdout).toMatch(/meeting\.ended\s+401\s+1\s+failed, not retried\s+store/)
+
+      const replayed = await runCli(report.replay.commands[0]!.split(' ').slice(1), {})
+      expect(replayed.code, replayed.stderr).toBe(0)
+      const again = await runCli(args, double.env)
+      expect(again.code, again.stdout).toBe(0)
+      expect(json<{counts: Record<string, number>}>(again.stdout).counts).toMatchObject({'arrived': 2, 'failed-for-good': 0})
+    } finally {
+      await own.stop()
+      await double.stop()
+    }
+  })
+})
