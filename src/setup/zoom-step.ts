@@ -4,11 +4,14 @@ import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import {type ZoomFlagValues, type ZoomSubscriptionFlagValues, zoomApiClientFrom} from '../cli/zoom-flags.js'
+import {type ConfigFile, resolveReference} from '../config/file.js'
 import {OptionError} from '../config/parse.js'
 import {DEFAULT_DATA_DIR} from '../store/index.js'
 import type {CustomHeader} from '../zoom/api/subscriptions.js'
 import {applySubscription, type ApplyOutcome} from '../zoom/subscription/apply.js'
-import {desiredSubscription, listOf} from '../zoom/subscription/desired.js'
+import {DEFAULT_ZOOM_API_URL} from '../zoom/api/client.js'
+import {DEFAULT_ZOOM_TOKEN_URL} from '../zoom/api/oauth.js'
+import {DEFAULT_SUBSCRIPTION_NAME, desiredSubscription, listOf} from '../zoom/subscription/desired.js'
 import {challengeAnswered, notAnswering} from '../zoom/subscription/preflight.js'
 import type {Prompter} from './setup.js'
 
@@ -69,7 +72,8 @@ export async function runZoomStep(options: ZoomStepOptions): Promise<ZoomStepRes
         if (!start) throw notAnswering(url, answer.reason)
         startedServe = startServe(options.configPath)
         options.onStep(`waiting for the serve started in the background (pid ${startedServe.pid})`)
-        for (let i = 0; i < 40 && !answer.ok; i++) {
+        // A serve starts in well under a second; a loaded machine may take many.
+        for (let i = 0; i < 120 && !answer.ok; i++) {
           await delay(250)
           answer = await challengeAnswered(url, options.secretToken, desired.customHeader)
         }
@@ -103,15 +107,21 @@ export interface SetupZoomOptions {
 export async function zoomStepForSetup(context: {
   zoom?: SetupZoomOptions
   answers: {'public-url'?: string; 'secret-token': string; auth: string; 'auth-value'?: string}
-  current: {values: Record<string, unknown>}
+  current: ConfigFile
   configPath: string
   prompter?: Prompter
   yes: boolean
   dryRun: boolean
   onStep: (text: string) => void
 }): Promise<ZoomStepResult | undefined> {
-  const {zoom, prompter} = context
-  if (!zoom || zoom.wanted === false) return undefined
+  const {zoom: given, prompter} = context
+  if (!given || given.wanted === false) return undefined
+  // setup does not read the config file as flags (it writes it): the Zoom settings a file holds are taken here.
+  const file = fromFile(context.current)
+  const flags0 = definedOnly(given.flags)
+  // A flag left at its default does not override the file (setup cannot tell a default from a flag given as it).
+  for (const [key, fallback] of Object.entries(DEFAULTS)) if (flags0[key as keyof typeof flags0] === fallback && file[key as keyof typeof file] !== undefined) delete flags0[key as keyof typeof flags0]
+  const zoom = {...given, flags: {...file, ...flags0}}
   // Asked on a terminal when the app's credentials are at hand (env or flags); setup's summary says how otherwise.
   const credentials = Boolean(zoom.flags['zoom-client-id'] && zoom.flags['zoom-client-secret'])
   const wanted = zoom.wanted ?? (prompter && !context.yes && credentials ? await prompter.confirm("Create the Zoom event subscription through Zoom's API now?", true) : false)
@@ -126,8 +136,7 @@ export async function zoomStepForSetup(context: {
     for (const [key, message, kind] of asked) if (!flags[key]) flags[key] = await prompter.ask({key: key as never, message, kind}, undefined)
   }
   const written = context.current.values
-  const url = context.answers['public-url'] || flags['zoom-webhook-url'] || (typeof written['zoom-webhook-url'] === 'string' ? written['zoom-webhook-url'] : undefined)
-  for (const key of ['zoom-categories', 'zoom-events'] as const) if (!flags[key] && typeof written[key] === 'string') flags[key] = written[key] as string
+  const url = context.answers['public-url'] || flags['zoom-webhook-url']
   const headerName = typeof written['auth-header'] === 'string' ? written['auth-header'] : 'Authorization'
   return runZoomStep({
     flags,
@@ -141,4 +150,26 @@ export async function zoomStepForSetup(context: {
     yes: context.yes,
     onStep: context.onStep,
   })
+}
+
+const DEFAULTS = {'zoom-api-url': DEFAULT_ZOOM_API_URL, 'zoom-token-url': DEFAULT_ZOOM_TOKEN_URL, 'zoom-subscription-name': DEFAULT_SUBSCRIPTION_NAME}
+
+const FILE_KEYS = ['zoom-account-id', 'zoom-client-id', 'zoom-client-secret', 'zoom-api-url', 'zoom-token-url', 'zoom-webhook-url', 'zoom-categories', 'zoom-events', 'zoom-subscription-name'] as const
+
+/** The file's Zoom settings, env:/file: references read; one that cannot be read is left out (the flag or a prompt gives it). */
+function fromFile(file: ConfigFile): Partial<Record<(typeof FILE_KEYS)[number], string>> {
+  const values: Partial<Record<(typeof FILE_KEYS)[number], string>> = {}
+  for (const key of FILE_KEYS) {
+    if (file.values[key] === undefined) continue
+    try {
+      values[key] = String(resolveReference(file.values[key], key, file))
+    } catch {
+      // Not readable here.
+    }
+  }
+  return values
+}
+
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>
 }

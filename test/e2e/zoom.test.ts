@@ -20,6 +20,8 @@ afterAll(async () => {
 })
 
 const json = <T>(stdout: string) => JSON.parse(stdout) as T
+/** Each test runs the CLI several times: on a loaded machine one run takes seconds. */
+const SLOW = 300_000
 
 describe('zoom token', () => {
   it('checks the credentials and prints the scopes, never the token', async () => {
@@ -29,7 +31,7 @@ describe('zoom token', () => {
     const asJson = json<{scopes: string[]; grant: string}>((await runCli(['zoom', 'token', '--json'], zoom.env)).stdout)
     expect(asJson.grant).toBe('account_credentials')
     expect(JSON.stringify(asJson)).not.toMatch(/access_token|accessToken/)
-  })
+  }, SLOW)
 
   it('a wrong secret: exit 1, plain words, the secret nowhere', async () => {
     const result = await runCli(['zoom', 'token', '--json'], {...zoom.env, ZOOM_CLIENT_SECRET: 'wrong-secret-value'})
@@ -38,13 +40,13 @@ describe('zoom token', () => {
     expect(error.code).toBe('zoom-invalid-client')
     expect(error.hint).toContain('ZOOM_CLIENT_SECRET')
     expect(result.stdout + result.stderr).not.toContain('wrong-secret-value')
-  })
+  }, SLOW)
 
   it('missing credentials are bad input naming the env vars', async () => {
     const result = await runCli(['zoom', 'token'], {ZOOM_ACCOUNT_ID: '', ZOOM_CLIENT_ID: '', ZOOM_CLIENT_SECRET: ''})
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('ZOOM_ACCOUNT_ID')
-  })
+  }, SLOW)
 })
 
 describe('zoom apply', () => {
@@ -81,7 +83,7 @@ describe('zoom apply', () => {
     expect(outcome.plan.steps[0]).toMatchObject({action: 'replace', reasons: ['URL changed'], urlFrom: serve.url})
     expect(zoom.writes).toBe(3)
     expect(zoom.subscriptions.map((subscription) => subscription.event_webhook_url)).toEqual([moved])
-  })
+  }, SLOW)
 
   it('a build-flow subscription is reported and never touched', async () => {
     const buildFlow = zoom.addBuildFlowSubscription({events: ['meeting.started'], url: serve.url, name: 'Elastic by hand'})
@@ -95,7 +97,7 @@ describe('zoom apply', () => {
     const refused = await runCli(['zoom', 'delete', buildFlow.event_subscription_id], zoom.env)
     expect(refused.code).toBe(2)
     expect(refused.stderr).toContain('build flow')
-  })
+  }, SLOW)
 
   it('stops before asking Zoom when nothing answers the challenge', async () => {
     const writes = zoom.writes
@@ -104,7 +106,7 @@ describe('zoom apply', () => {
     expect(json<{error: {code: string; hint: string}}>(result.stdout).error).toMatchObject({code: 'zoom-endpoint-not-ready', hint: expect.stringContaining('zoomctl serve')})
     expect(zoom.writes).toBe(writes)
     expect(zoom.requests.filter((request) => request.startsWith('POST /v2'))).toHaveLength(zoom.validations.length)
-  })
+  }, SLOW)
 
   it("Zoom's 1701 and 1602 in plain words with the fix", async () => {
     const strict = await new ZoomApiDouble({secretToken: 'another-token', allowedEvents: ['meeting.started']}).start()
@@ -120,7 +122,7 @@ describe('zoom apply', () => {
     } finally {
       await strict.stop()
     }
-  })
+  }, SLOW)
 
   it('zoom subscriptions lists, shows and deletes', async () => {
     const list = json<{subscriptions: Array<{id: string; name?: string; createdSource: string}>}>((await runCli(['zoom', 'subscriptions', '--json'], zoom.env)).stdout)
@@ -134,7 +136,7 @@ describe('zoom apply', () => {
     const deleted = await runCli(['zoom', 'delete', ours.id], zoom.env)
     expect(deleted.code).toBe(0)
     expect(zoom.subscriptions.map((subscription) => subscription.created_source)).toEqual(['default'])
-  })
+  }, SLOW)
 })
 
 describe('setup --zoom', () => {
@@ -171,7 +173,7 @@ describe('setup --zoom', () => {
     } finally {
       await double.stop()
     }
-  })
+  }, SLOW)
 
   it('stops clearly when nothing answers the challenge, and --start-serve starts one that does', async () => {
     const double = await new ZoomApiDouble({secretToken: SECRET}).start()
@@ -195,7 +197,7 @@ describe('setup --zoom', () => {
       if (pid) process.kill(pid, 'SIGTERM')
       await double.stop()
     }
-  })
+  }, SLOW)
 })
 
 function freePort(): Promise<number> {
@@ -235,7 +237,7 @@ describe("doctor with Zoom's credentials", () => {
     } finally {
       await double.stop()
     }
-  })
+  }, SLOW)
 })
 
 describe('reconcile', () => {
@@ -268,5 +270,5 @@ describe('reconcile', () => {
       await own.stop()
       await double.stop()
     }
-  })
+  }, SLOW)
 })
