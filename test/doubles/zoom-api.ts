@@ -352,13 +352,14 @@ export class ZoomApiDouble {
     }
   }
 
-  private signedHeaders(rawBody: string): Record<string, string> {
+  /** Zoom's headers, signed with the app's Secret Token (or `secret`, to sign wrongly). */
+  private signedHeaders(rawBody: string, secret = this.options.secretToken): Record<string, string> {
     const timestamp = Math.floor(this.now() / 1000)
     return {
       'content-type': 'application/json; charset=utf-8',
       'user-agent': 'Zoom Marketplace/1.0a',
       'x-zm-request-timestamp': String(timestamp),
-      'x-zm-signature': `v0=${createHmac('sha256', this.options.secretToken).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`,
+      'x-zm-signature': `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`,
     }
   }
 
@@ -420,11 +421,8 @@ export class ZoomApiDouble {
     for (const subscription of this.subscriptions.filter((candidate) => candidate.events.includes(event))) {
       const rawBody = options.rawBody ?? JSON.stringify({event, payload: {account_id: this.options.accountId, ...payload}, event_ts: this.now()})
       const requestId = options.requestId ?? randomUUID().replace(/-/g, '_')
-      const timestamp = Math.floor(this.now() / 1000)
       const headers: Record<string, string> = {
-        ...this.signedHeaders(rawBody),
-        'x-zm-request-timestamp': String(timestamp),
-        'x-zm-signature': `v0=${createHmac('sha256', options.secretToken ?? this.options.secretToken).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`,
+        ...this.signedHeaders(rawBody, options.secretToken),
         'x-zm-request-id': requestId,
         ...this.customHeaders(subscription.custom_header),
       }
