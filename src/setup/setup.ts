@@ -45,6 +45,8 @@ export interface SetupResult {
   removed: string[]
   /** The Zoom step's plan and what it did. */
   zoom?: ZoomStepResult
+  /** --dry-run: nothing was written, nothing sent to Fleet or Zoom. */
+  dryRun?: true
 }
 
 /** Every question answered: from its flag, the prompt, or (with --yes) its default; checked as typed. */
@@ -260,6 +262,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     generated,
     removed: Object.keys(changes).filter((key) => changes[key] === undefined),
     ...(zoom ? {zoom} : {}),
+    ...(options.dryRun ? {dryRun: true as const} : {}),
   }
 }
 

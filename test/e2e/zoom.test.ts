@@ -164,6 +164,8 @@ describe('setup --zoom', () => {
       expect(dry.code, dry.stderr).toBe(0)
       expect(dry.stdout).toMatch(/-\/\+ replace .*URL changed/)
       expect(dry.stdout).toContain(`url: ${serve.url} → ${moved}`)
+      expect(dry.stdout).toContain('--dry-run: nothing written')
+      expect(readFileSync(path, 'utf8')).not.toContain(moved)
       expect(double.writes).toBe(1)
 
       const third = await setup(moved)
