@@ -79,3 +79,39 @@ function checkedUrl(text: string, flag: string): string {
   if (url.username || url.password) throw new OptionError(`${flag}: give the credentials as ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET, not in the URL`)
   return text
 }
+
+/** The subscription zoomctl keeps for this endpoint (setup writes them to the config file; zoom apply reads them). */
+export const zoomSubscriptionFlags = {
+  'zoom-webhook-url': Flags.string({description: 'the https URL Zoom delivers to (the endpoint that answers its challenge)', env: 'ZOOMCTL_ZOOM_WEBHOOK_URL', helpGroup: 'ZOOM'}),
+  'zoom-categories': Flags.string({description: 'subscribe to the events Elastic maps in these categories, comma-separated (default: all)', helpGroup: 'ZOOM'}),
+  'zoom-events': Flags.string({description: 'subscribe to exactly these events, comma-separated (instead of --zoom-categories)', helpGroup: 'ZOOM'}),
+  'zoom-subscription-name': Flags.string({description: "the subscription's name, by which zoomctl finds its own again", default: 'zoomctl', helpGroup: 'ZOOM'}),
+  'zoom-custom-header': Flags.string({description: 'a static header Zoom adds to every delivery, "Name: value" (for an endpoint that checks one, as the Elastic Agent does)', env: 'ZOOMCTL_ZOOM_CUSTOM_HEADER', helpGroup: 'ZOOM'}),
+}
+
+export interface ZoomSubscriptionFlagValues {
+  'zoom-webhook-url'?: string
+  'zoom-categories'?: string
+  'zoom-events'?: string
+  'zoom-subscription-name'?: string
+  'zoom-custom-header'?: string
+}
+
+/** A "Name: value" custom header, with the name Zoom accepts (letters, digits and "-"). */
+export function customHeaderFrom(text: string | undefined): {key: string; value: string} | undefined {
+  if (!text) return undefined
+  const match = /^([^:\s]+)\s*:\s*(.+)$/.exec(text.trim())
+  if (!match) throw new OptionError('--zoom-custom-header: use "Name: value"', {hint: 'e.g. --zoom-custom-header "X-Zoom-Secret: <value>"'})
+  if (!/^[a-zA-Z0-9-]+$/.test(match[1]!)) throw new OptionError(`--zoom-custom-header: Zoom takes letters, digits and "-" in a header name, not "${match[1]}"`)
+  return {key: match[1]!, value: match[2]!}
+}
+
+/** Runs `work` with an API client from the flags, closed after whatever happens. */
+export async function withZoomApi<T>(flags: ZoomFlagValues, work: (api: ZoomApiClient) => Promise<T>): Promise<T> {
+  const api = zoomApiClientFrom(flags)
+  try {
+    return await work(api)
+  } finally {
+    await api.close()
+  }
+}

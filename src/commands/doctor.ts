@@ -3,6 +3,8 @@ import {Args, Flags} from '@oclif/core'
 import {runDoctor} from '../checks/doctor/doctor.js'
 import {ZoomctlCommand} from '../cli/base-command.js'
 import {authFlags, authOptionsFrom, dataDirFlag, elasticFlags, elasticSettingsFrom, integrationVersion, integrationVersionFlag, kibanaFlags, otherServeHint, tokenForLocalTarget} from '../cli/flags.js'
+import {zoomApiClientFrom, zoomCredentialsGiven, zoomFlags, zoomSubscriptionFlags} from '../cli/zoom-flags.js'
+import {listOf, selectEvents} from '../zoom/subscription/desired.js'
 import {parseDuration, readUserFile, resolveAuth} from '../config/index.js'
 import {websocketDoctorFrom, websocketFlags} from '../cli/websocket-settings.js'
 import {renderChecks} from '../output/checks.js'
@@ -38,6 +40,9 @@ export default class Doctor extends ZoomctlCommand {
     ...kibanaFlags,
     websocket: Flags.boolean({description: "check serve --websocket's path instead of a URL: credentials, the token's grant, the socket, build_connection, a heartbeat's round trip, and the gaps recorded in the data dir", default: false, helpGroup: 'ZOOM'}),
     ...websocketFlags,
+    ...zoomFlags,
+    'zoom-categories': zoomSubscriptionFlags['zoom-categories'],
+    'zoom-events': zoomSubscriptionFlags['zoom-events'],
   }
 
   async run(): Promise<unknown> {
@@ -51,6 +56,9 @@ export default class Doctor extends ZoomctlCommand {
     const token = await tokenForLocalTarget(flags, args.url, [flags['data-dir']])
     const auth = resolveAuth(authOptionsFrom(token.flags))
     const elastic = await elasticSettingsFrom(flags)
+    // Zoom's side only with the app's credentials (ZOOM_ACCOUNT_ID …).
+    const zoomApi = zoomCredentialsGiven(flags) ? zoomApiClientFrom(flags) : undefined
+    const wanted = zoomApi ? selectEvents({categories: listOf(flags['zoom-categories']), events: listOf(flags['zoom-events'])}) : []
     const progress = startProgress(`checking ${args.url}`, this.human)
     const report = await runDoctor({
       url: args.url,
@@ -65,8 +73,12 @@ export default class Doctor extends ZoomctlCommand {
       agentBehind: flags['forward-to'],
       kibana: flags['kibana-url'] ? {url: flags['kibana-url'], apiKey: flags['kibana-api-key'], username: flags['kibana-username'], password: flags['kibana-password']} : undefined,
       integrationVersion: integrationVersion(flags['integration-version']),
+      ...(zoomApi ? {zoom: {api: zoomApi, accountId: flags['zoom-account-id'], appId: flags['zoom-app-id'], wanted}} : {}),
       onProgress: (text) => progress.update(text),
-    }).finally(() => progress.stop())
+    }).finally(async () => {
+      progress.stop()
+      await zoomApi?.close()
+    })
     if (this.human) {
       this.log(style.dim(`${report.url}: ${report.endpoint.description}`))
       this.log(renderChecks(report.checks, report.summary))

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
+import {zoomFlags, zoomSubscriptionFlags} from '../cli/zoom-flags.js'
 import {configPath} from '../config/file.js'
 import {formatSetup} from '../output/setup.js'
 import {startProgress} from '../output/spinner.js'
@@ -30,10 +31,11 @@ const questionFlags = Object.fromEntries(
 
 export default class Setup extends ZoomctlCommand {
   static override summary = 'From nothing to a configured Zoom → Elastic path, in one guided flow'
-  static override description = `Asks where events go (zoomctl's store, an Elastic Agent, Elasticsearch), where to listen, TLS, the auth mode and the secret token, checks each answer as typed (a free port, a certificate and key that match, URLs, the Elasticsearch connection), writes the config file every command reads (0600), and with --kibana-url adds the Zoom integration's webhook input to an agent policy through Fleet (installing the integration if asked; re-running updates it). It ends with the Zoom Marketplace steps and the commands to run next. Run again, it offers the config file's settings as its defaults (Enter or --yes keeps them: a Secret Token Zoom knows is never replaced by a generated one, an env:/file: reference stays one), removes the settings of a destination no longer chosen, and leaves the others alone. Every question is a flag; --yes takes the defaults; without a terminal it never waits for input.`
+  static override description = `Asks where events go (zoomctl's store, an Elastic Agent, Elasticsearch), where to listen, TLS, the auth mode and the secret token, checks each answer as typed (a free port, a certificate and key that match, URLs, the Elasticsearch connection), writes the config file every command reads (0600), and with --kibana-url adds the Zoom integration's webhook input to an agent policy through Fleet (installing the integration if asked; re-running updates it). With --zoom (asked on a terminal when ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET are set) it then creates the Zoom event subscription through Zoom's API for --public-url, with the events Elastic maps (--zoom-categories, --zoom-events), once that URL answers Zoom's challenge (--start-serve starts a serve that does); otherwise it ends with the Zoom Marketplace steps. Then the commands to run next. Run again, it offers the config file's settings as its defaults (Enter or --yes keeps them: a Secret Token Zoom knows is never replaced by a generated one, an env:/file: reference stays one), removes the settings of a destination no longer chosen, and leaves the others alone. Every question is a flag; --yes takes the defaults; without a terminal it never waits for input.`
   static override examples = [
     '<%= config.bin %> setup',
     '<%= config.bin %> setup --yes',
+    'ZOOM_ACCOUNT_ID=… ZOOM_CLIENT_ID=… ZOOM_CLIENT_SECRET=… <%= config.bin %> setup --yes --zoom --public-url https://hooks.example.com/zoom-webhook --zoom-categories meeting,webinar,recording',
     '<%= config.bin %> setup --yes --destination agent --forward-to http://127.0.0.1:8182/zoom-webhook --kibana-url https://kibana.example.com:5601 --agent-policy "Zoom agents"',
   ]
 
@@ -43,6 +45,11 @@ export default class Setup extends ZoomctlCommand {
     'agent-policy': Flags.string({description: 'the Fleet agent policy (id or name) to add the Zoom integration to', helpGroup: 'ANSWERS'}),
     namespace: Flags.string({description: 'data stream namespace', default: 'default'}),
     yes: Flags.boolean({char: 'y', description: 'take the default of every question not given as a flag, and confirm every step', default: false}),
+    zoom: Flags.boolean({description: "create the Zoom event subscription through Zoom's API (--no-zoom: do not ask)", allowNo: true, helpGroup: 'ZOOM'}),
+    'start-serve': Flags.boolean({description: 'with --zoom: when nothing answers Zoom\'s challenge yet, start zoomctl serve in the background', default: false, helpGroup: 'ZOOM'}),
+    'dry-run': Flags.boolean({description: 'change nothing (no file, no Fleet, no Zoom); with --zoom, print the subscription plan', default: false}),
+    ...zoomFlags,
+    ...zoomSubscriptionFlags,
   }
 
   async run(): Promise<unknown> {
@@ -60,6 +67,8 @@ export default class Setup extends ZoomctlCommand {
         configPath: configPath(flags.config),
         namespace: flags.namespace,
         onStep: (text) => progress.update(text),
+        zoom: {wanted: flags.zoom, flags, startServe: flags['start-serve']},
+        dryRun: flags['dry-run'],
       })
       progress.stop()
       if (this.human) this.log(formatSetup(result))

@@ -31,6 +31,7 @@ import {
   type ServeHealth,
 } from './judge.js'
 import {connectTcp, handshakeTls, type HttpSample, resolveHost, timedRequest} from './probes.js'
+import {checkZoom, type ZoomDoctorOptions} from './zoom.js'
 
 export interface DoctorOptions {
   url: string
@@ -51,6 +52,8 @@ export interface DoctorOptions {
   /** The agent's endpoint behind zoomctl serve (serve's forward-to): Fleet's settings are compared with it instead. */
   agentBehind?: string
   integrationVersion?: string
+  /** Zoom's API, to check Zoom's side of the URL (credentials, subscription, events, webhook logs). */
+  zoom?: ZoomDoctorOptions
   onProgress?: (text: string) => void
 }
 
@@ -71,12 +74,13 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UserError(`${url.protocol} is not http or https`, {hint: 'Zoom posts to https:// URLs'})
   if (options.agentBehind !== undefined && !URL.canParse(options.agentBehind)) throw new UserError('--forward-to is not a URL', {hint: "the agent's endpoint, e.g. http://127.0.0.1:8182/zoom-webhook"})
   // The endpoint and the Elastic side are independent: checked at the same time.
-  const [endpoint, elastic, fleet] = await Promise.all([
+  const [endpoint, elastic, fleet, zoom] = await Promise.all([
     checkEndpoint(url, options),
     options.elastic ? checkElastic(options.elastic, options.integrationVersion) : Promise.resolve([]),
     options.kibana ? checkFleet(options.kibana, url, options.agentBehind) : Promise.resolve([]),
+    options.zoom ? checkZoom(options.url, options.zoom) : Promise.resolve([]),
   ])
-  const checks = [...endpoint.checks, ...elastic, ...fleet]
+  const checks = [...endpoint.checks, ...elastic, ...fleet, ...zoom]
   return {url: `${url.origin}${url.pathname}`, endpoint: {kind: endpoint.kind, description: describeKind(endpoint.kind)}, checks, summary: summarize(checks)}
 }
 

@@ -4,7 +4,7 @@ import {Agent, type Dispatcher, request} from 'undici'
 
 import {UserError} from '../../errors.js'
 import {describeNetworkError} from '../../sender/client.js'
-import {zoomApiError, ZoomApiError} from './errors.js'
+import {zoomApiError} from './errors.js'
 import type {ZoomOAuthClient} from './oauth.js'
 import {isDailyLimit, retryAfterMs} from './retry-after.js'
 
@@ -110,8 +110,9 @@ export class ZoomApiClient {
     return items
   }
 
+  /** Closes its connections and the OAuth client's. */
   async close(): Promise<void> {
-    await this.dispatcher.close()
+    await Promise.all([this.dispatcher.close(), this.options.oauth.close()])
   }
 }
 
@@ -125,4 +126,3 @@ function parseBody(text: string): Record<string, unknown> {
   }
 }
 
-export {ZoomApiError}
