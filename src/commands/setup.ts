@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
+import {zoomFlags, zoomSubscriptionFlags} from '../cli/zoom-flags.js'
 import {configPath} from '../config/file.js'
 import {formatSetup} from '../output/setup.js'
 import {startProgress} from '../output/spinner.js'
@@ -43,6 +44,11 @@ export default class Setup extends ZoomctlCommand {
     'agent-policy': Flags.string({description: 'the Fleet agent policy (id or name) to add the Zoom integration to', helpGroup: 'ANSWERS'}),
     namespace: Flags.string({description: 'data stream namespace', default: 'default'}),
     yes: Flags.boolean({char: 'y', description: 'take the default of every question not given as a flag, and confirm every step', default: false}),
+    zoom: Flags.boolean({description: "create the Zoom event subscription through Zoom's API (--no-zoom: do not ask)", allowNo: true, helpGroup: 'ZOOM'}),
+    'start-serve': Flags.boolean({description: 'with --zoom: when nothing answers Zoom\'s challenge yet, start zoomctl serve in the background', default: false, helpGroup: 'ZOOM'}),
+    'dry-run': Flags.boolean({description: 'change nothing (no file, no Fleet, no Zoom); with --zoom, print the subscription plan', default: false}),
+    ...zoomFlags,
+    ...zoomSubscriptionFlags,
   }
 
   async run(): Promise<unknown> {
@@ -60,6 +66,8 @@ export default class Setup extends ZoomctlCommand {
         configPath: configPath(flags.config),
         namespace: flags.namespace,
         onStep: (text) => progress.update(text),
+        zoom: {wanted: flags.zoom, flags, startServe: flags['start-serve']},
+        dryRun: flags['dry-run'],
       })
       progress.stop()
       if (this.human) this.log(formatSetup(result))

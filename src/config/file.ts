@@ -25,7 +25,7 @@ export interface ConfigFile {
 }
 
 /** Flags whose values are secrets: masked by config show, redacted from errors, a reason to keep the file 0600. */
-export const SECRET_KEYS = new Set(['secret-token', 'previous-secret-token', 'auth-value', 'basic-password', 'bearer-token', 'api-key', 'password', 'forward-header', 'kibana-api-key', 'kibana-password', 'agent-secret'])
+export const SECRET_KEYS = new Set(['secret-token', 'previous-secret-token', 'auth-value', 'basic-password', 'bearer-token', 'api-key', 'password', 'forward-header', 'kibana-api-key', 'kibana-password', 'agent-secret', 'zoom-client-secret', 'zoom-custom-header'])
 
 /** --config, else ZOOMCTL_CONFIG, else ./zoomctl.yaml when it exists, else the user's config dir (XDG). */
 export function configPath(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {

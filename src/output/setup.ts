@@ -1,6 +1,7 @@
 import type {SetupResult} from '../setup/setup.js'
 import {statusMark} from './checks.js'
 import {style} from './style.js'
+import {formatPlan} from './zoom.js'
 
 export function formatSetup(result: SetupResult): string {
   const lines = [`${statusMark('pass')} settings written to ${result.configPath} (mode 0600): zoomctl config show lists them`]
@@ -12,7 +13,9 @@ export function formatSetup(result: SetupResult): string {
     lines.push(`${statusMark('pass')} Kibana ${kibana.version}: Zoom integration ${kibana.installed}${kibana.installedNow ? ' (installed now)' : ''}`)
     lines.push(`${statusMark('pass')} Fleet package policy ${kibana.packagePolicy.action}: ${kibana.packagePolicy.id} in agent policy ${kibana.agentPolicy} (CRC on, zoom-cel off)`)
   }
-  lines.push('', style.bold('In the Zoom App Marketplace'), ...result.zoomSteps.map((text, i) => `  ${i + 1}. ${text}`))
+  if (result.zoom) lines.push('', style.bold(`Zoom event subscription → ${result.zoom.url}`), formatPlan(result.zoom.plan, {applied: result.zoom.applied, done: result.zoom.done}))
+  if (result.zoom?.startedServe) lines.push(style.yellow(`  started zoomctl serve in the background: pid ${result.zoom.startedServe.pid}, log ${result.zoom.startedServe.log} (run it as a service for good)`))
+  else if (!result.zoom) lines.push('', style.bold('In the Zoom App Marketplace'), ...result.zoomSteps.map((text, i) => `  ${i + 1}. ${text}`))
   lines.push('', style.bold('Then'), ...result.next.map((command) => `  ${style.cyan(command)}`))
   return lines.join('\n')
 }

@@ -154,7 +154,8 @@ export const QUESTIONS: Question[] = [
   {key: 'kibana-api-key', message: 'Kibana API key (Enter: none)', kind: 'secret', optional: true, when: (answers) => Boolean(answers['kibana-url'])},
   {key: 'kibana-username', message: 'Kibana user, without an API key (Enter: none, for a Kibana without security)', kind: 'text', optional: true, when: (answers) => Boolean(answers['kibana-url']) && !answers['kibana-api-key']},
   {key: 'kibana-password', message: "The Kibana user's password", kind: 'secret', when: (answers) => Boolean(answers['kibana-url']) && !answers['kibana-api-key'] && Boolean(answers['kibana-username'])},
-  {key: 'public-url', message: 'The https URL Zoom will call (Enter: decide later)', kind: 'text', optional: true, validate: (value) => (value ? isUrl(value, ['https:']) : true)},
+  // http only on this machine: a local test (Zoom itself calls https URLs only).
+  {key: 'public-url', message: 'The https URL Zoom will call (Enter: decide later)', kind: 'text', optional: true, validate: (value) => (!value ? true : URL.canParse(value) && isLoopbackHost(new URL(value).hostname) ? isUrl(value) : isUrl(value, ['https:']))},
 ]
 
 /** The port of an agent behind serve on the same machine: the next one (the one before, at the very top; after 8181 for any free port). */

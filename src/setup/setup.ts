@@ -5,6 +5,7 @@ import {UserError} from '../errors.js'
 import {FleetClient} from './fleet.js'
 import {packagePolicyBody, redactedBody, type WebhookInput} from './policy.js'
 import {QUESTIONS, type Question, type SetupAnswers} from './questions.js'
+import {type SetupZoomOptions, type ZoomStepResult, zoomStepForSetup} from './zoom-step.js'
 
 /** Asks on a terminal; absent when setup runs without one. */
 export interface Prompter {
@@ -24,6 +25,10 @@ export interface SetupOptions {
   onStep?: (text: string) => void
   /** The config file as it is: its settings are the defaults, so that setup run again keeps what works. */
   current?: ConfigFile
+  /** The Zoom step: the subscription through Zoom's API (see zoom-step.ts). */
+  zoom?: SetupZoomOptions
+  /** Change nothing (no file, no Fleet, no Zoom): the Zoom step prints its plan. */
+  dryRun?: boolean
 }
 
 export interface SetupResult {
@@ -38,6 +43,8 @@ export interface SetupResult {
   generated: string[]
   /** Settings of the file the new answers leave out (those of a destination no longer chosen): removed. */
   removed: string[]
+  /** The Zoom step's plan and what it did. */
+  zoom?: ZoomStepResult
 }
 
 /** Every question answered: from its flag, the prompt, or (with --yes) its default; checked as typed. */
@@ -219,11 +226,14 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     elasticsearch = {version: connection.info.version, credential: connection.credential}
   }
   let kibana: SetupResult['kibana']
-  if (answers['kibana-url']) kibana = await configureFleet(answers, options, step)
+  if (answers['kibana-url'] && !options.dryRun) kibana = await configureFleet(answers, options, step)
   const settings = settingsFrom(answers, options.namespace)
   // Written last and atomically: Ctrl-C at any question leaves no half-written file.
   const changes = changesFor(settings, current)
-  await writeConfig(options.configPath, changes)
+  if (!options.dryRun) await writeConfig(options.configPath, changes)
+  // Zoom's side once the receiver's settings are written (a serve it starts reads them); its own settings after it succeeded.
+  const zoom = await zoomStepForSetup({zoom: options.zoom, answers, current, configPath: options.configPath, prompter: options.prompter, yes: options.yes, dryRun: Boolean(options.dryRun), onStep: step})
+  if (zoom && !options.dryRun) await writeConfig(options.configPath, zoom.settings)
   const endpoint = answers['public-url'] || `https://<your public host>${answers.path}`
   return {
     configPath: options.configPath,
@@ -248,6 +258,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     ],
     generated,
     removed: Object.keys(changes).filter((key) => changes[key] === undefined),
+    ...(zoom ? {zoom} : {}),
   }
 }
 
