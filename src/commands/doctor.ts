@@ -3,23 +3,25 @@ import {Args, Flags} from '@oclif/core'
 import {runDoctor} from '../checks/doctor/doctor.js'
 import {ZoomctlCommand} from '../cli/base-command.js'
 import {authFlags, authOptionsFrom, dataDirFlag, elasticFlags, elasticSettingsFrom, integrationVersion, integrationVersionFlag, kibanaFlags, otherServeHint, tokenForLocalTarget} from '../cli/flags.js'
-import {parseDuration, readUserFile, resolveAuth} from '../config/index.js'
+import {OptionError, parseDuration, readUserFile, resolveAuth} from '../config/index.js'
+import {zoomApiClientFrom, zoomCredentialsGiven, zoomFlags} from '../cli/zoom-flags.js'
 import {renderChecks} from '../output/checks.js'
 import {startProgress} from '../output/spinner.js'
 import {style} from '../output/style.js'
 
 export default class Doctor extends ZoomctlCommand {
   static override summary = 'Find out why Zoom events do not arrive, checked from the outside as Zoom would'
-  static override description = `Checks the webhook URL as Zoom reaches it: the URL itself (https, a host name), DNS (addresses Zoom cannot reach), the TCP port, TLS (protocol, a chain trusted by public roots, the host name, expiry, a missing intermediate), the answer to Zoom's URL-validation challenge with your secret token, latency against Zoom's 3 s, a signed test event, and that unsigned or mis-signed requests are refused. It recognises zoomctl serve and the Elastic Agent and tailors its hints; of a zoomctl serve it also reads /healthz, to say whether it passes what it accepts on (and its test event) to Elastic. With Elasticsearch connection flags it checks the Elastic side too. Exit 0 when nothing failed, 1 otherwise, 2 on bad input.`
+  static override description = `Checks the webhook URL as Zoom reaches it: the URL itself (https, a host name), DNS (addresses Zoom cannot reach), the TCP port, TLS (protocol, a chain trusted by public roots, the host name, expiry, a missing intermediate), the answer to Zoom's URL-validation challenge with your secret token, latency against Zoom's 3 s, a signed test event, and that unsigned or mis-signed requests are refused. It recognises zoomctl serve and the Elastic Agent and tailors its hints; of a zoomctl serve it also reads /healthz, to say whether it passes what it accepts on (and its test event) to Elastic. With Elasticsearch connection flags it checks the Elastic side too. With the Zoom app's credentials (ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET) it checks the audit streams' side: the token, its scopes per stream, one call per report API (a plan that is not Pro, a disabled meeting audit trail, a missing scope, the daily cap), and with Kibana which streams the agent policy enables and how often they poll. Exit 0 when nothing failed, 1 otherwise, 2 on bad input.`
 
   static override examples = [
     '<%= config.bin %> doctor https://hooks.example.com/zoom-webhook',
     'ZOOMCTL_AUTH_VALUE=… ELASTICSEARCH_API_KEY=… <%= config.bin %> doctor https://agent.example.com:8181/zoom-webhook --auth header --es-url https://es.example.com:9200',
     '<%= config.bin %> doctor http://127.0.0.1:8181/zoom-webhook --allow-http',
+    'ZOOM_ACCOUNT_ID=… ZOOM_CLIENT_ID=… ZOOM_CLIENT_SECRET=… <%= config.bin %> doctor --kibana-url https://kibana.example.com:5601',
   ]
 
   static override args = {
-    url: Args.string({description: 'the webhook URL as entered in the Zoom app', required: true}),
+    url: Args.string({description: 'the webhook URL as entered in the Zoom app (leave it out to check only the audit streams, with the Zoom credentials)'}),
   }
 
   static override flags = {
@@ -34,14 +36,17 @@ export default class Doctor extends ZoomctlCommand {
     ...authFlags,
     ...elasticFlags,
     ...kibanaFlags,
+    ...zoomFlags,
   }
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(Doctor)
-    const token = await tokenForLocalTarget(flags, args.url, [flags['data-dir']])
+    const zoom = zoomCredentialsGiven(flags) ? zoomApiClientFrom(flags) : undefined
+    if (!args.url && !zoom) throw new OptionError('give the webhook URL to check', {hint: 'zoomctl doctor https://hooks.example.com/zoom-webhook; or, for the audit streams only, the Zoom credentials (ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET)'})
+    const token = args.url ? await tokenForLocalTarget(flags, args.url, [flags['data-dir']]) : {flags}
     const auth = resolveAuth(authOptionsFrom(token.flags))
     const elastic = await elasticSettingsFrom(flags)
-    const progress = startProgress(`checking ${args.url}`, this.human)
+    const progress = startProgress(`checking ${args.url ?? "Zoom's report APIs"}`, this.human)
     const report = await runDoctor({
       url: args.url,
       auth,
@@ -56,9 +61,10 @@ export default class Doctor extends ZoomctlCommand {
       kibana: flags['kibana-url'] ? {url: flags['kibana-url'], apiKey: flags['kibana-api-key'], username: flags['kibana-username'], password: flags['kibana-password']} : undefined,
       integrationVersion: integrationVersion(flags['integration-version']),
       onProgress: (text) => progress.update(text),
-    }).finally(() => progress.stop())
+      zoom,
+    }).finally(() => Promise.all([progress.stop(), zoom?.close()]))
     if (this.human) {
-      this.log(style.dim(`${report.url}: ${report.endpoint.description}`))
+      if (report.endpoint) this.log(style.dim(`${report.url}: ${report.endpoint.description}`))
       this.log(renderChecks(report.checks, report.summary))
     }
     return report.summary.ok ? report : this.failed(report)

@@ -3,6 +3,7 @@ import {randomBytes, randomInt} from 'node:crypto'
 import {Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
+import {zoomFlags} from '../cli/zoom-flags.js'
 import {formatServed, formatReportApiBanner} from '../output/report-api.js'
 import {startReportApi} from '../reports/api-server.js'
 import {appendServedRecords} from '../reports/served-file.js'
@@ -10,7 +11,7 @@ import {REPORT_ADMIN_SCOPE} from '../zoom/reports.js'
 
 export default class SimulateApi extends ZoomctlCommand {
   static override summary = "A local Zoom report API for the Elastic Agent's audit streams (activity, operation, meeting_activity)"
-  static override description = `Serves /oauth/token (Server-to-Server OAuth: account_credentials, Basic client id and secret) and Zoom's three report endpoints (/v2/report/activities, /v2/report/operationlogs, /v2/report/meeting_activities) with Zoom's parameters (from, to, page_size up to 300, next_page_token, activity_type), its error bodies and its rate limits (a per-second 429 and the daily cap), filled with synthetic sign-ins, admin operations and meeting audit trails over --days, the same for a --seed. Point the integration's URL and Token URL settings at it to run the Elastic Agent's three streams without a Zoom account; --record keeps what was served for validate --run. --plan basic, --no-audit-trail, --scope and --daily-limit play the accounts where the streams stay empty.`
+  static override description = `Serves /oauth/token (Server-to-Server OAuth: account_credentials, Basic client id and secret) and Zoom's three report endpoints (/v2/report/activities, /v2/report/operationlogs, /v2/report/meeting_activities) with Zoom's parameters (from, to, page_size up to 300, next_page_token, activity_type), its error bodies and its rate limits (a per-second 429 and the daily cap). It accepts the Zoom credentials zoomctl is given (ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET), else makes up test ones and shows them; its records are synthetic sign-ins, admin operations and meeting audit trails over --days, the same for a --seed. Point the integration's URL and Token URL settings at it to run the Elastic Agent's three streams without a Zoom account; --record keeps what was served for validate --run. --plan basic, --no-audit-trail, --scope and --daily-limit play the accounts where the streams stay empty.`
 
   static override examples = [
     '<%= config.bin %> simulate-api --port 9180 --seed 7',
@@ -21,9 +22,10 @@ export default class SimulateApi extends ZoomctlCommand {
   static override flags = {
     port: Flags.integer({description: 'port to listen on (0: any free one)', default: 9180, min: 0, max: 65_535}),
     host: Flags.string({description: 'address to listen on (0.0.0.0 for an Elastic Agent on another machine or in a container)', default: '127.0.0.1'}),
-    'zoom-account-id': Flags.string({description: 'the account ID the token endpoint accepts (default: one made up and shown)', env: 'ZOOM_ACCOUNT_ID', helpGroup: 'ZOOM'}),
-    'zoom-client-id': Flags.string({description: 'the client ID the token endpoint accepts (default: one made up and shown)', env: 'ZOOM_CLIENT_ID', helpGroup: 'ZOOM'}),
-    'zoom-client-secret': Flags.string({description: 'the client secret the token endpoint accepts (default: one made up and shown)', env: 'ZOOM_CLIENT_SECRET', helpGroup: 'ZOOM'}),
+    // The same settings as the commands that call Zoom, so one config file or environment serves both sides.
+    'zoom-account-id': zoomFlags['zoom-account-id'],
+    'zoom-client-id': zoomFlags['zoom-client-id'],
+    'zoom-client-secret': zoomFlags['zoom-client-secret'],
     scope: Flags.string({description: "the tokens' scope: report:read:admin, or granular scopes (space-separated) to play a missing one", default: REPORT_ADMIN_SCOPE}),
     days: Flags.integer({description: 'records cover this many days back from now (the integration reads 30 at first, at most 180)', default: 30, min: 1, max: 180}),
     'per-day': Flags.integer({description: 'records per stream per day', default: 8, min: 1, max: 10_000}),

@@ -23,6 +23,7 @@ export function formatReportApiBanner(banner: ReportApiBanner): string {
   return [
     `${style.bold('zoomctl simulate-api')} on ${style.cyan(banner.url)}: ${counts} records (seed ${banner.seed})`,
     `  In the Zoom integration's settings (Fleet): URL ${banner.url}, Token URL ${banner.tokenUrl}`,
+    `  For zoomctl (doctor): --zoom-api-url ${banner.url}/v2 --zoom-token-url ${banner.tokenUrl}/oauth/token`,
     ...(credentials.length ? [`  Made-up test credentials: ${credentials.join(', ')}`] : ['  It accepts the Account ID, Client ID and Client Secret given to it']),
     style.dim('  An Elastic Agent in a container reaches the host by its address, not 127.0.0.1 (--host 0.0.0.0). Ctrl-C to stop'),
     '',
