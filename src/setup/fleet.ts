@@ -5,7 +5,7 @@ import {safeUrl} from '../elastic/url.js'
 import {UserError} from '../errors.js'
 import {describeNetworkError} from '../sender/client.js'
 import {REPORT_STREAMS, type ReportStream} from '../zoom/reports.js'
-import {packagePolicyBody, type PolicyTarget, SIBLING_INPUT, supportsSimplified, type WebhookInput} from './policy.js'
+import {type AuditStreamsInput, packagePolicyBody, type PolicyTarget, SIBLING_INPUT, supportsSimplified, type WebhookInput} from './policy.js'
 
 export interface KibanaSettings {
   url: string
@@ -171,8 +171,8 @@ export class FleetClient {
   }
 
   /** Adds the Zoom webhook input to an agent policy, or updates the one setup added before. */
-  async applyZoomPolicy(target: PolicyTarget, input: WebhookInput): Promise<{action: 'created' | 'updated'; id: string}> {
-    const body = packagePolicyBody(target, input)
+  async applyZoomPolicy(target: PolicyTarget, input: WebhookInput, audit?: AuditStreamsInput): Promise<{action: 'created' | 'updated'; id: string}> {
+    const body = packagePolicyBody(target, input, audit)
     const format = supportsSimplified(this.version) ? '?format=simplified' : ''
     const existing = (await this.zoomPackagePolicies()).find((policy) => policy.name === target.name && policy.policyIds.includes(target.agentPolicyId))
     if (existing) {
