@@ -24,6 +24,11 @@ export interface ArrivalExpectations {
   integrationVersion: string
   /** A row per event type with its fields as the integration maps them (default); doctor's overview counts types only. */
   fieldsPerType?: boolean
+  /**
+   * Another data stream than the webhook one (an audit stream): the fields each event.action should have,
+   * what to do when none arrived, and why fields are missing. The webhook's come from the catalog.
+   */
+  stream?: {expectedFields(action: string): string[]; noneArrived: string; fieldHint(action: string, fields: string[]): string}
 }
 
 /** The field names a user may type for what the pipeline renames. */
@@ -44,13 +49,17 @@ export function indexedFieldNames(fields: string[]): {fields: string[]; notes: s
 /** Every field validate looks for in documents of these types: the union of what each type should have. */
 export function fieldsToCount(actions: string[], expectations: ArrivalExpectations): string[] {
   const fields = new Set<string>(indexedFieldNames(expectations.require).fields)
-  for (const action of actions) for (const field of expectedFields(action, expectations.integrationVersion)) fields.add(field)
+  for (const action of actions) for (const field of fieldsOf(action, expectations)) fields.add(field)
   return [...fields]
 }
 
 const NONE_ARRIVED: Record<ArrivalStats['from'], string> = {
   elasticsearch: 'widen the window (--since 1d) if they came earlier; else send one: zoomctl simulate meeting.started --url <your endpoint>, then check that the agent runs the Zoom integration, and its logs',
   store: "widen the window (--since 1d) if they came earlier; else send one to serve (at its default address): zoomctl simulate meeting.started --url http://127.0.0.1:8181/zoom-webhook",
+}
+
+function fieldsOf(action: string, expectations: ArrivalExpectations): string[] {
+  return expectations.stream ? expectations.stream.expectedFields(action) : expectedFields(action, expectations.integrationVersion)
 }
 
 export function judgeArrivals(stats: ArrivalStats, expectations: ArrivalExpectations): Check[] {
@@ -60,7 +69,7 @@ export function judgeArrivals(stats: ArrivalStats, expectations: ArrivalExpectat
 
   if (stats.total === 0) {
     checks.push(
-      fail('documents', 'Zoom documents in the window', `0 in ${stats.source}`, NONE_ARRIVED[stats.from], {
+      fail('documents', 'Zoom documents in the window', `0 in ${stats.source}`, expectations.stream?.noneArrived ?? NONE_ARRIVED[stats.from], {
         data: {total: 0},
       }),
     )
@@ -77,7 +86,7 @@ export function judgeArrivals(stats: ArrivalStats, expectations: ArrivalExpectat
     )
   }
 
-  if (expectations.fieldsPerType !== false) for (const action of actions) checks.push(judgeFields(action, stats.byAction[action]!, required, expectations.integrationVersion, notes))
+  if (expectations.fieldsPerType !== false) for (const action of actions) checks.push(judgeFields(action, stats.byAction[action]!, required, expectations, notes))
 
   if (stats.errors.total === 0) {
     checks.push(pass('pipeline-errors', 'documents without error.message', stats.total ? 'none failed in the pipeline' : 'no documents'))
@@ -98,8 +107,10 @@ export function judgeArrivals(stats: ArrivalStats, expectations: ArrivalExpectat
   return checks
 }
 
-function judgeFields(action: string, observed: {count: number; fields: Record<string, number>}, required: string[], version: string, notes: string[]): Check {
-  const expected = expectedFields(action, version)
+function judgeFields(action: string, observed: {count: number; fields: Record<string, number>}, required: string[], expectations: ArrivalExpectations, notes: string[]): Check {
+  const version = expectations.integrationVersion
+  const expected = fieldsOf(action, expectations)
+  const hint = (fields: string[]) => expectations.stream?.fieldHint(action, fields) ?? fieldHint(action, fields, version)
   const fields = [...new Set([...expected, ...required])]
   const share = (field: string) => observed.fields[field] ?? 0
   const complete = fields.filter((field) => share(field) === observed.count)
@@ -112,8 +123,8 @@ function judgeFields(action: string, observed: {count: number; fields: Record<st
   const extra = {details: [...notes, ...details], data: {documents: observed.count, fields: Object.fromEntries(fields.map((field) => [field, share(field)]))}}
   const title = `${action}: fields as the integration ${version} maps them`
 
-  if (failing.length) return fail(`fields.${action}`, title, value, fieldHint(action, failing, version), extra)
-  if (missingAll.length) return warn(`fields.${action}`, title, value, `none has ${missingAll.join(', ')}: ${fieldHint(action, missingAll, version)}`, extra)
+  if (failing.length) return fail(`fields.${action}`, title, value, hint(failing), extra)
+  if (missingAll.length) return warn(`fields.${action}`, title, value, `none has ${missingAll.join(', ')}: ${hint(missingAll)}`, extra)
   if (partialKey.length) return warn(`fields.${action}`, title, value, `${partialKey.join(', ')} only in some documents: Zoom leaves them out for some users (guests, phone callers)`, extra)
   return pass(`fields.${action}`, title, value, extra)
 }

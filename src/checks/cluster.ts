@@ -1,5 +1,5 @@
 import type {ClusterInfo} from '../elastic/connection.js'
-import {compareServerVersions, OLDEST_ELASTICSEARCH} from '../elastic/names.js'
+import {compareServerVersions, OLDEST_ELASTICSEARCH, ZOOM_TEMPLATE} from '../elastic/names.js'
 import type {Privileges, ZoomAssets} from '../elastic/queries.js'
 import {LATEST_KNOWN_VERSION, OLDEST_SUPPORTED_VERSION} from '../mapping/index.js'
 import {compareVersions} from '../mapping/version.js'
@@ -42,23 +42,23 @@ export interface AssetVerdict {
   integrationVersion: string
 }
 
-export function judgeAssets(assets: ZoomAssets, dataStream: string, requestedVersion?: string): AssetVerdict {
+export function judgeAssets(assets: ZoomAssets, dataStream: string, requestedVersion?: string, templateName = ZOOM_TEMPLATE): AssetVerdict {
   const checks: Check[] = []
   const install = 'install it: Kibana → Integrations → Zoom → Add Zoom, or zoomctl setup'
   const {template, pipelines, dataStreams} = assets
   if (template.ok) {
     const how = template.value.managedBy === 'fleet' ? 'managed by Fleet' : 'present'
-    checks.push(pass('zoom.template', 'index template logs-zoom.webhook', how))
+    checks.push(pass('zoom.template', `index template ${templateName}`, how))
   } else if (template.status === 403) {
-    checks.push(warn('zoom.template', 'index template logs-zoom.webhook', 'not allowed to read it', `${template.reason}; or grant the monitor cluster privilege`))
+    checks.push(warn('zoom.template', `index template ${templateName}`, 'not allowed to read it', `${template.reason}; or grant the monitor cluster privilege`))
   } else {
-    checks.push(fail('zoom.template', 'index template logs-zoom.webhook', 'not installed', `the Zoom integration is not installed in this cluster: ${install}`))
+    checks.push(fail('zoom.template', `index template ${templateName}`, 'not installed', `the Zoom integration is not installed in this cluster: ${install}`))
   }
 
   let integrationVersion = requestedVersion ?? LATEST_KNOWN_VERSION
   if (pipelines.ok && pipelines.value.length) {
     const installed = pipelines.value[pipelines.value.length - 1]!
-    const title = 'ingest pipelines logs-zoom.webhook-<version>'
+    const title = `ingest pipelines ${templateName}-<version>`
     const value = `version ${pipelines.value.join(', ')}`
     if (compareVersions(installed, OLDEST_SUPPORTED_VERSION) < 0 || compareVersions(installed, LATEST_KNOWN_VERSION) > 0) {
       checks.push(
@@ -74,9 +74,9 @@ export function judgeAssets(assets: ZoomAssets, dataStream: string, requestedVer
       checks.push(warn('zoom.version', 'integration version', `installed ${installed}, checking as ${requestedVersion}`, 'drop --integration-version to check against the installed version'))
     }
   } else if (!pipelines.ok && pipelines.status === 403) {
-    checks.push(warn('zoom.pipelines', 'ingest pipelines logs-zoom.webhook-<version>', 'not allowed to read them', `${pipelines.reason}; or grant read_pipeline`))
+    checks.push(warn('zoom.pipelines', `ingest pipelines ${templateName}-<version>`, 'not allowed to read them', `${pipelines.reason}; or grant read_pipeline`))
   } else {
-    checks.push(fail('zoom.pipelines', 'ingest pipelines logs-zoom.webhook-<version>', 'none', `without them documents are not mapped (no event.action): ${install}`))
+    checks.push(fail('zoom.pipelines', `ingest pipelines ${templateName}-<version>`, 'none', `without them documents are not mapped (no event.action): ${install}`))
   }
 
   if (dataStreams.ok) {
@@ -91,7 +91,7 @@ export function judgeAssets(assets: ZoomAssets, dataStream: string, requestedVer
       )
     } else {
       const hint = others.length
-        ? `found ${others.join(', ')}: use --namespace ${others[0]!.replace(/^logs-zoom\.webhook-/, '')}`
+        ? `found ${others.join(', ')}: use --namespace ${others[0]!.slice(templateName.length + 1)}`
         : 'nothing was ever indexed by the integration: send an event (zoomctl simulate meeting.started --url <endpoint>) and check the agent'
       checks.push(fail('zoom.data-stream', `data stream ${dataStream}`, 'does not exist', hint))
     }

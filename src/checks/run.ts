@@ -33,25 +33,37 @@ export function identityTerms(predicted: unknown): Record<string, string | numbe
   return terms
 }
 
-export function judgeRun(results: RunResult[], target: string): Check[] {
+/** What a run holds: deliveries simulate sent (the default), or report records simulate-api served. */
+export interface RunWording {
+  items: string
+  /** The first row, whether the endpoint took them; none for records served (each was a 200). */
+  sentRow: boolean
+  lostHint: string
+}
+
+const DELIVERIES: RunWording = {items: 'deliveries', sentRow: true, lostHint: 'what was accepted but is missing was lost on the way: check the agent and its output (or wait longer with --wait 60s)'}
+
+export function judgeRun(results: RunResult[], target: string, wording: RunWording = DELIVERIES): Check[] {
   const accepted = results.filter((result) => result.accepted)
   const refused = results.length - accepted.length
   const checks: Check[] = []
-  checks.push(
-    refused
-      ? warn('run.sent', 'deliveries of the run accepted by the endpoint', `${accepted.length}/${results.length}`, `${refused} were not accepted when sent, so they are not looked for: see simulate's output`)
-      : pass('run.sent', 'deliveries of the run accepted by the endpoint', `${accepted.length}/${results.length}`),
-  )
-  if (!accepted.length) return [...checks, skip('run.arrived', `run's deliveries in ${target}`, 'nothing to look for')]
+  if (wording.sentRow) {
+    checks.push(
+      refused
+        ? warn('run.sent', 'deliveries of the run accepted by the endpoint', `${accepted.length}/${results.length}`, `${refused} were not accepted when sent, so they are not looked for: see simulate's output`)
+        : pass('run.sent', 'deliveries of the run accepted by the endpoint', `${accepted.length}/${results.length}`),
+    )
+  }
+  if (!accepted.length) return [...checks, skip('run.arrived', `run's ${wording.items} in ${target}`, 'nothing to look for')]
 
   const missing = accepted.filter((result) => !result.found)
   checks.push(
     missing.length
-      ? fail('run.arrived', `run's deliveries in ${target}`, `${accepted.length - missing.length}/${accepted.length} found`, 'what was accepted but is missing was lost on the way: check the agent and its output (or wait longer with --wait 60s)', {
+      ? fail('run.arrived', `run's ${wording.items} in ${target}`, `${accepted.length - missing.length}/${accepted.length} found`, wording.lostHint, {
           details: missing.slice(0, 50).map((result) => `missing: ${result.event} sent ${result.sentAt}`),
           data: {missing: missing.map(({event, sentAt}) => ({event, sentAt}))},
         })
-      : pass('run.arrived', `run's deliveries in ${target}`, `${accepted.length}/${accepted.length} found`),
+      : pass('run.arrived', `run's ${wording.items} in ${target}`, `${accepted.length}/${accepted.length} found`),
   )
 
   const found = accepted.filter((result) => result.found)

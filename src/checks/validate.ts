@@ -11,6 +11,8 @@ import {indexedDocument, LATEST_KNOWN_VERSION} from '../mapping/index.js'
 import {documentDifferences, fieldValues} from '../mapping/fields.js'
 import {dedupeKey} from '../store/dedupe.js'
 import {parseRunFile, type RunRecord} from '../sender/record.js'
+import {readServedRecords, type ServedRecord} from '../reports/served-file.js'
+import type {ReportStream} from '../zoom/reports.js'
 import {type ArrivalExpectations, type ArrivalStats, fieldsToCount, judgeArrivals, judgeKeptBack, type KeptBack} from './arrivals.js'
 import {judgeAssets, judgeCluster, judgePrivileges, READ_PRIVILEGES} from './cluster.js'
 import {ecsFieldNames, isVolatileField} from './expectations.js'
@@ -35,6 +37,8 @@ export interface ValidateOptions {
   onProgress?: (text: string) => void
   /** For tests: how long between polls. */
   pollMs?: number
+  /** An audit data stream instead of the webhook one; --run is then a file of simulate-api --record. */
+  dataStream?: ReportStream
 }
 
 export interface ValidateReport {
@@ -46,9 +50,26 @@ export interface ValidateReport {
 }
 
 export async function runValidate(options: ValidateOptions): Promise<ValidateReport> {
+  if (options.dataStream) {
+    const report = await validateAuditStream(options.dataStream, options)
+    return {...report, window: {since: options.window.since.toISOString(), until: options.window.until.toISOString()}, summary: summarize(report.checks)}
+  }
   const run = options.runFile ? await readRun(options.runFile) : undefined
   const report = options.localDir ? await validateLocal(options.localDir, options, run) : await validateElastic(options, run)
   return {...report, window: {since: options.window.since.toISOString(), until: options.window.until.toISOString()}, summary: summarize(report.checks)}
+}
+
+async function validateAuditStream(stream: ReportStream, options: ValidateOptions) {
+  if (options.localDir) throw new OptionError(`--local checks serve's store, which holds webhook deliveries only: the ${stream} stream is checked in Elasticsearch`)
+  if (!options.elastic) throw new OptionError('name Elasticsearch (--es-url or --cloud-id, or ELASTICSEARCH_HOSTS)')
+  let served: ServedRecord[] | undefined
+  if (options.runFile) {
+    const all = await readServedRecords(options.runFile)
+    served = all.filter((entry) => entry.stream === stream)
+    if (!served.length) throw new OptionError(`${options.runFile} holds no ${stream} record`, {hint: all.length ? `it holds ${[...new Set(all.map((entry) => entry.stream))].join(', ')}: use that --data-stream` : 'simulate-api --record writes a record per line as it serves them'})
+  }
+  const {validateReportStream} = await import('./validate-reports.js')
+  return validateReportStream(stream, options, served)
 }
 
 async function readRun(path: string): Promise<RunRecord[]> {

@@ -5,7 +5,7 @@ import {ZoomctlCommand} from '../cli/base-command.js'
 import {authFlags, authOptionsFrom, dataDirFlag, elasticFlags, elasticSettingsFrom, integrationVersion, integrationVersionFlag, kibanaFlags, otherServeHint, tokenForLocalTarget} from '../cli/flags.js'
 import {zoomApiClientFrom, zoomCredentialsGiven, zoomFlags, zoomSubscriptionFlags} from '../cli/zoom-flags.js'
 import {listOf, selectEvents} from '../zoom/subscription/desired.js'
-import {parseDuration, readUserFile, resolveAuth} from '../config/index.js'
+import {OptionError, parseDuration, readUserFile, resolveAuth} from '../config/index.js'
 import {websocketDoctorFrom, websocketFlags} from '../cli/websocket-settings.js'
 import {renderChecks} from '../output/checks.js'
 import {startProgress} from '../output/spinner.js'
@@ -13,17 +13,18 @@ import {style} from '../output/style.js'
 
 export default class Doctor extends ZoomctlCommand {
   static override summary = 'Find out why Zoom events do not arrive, checked from the outside as Zoom would'
-  static override description = `Checks the webhook URL as Zoom reaches it: the URL itself (https, a host name), DNS (addresses Zoom cannot reach), the TCP port, TLS (protocol, a chain trusted by public roots, the host name, expiry, a missing intermediate), the answer to Zoom's URL-validation challenge with your secret token, latency against Zoom's 3 s, a signed test event, and that unsigned or mis-signed requests are refused. It recognises zoomctl serve and the Elastic Agent and tailors its hints; of a zoomctl serve it also reads /healthz, to say whether it passes what it accepts on (and its test event) to Elastic. With Elasticsearch connection flags it checks the Elastic side too. Exit 0 when nothing failed, 1 otherwise, 2 on bad input.`
+  static override description = `Checks the webhook URL as Zoom reaches it: the URL itself (https, a host name), DNS (addresses Zoom cannot reach), the TCP port, TLS (protocol, a chain trusted by public roots, the host name, expiry, a missing intermediate), the answer to Zoom's URL-validation challenge with your secret token, latency against Zoom's 3 s, a signed test event, and that unsigned or mis-signed requests are refused. It recognises zoomctl serve and the Elastic Agent and tailors its hints; of a zoomctl serve it also reads /healthz, to say whether it passes what it accepts on (and its test event) to Elastic. With Elasticsearch connection flags it checks the Elastic side too. With the Zoom app's credentials (ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET) it checks the audit streams' side: the token, its scopes per stream, one call per report API (a plan that is not Pro, a disabled meeting audit trail, a missing scope, the daily cap), and with Kibana which streams the agent policy enables and how often they poll. Exit 0 when nothing failed, 1 otherwise, 2 on bad input.`
 
   static override examples = [
     '<%= config.bin %> doctor https://hooks.example.com/zoom-webhook',
     'ZOOMCTL_AUTH_VALUE=… ELASTICSEARCH_API_KEY=… <%= config.bin %> doctor https://agent.example.com:8181/zoom-webhook --auth header --es-url https://es.example.com:9200',
     '<%= config.bin %> doctor http://127.0.0.1:8181/zoom-webhook --allow-http',
     'ZOOM_CLIENT_ID=… ZOOM_CLIENT_SECRET=… ZOOM_WEBSOCKET_SUBSCRIPTION_ID=… <%= config.bin %> doctor --websocket',
+    'ZOOM_ACCOUNT_ID=… ZOOM_CLIENT_ID=… ZOOM_CLIENT_SECRET=… <%= config.bin %> doctor --kibana-url https://kibana.example.com:5601',
   ]
 
   static override args = {
-    url: Args.string({description: 'the webhook URL as entered in the Zoom app (not with --websocket)', required: false}),
+    url: Args.string({description: "the webhook URL as entered in the Zoom app; leave it out with --websocket, or to check only the audit streams' report APIs with the Zoom credentials", required: false}),
   }
 
   static override flags = {
@@ -47,19 +48,21 @@ export default class Doctor extends ZoomctlCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(Doctor)
-    if (flags.websocket || !args.url) {
+    if (flags.websocket || (!args.url && flags['zoom-subscription-id'])) {
       const progress = startProgress('checking the Zoom WebSocket', this.human)
       const report = await websocketDoctorFrom(flags, args.url, (text) => progress.update(text)).finally(() => progress.stop())
       if (this.human) this.log(`${style.dim(report.endpoint.description)}\n${renderChecks(report.checks, report.summary)}`)
       return report.summary.ok ? report : this.failed(report)
     }
-    const token = await tokenForLocalTarget(flags, args.url, [flags['data-dir']])
+    // Zoom's side only with the app's credentials (ZOOM_ACCOUNT_ID …): the subscription of the URL given, or
+    // without a URL the audit streams' report APIs.
+    const zoomApi = zoomCredentialsGiven(flags) ? zoomApiClientFrom(flags) : undefined
+    if (!args.url && !zoomApi) throw new OptionError('give the webhook URL to check', {hint: 'zoomctl doctor https://hooks.example.com/zoom-webhook; for serve --websocket, doctor --websocket; for the audit streams only, the Zoom credentials (ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET)'})
+    const token = args.url ? await tokenForLocalTarget(flags, args.url, [flags['data-dir']]) : {flags}
     const auth = resolveAuth(authOptionsFrom(token.flags))
     const elastic = await elasticSettingsFrom(flags)
-    // Zoom's side only with the app's credentials (ZOOM_ACCOUNT_ID …).
-    const zoomApi = zoomCredentialsGiven(flags) ? zoomApiClientFrom(flags) : undefined
-    const wanted = zoomApi ? selectEvents({categories: listOf(flags['zoom-categories']), events: listOf(flags['zoom-events'])}) : []
-    const progress = startProgress(`checking ${args.url}`, this.human)
+    const wanted = zoomApi && args.url ? selectEvents({categories: listOf(flags['zoom-categories']), events: listOf(flags['zoom-events'])}) : []
+    const progress = startProgress(`checking ${args.url ?? "Zoom's report APIs"}`, this.human)
     const report = await runDoctor({
       url: args.url,
       auth,
@@ -73,14 +76,15 @@ export default class Doctor extends ZoomctlCommand {
       agentBehind: flags['forward-to'],
       kibana: flags['kibana-url'] ? {url: flags['kibana-url'], apiKey: flags['kibana-api-key'], username: flags['kibana-username'], password: flags['kibana-password']} : undefined,
       integrationVersion: integrationVersion(flags['integration-version']),
-      ...(zoomApi ? {zoom: {api: zoomApi, accountId: flags['zoom-account-id'], appId: flags['zoom-app-id'], wanted}} : {}),
+      ...(zoomApi && args.url ? {zoom: {api: zoomApi, accountId: flags['zoom-account-id'], appId: flags['zoom-app-id'], wanted}} : {}),
+      ...(zoomApi && !args.url ? {reports: zoomApi} : {}),
       onProgress: (text) => progress.update(text),
     }).finally(async () => {
       progress.stop()
       await zoomApi?.close()
     })
     if (this.human) {
-      this.log(style.dim(`${report.url}: ${report.endpoint.description}`))
+      if (report.endpoint) this.log(style.dim(`${report.url}: ${report.endpoint.description}`))
       this.log(renderChecks(report.checks, report.summary))
     }
     return report.summary.ok ? report : this.failed(report)

@@ -6,7 +6,7 @@ import {configPath} from '../config/file.js'
 import {formatSetup} from '../output/setup.js'
 import {startProgress} from '../output/spinner.js'
 import {QUESTIONS, type SetupAnswers} from '../setup/questions.js'
-import {runSetup} from '../setup/setup.js'
+import {parseAuditStreams, runSetup} from '../setup/setup.js'
 
 /** Answers that also come from the env names Elastic's tools use. */
 const ENV: Record<string, string> = {
@@ -50,6 +50,9 @@ export default class Setup extends ZoomctlCommand {
     'dry-run': Flags.boolean({description: 'change nothing (no file, no Fleet, no Zoom); with --zoom, print the subscription plan', default: false}),
     ...zoomFlags,
     ...zoomSubscriptionFlags,
+    'audit-streams': Flags.string({description: 'with --kibana-url: also enable these audit streams, comma-separated (activity,operation,meeting_activity), or none; they poll Zoom with the Zoom credentials', helpGroup: 'ZOOM'}),
+    'audit-url': Flags.string({description: "where the audit streams poll (the integration's URL): https://api.zoom.us, or a zoomctl simulate-api to test without Zoom", helpGroup: 'ZOOM'}),
+    'audit-token-url': Flags.string({description: "the integration's Token URL (default: --audit-url when given, else https://zoom.us)", helpGroup: 'ZOOM'}),
   }
 
   async run(): Promise<unknown> {
@@ -69,6 +72,14 @@ export default class Setup extends ZoomctlCommand {
         onStep: (text) => progress.update(text),
         zoom: {wanted: flags.zoom, flags, startServe: flags['start-serve']},
         dryRun: flags['dry-run'],
+        audit: {
+          streams: parseAuditStreams(flags['audit-streams']),
+          url: flags['audit-url'],
+          tokenUrl: flags['audit-token-url'],
+          accountId: flags['zoom-account-id'],
+          clientId: flags['zoom-client-id'],
+          clientSecret: flags['zoom-client-secret'],
+        },
       })
       progress.stop()
       if (this.human) this.log(formatSetup(result))

@@ -7,10 +7,11 @@ import {OptionError, parseDuration, parseTimePoint} from '../config/index.js'
 import {renderChecks} from '../output/checks.js'
 import {startProgress} from '../output/spinner.js'
 import {style} from '../output/style.js'
+import {isReportStream, REPORT_STREAMS} from '../zoom/reports.js'
 
 export default class Validate extends ZoomctlCommand {
   static override summary = 'Prove that Zoom events reached Elasticsearch the way the integration indexes them'
-  static override description = `Checks the cluster, your privileges, the Zoom integration's assets (index template, pipelines and their version, the data stream), then the documents of a time window: how many per event.action, whether each has the fields the integration fills for its type at that version (user.email, source.ip …), and documents with error.message. With --run it finds every delivery of a simulate --record run and compares each document field by field with what zoomctl predicts. With --local it runs the same checks on serve's store (the data dir: the argument, --data-dir, ZOOMCTL_DATA_DIR or ./zoomctl-data), with no Elasticsearch, and counts what serve kept back (deliveries it refused, dead letters of its forwarding), which only a replay sends on. Exit 0 when nothing failed, 1 when a check failed, 2 on bad input.`
+  static override description = `Checks the cluster, your privileges, the Zoom integration's assets (index template, pipelines and their version, the data stream), then the documents of a time window: how many per event.action, whether each has the fields the integration fills for its type at that version (user.email, source.ip …), and documents with error.message. With --run it finds every delivery of a simulate --record run and compares each document field by field with what zoomctl predicts. With --local it runs the same checks on serve's store (the data dir: the argument, --data-dir, ZOOMCTL_DATA_DIR or ./zoomctl-data), with no Elasticsearch, and counts what serve kept back (deliveries it refused, dead letters of its forwarding), which only a replay sends on. With --data-stream activity, operation or meeting_activity it checks that audit stream's documents the same way (user.email, source.ip … per event.action), and --run finds each record simulate-api --record served. Exit 0 when nothing failed, 1 when a check failed, 2 on bad input.`
 
   static override examples = [
     '<%= config.bin %> validate --es-url https://localhost:9200 --ca-cert http_ca.crt',
@@ -18,6 +19,7 @@ export default class Validate extends ZoomctlCommand {
     '<%= config.bin %> simulate --all --record run.ndjson && <%= config.bin %> validate --run run.ndjson --wait 60s',
     '<%= config.bin %> validate --local',
     '<%= config.bin %> validate --local ./zoomctl-data --since 1d --event meeting.started',
+    '<%= config.bin %> simulate-api --record served.ndjson & <%= config.bin %> validate --data-stream activity --since 30d --run served.ndjson --wait 5m',
   ]
 
   static override args = {
@@ -36,6 +38,7 @@ export default class Validate extends ZoomctlCommand {
     'data-dir': dataDirFlag("serve's data dir for --local, when the argument does not name one"),
     verbose: Flags.boolean({char: 'v', description: 'show every detail line (each field and its share)', default: false}),
     'integration-version': integrationVersionFlag,
+    'data-stream': Flags.string({description: "the integration's data stream to check: webhook, or an audit stream (its --run is a file of simulate-api --record)", options: ['webhook', ...REPORT_STREAMS], default: 'webhook'}),
     ...elasticFlags,
   }
 
@@ -62,6 +65,7 @@ export default class Validate extends ZoomctlCommand {
       runFile: flags.run,
       waitMs: flags.wait ? parseDuration(flags.wait) : 0,
       onProgress: (text) => progress.update(text),
+      dataStream: isReportStream(flags['data-stream']) ? flags['data-stream'] : undefined,
     }).finally(() => progress.stop())
     if (this.human) {
       this.log(style.dim(`${report.target}, ${report.window.since} → ${report.window.until}, integration ${report.integrationVersion}`))

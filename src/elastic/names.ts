@@ -9,6 +9,21 @@ export const ZOOM_TEMPLATE = 'logs-zoom.webhook'
 export const ZOOM_PATTERN = 'logs-zoom.webhook-*'
 export const zoomDataStream = (namespace: string) => `logs-zoom.webhook-${namespace}`
 
+/** The names Fleet gives one of the integration's data streams: webhook, or an audit stream (activity …). */
+export interface ZoomStreamNames {
+  dataset: string
+  template: string
+  pattern: string
+  dataStream(namespace: string): string
+}
+
+export function zoomStreamNames(stream: string): ZoomStreamNames {
+  const template = `logs-zoom.${stream}`
+  return {dataset: `zoom.${stream}`, template, pattern: `${template}-*`, dataStream: (namespace) => `${template}-${namespace}`}
+}
+
+export const WEBHOOK_NAMES = zoomStreamNames('webhook')
+
 /** The oldest Elasticsearch that sends x-elastic-product, which the client needs. */
 export const OLDEST_ELASTICSEARCH = '7.14.0'
 

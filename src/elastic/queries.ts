@@ -2,7 +2,7 @@ import {errors} from '@elastic/elasticsearch'
 
 import type {ArrivalStats} from '../checks/arrivals.js'
 import {type ElasticConnection, elasticError} from './connection.js'
-import {ZOOM_DATASET, ZOOM_PATTERN, ZOOM_TEMPLATE} from './names.js'
+import {WEBHOOK_NAMES, ZOOM_DATASET, ZOOM_PATTERN, type ZoomStreamNames} from './names.js'
 
 /** How many event types a terms aggregation asks for: more than Zoom has (211). */
 const MAX_EVENT_TYPES = 300
@@ -19,7 +19,7 @@ function statusOf(error: unknown): number | undefined {
 
 export interface Privileges {
   username?: string
-  /** privilege → granted, on ZOOM_PATTERN */
+  /** privilege → granted, on the pattern asked about (ZOOM_PATTERN by default) */
   index: Record<string, boolean>
   cluster: Record<string, boolean>
 }
@@ -28,14 +28,14 @@ export interface Privileges {
  * What the credentials may do on the Zoom data streams. Every user may ask this of themselves; clusters
  * without the security API (security off, OpenSearch) answer 404/400/405: then undefined, nothing is known.
  */
-export async function readPrivileges(connection: ElasticConnection, index: string[], cluster: string[]): Promise<Privileges | undefined> {
+export async function readPrivileges(connection: ElasticConnection, index: string[], cluster: string[], pattern = ZOOM_PATTERN): Promise<Privileges | undefined> {
   try {
-    const answer = (await connection.client.security.hasPrivileges({cluster, index: [{names: [ZOOM_PATTERN], privileges: index}]})) as unknown as {
+    const answer = (await connection.client.security.hasPrivileges({cluster, index: [{names: [pattern], privileges: index}]})) as unknown as {
       username?: string
       cluster?: Record<string, boolean>
       index?: Record<string, Record<string, boolean>>
     }
-    return {username: answer.username, index: answer.index?.[ZOOM_PATTERN] ?? {}, cluster: answer.cluster ?? {}}
+    return {username: answer.username, index: answer.index?.[pattern] ?? {}, cluster: answer.cluster ?? {}}
   } catch (error) {
     const status = statusOf(error)
     if (status === 400 || status === 404 || status === 405 || status === 500) return undefined
@@ -63,32 +63,32 @@ export interface ZoomAssets {
   dataStreams: Lookup<Array<{name: string; status?: string; indices: number}>>
 }
 
-export async function readZoomAssets(connection: ElasticConnection): Promise<ZoomAssets> {
+export async function readZoomAssets(connection: ElasticConnection, names: ZoomStreamNames = WEBHOOK_NAMES): Promise<ZoomAssets> {
   const {client} = connection
-  const template = await lookup(connection, `read the index template ${ZOOM_TEMPLATE}`, async () => {
-    const answer = await client.indices.getIndexTemplate({name: ZOOM_TEMPLATE})
+  const template = await lookup(connection, `read the index template ${names.template}`, async () => {
+    const answer = await client.indices.getIndexTemplate({name: names.template})
     const found = answer.index_templates?.[0]?.index_template as {_meta?: {managed_by?: string; package?: {name?: string}}} | undefined
     return {managedBy: found?._meta?.managed_by, packageName: found?._meta?.package?.name}
   })
   const pipelines = await lookup(connection, 'read the ingest pipelines', async () => {
-    const answer = (await client.ingest.getPipeline({id: `${ZOOM_TEMPLATE}-*`})) as Record<string, unknown>
+    const answer = (await client.ingest.getPipeline({id: `${names.template}-*`})) as Record<string, unknown>
     const versions = new Set<string>()
     for (const id of Object.keys(answer)) {
-      const match = /^logs-zoom\.webhook-(\d+\.\d+\.\d+)$/.exec(id)
-      if (match) versions.add(match[1]!)
+      const match = /^(.+)-(\d+\.\d+\.\d+)$/.exec(id)
+      if (match?.[1] === names.template) versions.add(match[2]!)
     }
     return [...versions].sort()
   })
   const dataStreams = await lookup(connection, 'read the data streams', async () => {
-    const answer = await client.indices.getDataStream({name: ZOOM_PATTERN})
+    const answer = await client.indices.getDataStream({name: names.pattern})
     return (answer.data_streams ?? []).map((stream) => ({name: stream.name, status: String(stream.status ?? ''), indices: stream.indices?.length ?? 0}))
   })
   return {template, pipelines, dataStreams}
 }
 
-function windowFilter(window: TimeWindow) {
+function windowFilter(window: TimeWindow, dataset = ZOOM_DATASET) {
   return [
-    {term: {'data_stream.dataset': ZOOM_DATASET}},
+    {term: {'data_stream.dataset': dataset}},
     {range: {'@timestamp': {gte: window.since.toISOString(), lte: window.until.toISOString(), format: 'strict_date_optional_time'}}},
   ]
 }
@@ -98,14 +98,14 @@ function windowFilter(window: TimeWindow) {
  * search, a terms aggregation with a filter sub-aggregation per field. Then up to 100 documents with
  * error.message (a text field, so grouped here rather than aggregated).
  */
-export async function countArrivals(connection: ElasticConnection, index: string, window: TimeWindow, fieldsFor: (actions: string[]) => string[]): Promise<ArrivalStats> {
+export async function countArrivals(connection: ElasticConnection, index: string, window: TimeWindow, fieldsFor: (actions: string[]) => string[], dataset = ZOOM_DATASET): Promise<ArrivalStats> {
   const {client} = connection
   try {
     const first = await client.search({
       index,
       size: 0,
       track_total_hits: true,
-      query: {bool: {filter: windowFilter(window)}},
+      query: {bool: {filter: windowFilter(window, dataset)}},
       aggs: {actions: {terms: {field: 'event.action', size: MAX_EVENT_TYPES}}},
     })
     const actions = bucketsOf(first.aggregations?.actions).map((bucket) => String(bucket.key))
@@ -115,7 +115,7 @@ export async function countArrivals(connection: ElasticConnection, index: string
       ? await client.search({
           index,
           size: 0,
-          query: {bool: {filter: windowFilter(window)}},
+          query: {bool: {filter: windowFilter(window, dataset)}},
           aggs: {actions: {terms: {field: 'event.action', size: MAX_EVENT_TYPES}, aggs}},
         })
       : first
@@ -131,7 +131,7 @@ export async function countArrivals(connection: ElasticConnection, index: string
       track_total_hits: true,
       sort: [{'@timestamp': {order: 'desc'}}],
       _source: ['error.message', 'event.action'],
-      query: {bool: {filter: [...windowFilter(window), {exists: {field: 'error.message'}}]}},
+      query: {bool: {filter: [...windowFilter(window, dataset), {exists: {field: 'error.message'}}]}},
     })
     return {
       source: index,
@@ -190,4 +190,14 @@ function bucketsOf(aggregation: unknown): Bucket[] {
 function totalOf(total: unknown): number {
   if (typeof total === 'number') return total
   return (total as {value?: number} | undefined)?.value ?? 0
+}
+
+/** Documents by _id (the audit streams' fingerprint ids), at most 500 at a time. */
+export async function findDocumentsById(connection: ElasticConnection, index: string, ids: string[]): Promise<FoundDocument[]> {
+  try {
+    const answer = await connection.client.search({index, size: ids.length, query: {ids: {values: ids}}})
+    return answer.hits.hits.map((hit) => ({id: hit._id ?? '', index: hit._index, source: (hit._source ?? {}) as Record<string, unknown>}))
+  } catch (error) {
+    throw elasticError(error, connection.settings, `search ${index}`)
+  }
 }

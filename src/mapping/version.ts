@@ -14,7 +14,12 @@ export const FEATURES = {
   failureTagTopLevel: '1.21.0',
   /** Category pipelines' on_failure also tag it. */
   failureTagCategories: '1.27.2',
+  /** The audit streams' pipelines tag a document preserve_original_event when it holds an error. */
+  reportFailureTag: '1.27.2',
 } as const
+
+/** The released versions zoomctl knows, oldest first (the conformance test runs each that has a stream). */
+export const KNOWN_VERSIONS = ['1.20.0', '1.20.1', '1.21.0', '1.22.0', '1.23.0', '1.24.0', '1.25.0', '1.26.0', '1.27.0', '1.27.1', '1.27.2'] as const
 
 export type Feature = keyof typeof FEATURES
 

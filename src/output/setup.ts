@@ -11,7 +11,7 @@ export function formatSetup(result: SetupResult): string {
   if (result.kibana) {
     const {kibana} = result
     lines.push(`${statusMark('pass')} Kibana ${kibana.version}: Zoom integration ${kibana.installed}${kibana.installedNow ? ' (installed now)' : ''}`)
-    lines.push(`${statusMark('pass')} Fleet package policy ${kibana.packagePolicy.action}: ${kibana.packagePolicy.id} in agent policy ${kibana.agentPolicy} (CRC on, zoom-cel off)`)
+    lines.push(`${statusMark('pass')} Fleet package policy ${kibana.packagePolicy.action}: ${kibana.packagePolicy.id} in agent policy ${kibana.agentPolicy} (CRC on, ${kibana.auditStreams?.length ? `audit streams ${kibana.auditStreams.join(', ')} on` : 'zoom-cel off'})`)
   }
   if (result.zoom) lines.push('', style.bold(`Zoom event subscription → ${result.zoom.url}`), formatPlan(result.zoom.plan, {applied: result.zoom.applied, done: result.zoom.done}))
   if (result.zoom?.startedServe) lines.push(style.yellow(`  started zoomctl serve in the background: pid ${result.zoom.startedServe.pid}, log ${result.zoom.startedServe.log} (run it as a service for good)`))

@@ -4,7 +4,8 @@ import {describeCredential} from '../elastic/credentials.js'
 import {safeUrl} from '../elastic/url.js'
 import {UserError} from '../errors.js'
 import {describeNetworkError} from '../sender/client.js'
-import {packagePolicyBody, type PolicyTarget, supportsSimplified, type WebhookInput} from './policy.js'
+import {REPORT_STREAMS, type ReportStream} from '../zoom/reports.js'
+import {type AuditStreamsInput, packagePolicyBody, type PolicyTarget, SIBLING_INPUT, supportsSimplified, type WebhookInput} from './policy.js'
 
 export interface KibanaSettings {
   url: string
@@ -29,6 +30,16 @@ export interface AgentPolicy {
   id: string
   name: string
   namespace?: string
+}
+
+/** An audit stream as an agent policy runs it (from Fleet's package policy). */
+export interface AuditStreamSetting {
+  policy: string
+  stream: ReportStream
+  enabled: boolean
+  interval?: string
+  /** The integration's URL setting: where the agent polls (Zoom, or a simulate-api). */
+  url?: string
 }
 
 export interface ZoomPackagePolicy {
@@ -148,9 +159,20 @@ export class FleetClient {
     return (answer.items ?? []).map((item) => ({id: item.id, name: item.name, vars: webhookVarsOf(item.inputs)}))
   }
 
+  /**
+   * Each Zoom package policy's audit streams (the CEL input's activity, operation, meeting_activity): on or
+   * off, their interval, and the URL they poll (a package-level var, or the input's in some versions).
+   */
+  async zoomAuditStreams(): Promise<AuditStreamSetting[]> {
+    const kuery = encodeURIComponent('ingest-package-policies.package.name:zoom')
+    const format = supportsSimplified(this.version) ? '&format=simplified' : ''
+    const answer = await this.call<{items?: Array<{name: string; vars?: unknown; inputs?: unknown}>}>('GET', `/api/fleet/package_policies?perPage=100&kuery=${kuery}${format}`)
+    return (answer.items ?? []).flatMap((item) => auditStreamsOf(item.name, item.vars, item.inputs))
+  }
+
   /** Adds the Zoom webhook input to an agent policy, or updates the one setup added before. */
-  async applyZoomPolicy(target: PolicyTarget, input: WebhookInput): Promise<{action: 'created' | 'updated'; id: string}> {
-    const body = packagePolicyBody(target, input)
+  async applyZoomPolicy(target: PolicyTarget, input: WebhookInput, audit?: AuditStreamsInput): Promise<{action: 'created' | 'updated'; id: string}> {
+    const body = packagePolicyBody(target, input, audit)
     const format = supportsSimplified(this.version) ? '?format=simplified' : ''
     const existing = (await this.zoomPackagePolicies()).find((policy) => policy.name === target.name && policy.policyIds.includes(target.agentPolicyId))
     if (existing) {
@@ -171,6 +193,25 @@ interface PackageItem {
   status?: string
   installationInfo?: {version?: string}
   savedObject?: {attributes?: {version?: string}}
+}
+
+/** The audit streams of one package policy, from either format ({value} wrappers of the legacy one unwrapped). */
+function auditStreamsOf(policy: string, packageVars: unknown, inputs: unknown): AuditStreamSetting[] {
+  const unwrap = (vars: unknown) => Object.fromEntries(Object.entries((vars ?? {}) as Record<string, unknown>).map(([name, value]) => [name, value && typeof value === 'object' && 'value' in value ? (value as {value: unknown}).value : value]))
+  const topVars = unwrap(packageVars)
+  let input: {enabled?: boolean; vars?: Record<string, unknown>; streams: Record<string, {enabled?: boolean; vars?: Record<string, unknown>}>} | undefined
+  if (Array.isArray(inputs)) {
+    const cel = inputs.find((candidate: {type?: string}) => candidate.type === 'cel') as {enabled?: boolean; vars?: unknown; streams?: Array<{enabled?: boolean; data_stream?: {dataset?: string}; vars?: unknown}>} | undefined
+    if (cel) input = {enabled: cel.enabled, vars: unwrap(cel.vars), streams: Object.fromEntries((cel.streams ?? []).map((stream) => [stream.data_stream?.dataset ?? '', {enabled: stream.enabled, vars: unwrap(stream.vars)}]))}
+  } else if (inputs && typeof inputs === 'object') {
+    const cel = (inputs as Record<string, {enabled?: boolean; vars?: Record<string, unknown>; streams?: Record<string, {enabled?: boolean; vars?: Record<string, unknown>}>}>)[SIBLING_INPUT]
+    if (cel) input = {enabled: cel.enabled, vars: cel.vars, streams: cel.streams ?? {}}
+  }
+  return REPORT_STREAMS.map((stream) => {
+    const entry = input?.streams[`zoom.${stream}`]
+    const url = topVars.url ?? input?.vars?.url
+    return {policy, stream, enabled: Boolean(input?.enabled !== false && entry?.enabled), interval: typeof entry?.vars?.interval === 'string' ? entry.vars.interval : undefined, url: typeof url === 'string' ? url : undefined}
+  })
 }
 
 /** The webhook stream's vars from either format ({value} wrappers of the legacy one unwrapped). */

@@ -1,3 +1,6 @@
+import {UserError} from '../errors.js'
+import {REPORT_STREAMS, type ReportStream} from '../zoom/reports.js'
+
 /**
  * The Zoom integration's webhook input as Fleet takes it (../shared/elastic-api §E3): the simplified format
  * on Kibana 8.5+, the legacy one before. Pure: the Fleet client sends what this builds.
@@ -12,6 +15,21 @@ export interface WebhookInput {
   /** The static header the agent checks (secret_header / secret_value). */
   secretHeader?: string
   secretValue?: string
+}
+
+/**
+ * The audit streams (the CEL input) as setup enables them: the Zoom app's credentials and where the agent
+ * polls, package-level vars of the integration (../shared/zoom/api.md F3), and the streams to run.
+ */
+export interface AuditStreamsInput {
+  streams: ReportStream[]
+  /** The integration's `url`: Zoom's API (https://api.zoom.us), or a simulate-api in test mode. */
+  url: string
+  /** The integration's `token_url` (the agent appends /oauth/token): https://zoom.us, or the simulate-api. */
+  tokenUrl: string
+  accountId: string
+  clientId: string
+  clientSecret: string
 }
 
 export interface PolicyTarget {
@@ -49,19 +67,29 @@ function policyReference(target: PolicyTarget): Record<string, unknown> {
   return major > 8 || (major === 8 && minor >= 15) ? {policy_ids: [target.agentPolicyId]} : {policy_id: target.agentPolicyId}
 }
 
-export function packagePolicyBody(target: PolicyTarget, input: WebhookInput): Record<string, unknown> {
+export function packagePolicyBody(target: PolicyTarget, input: WebhookInput, audit?: AuditStreamsInput): Record<string, unknown> {
   const base = {name: target.name, namespace: target.namespace, description: 'Zoom webhooks, set up by zoomctl', ...policyReference(target)}
   if (supportsSimplified(target.kibanaVersion)) {
+    const cel = audit?.streams.length
+      ? {
+          enabled: true,
+          streams: Object.fromEntries(REPORT_STREAMS.map((stream) => [`zoom.${stream}`, {enabled: audit.streams.includes(stream)}])),
+        }
+      : // Inputs left out keep the package default, and the CEL input's required vars would fail the policy.
+        {enabled: false}
     return {
       ...base,
       package: {name: 'zoom', version: target.packageVersion},
+      ...(audit?.streams.length
+        ? {vars: {url: audit.url, token_url: audit.tokenUrl, account_id: audit.accountId, client_id: audit.clientId, client_secret: audit.clientSecret}}
+        : {}),
       inputs: {
         [POLICY_TEMPLATE_INPUT]: {enabled: true, streams: {[WEBHOOK_STREAM]: {enabled: true, vars: webhookVars(input)}}},
-        // Inputs left out keep the package default, and the CEL input's required vars would fail the policy.
-        [SIBLING_INPUT]: {enabled: false},
+        [SIBLING_INPUT]: cel,
       },
     }
   }
+  if (audit?.streams.length) throw new UserError(`Kibana ${target.kibanaVersion} takes package policies in the legacy format only, which zoomctl writes for the webhook stream alone`, {hint: 'enable the activity, operation and meeting_activity streams in Fleet (Zoom integration → Collect Zoom logs via API), or upgrade Kibana to 8.5+'})
   const typed: Record<string, string> = {listen_address: 'text', listen_port: 'integer', url: 'text', crc_enabled: 'bool', crc_secret: 'password', secret_header: 'text', secret_value: 'password'}
   return {
     ...base,
@@ -86,5 +114,5 @@ export function packagePolicyBody(target: PolicyTarget, input: WebhookInput): Re
 
 /** The body as shown before it is sent: secrets replaced. */
 export function redactedBody(body: Record<string, unknown>): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(body, (key, value) => (/^(crc_secret|secret_value)$/.test(key) ? (typeof value === 'object' && value ? {...value, value: '********'} : '********') : value))) as Record<string, unknown>
+  return JSON.parse(JSON.stringify(body, (key, value) => (/^(crc_secret|secret_value|client_secret)$/.test(key) ? (typeof value === 'object' && value ? {...value, value: '********'} : '********') : value))) as Record<string, unknown>
 }

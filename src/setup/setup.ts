@@ -3,7 +3,8 @@ import {type ConfigFile, loadConfig, resolveReference, SECRET_KEYS, writeConfig}
 import {OptionError} from '../config/parse.js'
 import {UserError} from '../errors.js'
 import {FleetClient} from './fleet.js'
-import {packagePolicyBody, redactedBody, type WebhookInput} from './policy.js'
+import {type AuditStreamsInput, packagePolicyBody, redactedBody, type WebhookInput} from './policy.js'
+import {isReportStream, REPORT_APIS, REPORT_STREAMS, type ReportStream} from '../zoom/reports.js'
 import {QUESTIONS, type Question, type SetupAnswers} from './questions.js'
 import {type SetupZoomOptions, type ZoomStepResult, zoomStepForSetup} from './zoom-step.js'
 
@@ -29,6 +30,20 @@ export interface SetupOptions {
   zoom?: SetupZoomOptions
   /** Change nothing (no file, no Fleet, no Zoom): the Zoom step prints its plan. */
   dryRun?: boolean
+  /** The audit streams to enable beside the webhook input (see auditStreamsFor). */
+  audit?: AuditOptions
+}
+
+/** --audit-streams and where the streams poll, with the Zoom credentials setup already has. */
+export interface AuditOptions {
+  /** Given as a flag (none: no stream); undefined: asked on a terminal, else none. */
+  streams?: ReportStream[]
+  /** The integration's URL: https://api.zoom.us, or a simulate-api (test mode). */
+  url?: string
+  tokenUrl?: string
+  accountId?: string
+  clientId?: string
+  clientSecret?: string
 }
 
 export interface SetupResult {
@@ -36,7 +51,7 @@ export interface SetupResult {
   settings: Record<string, unknown>
   /** The Elasticsearch serve will index into, as setup reached it: its version, and as whom. */
   elasticsearch?: {version: string; credential: string}
-  kibana?: {version: string; installed: string; installedNow: boolean; agentPolicy: string; packagePolicy: {action: 'created' | 'updated'; id: string}; sent: Record<string, unknown>}
+  kibana?: {version: string; installed: string; installedNow: boolean; agentPolicy: string; packagePolicy: {action: 'created' | 'updated'; id: string}; sent: Record<string, unknown>; auditStreams: ReportStream[]}
   zoomSteps: string[]
   next: string[]
   /** Shown once: a token or header value setup generated. */
@@ -258,12 +273,53 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       `zoomctl doctor ${answers['public-url'] || `http://127.0.0.1:${answers.port}${answers.path} --allow-http`}`,
       `zoomctl simulate --all --url ${answers['public-url'] || `http://127.0.0.1:${answers.port}${answers.path}`} --record run.ndjson`,
       validateStep(answers.destination),
+      ...(kibana?.auditStreams.length
+        ? ['zoomctl doctor (with ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET and --kibana-url: the audit streams)', `zoomctl validate --data-stream ${kibana.auditStreams[0]} --since 30d (after the agent's first poll)`]
+        : []),
     ],
     generated,
     removed: Object.keys(changes).filter((key) => changes[key] === undefined),
     ...(zoom ? {zoom} : {}),
     ...(options.dryRun ? {dryRun: true as const} : {}),
   }
+}
+
+/** --audit-streams: a comma-separated list of the integration's audit streams, or none. */
+export function parseAuditStreams(value: string | undefined): ReportStream[] | undefined {
+  if (value === undefined) return undefined
+  const names = value.split(',').map((name) => name.trim()).filter((name) => name && name !== 'none')
+  const unknown = names.filter((name) => !isReportStream(name))
+  if (unknown.length) throw new OptionError(`--audit-streams: ${unknown.join(', ')} is not an audit stream`, {hint: `choose among ${REPORT_STREAMS.join(', ')}, or none`})
+  return names as ReportStream[]
+}
+
+/** Zoom's API and token endpoint as the integration names them (its url and token_url settings). */
+export const ZOOM_REPORT_URL = 'https://api.zoom.us'
+export const ZOOM_TOKEN_BASE_URL = 'https://zoom.us'
+
+/**
+ * The audit streams to enable: the flag's, else asked stream by stream on a terminal (activity and
+ * operation offered, meeting_activity only where Zoom Support enabled the audit trail), else none, as
+ * the integration's own default. They take the Zoom credentials setup already has.
+ */
+export async function auditStreamsFor(options: SetupOptions): Promise<AuditStreamsInput | undefined> {
+  const audit = options.audit ?? {}
+  let streams = audit.streams
+  const credentials = {accountId: audit.accountId, clientId: audit.clientId, clientSecret: audit.clientSecret}
+  if (streams === undefined && options.prompter && !options.yes && credentials.clientId) {
+    streams = []
+    for (const stream of REPORT_STREAMS) {
+      const {title, needs} = REPORT_APIS[stream]
+      if (await options.prompter.confirm(`Also collect Zoom's ${title} (the ${stream} stream: polled every 24 h; needs ${needs})?`, stream !== 'meeting_activity')) streams.push(stream)
+    }
+  }
+  if (!streams?.length) return undefined
+  const missing = [!credentials.accountId && 'ZOOM_ACCOUNT_ID', !credentials.clientId && 'ZOOM_CLIENT_ID', !credentials.clientSecret && 'ZOOM_CLIENT_SECRET'].filter(Boolean)
+  if (missing.length) {
+    throw new OptionError(`the audit streams poll Zoom's API with a Server-to-Server OAuth app: ${missing.join(', ')} not given`, {hint: 'give the app\'s credentials (ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET or --zoom-account-id …); for a test without Zoom, start zoomctl simulate-api and give --audit-url with its credentials'})
+  }
+  const url = audit.url ?? ZOOM_REPORT_URL
+  return {streams, url, tokenUrl: audit.tokenUrl ?? (audit.url ? audit.url : ZOOM_TOKEN_BASE_URL), accountId: credentials.accountId!, clientId: credentials.clientId!, clientSecret: credentials.clientSecret!}
 }
 
 /**
@@ -307,14 +363,15 @@ async function configureFleet(answers: SetupAnswers, options: SetupOptions, step
     if (!policy) throw new OptionError(policies.length ? `choose the agent policy with --agent-policy (${policies.map((candidate) => candidate.name).join(', ')})` : 'Kibana has no agent policy: create one in Fleet first')
     const target = {name: 'zoom-webhook-zoomctl', namespace: options.namespace, agentPolicyId: policy.id, packageVersion: installed, kibanaVersion: version}
     const input = webhookInput(answers)
-    const sent = redactedBody(packagePolicyBody(target, input))
+    const audit = await auditStreamsFor(options)
+    const sent = redactedBody(packagePolicyBody(target, input, audit))
     if (!options.yes) {
       const go = options.prompter ? await options.prompter.confirm(`Send this to Kibana?\n${JSON.stringify(sent, null, 2)}\n`, true) : false
       if (!go) throw new OptionError('not sent to Kibana: confirm with --yes')
     }
     step(`adding the Zoom webhook input to ${policy.name}`)
-    const packagePolicy = await fleet.applyZoomPolicy(target, input)
-    return {version, installed, installedNow, agentPolicy: policy.id, packagePolicy, sent}
+    const packagePolicy = await fleet.applyZoomPolicy(target, input, audit)
+    return {version, installed, installedNow, agentPolicy: policy.id, packagePolicy, sent, auditStreams: audit?.streams ?? []}
   } finally {
     await fleet.close()
   }

@@ -10,6 +10,9 @@ import type {AddressInfo} from 'node:net'
 
 const WEBHOOK_VARS = new Set(['listen_address', 'listen_port', 'url', 'crc_enabled', 'crc_secret', 'secret_header', 'secret_value', 'ssl', 'tags', 'preserve_original_event'])
 const SECRET_VARS = new Set(['crc_secret', 'secret_value'])
+const CEL_STREAMS = new Set(['zoom.activity', 'zoom.operation', 'zoom.meeting_activity'])
+const CEL_STREAM_VARS = new Set(['interval', 'initial_interval', 'page_size', 'activity_type', 'http_client_timeout', 'resource_rate_limit_limit', 'resource_rate_limit_burst', 'enable_request_tracer', 'tags', 'preserve_original_event', 'processors'])
+const PACKAGE_VARS = new Set(['url', 'token_url', 'account_id', 'client_id', 'client_secret', 'proxy_url', 'ssl'])
 
 export interface KibanaOptions {
   version?: string
@@ -28,6 +31,8 @@ export interface StoredPolicy {
   policy_ids: string[]
   package: {name: string; version: string}
   inputs: Record<string, {enabled: boolean; streams?: Record<string, {enabled: boolean; vars?: Record<string, unknown>}>}>
+  /** Package-level vars (the CEL streams' URL, token URL and credentials). */
+  vars?: Record<string, unknown>
   /** Secret values as Fleet keeps them (never returned). */
   secrets: Record<string, unknown>
 }
@@ -105,8 +110,13 @@ export class KibanaDouble {
           stream.vars![name] = {isSecretRef: true, id: randomUUID()}
         }
       }
+      const vars = structuredClone((body.vars ?? undefined) as Record<string, unknown> | undefined)
+      if (vars && 'client_secret' in vars) {
+        secrets.client_secret = vars.client_secret
+        vars.client_secret = {isSecretRef: true, id: randomUUID()}
+      }
       const policyIds = (body.policy_ids as string[] | undefined) ?? [body.policy_id as string]
-      const stored: StoredPolicy = {id: existing?.[1] ?? randomUUID(), name: body.name as string, policy_ids: policyIds, package: body.package as StoredPolicy['package'], inputs, secrets}
+      const stored: StoredPolicy = {id: existing?.[1] ?? randomUUID(), name: body.name as string, policy_ids: policyIds, package: body.package as StoredPolicy['package'], inputs, ...(vars ? {vars} : {}), secrets}
       if (existing) {
         const index = this.policies.findIndex((policy) => policy.id === existing[1])
         if (index === -1) return boom(404, `Package policy ${existing[1]} not found`)
@@ -128,12 +138,19 @@ export class KibanaDouble {
     for (const [name, input] of Object.entries(inputs)) {
       if (name !== 'zoom-http_endpoint' && name !== 'zoom-cel') return `Input not found: ${name}`
       for (const [streamName, stream] of Object.entries(input.streams ?? {})) {
-        if (streamName !== 'zoom.webhook') return `Stream not found ${name}: ${streamName}`
-        for (const variable of Object.keys(stream.vars ?? {})) if (!WEBHOOK_VARS.has(variable)) return `Variable ${name} ${streamName}:${variable} not found`
+        const known = name === 'zoom-cel' ? CEL_STREAMS.has(streamName) : streamName === 'zoom.webhook'
+        if (!known) return `Stream not found ${name}: ${streamName}`
+        const allowed = name === 'zoom-cel' ? CEL_STREAM_VARS : WEBHOOK_VARS
+        for (const variable of Object.keys(stream.vars ?? {})) if (!allowed.has(variable)) return `Variable ${name} ${streamName}:${variable} not found`
       }
     }
+    const vars = (body.vars ?? {}) as Record<string, unknown>
+    for (const variable of Object.keys(vars)) if (!PACKAGE_VARS.has(variable)) return `Variable ${variable} not found`
     // Left out, the CEL input keeps the package default (enabled) and its required vars fail the policy.
-    if (inputs['zoom-cel']?.enabled !== false) return 'Package policy is invalid: inputs.zoom-cel.vars.account_id: Account ID is required'
+    if (inputs['zoom-cel']?.enabled !== false) {
+      const missing = ['account_id', 'client_id', 'client_secret', 'url', 'token_url'].find((name) => !vars[name])
+      if (missing) return `Package policy is invalid: vars.${missing}: ${missing === 'account_id' ? 'Account ID' : missing} is required`
+    }
     return undefined
   }
 }

@@ -77,6 +77,39 @@ describe('zoomctl events', () => {
   })
 })
 
+describe('events map --data-stream (the audit streams)', () => {
+  const REPORTS = join(import.meta.dirname, '../../fixtures/elastic-zoom/pipeline-tests')
+
+  it('maps report records a line each, as the pipeline test does, and the Elastic Agent form by default', async () => {
+    const file = join(REPORTS, 'activity/test-zoom-activity.log')
+    const expected = JSON.parse(readFileSync(`${file}-expected.json`, 'utf8')) as {expected: Doc[]}
+    const result = await runCli(['events', 'map', '--data-stream', 'activity', file, '--pipeline-only', '--json'])
+    expect(result.code, result.stderr).toBe(0)
+    const documents = JSON.parse(result.stdout) as Doc[]
+    expect(documents).toHaveLength(5)
+    // Everything but the GeoIP lookups, which need Elasticsearch's databases, and the test config's tag.
+    const {source: _geo, tags: _tags, ...rest} = expected.expected[3]!
+    expect(documents[3]).toEqual(rest)
+    expect(documents[0]!.source).toEqual({ip: '192.0.2.10'})
+
+    const agent = await runCli(['events', 'map', '--data-stream', 'operation', '--json'], {}, readFileSync(join(REPORTS, 'operation/test-zoom-operation.log'), 'utf8'))
+    expect(agent.code, agent.stderr).toBe(0)
+    expect((JSON.parse(agent.stdout) as Doc[])[1]).toMatchObject({data_stream: {dataset: 'zoom.operation'}, input: {type: 'cel'}, tags: ['forwarded', 'zoom-operation'], event: {action: 'Add', type: ['change', 'creation']}})
+  })
+
+  it('builds a synthetic record by event.action, says which exist, and refuses a version without the stream', async () => {
+    const built = await runCli(['events', 'map', '--data-stream', 'activity', '--event', 'sign-out', '--seed', '3', '--json'])
+    expect(built.code, built.stderr).toBe(0)
+    expect(JSON.parse(built.stdout)).toMatchObject({event: {action: 'sign-out', type: ['end']}, user: {email: expect.stringMatching(/@example\.com$/)}, source: {ip: expect.any(String)}})
+    const unknown = await runCli(['events', 'map', '--data-stream', 'meeting_activity', '--event', 'nope', '--seed', '3'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('Meeting Started')
+    const old = await runCli(['events', 'map', '--data-stream', 'meeting_activity', '--event', 'Meeting Started', '--integration-version', '1.25.0'])
+    expect(old.code).toBe(2)
+    expect(old.stderr).toContain('came in 1.26.0')
+  })
+})
+
 describe('integration versions', () => {
   it('reproduces 1.20.0 to 1.27.2 and refuses others with exit 2', async () => {
     const old = await runCli(['events', 'map', '--event', 'meeting.started', '--integration-version', '1.19.0'])

@@ -1,8 +1,12 @@
+import {createHash} from 'node:crypto'
 import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {runIngestPipeline} from '../../src/mapping/index.js'
+import {fingerprint, REPORT_STREAM_SINCE, runReportPipeline} from '../../src/mapping/reports/index.js'
+import {compareVersions, KNOWN_VERSIONS} from '../../src/mapping/version.js'
+import type {ReportStream} from '../../src/zoom/reports.js'
 import {diffDocuments, type FieldDifference} from '../helpers/flatten.js'
 
 const CORPUS = join(import.meta.dirname, '../../fixtures/elastic-zoom')
@@ -89,5 +93,40 @@ describe('conformance with the integration pipeline tests', () => {
     const text = report('zoom 1.23.0 meeting corpus', results)
     console.log(text)
     expect(text).toBe(`zoom 1.23.0 meeting corpus: ${cases.length}/${cases.length} events match exactly`)
+  })
+})
+
+describe('conformance with the audit streams’ pipeline tests (activity, operation, meeting_activity)', () => {
+  const CORPORA: Array<{stream: ReportStream; file: string}> = [
+    {stream: 'activity', file: 'activity/test-zoom-activity.log'},
+    {stream: 'operation', file: 'operation/test-zoom-operation.log'},
+    {stream: 'meeting_activity', file: 'meeting_activity/test-zoom-meeting-activity.log'},
+  ]
+  for (const {stream, file} of CORPORA) {
+    const lines = readFileSync(join(CORPUS, 'pipeline-tests', file), 'utf8').split('\n').filter((line) => line.trim() !== '')
+    const expected = (JSON.parse(readFileSync(join(CORPUS, 'pipeline-tests', `${file}-expected.json`), 'utf8')) as {expected: unknown[]}).expected
+    const versions = KNOWN_VERSIONS.filter((version) => compareVersions(version, REPORT_STREAM_SINCE[stream]) >= 0)
+
+    it(`reproduces every ${stream} document in every version that has the stream (${versions.join(', ')})`, () => {
+      expect(expected).toHaveLength(lines.length)
+      expect(versions.length).toBeGreaterThan(0)
+      const failures: string[] = []
+      for (const version of versions) {
+        lines.forEach((line, index) => {
+          // As elastic-package runs a pipeline test: each line is the message; the test config adds the tag.
+          const {document, id} = runReportPipeline(stream, {message: line, tags: ['preserve_original_event']}, {integrationVersion: version})
+          expect(id).toBe(fingerprint(line))
+          for (const difference of diffDocuments(expected[index], document, excluded({...VOLATILE, ...ENVIRONMENT}))) {
+            failures.push(`${version} ${file} #${index} ${difference.field}: expected ${JSON.stringify(difference.expected)}, got ${JSON.stringify(difference.actual)}`)
+          }
+        })
+      }
+      expect(failures).toEqual([])
+    })
+  }
+
+  it('sets the same _id as Elasticsearch’s fingerprint processor (SHA-1 of a 0 byte and the text, base64)', () => {
+    // Worked by hand: sha1("\0abc") in base64.
+    expect(fingerprint('abc')).toBe(createHash('sha1').update(Buffer.concat([Buffer.from([0]), Buffer.from('abc')])).digest('base64'))
   })
 })

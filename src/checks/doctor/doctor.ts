@@ -32,9 +32,12 @@ import {
 } from './judge.js'
 import {connectTcp, handshakeTls, type HttpSample, resolveHost, timedRequest} from './probes.js'
 import {checkZoom, type ZoomDoctorOptions} from './zoom.js'
+import {checkAuditStreamsInFleet, checkZoomReports} from './reports.js'
+import type {ZoomApiClient} from '../../zoom/api/client.js'
 
 export interface DoctorOptions {
-  url: string
+  /** The webhook URL; none checks only the other sides (Zoom's report APIs, Elastic, Fleet). */
+  url?: string
   auth: AuthSettings
   /** What a refused secret token means when it was not given but found (a local serve's): said on the checks it fails. */
   refusedTokenHint?: string
@@ -55,16 +58,27 @@ export interface DoctorOptions {
   /** Zoom's API, to check Zoom's side of the URL (credentials, subscription, events, webhook logs). */
   zoom?: ZoomDoctorOptions
   onProgress?: (text: string) => void
+  /** Zoom's API with the app's credentials: the audit streams' token, scopes and report APIs. */
+  reports?: ZoomApiClient
 }
 
 export interface DoctorReport {
-  url: string
-  endpoint: {kind: EndpointKind; description: string}
+  url?: string
+  endpoint?: {kind: EndpointKind; description: string}
   checks: Check[]
   summary: CheckSummary
 }
 
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
+  // The audit streams' side: Zoom's report APIs with the app's credentials, and the streams Fleet runs.
+  const audit = Promise.all([
+    options.reports ? checkZoomReports(options.reports) : Promise.resolve([]),
+    options.reports && options.kibana ? checkAuditStreamsInFleet(options.kibana) : Promise.resolve([]),
+  ]).then((parts) => parts.flat())
+  if (options.url === undefined) {
+    const [elastic, checks] = await Promise.all([options.elastic ? checkElastic(options.elastic, options.integrationVersion) : Promise.resolve([]), audit])
+    return {checks: [...checks, ...elastic], summary: summarize([...checks, ...elastic])}
+  }
   let url: URL
   try {
     url = new URL(options.url)
@@ -74,13 +88,14 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UserError(`${url.protocol} is not http or https`, {hint: 'Zoom posts to https:// URLs'})
   if (options.agentBehind !== undefined && !URL.canParse(options.agentBehind)) throw new UserError('--forward-to is not a URL', {hint: "the agent's endpoint, e.g. http://127.0.0.1:8182/zoom-webhook"})
   // The endpoint and the Elastic side are independent: checked at the same time.
-  const [endpoint, elastic, fleet, zoom] = await Promise.all([
+  const [endpoint, elastic, fleet, zoom, reports] = await Promise.all([
     checkEndpoint(url, options),
     options.elastic ? checkElastic(options.elastic, options.integrationVersion) : Promise.resolve([]),
     options.kibana ? checkFleet(options.kibana, url, options.agentBehind) : Promise.resolve([]),
     options.zoom ? checkZoom(options.url, options.zoom) : Promise.resolve([]),
+    audit,
   ])
-  const checks = [...endpoint.checks, ...elastic, ...fleet, ...zoom]
+  const checks = [...endpoint.checks, ...elastic, ...fleet, ...zoom, ...reports]
   return {url: `${url.origin}${url.pathname}`, endpoint: {kind: endpoint.kind, description: describeKind(endpoint.kind)}, checks, summary: summarize(checks)}
 }
 
