@@ -1,7 +1,7 @@
 import {Command, Errors, Flags} from '@oclif/core'
 
 import {asArguments, checkValue, type ConfigFile, configPath, type FlagShape, loadConfig, resolveReference, SECRET_KEYS} from '../config/file.js'
-import {closestName, OptionError} from '../config/parse.js'
+import {closestName, closestNames, OptionError} from '../config/parse.js'
 import {UserError} from '../errors.js'
 import {style} from '../output/style.js'
 
@@ -77,9 +77,9 @@ export abstract class ZoomctlCommand extends Command {
     const given = errorClass(error) === 'NonExistentFlagsError' ? error.flags : undefined
     if (!given?.length) return described
     const names = ['json', ...Object.keys({...this.ctor.flags, ...this.ctor.baseFlags})]
-    const suggestions = given.map((flag) => closestName(flag.replace(/^--|=.*$/g, ''), names)).filter((name) => name !== undefined)
+    const suggestions = given.flatMap((flag) => closestNames(flag.replace(/^--|=.*$/g, ''), names))
     if (suggestions.length === 0) return described
-    return {...described, hint: `did you mean ${suggestions.map((name) => `--${name}`).join(', ')}? (--help lists the flags)`}
+    return {...described, hint: `did you mean ${suggestions.map((name) => `--${name}`).join(given.length > 1 ? ', ' : ' or ')}? (--help lists the flags)`}
   }
 
   /** A flag value oclif refused that came from the config file, not the command line: say where it is written. */

@@ -101,11 +101,32 @@ describe('a well-made CLI', () => {
     for (const flag of ['--version', '-v']) expect((await runCli([flag])).stdout).toBe(fromOclif.stdout)
   })
 
-  it('names a mistyped command as typed, with spaces (on a terminal it offers the closest one)', async () => {
+  it('names a mistyped command as typed, with spaces, and the nearest one, piped too; bad input: exit 2, JSON under --json', async () => {
     const typo = await runCli(['events', 'shw'])
-    expect(typo.stderr).toContain('events shw is not a zoomctl command')
+    expect(typo.stderr).toContain('"events shw" is not a zoomctl command')
+    expect(typo.stderr).toContain('did you mean zoomctl events show?')
     expect(typo.stderr).toContain('zoomctl help events')
-    expect(typo.code).toBe(127)
+    expect(typo.code).toBe(2)
+    const json = await runCli(['simulte', '--json'])
+    expect(json.code).toBe(2)
+    expect(JSON.parse(json.stdout)).toEqual({error: {code: 'unknown-command', message: '"simulte" is not a zoomctl command', hint: 'did you mean zoomctl simulate? zoomctl help lists the commands'}})
+  })
+
+  it('suggests the flag or setting meant: an edit away, two letters swapped, or the flags a word begins', async () => {
+    expect((await runCli(['simulate', '--jsn'])).stderr).toContain('did you mean --json?')
+    const retry = await runCli(['simulate', 'meeting.started', '--retry', '2', '--dry-run'])
+    expect(retry.code).toBe(2)
+    expect(retry.stderr).toContain('did you mean --retries or --retry-spacing?')
+    const setting = await runCli(['config', 'set', 'prot', '8181', '--config', join(tempDir(), 'zoomctl.yaml'), '--json'])
+    expect(setting.code).toBe(2)
+    expect(JSON.parse(setting.stdout).error.hint).toContain('did you mean port?')
+  })
+
+  it("the README's promise: zoomctl's commands take --json and --config; oclif's version and autocomplete only their own flags", async () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8').replace(/\s+/g, ' ')
+    expect(readme).toContain("oclif's own `help`, `version` (which has `--json`) and `autocomplete` take only the flags their reference lists")
+    expect(JSON.parse((await runCli(['version', '--json'])).stdout)).toMatchObject({cliVersion: expect.stringMatching(/^zoomctl\//)})
+    for (const args of [['version', '--config', 'x'], ['autocomplete', 'bash', '--json']]) expect((await runCli(args)).code).toBe(2)
   })
 
   it.each([

@@ -24,8 +24,9 @@ export default class ConfigSet extends ZoomctlCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(ConfigSet)
-    const setting = knownSettings(this.config.commands as never).get(args.key)
-    const value = parseSettingValue(args.key, args.value, setting?.flag)
+    const settings = knownSettings(this.config.commands as never)
+    const setting = settings.get(args.key)
+    const value = parseSettingValue(args.key, args.value, setting?.flag, [...settings.keys()])
     await this.checkWithFlag(args.key, value, setting!.commands[0]!)
     const path = configPath(flags.config)
     await writeConfig(path, {[args.key]: value})
