@@ -129,6 +129,8 @@ type ParseError = Error & {exitCode?: number; oclif?: {exit?: number}; code?: st
 
 function describeError(error: ParseError): DescribedError {
   if (error instanceof UserError) return {code: error.code, message: error.message, hint: error.hint, exit: error.exitCode}
+  // Ctrl-C at a question (@inquirer/prompts): interrupted, nothing done.
+  if (error.name === 'ExitPromptError') return {code: 'interrupted', message: 'interrupted: nothing was done', exit: 130}
   // oclif's parser errors (unknown flag, bad option value, missing argument …) are bad input, as a UserError's.
   if ('parse' in error || /^(CLIParseError|FailedFlagValidationError|NonExistentFlagsError|UnexpectedArgsError|RequiredArgsError|FlagInvalidOptionError|ArgInvalidOptionError)$/.test(errorClass(error))) {
     const aboutArguments = /^(RequiredArgsError|UnexpectedArgsError)$/.test(errorClass(error))
