@@ -8,6 +8,7 @@ import {type DeliveryEntry, type EntryFilter, followDeliveries, type PageOptions
 import {decodeCursor, encodeCursor, findDelivery} from '../deliveries/newest.js'
 import type {StorePart} from '../deliveries/source.js'
 import {UserError} from '../errors.js'
+import {listenError} from '../receiver/server.js'
 import {recordLine} from '../store/records.js'
 import {runReplay} from '../replay/replay.js'
 import {createDispatcher} from '../sender/client.js'
@@ -161,7 +162,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, options.host, options.port, '--ui-port')))
     server.listen(options.port, options.host, () => resolve())
   })
   const address = server.address() as AddressInfo
