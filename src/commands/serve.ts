@@ -4,9 +4,11 @@ import {ZoomctlCommand} from '../cli/base-command.js'
 import {authFlags, dataDirFlag, elasticFlags, forwardFlags, integrationVersionFlag, uiFlags} from '../cli/flags.js'
 import {DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
 import {serveSettingsFrom} from '../cli/serve-settings.js'
+import {invocation} from '../cli/invocation.js'
 import {runServe} from '../receiver/service.js'
 import {lineWriter} from '../output/lines.js'
 import {formatForwardEvent, formatOutcome, formatWarning, outcomeJsonLine, serveBanner} from '../output/serve.js'
+import {style} from '../output/style.js'
 import {DEFAULT_TOLERANCE_SECONDS} from '../zoom/signature.js'
 
 export default class Serve extends ZoomctlCommand {
@@ -70,7 +72,8 @@ export default class Serve extends ZoomctlCommand {
       onOutcome: (outcome) => write(json ? outcomeJsonLine(outcome) : formatOutcome(outcome)),
       onForward: (event) => (json ? write(JSON.stringify({...event, type: 'forward', kind: event.type})) : process.stderr.write(`${formatForwardEvent(event)}\n`)),
       onWarning: (message) => (json ? write(JSON.stringify({type: 'warning', message})) : process.stderr.write(`${formatWarning(message)}\n`)),
-      onListening: (started) => (json ? write(JSON.stringify({type: 'listening', ...started})) : process.stderr.write(`${serveBanner(started)}\n`)),
+      onStopping: (message) => (json ? write(JSON.stringify({type: 'stopping', message})) : process.stderr.write(`${style.dim(message)}\n`)),
+      onListening: (started) => (json ? write(JSON.stringify({type: 'listening', ...started})) : process.stderr.write(`${serveBanner(started, invocation(this.config.bin))}\n`)),
     })
     if (json) write(JSON.stringify({type: 'stopped', ...stopped}))
     else process.stderr.write(`stopped (${stopped.signal}): ${Object.entries(stopped.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'no deliveries'}\n`)

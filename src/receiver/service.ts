@@ -52,7 +52,12 @@ export interface ServeCallbacks {
   onListening: (started: ServeStarted) => void
   /** Something found after start-up that the user should know (torn lines in the store …). */
   onWarning: (message: string) => void
+  /** After Ctrl-C (or SIGTERM): what serve still waits for before it exits. */
+  onStopping?: (message: string) => void
 }
+
+/** How long a stopping serve waits for the batches in flight to its sinks. */
+const STOP_GRACE_MS = 500
 
 export type Counts = Record<DeliveryOutcome['result'], number>
 
@@ -159,6 +164,8 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
     ...(inspector ? {ui: inspector.url} : {}),
   })
 
+  // What the background connection to Elasticsearch found is said after the listening line, never before it.
+  void forwarding.reportConnections()
   // What reading the window's keys found is known once they are loaded, after serve is listening.
   void store.indexed().then(() => {
     if (store.skippedLines) callbacks.onWarning(`${store.skippedLines} torn line(s) in the store skipped: a write cut short by a crash (the delivery was never acknowledged)`)
@@ -169,9 +176,12 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
     process.once('SIGINT', () => resolve('SIGINT'))
     process.once('SIGTERM', () => resolve('SIGTERM'))
   })
+  // Ctrl-C is answered within a second: a batch in flight to a sink that does not answer is abandoned (it stays in the store).
+  const waitingFor = forwarding.forwarders.filter((forwarder) => forwarder.inFlight > 0)
+  if (waitingFor.length) callbacks.onStopping?.(`stopping: waiting up to ${STOP_GRACE_MS / 1000} s for ${waitingFor.map((forwarder) => `${forwarder.inFlight} ${forwarder.inFlight === 1 ? 'delivery' : 'deliveries'} in flight to ${forwarder.sinkName}`).join(' and ')}; what is not confirmed stays in the store and goes at the next start`)
   await inspector?.close()
   await receiver.close()
-  await Promise.all(forwarding.forwarders.map((forwarder) => forwarder.stop(10_000)))
+  await Promise.all(forwarding.forwarders.map((forwarder) => forwarder.stop(STOP_GRACE_MS)))
   return {signal, counts}
 }
 
