@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {runDoctor} from '../checks/doctor/doctor.js'
 import {ZoomctlCommand} from '../cli/base-command.js'
 import {authFlags, authOptionsFrom, dataDirFlag, elasticFlags, elasticSettingsFrom, integrationVersion, integrationVersionFlag, kibanaFlags, otherServeHint, tokenForLocalTarget} from '../cli/flags.js'
-import {parseDuration, readUserFile, resolveAuth} from '../config/index.js'
+import {OptionError, parseDuration, readUserFile, resolveAuth} from '../config/index.js'
 import {renderChecks} from '../output/checks.js'
 import {startProgress} from '../output/spinner.js'
 import {style} from '../output/style.js'
@@ -41,6 +41,9 @@ export default class Doctor extends ZoomctlCommand {
     const token = await tokenForLocalTarget(flags, args.url, [flags['data-dir']])
     const auth = resolveAuth(authOptionsFrom(token.flags))
     const elastic = await elasticSettingsFrom(flags)
+    if (flags['ca-cert'] && !elastic) {
+      throw new OptionError(`--ca-cert is the CA of Elasticsearch's certificate, and no Elasticsearch is named (--es-url, --cloud-id)`, {hint: `for the certificate of ${args.url}, give --ca; for Elasticsearch's, add --es-url`})
+    }
     const progress = startProgress(`checking ${args.url}`, this.human)
     const report = await runDoctor({
       url: args.url,
