@@ -17,9 +17,13 @@ export function entryRow(entry: DeliveryEntry): string[] {
   return [style.dim(entry.receivedAt.replace('T', ' ').slice(0, 23)), printable(entry.eventType ?? '-'), VERDICT_STYLE[entry.verdict](entry.verdict), printable(why), style.dim(entry.id)]
 }
 
-export function formatEntries(entries: DeliveryEntry[]): string {
+/** `total`: how many match in all (undefined: more than shown, not counted); the table says when it shows fewer. */
+export function formatEntries(entries: DeliveryEntry[], total: number | undefined = entries.length): string {
   if (!entries.length) return style.dim('no deliveries match')
-  return renderTable(['received (UTC)', 'event', 'verdict', 'why', 'id'], entries.map(entryRow))
+  const table = renderTable(['received (UTC)', 'event', 'verdict', 'why', 'id'], entries.map(entryRow))
+  if (total === entries.length) return table
+  const of = total === undefined ? `the latest ${entries.length}; more may match` : `the latest ${entries.length} of ${total.toLocaleString('en-US')}`
+  return `${table}\n${style.dim(`${of}: --limit shows more, --since/--event narrow it`)}`
 }
 
 export function formatDetail(detail: DeliveryDetail): string {

@@ -31,6 +31,10 @@ describe('deliveries', () => {
     expect(refused.stdout).not.toContain('meeting.started')
     const one = await runCli(['deliveries', serve.dataDir, '--event', 'user.signed_in', '--json'])
     expect(JSON.parse(one.stdout)).toHaveLength(1)
+    // Cut at --limit (50 by default): the listing says of how many.
+    const latest = await runCli(['deliveries', serve.dataDir, '--limit', '2'])
+    expect(latest.stdout).toContain('the latest 2 of 4: --limit shows more')
+    expect((await runCli(['deliveries', serve.dataDir])).stdout).not.toContain('the latest')
   })
 
   it('reads the data dir serve was pointed at (ZOOMCTL_DATA_DIR, a config file), and says so when there is none', async () => {
@@ -49,6 +53,14 @@ describe('deliveries', () => {
     const showNowhere = await runCli(['deliveries', 'show', 'some-id', '--data-dir', nowhere, '--json'])
     expect(showNowhere.code).toBe(2)
     expect(JSON.parse(showNowhere.stdout).error).toMatchObject({code: 'no-data-dir'})
+  })
+
+  it('show: an id start of fewer than 4 characters is too short, said so (not "no delivery")', async () => {
+    const id = readStore(serve.dataDir)[0]!.id
+    const short = await runCli(['deliveries', 'show', id.slice(0, 3), '--data-dir', serve.dataDir, '--json'])
+    expect(short.code).toBe(2)
+    expect(JSON.parse(short.stdout).error).toMatchObject({code: 'id-too-short', message: `"${id.slice(0, 3)}" is too short to name a delivery: give at least 4 characters of its id`})
+    expect((await runCli(['deliveries', 'show', id.slice(0, 4), '--data-dir', serve.dataDir])).code).toBe(0)
   })
 
   it('shows one in full, secrets of the body redacted unless asked, with what to do for a refused one', async () => {
@@ -120,6 +132,18 @@ describe('a well-made CLI', () => {
     const setting = await runCli(['config', 'set', 'prot', '8181', '--config', join(tempDir(), 'zoomctl.yaml'), '--json'])
     expect(setting.code).toBe(2)
     expect(JSON.parse(setting.stdout).error.hint).toContain('did you mean port?')
+  })
+
+  it("the README agrees with package.json's engines, keeps the quickstart's files out of git, and says how to use a tunnel", () => {
+    const root = join(import.meta.dirname, '../..')
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    const engines = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {engines: {node: string}}).engines.node
+    expect(readme).toContain(`Node ${engines.replace(/^>=/, '')} or later (package.json's \`engines\`)`)
+    expect(readme).not.toMatch(/Node 20 or later/)
+    expect(readFileSync(join(root, '.gitignore'), 'utf8').split('\n')).toEqual(expect.arrayContaining(['zoomctl-data/', 'run.ndjson']))
+    expect(readme).toContain('### No public HTTPS endpoint? A tunnel in front of serve')
+    expect(readme).toContain('cloudflared tunnel --url http://127.0.0.1:8181')
+    expect(readme).toContain('zoomctl doctor https://<tunnel host>/zoom-webhook')
   })
 
   it("the README's promise: zoomctl's commands take --json and --config; oclif's version and autocomplete only their own flags", async () => {
