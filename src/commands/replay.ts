@@ -17,7 +17,7 @@ import {assertAuthComplete} from '../zoom/auth.js'
 
 export default class Replay extends ZoomctlCommand {
   static override summary = 'Send captured deliveries again, re-signed, to any endpoint'
-  static override description = `Reads deliveries from serve's data dir (accepted, refused or dead-letter), a store file, a run file of simulate --record, an NDJSON file of bare Zoom bodies, or standard input (-), selects them (--id, --event, --since/--until, --limit, --last), and sends each again signed with a fresh timestamp and the target's auth mode, byte for byte unless --set changes it. As fast as --concurrency allows, at --rate, or re-enacting the capture's timing with --speed. --checkpoint makes it resumable: started again with the same file, it sends nothing that was acknowledged. Exit 1 if any delivery failed, 130 when interrupted.`
+  static override description = `Reads deliveries from serve's data dir (accepted, refused or dead-letter), a store file, a run file of simulate --record, an NDJSON file of bare Zoom bodies, or standard input (-), selects them (--id, --event, --since/--until, --limit, --last), and sends each again signed with a fresh timestamp and the target's auth mode, byte for byte unless --set changes it. As fast as --concurrency allows, at --rate, or re-enacting the capture's timing with --speed. --checkpoint makes it resumable: started again with the same file, it sends nothing that was acknowledged. At a terminal it first says how many deliveries it will send, and asks (--yes does not); piped, or with --json, it never asks, so that scripts run unattended. Refused deliveries and dead letters of a data dir that the endpoint acknowledged are recorded in its replayed.ndjson: validate --local then counts them as delivered. Exit 1 if any delivery failed, 130 when interrupted.`
 
   static override examples = [
     '<%= config.bin %> replay --url https://hooks.example.com/zoom-webhook',
@@ -51,7 +51,7 @@ export default class Replay extends ZoomctlCommand {
     checkpoint: Flags.string({description: 'resumable: record what was acknowledged here, and skip it when started again'}),
     record: Flags.string({description: 'append one line per delivery sent to this file, for validate --run'}),
     'dry-run': Flags.boolean({description: 'print each request as a curl command instead of sending it', default: false}),
-    yes: Flags.boolean({char: 'y', description: 'do not ask before sending (at a terminal, replay says how many it will send and asks; piped or with --json it never asks)', default: false}),
+    yes: Flags.boolean({description: 'do not ask before sending (at a terminal, replay says how many it will send and asks; piped or with --json it never asks)', default: false}),
     timeout: Flags.string({description: 'give up on one request after this long', default: '10s', env: 'ZOOMCTL_TIMEOUT'}),
     'data-dir': dataDirFlag('data dir used when no source is named'),
     'from-es': Flags.boolean({description: 'read the deliveries from Elasticsearch (--since/--until; event.original when kept, else rebuilt from zoom.*)', default: false}),
