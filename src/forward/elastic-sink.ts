@@ -106,8 +106,12 @@ export function connectInBackground(settings: ElasticSettings): {connection: Ela
   return {connection, connected}
 }
 
-/** What the first contact's failure means for forwarding: an unreachable cluster may come back; wrong credentials, TLS or product will not by themselves. */
+/**
+ * What the first contact's failure means for forwarding: an unreachable cluster may come back (the sink is
+ * down); wrong credentials, TLS or product will not by themselves (paused, with what to fix). The forwarding
+ * event's own words say that deliveries wait in the store.
+ */
 export function connectionProblem(error: UserError): {message: string; lasting: boolean} {
-  if (error.category === 'network') return {message: `${error.message}; deliveries wait in the store until it is reachable`, lasting: false}
-  return {message: `${error.message}${error.hint ? ` (${error.hint})` : ''}; deliveries wait in the store: fix it and restart serve`, lasting: true}
+  if (error.category === 'network') return {message: error.message, lasting: false}
+  return {message: `${error.message}${error.hint ? ` (${error.hint})` : ''}`, lasting: true}
 }
