@@ -135,7 +135,9 @@ describe('command-line refusals', () => {
     expect(await error(['simulate', 'meeting.started', '--concurency', '3'])).toEqual({code: 'input', message: 'unknown flag --concurency', hint: 'did you mean --concurrency? (--help lists the flags)'})
     // Nothing near enough: no guess.
     expect((await error(['serve', '--nope'])).hint).toBe('see --help for the flags and their values')
-    expect(await error(['config', 'set'])).toEqual({code: 'input', message: 'missing KEY and VALUE: KEY is a flag name, e.g. port, es-url, secret-token; VALUE is its value', hint: 'see --help for the arguments'})
+    // VALUE may be left out (a secret is then asked for, or read from standard input): KEY alone is missing.
+    expect(await error(['config', 'set'])).toEqual({code: 'input', message: 'missing KEY: a flag name, e.g. port, es-url, secret-token', hint: 'see --help for the arguments'})
+    expect(await error(['config', 'set', 'port'])).toEqual({code: 'input', message: 'missing VALUE: the value of port', hint: 'zoomctl config set port <value>'})
     expect((await error(['deliveries', 'show'])).message).toBe('missing ID: the delivery id, or its first characters (zoomctl deliveries lists them)')
     expect((await error(['setup', '--destination', 'nowhere'])).message).toBe('--destination: "nowhere" is not one of store, agent, elasticsearch')
     expect((await error(['simulate', 'meeting.started', '--count'])).message).toBe('--count expects a value')
