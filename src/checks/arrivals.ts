@@ -155,6 +155,8 @@ export interface KeptBack {
   refused: Record<string, number>
   /** Dead letters by sink (elasticsearch, agent). */
   deadLetters: Record<string, number>
+  /** Refused deliveries and dead letters that replay has delivered since (not counted above). */
+  replayed?: number
 }
 
 /**
@@ -168,7 +170,7 @@ export function judgeKeptBack(kept: KeptBack, since: string): Check[] {
   const checks = [
     refused
       ? warn('kept.refused', 'authentic deliveries serve refused', `${refused} (${list(kept.refused)})`, `kept under refused/, never forwarded, and Zoom does not retry a 4xx: once the cause is fixed, zoomctl replay --from refused --since ${since} resends them`)
-      : pass('kept.refused', 'authentic deliveries serve refused', 'none'),
+      : pass('kept.refused', 'authentic deliveries serve refused', kept.replayed ? `none waiting: ${kept.replayed} replayed since` : 'none'),
   ]
   // Only a serve that forwards has dead letters: no row for the others.
   if (dead) checks.push(warn('kept.dead-letters', 'deliveries a sink refused for good', `${dead} (${list(kept.deadLetters)})`, `kept in dead-letter/: zoomctl deliveries --verdict dead-letter shows why, zoomctl replay --from dead-letter --since ${since} resends them`))

@@ -9,6 +9,7 @@ import {ZOOM_PATTERN, zoomDataStream} from '../elastic/names.js'
 import type {TimeWindow} from '../elastic/queries.js'
 import {indexedDocument, LATEST_KNOWN_VERSION} from '../mapping/index.js'
 import {documentDifferences, fieldValues} from '../mapping/fields.js'
+import {readReplayed} from '../replay/replayed.js'
 import {dedupeKey} from '../store/dedupe.js'
 import {parseRunFile, type RunRecord} from '../sender/record.js'
 import {readServedRecords, type ServedRecord} from '../reports/served-file.js'
@@ -258,12 +259,22 @@ async function validateLocal(dataDir: string, options: ValidateOptions, run: Run
 
 /** The window's refused deliveries and dead letters, counted by reason and by sink. */
 async function keptBack(dataDir: string, window: TimeWindow): Promise<KeptBack> {
-  const kept: KeptBack = {refused: {}, deadLetters: {}}
+  const kept: Required<KeptBack> = {refused: {}, deadLetters: {}, replayed: 0}
+  // What replay got acknowledged out of refused/ and dead-letter/ is delivered: not waiting any more.
+  const replayed = await readReplayed(dataDir)
   for await (const delivery of partInWindow(dataDir, 'refused', window)) {
+    if (replayed.has(`refused:${delivery.id}`)) {
+      kept.replayed++
+      continue
+    }
     const reason = delivery.record?.refusal?.reason ?? 'refused'
     kept.refused[reason] = (kept.refused[reason] ?? 0) + 1
   }
   for await (const delivery of partInWindow(dataDir, 'dead-letter', window)) {
+    if (replayed.has(`dead-letter:${delivery.id}`)) {
+      kept.replayed++
+      continue
+    }
     const sink = delivery.deadLetter?.sink ?? 'a sink'
     kept.deadLetters[sink] = (kept.deadLetters[sink] ?? 0) + 1
   }

@@ -1,7 +1,7 @@
 import {Command, Errors, Flags} from '@oclif/core'
 
 import {asArguments, checkValue, type ConfigFile, configPath, type FlagShape, isPlainMap, loadConfig, resolveReference, resolveSecretText, SECRET_KEYS} from '../config/file.js'
-import {closestName, OptionError} from '../config/parse.js'
+import {closestName, closestNames, OptionError} from '../config/parse.js'
 import {UserError} from '../errors.js'
 import {style} from '../output/style.js'
 
@@ -86,9 +86,9 @@ export abstract class ZoomctlCommand extends Command {
     const given = errorClass(error) === 'NonExistentFlagsError' ? error.flags : undefined
     if (!given?.length) return described
     const names = ['json', ...Object.keys({...this.ctor.flags, ...this.ctor.baseFlags})]
-    const suggestions = given.map((flag) => closestName(flag.replace(/^--|=.*$/g, ''), names)).filter((name) => name !== undefined)
+    const suggestions = given.flatMap((flag) => closestNames(flag.replace(/^--|=.*$/g, ''), names))
     if (suggestions.length === 0) return described
-    return {...described, hint: `did you mean ${suggestions.map((name) => `--${name}`).join(', ')}? (--help lists the flags)`}
+    return {...described, hint: `did you mean ${suggestions.map((name) => `--${name}`).join(given.length > 1 ? ', ' : ' or ')}? (--help lists the flags)`}
   }
 
   /** A flag value oclif refused that came from the config file, not the command line: say where it is written. */
@@ -138,6 +138,8 @@ type ParseError = Error & {exitCode?: number; oclif?: {exit?: number}; code?: st
 
 function describeError(error: ParseError): DescribedError {
   if (error instanceof UserError) return {code: error.code, message: error.message, hint: error.hint, exit: error.exitCode}
+  // Ctrl-C at a question (@inquirer/prompts): interrupted, nothing done.
+  if (error.name === 'ExitPromptError') return {code: 'interrupted', message: 'interrupted: nothing was done', exit: 130}
   // oclif's parser errors (unknown flag, bad option value, missing argument …) are bad input, as a UserError's.
   if ('parse' in error || /^(CLIParseError|FailedFlagValidationError|NonExistentFlagsError|UnexpectedArgsError|RequiredArgsError|FlagInvalidOptionError|ArgInvalidOptionError)$/.test(errorClass(error))) {
     const aboutArguments = /^(RequiredArgsError|UnexpectedArgsError)$/.test(errorClass(error))

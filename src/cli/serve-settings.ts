@@ -1,6 +1,7 @@
 import {isLoopbackHost} from '../config/local-token.js'
 import {OptionError, parseAppTokens, parseDuration, parseHeader, parseSize, readUserFile, resolveAuth} from '../config/index.js'
 import type {ServeSettings} from '../receiver/service.js'
+import {checkTlsPair} from '../receiver/tls.js'
 import {type AuthFlagValues, authOptionsFrom, type ElasticFlagValues, elasticSettingsFrom, integrationVersion} from './flags.js'
 import {type WebSocketFlagValues, websocketTargetFrom, websocketTokensFrom} from './websocket-settings.js'
 
@@ -47,6 +48,7 @@ export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSe
     })
   }
   const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readUserFile(flags['tls-cert']), key: await readUserFile(flags['tls-key']), certFile: flags['tls-cert'], keyFile: flags['tls-key']} : undefined
+  if (tls) checkTlsPair(tls.cert, tls.key, {cert: flags['tls-cert']!, key: flags['tls-key']!})
   const elastic = await elasticSettingsFrom(flags)
   if (flags['pre-map'] && !elastic) throw new OptionError('--pre-map goes with --es-url: it chooses what serve indexes into Elasticsearch')
   let agent

@@ -61,6 +61,9 @@ export default class Doctor extends ZoomctlCommand {
     const token = args.url ? await tokenForLocalTarget(flags, args.url, [flags['data-dir']]) : {flags}
     const auth = resolveAuth(authOptionsFrom(token.flags))
     const elastic = await elasticSettingsFrom(flags)
+    if (flags['ca-cert'] && !elastic) {
+      throw new OptionError(`--ca-cert is the CA of Elasticsearch's certificate, and no Elasticsearch is named (--es-url, --cloud-id)`, {hint: `for the certificate of ${args.url ?? "the webhook URL"}, give --ca; for Elasticsearch's, add --es-url`})
+    }
     const wanted = zoomApi && args.url ? selectEvents({categories: listOf(flags['zoom-categories']), events: listOf(flags['zoom-events'])}) : []
     const progress = startProgress(`checking ${args.url ?? "Zoom's report APIs"}`, this.human)
     const report = await runDoctor({

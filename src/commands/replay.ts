@@ -9,13 +9,15 @@ import {formatReplay} from '../output/replay.js'
 import {startProgressBar} from '../output/progress.js'
 import {DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
 import {runReplay} from '../replay/replay.js'
+import {countSelected} from '../replay/select.js'
+import {confirmAtTerminal} from '../output/confirm.js'
 import {checkEndpointUrl} from '../sender/client.js'
 import {createDispatcher, safeOrigin} from '../sender/index.js'
 import {assertAuthComplete} from '../zoom/auth.js'
 
 export default class Replay extends ZoomctlCommand {
   static override summary = 'Send captured deliveries again, re-signed, to any endpoint'
-  static override description = `Reads deliveries from serve's data dir (accepted, refused or dead-letter), a store file, a run file of simulate --record, an NDJSON file of bare Zoom bodies, or standard input (-), selects them (--id, --event, --since/--until, --limit, --last), and sends each again signed with a fresh timestamp and the target's auth mode, byte for byte unless --set changes it. As fast as --concurrency allows, at --rate, or re-enacting the capture's timing with --speed. --checkpoint makes it resumable: started again with the same file, it sends nothing that was acknowledged. Exit 1 if any delivery failed, 130 when interrupted.`
+  static override description = `Reads deliveries from serve's data dir (accepted, refused or dead-letter), a store file, a run file of simulate --record, an NDJSON file of bare Zoom bodies, or standard input (-), selects them (--id, --event, --since/--until, --limit, --last), and sends each again signed with a fresh timestamp and the target's auth mode, byte for byte unless --set changes it. As fast as --concurrency allows, at --rate, or re-enacting the capture's timing with --speed. --checkpoint makes it resumable: started again with the same file, it sends nothing that was acknowledged. At a terminal it first says how many deliveries it will send, and asks (--yes does not); piped, or with --json, it never asks, so that scripts run unattended. Refused deliveries and dead letters of a data dir that the endpoint acknowledged are recorded in its replayed.ndjson: validate --local then counts them as delivered. Exit 1 if any delivery failed, 130 when interrupted.`
 
   static override examples = [
     '<%= config.bin %> replay --url https://hooks.example.com/zoom-webhook',
@@ -49,6 +51,7 @@ export default class Replay extends ZoomctlCommand {
     checkpoint: Flags.string({description: 'resumable: record what was acknowledged here, and skip it when started again'}),
     record: Flags.string({description: 'append one line per delivery sent to this file, for validate --run'}),
     'dry-run': Flags.boolean({description: 'print each request as a curl command instead of sending it', default: false}),
+    yes: Flags.boolean({description: 'do not ask before sending (at a terminal, replay says how many it will send and asks; piped or with --json it never asks)', default: false}),
     timeout: Flags.string({description: 'give up on one request after this long', default: '10s', env: 'ZOOMCTL_TIMEOUT'}),
     'data-dir': dataDirFlag('data dir used when no source is named'),
     'from-es': Flags.boolean({description: 'read the deliveries from Elasticsearch (--since/--until; event.original when kept, else rebuilt from zoom.*)', default: false}),
@@ -66,11 +69,21 @@ export default class Replay extends ZoomctlCommand {
     const token = await tokenForLocalTarget(flags, flags.url, dataDirs)
     const auth = resolveAuth(authOptionsFrom(token.flags))
     assertAuthComplete(auth, 'send', localTokenHint(flags.url, dataDirs))
+    // Counted before anything is sent: the number a person confirms, the progress bar's total, the N of "X of N".
+    const selected = flags['dry-run'] ? undefined : await countSelected(sources, filter)
+    if (selected !== undefined && selected > 0 && this.human) {
+      const what = `${selected} ${selected === 1 ? 'delivery' : 'deliveries'} from ${(argv as string[]).length ? (argv as string[]).join(', ') : `${flags['data-dir']} (${flags.from})`} to ${safeOrigin(flags.url)}`
+      if (selected > 1 && !flags.yes && (await confirmAtTerminal(`Replay ${what}?`)) === false) {
+        this.log('nothing sent')
+        return {url: safeOrigin(flags.url), selected, sent: 0, declined: true}
+      }
+      process.stderr.write(`replaying ${what}\n`)
+    }
     const interrupt = new AbortController()
     const onSigint = () => interrupt.abort()
     process.once('SIGINT', onSigint)
     const dispatcher = createDispatcher({insecure: flags.insecure, caFile: flags.ca, timeoutMs: parseDuration(flags.timeout), connections: flags.concurrency, origin: new URL(flags.url).origin})
-    const bar = startProgressBar(filter.last ?? filter.limit, this.human && !flags['dry-run'])
+    const bar = startProgressBar(selected ?? filter.last ?? filter.limit, this.human && !flags['dry-run'])
     try {
       const report = await runReplay({
         sources,
@@ -89,6 +102,7 @@ export default class Replay extends ZoomctlCommand {
         dryRun: flags['dry-run'] ? (curl) => this.log(curl) : undefined,
         signal: interrupt.signal,
         onProgress: ({done, succeeded}) => bar.update(done, succeeded),
+        selected,
       }).finally(() => bar.stop())
       const hint = otherServeHint(token, Boolean(report.statusCounts['401']))
       if (this.human && !flags['dry-run']) this.log(formatReplay(report, safeOrigin(flags.url), hint))

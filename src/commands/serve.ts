@@ -5,10 +5,12 @@ import {appTokenFlag, authFlags, dataDirFlag, elasticFlags, forwardFlags, integr
 import {DEFAULT_HOST, DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
 import {serveSettingsFrom} from '../cli/serve-settings.js'
 import {websocketFlags} from '../cli/websocket-settings.js'
+import {invocation} from '../cli/invocation.js'
 import {runServe} from '../receiver/service.js'
 import {OptionError} from '../config/index.js'
 import {lineWriter} from '../output/lines.js'
 import {formatCertificateEvent, formatForwardEvent, formatOutcome, formatSocketEvent, formatWarning, outcomeJsonLine, serveBanner} from '../output/serve.js'
+import {style} from '../output/style.js'
 import {DEFAULT_TOLERANCE_SECONDS} from '../zoom/signature.js'
 
 export default class Serve extends ZoomctlCommand {
@@ -98,7 +100,8 @@ export default class Serve extends ZoomctlCommand {
       onWarning: (message) => (json ? write(JSON.stringify({type: 'warning', message})) : process.stderr.write(`${formatWarning(message)}\n`)),
       onCertificate: (event) => (json ? write(JSON.stringify(event)) : process.stderr.write(`${formatCertificateEvent(event)}\n`)),
       onSocket: (event) => (json ? write(JSON.stringify({...event, type: 'websocket', kind: event.type})) : process.stderr.write(`${formatSocketEvent(event)}\n`)),
-      onListening: (started) => (json ? write(JSON.stringify({type: 'listening', ...started})) : process.stderr.write(`${serveBanner(started)}\n`)),
+      onStopping: (message) => (json ? write(JSON.stringify({type: 'stopping', message})) : process.stderr.write(`${style.dim(message)}\n`)),
+      onListening: (started) => (json ? write(JSON.stringify({type: 'listening', ...started})) : process.stderr.write(`${serveBanner(started, invocation(this.config.bin))}\n`)),
     })
     if (json) write(JSON.stringify({type: 'stopped', ...stopped}))
     else process.stderr.write(`stopped (${stopped.signal}): ${Object.entries(stopped.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'no deliveries'}\n`)

@@ -6,6 +6,7 @@ import {appTokenFlag, authFlags, dataDirFlag, integrationVersionFlag, otherServe
 import {simulationRun} from '../cli/simulate-plan.js'
 import {simulateOverWebSocket, simulateWebSocketFlags} from '../cli/simulate-websocket.js'
 import {startProgress} from '../output/spinner.js'
+import {startProgressBar} from '../output/progress.js'
 import {style} from '../output/style.js'
 import {formatBurstSummary, formatChallenge, formatDryRunRequest, formatSequenceSummary, sequenceRows} from '../output/simulate.js'
 import {DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
@@ -68,7 +69,9 @@ export default class Simulate extends ZoomctlCommand {
     const {run, token} = await simulationRun(argv as string[], flags)
     const origin = safeOrigin(flags.url)
     const rows = sequenceRows(run.deliveries)
-    const progress = startProgress(`burst: ${flags.count ?? (flags.duration ? `for ${flags.duration}` : run.deliveries.length)} deliveries to ${origin}`, this.human && Boolean(run.burst) && !run.dryRun)
+    // A burst's total is known unless only --duration bounds it: then the bar counts without an ETA.
+    const total = flags.count ?? (flags.duration ? undefined : run.deliveries.length)
+    const progress = startProgressBar(total, this.human && Boolean(run.burst) && !run.dryRun)
     if (this.human && !run.dryRun && !run.burst && !run.challenge) this.log(rows.header)
     // Ctrl-C (or SIGTERM) ends a burst cleanly: the summary of what was sent, then exit 130.
     const interrupt = new AbortController()
@@ -79,7 +82,7 @@ export default class Simulate extends ZoomctlCommand {
       {
         onRequest: (request, prepared) => this.human && this.log(formatDryRunRequest(request, prepared, run.auth)),
         onResult: (result) => this.human && this.log(rows.row(result)),
-        onProgress: (done) => done % 100 === 0 && progress.update(`burst: ${done} sent`),
+        onProgress: (done, succeeded) => progress.update(done, succeeded),
       },
     ).finally(() => {
       progress.stop()
@@ -89,7 +92,9 @@ export default class Simulate extends ZoomctlCommand {
     if (this.human && report.mode === 'sequence') this.log(formatSequenceSummary(report.result, origin))
     if (this.human && report.mode === 'burst') this.log(formatBurstSummary(report.result))
     if (report.mode === 'burst' && report.result.interrupted) process.exitCode = 130
-    const hint = otherServeHint(token, answered401(report))
+    // A 401 to a timestamp shifted on purpose is about the timestamp, not about whose token signed it.
+    const shifted = flags['timestamp-offset'] !== 0
+    const hint = shifted ? staleTimestampHint(flags['timestamp-offset'], answered401(report)) : otherServeHint(token, answered401(report))
     if (hint && this.human) this.log(style.yellow(`hint: ${hint}`))
     const result = hint ? {...report.result, hint} : report.result
     return report.failed ? this.failed(result) : result
@@ -104,6 +109,12 @@ export default class Simulate extends ZoomctlCommand {
     if (report.stoppedEarly === 'interrupted') process.exitCode = 130
     return report.failed && report.stoppedEarly !== 'interrupted' ? this.failed(report) : report
   }
+}
+
+/** What a 401 to --timestamp-offset means: the receiver checked the timestamp, as Zoom's own receivers should. */
+function staleTimestampHint(offset: number, refused: boolean): string | undefined {
+  if (!refused) return undefined
+  return `x-zm-request-timestamp was shifted by ${offset} s (--timestamp-offset): a 401 is the endpoint refusing a stale timestamp, as it should; a zoomctl serve keeps such a delivery under refused/, and --tolerance widens what it accepts`
 }
 
 /** Whether the endpoint answered 401 to any delivery: with a token read from a local serve's data dir, most likely another serve's. */

@@ -78,6 +78,28 @@ export function parseTimePoint(text: string, now: number = Date.now()): Date {
 
 /** The known name nearest to a mistyped one, if it is near enough to be what was meant. */
 export function closestName(given: string, names: string[]): string | undefined {
-  const nearest = names.map((name) => ({name, apart: distance(given, name)})).sort((a, b) => a.apart - b.apart)[0]
-  return nearest && nearest.apart <= Math.max(1, Math.floor(given.length / 3)) ? nearest.name : undefined
+  return closestNames(given, names)[0]
+}
+
+/**
+ * The known names a mistyped one may have meant, best first: the nearest by edits ("--jsn" → json), else
+ * one with two neighbouring letters swapped ("prot" → port, two edits apart), else those it begins like
+ * ("retry" → retries, retry-spacing): at most three.
+ */
+export function closestNames(given: string, names: string[]): string[] {
+  const unique = [...new Set(names)]
+  const nearest = unique.map((name) => ({name, apart: distance(given, name)})).sort((a, b) => a.apart - b.apart)[0]
+  if (nearest && nearest.apart <= Math.max(1, Math.floor(given.length / 3))) return [nearest.name]
+  const swapped = unique.find((name) => isTransposition(given, name))
+  if (swapped) return [swapped]
+  if (given.length < 4) return []
+  const stem = given.slice(0, Math.max(4, given.length - 1))
+  return unique.filter((name) => name.startsWith(stem)).slice(0, 3)
+}
+
+/** Whether b is a with two neighbouring characters swapped. */
+function isTransposition(a: string, b: string): boolean {
+  if (a.length !== b.length || a === b) return false
+  const at = [...a].findIndex((char, i) => char !== b[i])
+  return a[at] === b[at + 1] && a[at + 1] === b[at] && a.slice(at + 2) === b.slice(at + 2)
 }

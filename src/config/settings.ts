@@ -1,7 +1,7 @@
 import {parse as parseYaml} from 'yaml'
 
 import {checkValue, type ConfigFile, type FlagShape, isPlainMap, SECRET_KEYS, secretsInClear} from './file.js'
-import {OptionError} from './parse.js'
+import {closestNames, OptionError} from './parse.js'
 
 /** Every setting a config file may hold: the flags of all commands, with the commands that take each. */
 export function knownSettings(commands: Array<{id: string; flags?: Record<string, unknown>}>): Map<string, {flag: FlagShape & {description?: string}; commands: string[]}> {
@@ -18,8 +18,11 @@ export function knownSettings(commands: Array<{id: string; flags?: Record<string
 }
 
 /** A value typed on the command line, read as YAML (8181 is a number, true a boolean), checked against its flag. */
-export function parseSettingValue(key: string, text: string, flag: FlagShape | undefined): unknown {
-  if (!flag) throw new OptionError(`unknown setting "${key}"`, {hint: 'settings are flag names: zoomctl <command> --help lists them'})
+export function parseSettingValue(key: string, text: string, flag: FlagShape | undefined, known: string[] = []): unknown {
+  if (!flag) {
+    const near = closestNames(key, known)
+    throw new OptionError(`unknown setting "${key}"`, {hint: `${near.length ? `did you mean ${near.join(' or ')}? ` : ''}settings are flag names: zoomctl <command> --help lists them`})
+  }
   let value: unknown = text
   try {
     value = parseYaml(text)

@@ -15,6 +15,11 @@ export function idPrefix(given: string): string | undefined {
   return ID_START.test(given) && !WHOLE_ID.test(given) ? given.toLowerCase() : undefined
 }
 
+/** The start of an id too short to name one (fewer than 4 characters): refused rather than matched by nothing. */
+export function tooShortForId(given: string): boolean {
+  return /^[0-9a-f-]{1,3}$/i.test(given)
+}
+
 /** Whether a delivery's id is the one given, or starts with it. */
 export function idMatches(id: string, given: string): boolean {
   if (id === given) return true

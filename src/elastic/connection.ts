@@ -79,18 +79,25 @@ export async function connectElastic(settings: ElasticSettings): Promise<Elastic
   const client = createElasticClient(settings)
   const credential = describeCredential(settings)
   try {
-    const body = (await client.info()) as unknown as {cluster_name?: string; version?: {number?: string; build_flavor?: string; distribution?: string}}
-    const info: ClusterInfo = {
-      clusterName: body.cluster_name ?? '',
-      version: body.version?.number ?? 'unknown',
-      flavor: body.version?.build_flavor ?? 'unknown',
-      serverless: body.version?.build_flavor === 'serverless',
-      ...(body.version?.distribution ? {distribution: body.version.distribution} : {}),
-    }
-    return {client, info, settings, credential}
+    return {client, info: await readClusterInfo(client), settings, credential}
   } catch (error) {
     await client.close().catch(() => undefined)
     throw elasticError(error, settings)
+  }
+}
+
+/**
+ * GET / as the first contact, not retried: the client's retry of a connection error waits 1-2 s first
+ * (its back-off), and a refused connection or an unknown host is known at once. Later calls keep the retry.
+ */
+export async function readClusterInfo(client: Client): Promise<ClusterInfo> {
+  const body = (await client.info(undefined, {maxRetries: 0})) as unknown as {cluster_name?: string; version?: {number?: string; build_flavor?: string; distribution?: string}}
+  return {
+    clusterName: body.cluster_name ?? '',
+    version: body.version?.number ?? 'unknown',
+    flavor: body.version?.build_flavor ?? 'unknown',
+    serverless: body.version?.build_flavor === 'serverless',
+    ...(body.version?.distribution ? {distribution: body.version.distribution} : {}),
   }
 }
 

@@ -1,6 +1,6 @@
 import {errors} from '@elastic/elasticsearch'
 
-import {connectElastic, createElasticClient, type ElasticConnection, elasticError, type ElasticSettings} from '../elastic/connection.js'
+import {createElasticClient, type ElasticConnection, elasticError, type ElasticSettings, readClusterInfo} from '../elastic/connection.js'
 import {describeCredential} from '../elastic/credentials.js'
 import {UserError} from '../errors.js'
 import {agentDocument, DEFAULT_TAGS, indexedDocument} from '../mapping/index.js'
@@ -27,7 +27,6 @@ export function forwardDataStream(options: ElasticSinkOptions): string {
  */
 export class ElasticSink implements Sink {
   readonly name = 'elasticsearch'
-  readonly description: string
   private readonly index: string
 
   constructor(
@@ -35,8 +34,12 @@ export class ElasticSink implements Sink {
     private readonly options: ElasticSinkOptions,
   ) {
     this.index = forwardDataStream(options)
-    const how = options.preMap ? "zoomctl's mapped documents, no ingest pipeline" : "the agent's documents, mapped by the Zoom integration's pipeline"
-    this.description = `Elasticsearch ${connection.info.version} → ${this.index} (${how})`
+  }
+
+  /** Read when asked: the version is known once the connection made in the background has answered. */
+  get description(): string {
+    const how = this.options.preMap ? "zoomctl's mapped documents, no ingest pipeline" : "the agent's documents, mapped by the Zoom integration's pipeline"
+    return `Elasticsearch ${this.connection.info.version} → ${this.index} (${how})`
   }
 
   document(record: DeliveryRecord): Record<string, unknown> {
@@ -72,10 +75,10 @@ export class ElasticSink implements Sink {
     return {operations, sent, poisoned}
   }
 
-  async send(records: DeliveryRecord[]): Promise<BatchOutcome> {
+  async send(records: DeliveryRecord[], signal?: AbortSignal): Promise<BatchOutcome> {
     const {operations, sent, poisoned} = this.bulkLines(records)
-    if (!poisoned.size) return this.sendBulk(records, operations)
-    const outcome: BatchOutcome = sent.length ? await this.sendBulk(sent.map((index) => records[index]!), operations) : {kind: 'items', items: []}
+    if (!poisoned.size) return this.sendBulk(records, operations, signal)
+    const outcome: BatchOutcome = sent.length ? await this.sendBulk(sent.map((index) => records[index]!), operations, signal) : {kind: 'items', items: []}
     if (outcome.kind === 'paused') return outcome
     const answered: ItemOutcome[] = outcome.kind === 'items' ? outcome.items : sent.map(() => ({kind: 'retry', error: outcome.error, retryAfterMs: outcome.retryAfterMs}))
     const items: ItemOutcome[] = records.map((_, index) => (poisoned.has(index) ? {kind: 'dead', error: poisoned.get(index)!} : {kind: 'retry', error: 'not answered'}))
@@ -83,9 +86,10 @@ export class ElasticSink implements Sink {
     return {kind: 'items', items}
   }
 
-  private async sendBulk(records: DeliveryRecord[], operations: string[]): Promise<BatchOutcome> {
+  private async sendBulk(records: DeliveryRecord[], operations: string[], signal?: AbortSignal): Promise<BatchOutcome> {
     try {
-      const answer = await this.connection.client.bulk({operations, ...(this.options.preMap ? {pipeline: '_none'} : {})})
+      // The forwarder retries with its own back-off; the client's retry would wait 1-2 s more, and not for Ctrl-C.
+      const answer = await this.connection.client.bulk({operations, ...(this.options.preMap ? {pipeline: '_none'} : {})}, {signal, maxRetries: 0})
       const items = answer.items.map((item): ItemOutcome => {
         const result = item.create ?? Object.values(item)[0]
         const status = result?.status ?? 0
@@ -116,18 +120,31 @@ export class ElasticSink implements Sink {
 }
 
 /**
- * Wrong credentials, an untrusted certificate or something that is not Elasticsearch stop serve at start:
- * they will not fix themselves. An unreachable cluster does not: deliveries wait in the store until it is back.
+ * serve's connection to Elasticsearch, made in the background: serve listens at once (an unreachable or slow
+ * cluster must not keep Zoom's deliveries waiting), and `connected` says later what the first contact found.
+ * Until then, and while the cluster is unreachable, deliveries wait in the store.
  */
-export async function connectForForwarding(settings: ElasticSettings): Promise<{connection: ElasticConnection; warning?: string}> {
-  try {
-    return {connection: await connectElastic(settings)}
-  } catch (error) {
-    if (error instanceof UserError && error.category === 'network') {
-      const client = createElasticClient(settings)
-      const info = {clusterName: '', version: '(not reachable yet)', flavor: 'unknown', serverless: false}
-      return {connection: {client, info, settings, credential: describeCredential(settings)}, warning: `${error.message}; deliveries wait in the store until it is reachable`}
-    }
-    throw error
-  }
+export function connectInBackground(settings: ElasticSettings): {connection: ElasticConnection; connected: Promise<UserError | undefined>} {
+  const connection: ElasticConnection = {client: createElasticClient(settings), info: {clusterName: '', version: '(connecting)', flavor: 'unknown', serverless: false}, settings, credential: describeCredential(settings)}
+  const connected = readClusterInfo(connection.client).then(
+    (info) => {
+      connection.info = info
+      return undefined
+    },
+    (error: unknown) => {
+      connection.info = {...connection.info, version: '(not reachable yet)'}
+      return elasticError(error, settings)
+    },
+  )
+  return {connection, connected}
+}
+
+/**
+ * What the first contact's failure means for forwarding: an unreachable cluster may come back (the sink is
+ * down); wrong credentials, TLS or product will not by themselves (paused, with what to fix). The forwarding
+ * event's own words say that deliveries wait in the store.
+ */
+export function connectionProblem(error: UserError): {message: string; lasting: boolean} {
+  if (error.category === 'network') return {message: error.message, lasting: false}
+  return {message: `${error.message}${error.hint ? ` (${error.hint})` : ''}`, lasting: true}
 }

@@ -64,6 +64,8 @@ export class Forwarder {
   private tail!: StoreTail
   private state: ForwardStatus['state'] = 'ok'
   private stopping = false
+  /** Aborts the batch in flight once stop() has waited its grace: serve does not hang on a sink that does not answer. */
+  private readonly abandon = new AbortController()
   private running?: Promise<void>
   /** Sleepers to wake: on new records only the idle wait, on stop() all of them. */
   private readonly sleepers = new Set<{resolve: () => void; onAppend: boolean}>()
@@ -114,7 +116,10 @@ export class Forwarder {
     }
   }
 
-  /** Stops after the batch in flight, if it completes within graceMs; what is not confirmed stays in the store. */
+  /**
+   * Stops after the batch in flight, if it completes within graceMs; else its requests are aborted. What
+   * is not confirmed stays in the store, sent again at the next start (a copy is recognised by its _id).
+   */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true
     this.wake(true)
@@ -122,8 +127,15 @@ export class Forwarder {
     let timer: NodeJS.Timeout | undefined
     await Promise.race([this.running, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))])
     clearTimeout(timer)
+    this.abandon.abort()
+    await this.running
     this.state = 'stopped'
     await this.options.sink.close()
+  }
+
+  /** What stop() would wait for: the records of the batch in flight, 0 when none is. */
+  get inFlight(): number {
+    return this.inflight.records
   }
 
   /**
@@ -188,6 +200,8 @@ export class Forwarder {
     while (pending.length) {
       if (this.stopping && attempt > 0) return false
       const outcome = await this.sendGuarded(pending.map(({record}) => record))
+      // Abandoned by stop(): no failure to report, the records stay in the store.
+      if (this.abandon.signal.aborted) return false
       if (outcome.kind === 'paused') {
         this.errors.paused++
         this.markDown(outcome.error, true)
@@ -231,8 +245,9 @@ export class Forwarder {
    */
   private async sendGuarded(records: DeliveryRecord[]): Promise<BatchOutcome> {
     try {
-      return await this.options.sink.send(records)
+      return await this.options.sink.send(records, this.abandon.signal)
     } catch (error) {
+      if (this.abandon.signal.aborted) throw error
       if (records.length === 1) return {kind: 'items', items: [{kind: 'dead', error: `cannot forward this record: ${(error as Error).message}`}]}
       const items: ItemOutcome[] = []
       for (const record of records) {
@@ -242,6 +257,11 @@ export class Forwarder {
       }
       return {kind: 'items', items}
     }
+  }
+
+  /** A failure found outside a batch (the first contact with the sink): reported, and cleared by the first batch it takes. */
+  reportDown(error: string, paused: boolean): void {
+    if (!this.stopping) this.markDown(error, paused)
   }
 
   private markDown(error: string, paused: boolean): void {
@@ -281,6 +301,8 @@ export class Forwarder {
 
   /** Sleeps until ms pass or stop(); an idle wait (onAppend) also ends when new records are stored. */
   private sleep(ms: number, onAppend: boolean): Promise<void> {
+    // Stopping: no back-off any more (a sleeper made after stop() woke them all would wait it out).
+    if (this.stopping) return Promise.resolve()
     return new Promise((resolve) => {
       const sleeper = {
         onAppend,

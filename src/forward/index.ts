@@ -20,12 +20,15 @@ export interface StartedForwarding {
   /** One line per sink for the startup banner. */
   descriptions: string[]
   warnings: string[]
+  /** Once serve listens: say what the background connection to Elasticsearch found, as a forwarding event. */
+  reportConnections: () => Promise<void>
 }
 
 /** The sinks serve was asked to feed, each with its own cursor over the store. */
 export async function startForwarding(dataDir: string, store: FileStore, settings: ForwardSettings, onEvent: (event: ForwardEvent) => void): Promise<StartedForwarding> {
   const sinks: Sink[] = []
   const warnings: string[] = []
+  let connected: Promise<{problem?: {message: string; lasting: boolean}}> | undefined
   if (settings.agent) {
     // An HTTP client (undici) is loaded only by a serve that forwards: a serve that stores starts without it.
     const [{createDispatcher}, {AgentSink}] = await Promise.all([import('../sender/client.js'), import('./sinks.js')])
@@ -34,9 +37,10 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
   }
   if (settings.elastic) {
     // The Elasticsearch client is loaded only by a serve that indexes: a quarter of a second of start-up otherwise.
-    const {connectForForwarding, ElasticSink} = await import('./elastic-sink.js')
-    const {connection, warning} = await connectForForwarding(settings.elastic.settings)
-    if (warning) warnings.push(warning)
+    const {connectInBackground, connectionProblem, ElasticSink} = await import('./elastic-sink.js')
+    const background = connectInBackground(settings.elastic.settings)
+    const {connection} = background
+    connected = background.connected.then((error) => (error ? {problem: connectionProblem(error)} : {}))
     sinks.push(new ElasticSink(connection, {namespace: settings.elastic.settings.namespace, preMap: settings.elastic.preMap, integrationVersion: settings.elastic.integrationVersion}))
   }
   const forwarders = sinks.map(
@@ -54,5 +58,14 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
       }),
   )
   for (const forwarder of forwarders) await forwarder.start()
-  return {forwarders, descriptions: sinks.map((sink) => sink.description), warnings}
+  return {
+    forwarders,
+    descriptions: sinks.map((sink) => sink.description),
+    warnings,
+    async reportConnections() {
+      const {problem} = (await connected) ?? {}
+      const forwarder = forwarders.find((candidate) => candidate.sinkName === 'elasticsearch')
+      if (problem && forwarder) forwarder.reportDown(problem.message, problem.lasting)
+    },
+  }
 }

@@ -16,7 +16,8 @@ export interface Sink {
   readonly name: string
   /** For the startup line. */
   readonly description: string
-  send(records: DeliveryRecord[]): Promise<BatchOutcome>
+  /** `signal`: serve is stopping and will not wait any longer: the requests in flight are abandoned (their records stay in the store). */
+  send(records: DeliveryRecord[], signal?: AbortSignal): Promise<BatchOutcome>
   close(): Promise<void>
 }
 
@@ -41,7 +42,7 @@ export class AgentSink implements Sink {
     this.description = `Elastic Agent at ${safeUrl(options.url)}${options.header ? ` (with ${options.header[0]})` : ''}`
   }
 
-  async send(records: DeliveryRecord[]): Promise<BatchOutcome> {
+  async send(records: DeliveryRecord[], signal?: AbortSignal): Promise<BatchOutcome> {
     const items: ItemOutcome[] = new Array(records.length)
     let paused: string | undefined
     let next = 0
@@ -51,7 +52,7 @@ export class AgentSink implements Sink {
           items[i] = {kind: 'retry', error: paused}
           continue
         }
-        items[i] = await this.sendOne(records[i]!, (error) => (paused = error))
+        items[i] = await this.sendOne(records[i]!, (error) => (paused = error), signal)
       }
     }
     await Promise.all(Array.from({length: Math.min(this.options.concurrency ?? 8, records.length)}, worker))
@@ -59,7 +60,7 @@ export class AgentSink implements Sink {
     return {kind: 'items', items}
   }
 
-  private async sendOne(record: DeliveryRecord, pause: (error: string) => void): Promise<ItemOutcome> {
+  private async sendOne(record: DeliveryRecord, pause: (error: string) => void, signal?: AbortSignal): Promise<ItemOutcome> {
     const headers: Record<string, string> = {'content-type': record.headers['content-type'] ?? 'application/json'}
     for (const [name, value] of Object.entries(record.headers)) {
       if (name.startsWith('x-zm-') || name === 'user-agent') headers[name] = value
@@ -67,7 +68,7 @@ export class AgentSink implements Sink {
     if (record.app) headers[APP_HEADER] = record.app
     if (this.options.header) headers[this.options.header[0]] = this.options.header[1]
     try {
-      const response = await request(this.options.url, {method: 'POST', headers, body: rawBodyBytes(record), dispatcher: this.options.dispatcher})
+      const response = await request(this.options.url, {method: 'POST', headers, body: rawBodyBytes(record), dispatcher: this.options.dispatcher, signal})
       const text = (await response.body.text()).slice(0, 200)
       const status = response.statusCode
       if (status >= 200 && status < 300) return {kind: 'done'}

@@ -26,9 +26,13 @@ function gapRow(gap: GapEntry): string[] {
   return [style.dim(gap.receivedAt.replace('T', ' ').slice(0, 23)), style.dim('(websocket)'), style.red('gap'), printable(why), style.dim(gap.id)]
 }
 
-export function formatEntries(entries: ListedEntry[]): string {
+/** `total`: how many match in all (undefined: more than shown, not counted); the table says when it shows fewer. */
+export function formatEntries(entries: ListedEntry[], total: number | undefined = entries.length): string {
   if (!entries.length) return style.dim('no deliveries match')
-  return renderTable(['received (UTC)', 'event', 'verdict', 'why', 'id'], entries.map(entryRow))
+  const table = renderTable(['received (UTC)', 'event', 'verdict', 'why', 'id'], entries.map(entryRow))
+  if (total === entries.length) return table
+  const of = total === undefined ? `the latest ${entries.length}; more may match` : `the latest ${entries.length} of ${total.toLocaleString('en-US')}`
+  return `${table}\n${style.dim(`${of}: --limit shows more, --since/--event narrow it`)}`
 }
 
 export function formatDetail(detail: DeliveryDetail): string {

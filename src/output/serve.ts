@@ -60,8 +60,11 @@ export function formatSocketEvent(event: SocketEvent): string {
   return style.dim(`websocket: ${printable(event.reason)}; retrying in ${Math.round(event.retryInMs / 100) / 10} s`)
 }
 
-/** What serve says when it starts: where it listens, how it checks, where it stores and forwards, what to try next. */
-export function serveBanner(started: ServeStarted): string {
+/**
+ * What serve says when it starts: where it listens, how it checks, where it stores and forwards, what to try
+ * next. `run`: how this shell runs zoomctl (see cli/invocation.ts); not on PATH, the banner says how to put it there.
+ */
+export function serveBanner(started: ServeStarted, run: {command: string; onPath: boolean} = {command: 'zoomctl', onPath: true}): string {
   const lines = [`${style.bold('zoomctl serve')} listening on ${style.cyan(started.url)}`]
   lines.push(`  auth: ${started.auth}; timestamp tolerance: ${started.toleranceSeconds ? `${started.toleranceSeconds} s` : 'off'}; data: ${started.dataDir}`)
   if (started.websocket) {
@@ -77,11 +80,13 @@ export function serveBanner(started: ServeStarted): string {
     lines.push('  To send it signed events from another terminal (simulate finds this token by itself when aimed at a local serve):')
     // The token is read from its file, never printed: terminal logs and shared screens keep no secret.
     lines.push(`    ${style.cyan(`export ZOOM_WEBHOOK_SECRET_TOKEN="$(cat ${shellWord(started.token.file)})"`)}`)
-    lines.push(`    ${style.cyan(`zoomctl simulate meeting.started --url ${started.url}`)}`)
+    lines.push(`    ${style.cyan(`${shellWord(run.command)} simulate meeting.started --url ${started.url}`)}`)
+    if (!run.onPath) lines.push(style.dim(NOT_ON_PATH))
     lines.push('  A receiver for a real Zoom app needs that app\'s Secret Token instead: ZOOM_WEBHOOK_SECRET_TOKEN=…', '')
   } else if (started.token) {
     lines.push(`  secret token: the one serve made earlier, in ${started.token.file}; send it signed events with:`)
-    lines.push(`    ${style.cyan(`zoomctl simulate meeting.started --url ${started.url}${started.dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${shellWord(started.dataDir)}`}`)}`)
+    lines.push(`    ${style.cyan(`${shellWord(run.command)} simulate meeting.started --url ${started.url}${started.dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${shellWord(started.dataDir)}`}`)}`)
+    if (!run.onPath) lines.push(style.dim(NOT_ON_PATH))
   }
   if (!started.tls && !started.loopback) {
     lines.push(style.yellow('  note: Zoom only delivers to https URLs with a publicly trusted certificate: use --tls-cert/--tls-key or a TLS proxy in front'))
@@ -89,6 +94,8 @@ export function serveBanner(started: ServeStarted): string {
   lines.push(style.dim('  Ctrl-C to stop'))
   return lines.join('\n')
 }
+
+const NOT_ON_PATH = "  (zoomctl is not on your PATH: `npm link`, once in zoomctl's directory, puts it there)"
 
 /** A word for a command line to copy: quoted only when the shell would split or expand it. */
 function shellWord(text: string): string {

@@ -1,5 +1,7 @@
 import ora, {type Ora} from 'ora'
 
+import {colorLevel} from './style.js'
+
 export interface Progress {
   update(text: string): void
   stop(): void
@@ -13,7 +15,8 @@ export function startProgress(text: string, enabled: boolean): Progress {
   if (!enabled || !process.stderr.isTTY || (process.stderr.columns ?? 0) < 20) {
     return {update() {}, stop() {}}
   }
-  const spinner: Ora = ora({text, stream: process.stderr, discardStdin: false}).start()
+  // ora colours its spinner whatever NO_COLOR says: zoomctl's own rule decides (style.ts).
+  const spinner: Ora = ora({text, stream: process.stderr, discardStdin: false, color: colorLevel(process.stderr) ? 'cyan' : false}).start()
   return {
     update: (next) => {
       spinner.text = next

@@ -165,10 +165,11 @@ function pathOf(target: string, webhookPath: string): string {
   return new URL(target, 'http://receiver').pathname
 }
 
-function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+/** A listen that failed, as the user's error: `flag` is the one that chose the port (--port, --ui-port). */
+export function listenError(error: NodeJS.ErrnoException, host: string, port: number, flag = '--port'): Error {
   switch (error.code) {
     case 'EADDRINUSE':
-      return new UserError(`port ${port} on ${host} is already in use`, {code: 'port-in-use', hint: 'stop the other process or pick another --port'})
+      return new UserError(`port ${port} on ${host} is already in use`, {code: 'port-in-use', hint: `stop the other process or pick another ${flag}`})
     case 'EACCES':
       return new UserError(`not allowed to listen on port ${port}`, {code: 'port-denied', hint: 'pick a port above 1023 or run with the right privileges'})
     case 'EADDRNOTAVAIL':

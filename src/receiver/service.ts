@@ -66,7 +66,12 @@ export interface ServeCallbacks {
   onCertificate?: (event: CertificateEvent) => void
   /** serve --websocket: the socket connected, closed, or is retried. */
   onSocket?: (event: SocketEvent) => void
+  /** After Ctrl-C (or SIGTERM): what serve still waits for before it exits. */
+  onStopping?: (message: string) => void
 }
+
+/** How long a stopping serve waits for the batches in flight to its sinks. */
+const STOP_GRACE_MS = 500
 
 export type Counts = Record<DeliveryOutcome['result'], number>
 
@@ -220,6 +225,8 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   if (earlySocketEvents.at(-1)?.type === 'connected' && ingest?.health().state === 'connected') earlySocketEvents.pop()
   for (const event of earlySocketEvents.splice(0)) callbacks.onSocket?.(event)
 
+  // What the background connection to Elasticsearch found is said after the listening line, never before it.
+  void forwarding.reportConnections()
   // What reading the window's keys found is known once they are loaded, after serve is listening.
   void store.indexed().then(() => {
     if (store.skippedLines) callbacks.onWarning(`${store.skippedLines} torn line(s) in the store skipped: a write cut short by a crash (the delivery was never acknowledged)`)
@@ -243,11 +250,14 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   })
   unwatch?.()
   process.off('SIGHUP', ignoreHangup)
+  // Ctrl-C is answered within a second: a batch in flight to a sink that does not answer is abandoned (it stays in the store).
+  const waitingFor = forwarding.forwarders.filter((forwarder) => forwarder.inFlight > 0)
+  if (waitingFor.length) callbacks.onStopping?.(`stopping: waiting up to ${STOP_GRACE_MS / 1000} s for ${waitingFor.map((forwarder) => `${forwarder.inFlight} ${forwarder.inFlight === 1 ? 'delivery' : 'deliveries'} in flight to ${forwarder.sinkName}`).join(' and ')}; what is not confirmed stays in the store and goes at the next start`)
   await inspector?.close()
   // Before the receiver: closing it closes the store, where the socket's last events are going.
   await ingest?.stop()
   await receiver.close()
-  await Promise.all(forwarding.forwarders.map((forwarder) => forwarder.stop(10_000)))
+  await Promise.all(forwarding.forwarders.map((forwarder) => forwarder.stop(STOP_GRACE_MS)))
   return {signal, counts}
 }
 

@@ -10,6 +10,7 @@ import {type DeliveryReport, DeliveryStats} from '../sender/stats.js'
 import {toCurl} from '../sender/curl.js'
 import {type AuthSettings, modeHeader} from '../zoom/auth.js'
 import {Checkpoint} from './checkpoint.js'
+import {keptBackOrigin, recordReplayed, type ReplayedEntry} from './replayed.js'
 import {type DeliveryFilter, deliveryTime, selectDeliveries, type SourceTally} from './select.js'
 
 export interface ReplayOptions {
@@ -34,6 +35,8 @@ export interface ReplayOptions {
   dryRun?: (curl: string) => void
   signal?: AbortSignal
   onProgress?: (report: {done: number; succeeded: number}) => void
+  /** How many the selection holds, counted before sending (see countSelected), when the sources could be read twice. */
+  selected?: number
 }
 
 export interface ReplayFailure {
@@ -46,6 +49,10 @@ export interface ReplayFailure {
 export interface ReplayReport extends DeliveryReport {
   /** Selected and not skipped: sent, or printed by a dry run. */
   planned: number
+  /** What the selection holds, counted before sending (when the sources could be read twice). */
+  selected?: number
+  /** Refused deliveries and dead letters of a data dir that the endpoint acknowledged: recorded there as replayed. */
+  replayedKeptBack: number
   /** Skipped because the checkpoint says they were acknowledged in an earlier run. */
   alreadyAcknowledged: number
   /** Bodies changed by --set and re-serialised. */
@@ -81,6 +88,8 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   const stats = new DeliveryStats()
   const failures: ReplayFailure[] = []
   const recorded: RunRecord[] = []
+  const replayed = new Map<string, ReplayedEntry[]>()
+  let replayedKeptBack = 0
   // Bodies go as their bytes are unless --set changes them: only then are they parsed.
   const tally: SourceTally = {deliveries: 0, unreadable: 0, unreadableAt: []}
   const source = selectDeliveries(options.sources, options.filter, {bodies: overrides.length > 0, eventTypes: options.filter.events}, tally)
@@ -96,6 +105,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
 
   const flushRecords = async () => {
     if (options.recordPath && recorded.length) await appendRunRecords(options.recordPath, recorded.splice(0))
+    for (const [dataDir, entries] of replayed) await recordReplayed(dataDir, entries.splice(0))
   }
 
   // The workers take from one batch at a time; the first to find it empty reads the next for all of them.
@@ -147,7 +157,16 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       const result = await sendDelivery(options.url, prepared, options.dispatcher, {keepAnswer: 'failures', noticeCopies: true})
       const ok = stats.record(result)
       if (result.copy) copies++
-      if (ok) await checkpoint?.acknowledge(index)
+      if (ok) {
+        await checkpoint?.acknowledge(index)
+        const kept = keptBackOrigin(delivery)
+        if (kept) {
+          const entries = replayed.get(kept.dataDir) ?? []
+          replayed.set(kept.dataDir, entries)
+          entries.push({part: kept.part, id: delivery.id, at: sentAt.toISOString(), to: new URL(options.url).origin})
+          replayedKeptBack++
+        }
+      }
       else if (failures.length < 20) failures.push({id: delivery.id, event: delivery.eventType, status: result.status, error: result.error ?? result.responseBody.slice(0, 200)})
       if (options.recordPath) {
         recorded.push(runRecord(delivery.eventType ?? 'unknown', sentAt, result.status, body))
@@ -182,11 +201,14 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   }
   const report = stats.report()
   stats.destroy()
+  if (!tally.unreadable && !tally.deliveries && options.sources.some((source) => source.kind === 'stdin')) {
+    throw new UserError('nothing to replay: standard input was empty', {code: 'no-deliveries', hint: 'pipe NDJSON into it (store lines, run-file lines or Zoom bodies), or name a file or data dir'})
+  }
   if (tally.unreadable && !tally.deliveries && !options.signal?.aborted) {
     throw new UserError(`no delivery to replay: ${tally.unreadable} line(s) read, none a delivery (not JSON, or cut short): ${tally.unreadableAt.join(', ')}`, {
       code: 'no-deliveries',
       hint: "replay reads serve's data dir or store files, dead letters, run files of simulate --record, NDJSON of Zoom bodies or store lines, or - for standard input",
     })
   }
-  return {...report, planned, reconstructed, copies, alreadyAcknowledged, reserialised: overrides.length > 0, interrupted: Boolean(options.signal?.aborted), failures, unreadable: tally.unreadable, unreadableAt: tally.unreadableAt}
+  return {...report, planned, ...(options.selected === undefined ? {} : {selected: options.selected}), replayedKeptBack, reconstructed, copies, alreadyAcknowledged, reserialised: overrides.length > 0, interrupted: Boolean(options.signal?.aborted), failures, unreadable: tally.unreadable, unreadableAt: tally.unreadableAt}
 }

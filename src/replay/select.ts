@@ -87,3 +87,14 @@ function withinDays(source: SourceSpec, filter: DeliveryFilter): SourceSpec {
   const to = filter.until && source.part !== 'dead-letter' ? dayOf(filter.until.getTime()) : undefined
   return {...source, days: {from, to}}
 }
+
+/**
+ * How many deliveries the filter selects, read once before sending (the count a person confirms and the
+ * progress bar's total), or undefined when a source cannot be read twice (standard input, Elasticsearch).
+ */
+export async function countSelected(sources: SourceSpec[], filter: DeliveryFilter): Promise<number | undefined> {
+  if (!sources.every((source) => source.kind === 'store' || source.kind === 'file' || source.kind === 'found')) return undefined
+  let count = 0
+  for await (const batch of selectDeliveries(sources, filter, {bodies: false, eventTypes: filter.events})) count += batch.length
+  return count
+}

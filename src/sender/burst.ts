@@ -14,7 +14,7 @@ export interface BurstOptions {
   /** Stop starting new deliveries after this many ms (0: no limit). */
   durationMs: number
   dispatcher: Dispatcher
-  onProgress?: (done: number) => void
+  onProgress?: (done: number, succeeded: number) => void
   /** Ctrl-C: start nothing new; what is in flight finishes and is counted. */
   signal?: AbortSignal
 }
@@ -38,7 +38,7 @@ export async function runBurst(options: BurstOptions): Promise<BurstReport> {
       if (due > now) await sleep(due - now)
       if (options.signal?.aborted) return
       stats.record(await sendDelivery(options.url, options.makeDelivery(index), options.dispatcher, {keepAnswer: false}))
-      options.onProgress?.(stats.done)
+      options.onProgress?.(stats.done, stats.succeeded)
     }
   }
   await Promise.all(Array.from({length: Math.max(1, Math.min(options.concurrency, options.count))}, worker))

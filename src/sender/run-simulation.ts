@@ -49,8 +49,8 @@ export interface SimulationCallbacks {
   onRequest?: (request: DryRunRequest, prepared: {headers: Record<string, string>; body: Buffer}) => void
   /** Each answer of a sequential run, as it comes. */
   onResult?: (result: SentDelivery) => void
-  /** Burst: deliveries done so far. */
-  onProgress?: (done: number) => void
+  /** Burst: deliveries done so far, and how many of them were accepted. */
+  onProgress?: (done: number, succeeded: number) => void
 }
 
 /**

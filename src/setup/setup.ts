@@ -263,7 +263,8 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
       'Develop → Build App → Webhook Only → Create; give it a name (e.g. Elastic-Zoom) and your company details.',
       'Feature → turn on Event Subscriptions → Add new event subscription.',
       `Event notification endpoint URL: ${endpoint}`,
-      "Copy the app's Secret Token: zoomctl config set secret-token <token> (and, with an Elastic Agent, the integration's CRC secret): a token setup generated is for local tests only.",
+      // Never the token on the command line (shell history, ps): config set asks for it, or reads it from a pipe.
+      "Copy the app's Secret Token and run zoomctl config set secret-token: it asks for the token without echo (or reads it from a pipe), keeping it out of your shell history (and, with an Elastic Agent, set the integration's CRC secret to it): a token setup generated is for local tests only.",
       'Add Events: the meeting, webinar, recording, user and account events you need → Done.',
       'Click Validate (zoomctl answers the challenge), then Save and Continue to activate the app.',
       "Or, instead of steps 2–7: with a Server-to-Server OAuth app's credentials in ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET, zoomctl setup --zoom makes the subscription through Zoom's API (README: the Zoom step).",

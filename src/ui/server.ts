@@ -8,6 +8,7 @@ import {isWholeId} from '../deliveries/ids.js'
 import {decodeCursor, encodeCursor, findDelivery} from '../deliveries/newest.js'
 import type {StorePart} from '../deliveries/source.js'
 import {UserError} from '../errors.js'
+import {listenError} from '../receiver/server.js'
 import {recordLine} from '../store/records.js'
 import {runReplay} from '../replay/replay.js'
 import {createDispatcher, safeOrigin} from '../sender/client.js'
@@ -216,7 +217,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, options.host, options.port, '--ui-port')))
     server.listen(options.port, options.host, () => resolve())
   })
   const address = server.address() as AddressInfo

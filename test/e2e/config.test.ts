@@ -3,7 +3,8 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {runCli, SECRET, startServe, tempDir} from '../helpers/cli.js'
+import {BIN, ISOLATED, runCli, SECRET, startServe, tempDir} from '../helpers/cli.js'
+import {runInTerminal} from '../helpers/pty.js'
 
 describe('config file', () => {
   it('config set writes 0600 in a 0700 dir, keeps comments, and show masks secrets', async () => {
@@ -22,6 +23,32 @@ describe('config file', () => {
     const path2 = await runCli(['config', 'path'], {ZOOMCTL_CONFIG: path})
     expect(path2.stdout.trim()).toBe(path)
   })
+
+  it('config set of a secret with no value: asked without echo at a terminal, else read from standard input (out of the shell history)', async () => {
+    const path = join(tempDir(), 'zoomctl.yaml')
+    const piped = await runCli(['config', 'set', 'secret-token', '--config', path], {}, '0123-piped-secret\n')
+    expect(piped.code, piped.stderr).toBe(0)
+    expect(piped.stdout).not.toContain('0123-piped-secret')
+    expect(readFileSync(path, 'utf8')).toContain('secret-token: 0123-piped-secret\n')
+    const empty = await runCli(['config', 'set', 'api-key', '--config', path, '--json'], {}, '')
+    expect(empty.code).toBe(2)
+    expect(JSON.parse(empty.stdout).error.message).toBe('no value for api-key: standard input was empty')
+    // Only a secret is read so: another setting still needs its value.
+    expect((await runCli(['config', 'set', 'port', '--config', path], {}, '9000\n')).code).toBe(2)
+
+    const terminal = runInTerminal([process.execPath, BIN, 'config', 'set', 'secret-token', '--config', path], {...process.env, ...ISOLATED, NO_COLOR: '1'})
+    await terminal.waitFor('secret-token:')
+    terminal.send('typed-secret-456\r')
+    expect(await terminal.exited).toBe(0)
+    expect(terminal.text()).not.toContain('typed-secret-456')
+    expect(readFileSync(path, 'utf8')).toContain('secret-token: typed-secret-456\n')
+
+    // setup's closing steps say so, rather than a token on the command line.
+    const setup = await runCli(['setup', '--yes', '--config', join(tempDir(), 'zoomctl.yaml'), '--port', '0', '--json'])
+    const steps = (JSON.parse(setup.stdout) as {zoomSteps: string[]}).zoomSteps.join('\n')
+    expect(steps).toContain('run zoomctl config set secret-token: it asks for the token without echo (or reads it from a pipe)')
+    expect(steps).not.toContain('<token>')
+  }, 90_000)
 
   it('every command reads it, with flag > env > file > default', async () => {
     const dir = tempDir()
@@ -108,7 +135,9 @@ describe('command-line refusals', () => {
     expect(await error(['simulate', 'meeting.started', '--concurency', '3'])).toEqual({code: 'input', message: 'unknown flag --concurency', hint: 'did you mean --concurrency? (--help lists the flags)'})
     // Nothing near enough: no guess.
     expect((await error(['serve', '--nope'])).hint).toBe('see --help for the flags and their values')
-    expect(await error(['config', 'set'])).toEqual({code: 'input', message: 'missing KEY and VALUE: KEY is a flag name, e.g. port, es-url, secret-token; VALUE is its value', hint: 'see --help for the arguments'})
+    // VALUE may be left out (a secret is then asked for, or read from standard input): KEY alone is missing.
+    expect(await error(['config', 'set'])).toEqual({code: 'input', message: 'missing KEY: a flag name, e.g. port, es-url, secret-token', hint: 'see --help for the arguments'})
+    expect(await error(['config', 'set', 'port'])).toEqual({code: 'input', message: 'missing VALUE: the value of port', hint: 'zoomctl config set port <value>'})
     expect((await error(['deliveries', 'show'])).message).toBe('missing ID: the delivery id, or its first characters (zoomctl deliveries lists them)')
     expect((await error(['setup', '--destination', 'nowhere'])).message).toBe('--destination: "nowhere" is not one of store, agent, elasticsearch')
     expect((await error(['simulate', 'meeting.started', '--count'])).message).toBe('--count expects a value')

@@ -66,7 +66,11 @@ describe('doctor against zoomctl serve over HTTPS', () => {
       expect(report.checks.filter((check) => check.status === 'fail')).toEqual([])
       expect(code).toBe(0)
       expect(report.endpoint.kind).toBe('zoomctl')
-      expect(row('tls.trust')?.value).toBe('trusted through --ca-cert only')
+      expect(row('tls.trust')?.value).toBe('trusted through --ca only')
+      // --ca-cert is Elasticsearch's: given for the webhook's certificate, doctor says so instead of ignoring it.
+      const mistaken = await runCli(['doctor', serve.url, '--ca-cert', file(root.cert), '--json'], {ELASTICSEARCH_HOSTS: ''})
+      expect(mistaken.code).toBe(2)
+      expect(JSON.parse(mistaken.stdout).error).toMatchObject({message: "--ca-cert is the CA of Elasticsearch's certificate, and no Elasticsearch is named (--es-url, --cloud-id)", hint: expect.stringContaining('give --ca')})
       expect(row('zoom.challenge')?.status).toBe('pass')
       expect(row('auth.signature')?.value).toBe('unsigned → 401, bad signature → 401')
       expect(row('zoom.event')?.status).toBe('pass')

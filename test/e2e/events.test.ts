@@ -27,6 +27,11 @@ describe('zoomctl events', () => {
   it('shows a body for a type', async () => {
     const result = await runCli(['events', 'show', 'chat_message.sent', '--seed', '5', '--json'])
     expect(JSON.parse(result.stdout)).toMatchObject({event: 'chat_message.sent', payload: {object: {contact_id: expect.any(String)}}})
+    // --seed with --now: the same body byte for byte, run after run (--seed alone: the times move).
+    const pinned = ['events', 'show', 'meeting.started', '--seed', '7', '--now', '2026-01-01T00:00:00Z']
+    const [first, second] = [await runCli(pinned), await runCli(pinned)]
+    expect(first.stdout).toBe(second.stdout)
+    expect(JSON.parse(first.stdout)).toMatchObject({event_ts: Date.parse('2026-01-01T00:00:00Z')})
   })
 
   it('maps a file, standard input, or a catalog event to the document Elastic indexes', async () => {

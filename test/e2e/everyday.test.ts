@@ -31,6 +31,10 @@ describe('deliveries', () => {
     expect(refused.stdout).not.toContain('meeting.started')
     const one = await runCli(['deliveries', serve.dataDir, '--event', 'user.signed_in', '--json'])
     expect(JSON.parse(one.stdout)).toHaveLength(1)
+    // Cut at --limit (50 by default): the listing says of how many.
+    const latest = await runCli(['deliveries', serve.dataDir, '--limit', '2'])
+    expect(latest.stdout).toContain('the latest 2 of 4: --limit shows more')
+    expect((await runCli(['deliveries', serve.dataDir])).stdout).not.toContain('the latest')
   })
 
   it('reads the data dir serve was pointed at (ZOOMCTL_DATA_DIR, a config file), and says so when there is none', async () => {
@@ -49,6 +53,14 @@ describe('deliveries', () => {
     const showNowhere = await runCli(['deliveries', 'show', 'some-id', '--data-dir', nowhere, '--json'])
     expect(showNowhere.code).toBe(2)
     expect(JSON.parse(showNowhere.stdout).error).toMatchObject({code: 'no-data-dir'})
+  })
+
+  it('show: an id start of fewer than 4 characters is too short, said so (not "no delivery")', async () => {
+    const id = readStore(serve.dataDir)[0]!.id
+    const short = await runCli(['deliveries', 'show', id.slice(0, 3), '--data-dir', serve.dataDir, '--json'])
+    expect(short.code).toBe(2)
+    expect(JSON.parse(short.stdout).error).toMatchObject({code: 'id-too-short', message: `"${id.slice(0, 3)}" is too short to name a delivery: give at least 4 characters of its id`})
+    expect((await runCli(['deliveries', 'show', id.slice(0, 4), '--data-dir', serve.dataDir])).code).toBe(0)
   })
 
   it('shows one in full, secrets of the body redacted unless asked, with what to do for a refused one', async () => {
@@ -101,11 +113,44 @@ describe('a well-made CLI', () => {
     for (const flag of ['--version', '-v']) expect((await runCli([flag])).stdout).toBe(fromOclif.stdout)
   })
 
-  it('names a mistyped command as typed, with spaces (on a terminal it offers the closest one)', async () => {
+  it('names a mistyped command as typed, with spaces, and the nearest one, piped too; bad input: exit 2, JSON under --json', async () => {
     const typo = await runCli(['events', 'shw'])
-    expect(typo.stderr).toContain('events shw is not a zoomctl command')
+    expect(typo.stderr).toContain('"events shw" is not a zoomctl command')
+    expect(typo.stderr).toContain('did you mean zoomctl events show?')
     expect(typo.stderr).toContain('zoomctl help events')
-    expect(typo.code).toBe(127)
+    expect(typo.code).toBe(2)
+    const json = await runCli(['simulte', '--json'])
+    expect(json.code).toBe(2)
+    expect(JSON.parse(json.stdout)).toEqual({error: {code: 'unknown-command', message: '"simulte" is not a zoomctl command', hint: 'did you mean zoomctl simulate? zoomctl help lists the commands'}})
+  })
+
+  it('suggests the flag or setting meant: an edit away, two letters swapped, or the flags a word begins', async () => {
+    expect((await runCli(['simulate', '--jsn'])).stderr).toContain('did you mean --json?')
+    const retry = await runCli(['simulate', 'meeting.started', '--retry', '2', '--dry-run'])
+    expect(retry.code).toBe(2)
+    expect(retry.stderr).toContain('did you mean --retries or --retry-spacing?')
+    const setting = await runCli(['config', 'set', 'prot', '8181', '--config', join(tempDir(), 'zoomctl.yaml'), '--json'])
+    expect(setting.code).toBe(2)
+    expect(JSON.parse(setting.stdout).error.hint).toContain('did you mean port?')
+  })
+
+  it("the README agrees with package.json's engines, keeps the quickstart's files out of git, and says how to use a tunnel", () => {
+    const root = join(import.meta.dirname, '../..')
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    const engines = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {engines: {node: string}}).engines.node
+    expect(readme).toContain(`Node ${engines.replace(/^>=/, '')} or later (package.json's \`engines\`)`)
+    expect(readme).not.toMatch(/Node 20 or later/)
+    expect(readFileSync(join(root, '.gitignore'), 'utf8').split('\n')).toEqual(expect.arrayContaining(['zoomctl-data/', 'run.ndjson']))
+    expect(readme).toContain('### No public HTTPS endpoint? A tunnel in front of serve')
+    expect(readme).toContain('cloudflared tunnel --url http://127.0.0.1:8181')
+    expect(readme).toContain('zoomctl doctor https://<tunnel host>/zoom-webhook')
+  })
+
+  it("the README's promise: zoomctl's commands take --json and --config; oclif's version and autocomplete only their own flags", async () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8').replace(/\s+/g, ' ')
+    expect(readme).toContain("oclif's own `help`, `version` (which has `--json`) and `autocomplete` take only the flags their reference lists")
+    expect(JSON.parse((await runCli(['version', '--json'])).stdout)).toMatchObject({cliVersion: expect.stringMatching(/^zoomctl\//)})
+    for (const args of [['version', '--config', 'x'], ['autocomplete', 'bash', '--json']]) expect((await runCli(args)).code).toBe(2)
   })
 
   it.each([

@@ -1,6 +1,6 @@
 import {spawn} from 'node:child_process'
 import {existsSync, readFileSync, statSync} from 'node:fs'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
@@ -8,7 +8,8 @@ import {BIN, ISOLATED, runCli, tempDir} from '../helpers/cli.js'
 
 /** The environment of someone who has never set anything up: no config file, none of zoomctl's variables. */
 function newcomerEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {...process.env, ...ISOLATED, NO_COLOR: '1'}
+  // No zoomctl on PATH, as after `npm ci` in a clone: node itself only.
+  const env: NodeJS.ProcessEnv = {...process.env, ...ISOLATED, NO_COLOR: '1', PATH: dirname(process.execPath)}
   for (const name of Object.keys(env)) if (/^(ZOOM_|ZOOMCTL_|ELASTICSEARCH_|KIBANA_)/.test(name)) delete env[name]
   return env
 }
@@ -58,7 +59,9 @@ describe('first run: serve with no token and no flags', () => {
     expect(first.output()).not.toContain(token)
     expect(statSync(tokenFile).mode & 0o777).toBe(0o600)
     expect(statSync(join(cwd, 'zoomctl-data')).mode & 0o777).toBe(0o700)
-    expect(first.output()).toContain(`zoomctl simulate meeting.started --url ${first.url}`)
+    // zoomctl is not on PATH: the line runs the script serve was started as, and says how to put zoomctl on PATH.
+    expect(first.output()).toContain(`${BIN} simulate meeting.started --url ${first.url}`)
+    expect(first.output()).toContain('zoomctl is not on your PATH: `npm link`')
 
     // simulate aimed at the local serve, from the same directory, with no token anywhere.
     const sent = await runFresh(['simulate', 'meeting.started', '--url', first.url], cwd)
@@ -74,7 +77,7 @@ describe('first run: serve with no token and no flags', () => {
     const second = await startFresh(cwd)
     expect(second.output()).not.toContain(token!)
     expect(second.output()).toContain('the one serve made earlier')
-    expect(second.output()).toContain(`zoomctl simulate meeting.started --url ${second.url}\n`)
+    expect(second.output()).toContain(`${BIN} simulate meeting.started --url ${second.url}\n`)
     // It still checks signatures: another token is refused.
     const signedWithOther = await runCli(['simulate', 'meeting.started', '--url', second.url], {ZOOM_WEBHOOK_SECRET_TOKEN: 'another'})
     expect(signedWithOther.code).toBe(1)
@@ -123,7 +126,7 @@ describe('first run: serve with no token and no flags', () => {
     await (await startFresh(cwd, ['--data-dir', 'other dir'])).stop()
     const again = await startFresh(cwd, ['--data-dir', 'other dir'])
     await again.stop()
-    expect(again.output()).toContain(`zoomctl simulate meeting.started --url ${again.url} --data-dir 'other dir'`)
+    expect(again.output()).toContain(`${BIN} simulate meeting.started --url ${again.url} --data-dir 'other dir'`)
   })
 
   it('says what to fix first: a mistyped event type before a missing token, and where a local token was looked for', async () => {

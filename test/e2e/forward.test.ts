@@ -185,3 +185,35 @@ describe('serve forwards to an Elastic Agent', () => {
     expect(agent.received).toHaveLength(1)
   })
 })
+
+describe('serve with a sink that cannot be reached or does not answer', () => {
+  it('listens first and connects to Elasticsearch in the background: "refused the connection" comes after the listening line', async () => {
+    const receiver = await serve(['--es-url', 'http://127.0.0.1:1'])
+    await waitFor(() => receiver.lines.some((line) => line.includes('"kind":"sink-down"')), 20_000, 'sink-down')
+    const listening = receiver.lines.findIndex((line) => line.includes('"type":"listening"'))
+    const refused = receiver.lines.findIndex((line) => line.includes('refused the connection'))
+    expect(listening).toBeGreaterThanOrEqual(0)
+    expect(refused).toBeGreaterThan(listening)
+    expect(JSON.parse(receiver.lines[listening]!)).toMatchObject({forwarding: [expect.stringMatching(/^Elasticsearch \((connecting|not reachable yet)\) → logs-zoom\.webhook-default/)]})
+    // It stores meanwhile: deliveries wait for Elasticsearch.
+    expect(await deliver(receiver.url, zoomBodies(1)[0]!)).toBe(200)
+  })
+
+  it('Ctrl-C with a batch in flight to a sink that does not answer: says what it waits for, and abandons it (kept in the store)', async () => {
+    const {createServer} = await import('node:net')
+    // Takes the connection and never answers: a sink that hangs.
+    const sockets = new Set<import('node:net').Socket>()
+    const silent = createServer((socket) => sockets.add(socket))
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise((resolve) => (sockets.forEach((socket) => socket.destroy()), silent.close(resolve))))
+    const dataDir = tempDir()
+    const receiver = await serve(['--data-dir', dataDir, '--forward-to', `http://127.0.0.1:${(silent.address() as {port: number}).port}/zoom-webhook`])
+    expect(await deliver(receiver.url, zoomBodies(1)[0]!)).toBe(200)
+    await waitFor(async () => (await (await fetch(new URL('/healthz', receiver.url))).json() as {forwarding: Array<{lag: {records: number}}>}).forwarding[0]!.lag.records === 1, 20_000, 'the batch in flight')
+    expect(await receiver.stop('SIGINT')).toBe(0)
+    const lines = receiver.lines.map((line) => JSON.parse(line) as {type: string; message?: string})
+    expect(lines.find((line) => line.type === 'stopping')?.message).toBe('stopping: waiting up to 0.5 s for 1 delivery in flight to agent; what is not confirmed stays in the store and goes at the next start')
+    expect(lines.at(-1)?.type).toBe('stopped')
+    expect(readStore(dataDir)).toHaveLength(1)
+  })
+})

@@ -7,6 +7,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {dedupeKey} from '../../src/store/dedupe.js'
 import {signatureHeaders} from '../../src/zoom/signature.js'
 import {BIN, ISOLATED, readStore, runCli, SECRET, startServe, type ServeProcess, tempDir} from '../helpers/cli.js'
+import {runInTerminal} from '../helpers/pty.js'
 
 const running: ServeProcess[] = []
 afterEach(async () => {
@@ -66,10 +67,16 @@ describe('replay', () => {
     await runCli(['simulate', 'meeting.started', 'meeting.ended', 'user.signed_in', '--url', a.url, '--timestamp-offset', '-900'])
     expect(bodiesOf(a.dataDir, 'refused')).toHaveLength(3)
     const b = await serve()
+    type Checks = {checks: Array<{id: string; status: string; value: string}>}
+    const keptRow = async () => (JSON.parse((await runCli(['validate', '--local', a.dataDir, '--json'])).stdout) as Checks).checks.find((check) => check.id === 'kept.refused')
+    expect(await keptRow()).toMatchObject({status: 'warn', value: '3 (3 stale-timestamp)'})
     const refused = await runCli(['replay', a.dataDir, '--from', 'refused', '--url', b.url])
     expect(refused.code).toBe(0)
     expect(refused.stdout).toContain('3 deliveries replayed')
     expect(bodiesOf(b.dataDir).sort()).toEqual(bodiesOf(a.dataDir, 'refused').sort())
+    // What replay delivered out of refused/ is recorded in the data dir: validate --local stops asking to replay it.
+    expect(refused.stdout).toContain("3 kept back by serve (refused or dead letters) were acknowledged: recorded in the data dir's replayed.ndjson")
+    expect(await keptRow()).toMatchObject({status: 'pass', value: 'none waiting: 3 replayed since'})
 
     const c = await serve()
     await runCli(['replay', a.dataDir, '--from', 'refused', '--url', c.url, '--event', 'meeting.ended'])
@@ -94,7 +101,11 @@ ${bare}`)
     const none = await runCli(['replay', '-', '--url', d.url, '--json'], {}, '{"cut short\n')
     expect(none.code).toBe(2)
     expect(JSON.parse(none.stdout).error).toMatchObject({code: 'no-deliveries', message: expect.stringContaining('stdin:1')})
-  })
+    // Empty standard input is bad input, as for events map (it exited 0, having sent nothing).
+    const empty = await runCli(['replay', '-', '--url', d.url, '--json'], {}, '')
+    expect(empty.code).toBe(2)
+    expect(JSON.parse(empty.stdout).error).toMatchObject({code: 'no-deliveries', message: 'nothing to replay: standard input was empty'})
+  }, 150_000)
 
   it('--set changes the body and says it was re-serialised; --dry-run prints curl without secrets', async () => {
     const a = await serve()
@@ -138,6 +149,29 @@ ${bare}`)
     expect(new Set(firsts.map((record) => record.rawBody))).toEqual(new Set(bodiesOf(a.dataDir)))
     // Only what was in flight at the kill can arrive twice (and serve marks it as a copy).
     expect(stored.length - firsts.length).toBeLessThanOrEqual(5)
+  })
+
+  it('at a terminal says how many it will send and asks first (--yes does not); Ctrl-C says X of the N selected', async () => {
+    const a = await serve()
+    expect((await runCli(['simulate', 'meeting.participant_joined', '--url', a.url, '--count', '300', '--concurrency', '10'])).code).toBe(0)
+    const b = await serve()
+    const env = {...process.env, ...ISOLATED, NO_COLOR: '1', ZOOM_WEBHOOK_SECRET_TOKEN: SECRET}
+    const asked = runInTerminal([process.execPath, BIN, 'replay', a.dataDir, '--url', b.url], env)
+    await asked.waitFor(`Replay 300 deliveries from ${a.dataDir} to ${b.url}?`)
+    asked.send('n\r')
+    expect(await asked.exited).toBe(0)
+    expect(asked.text()).toContain('nothing sent')
+    expect(readStore(b.dataDir)).toHaveLength(0)
+
+    const told = runInTerminal([process.execPath, BIN, 'replay', a.dataDir, '--url', b.url, '--yes', '--rate', '40'], env)
+    await told.waitFor(/\d+\/300 sent, \d+ ok, \d+\/s, eta/)
+    told.send('\u0003')
+    expect(await told.exited).toBe(130)
+    expect(told.text()).not.toContain('Replay 300')
+    expect(told.text()).toMatch(/interrupted: \d+ of 300 sent/)
+
+    const piped = await runCli(['replay', a.dataDir, '--url', b.url, '--limit', '2', '--json'])
+    expect(JSON.parse(piped.stdout)).toMatchObject({selected: 2, sent: 2})
   })
 
   it("says why a receiver refused what it refused, in its own words, and fails (exit 1)", async () => {

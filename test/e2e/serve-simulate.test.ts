@@ -6,7 +6,8 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {allEvents} from '../../src/catalog/catalog.js'
-import {readStore, runCli, SECRET, type ServeProcess, startServe, tempDir} from '../helpers/cli.js'
+import {BIN, ISOLATED, readStore, runCli, SECRET, type ServeProcess, startServe, tempDir} from '../helpers/cli.js'
+import {runInTerminal} from '../helpers/pty.js'
 
 /** Checks a stored body against the signature it arrived with: proof that it was kept byte for byte. */
 function signatureMatches(record: {rawBody: string; headers: Record<string, string>}): boolean {
@@ -125,5 +126,29 @@ describe('serve + simulate over HTTP', () => {
     expect(deliveries.filter((line) => line.result === 'accepted').length).toBeGreaterThanOrEqual(3212)
     expect(deliveries.some((line) => line.result === 'challenge')).toBe(true)
     expect(serve.lines.join('\n')).not.toContain(SECRET)
+  })
+})
+
+describe('simulate at a terminal, and against a serve that made its own token', () => {
+  let serve: ServeProcess
+  beforeAll(async () => {
+    serve = await startServe([], {ZOOM_WEBHOOK_SECRET_TOKEN: ''})
+  })
+  afterAll(async () => serve.stop())
+
+  it('NO_COLOR=1: a burst draws a progress bar with count, total, rate and ETA, and no colour at all', async () => {
+    const terminal = runInTerminal([process.execPath, BIN, 'simulate', 'meeting.participant_joined', '--count', '3000', '--rate', '500', '--url', serve.url, '--data-dir', serve.dataDir], {...process.env, ...ISOLATED, NO_COLOR: '1', ZOOM_WEBHOOK_SECRET_TOKEN: ''})
+    await terminal.waitFor(/\d+\/3000 sent, \d+ ok, \d+\/s, eta \d+/)
+    expect(await terminal.exited).toBe(0)
+    expect(terminal.text()).toContain('all 3000 deliveries accepted')
+    // eslint-disable-next-line no-control-regex
+    expect(terminal.raw()).not.toMatch(/\u001b\[[0-9;]*m/)
+  }, 60_000)
+
+  it('--timestamp-offset -600 refused as stale: the hint is about the timestamp, not about whose token signed it', async () => {
+    const result = await runCli(['simulate', 'meeting.started', '--url', serve.url, '--data-dir', serve.dataDir, '--timestamp-offset', '-600'], {ZOOM_WEBHOOK_SECRET_TOKEN: ''})
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(/hint: x-zm-request-timestamp was shifted by -600 s \(--timestamp-offset\): a 401 is the endpoint refusing a stale timestamp/)
+    expect(result.stdout).not.toContain('the secret token came from')
   })
 })

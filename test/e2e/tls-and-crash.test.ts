@@ -96,6 +96,25 @@ describe('a receiver killed in the middle of a burst', () => {
 })
 
 describe('errors a user can act on', () => {
+  it('a wrong --tls-key or --tls-cert: which file, and what is wrong with it, before listening', async () => {
+    const {cert, key, dir} = await certificate()
+    const other = await certificate()
+    const cases: Array<[string, string, string]> = [
+      [cert, cert, `--tls-key ${cert}: it holds a certificate, not a private key`],
+      [cert, join(dir, 'nothing.pem'), 'cannot read'],
+      [key, key, `--tls-cert ${key}: it is not a PEM certificate`],
+      [cert, other.key, `--tls-key ${other.key} is not the private key of the certificate in ${cert}`],
+    ]
+    writeFileSync(join(dir, 'nothing.pem'), 'not a key\n')
+    cases[1]![2] = `--tls-key ${join(dir, 'nothing.pem')}: it is not a PEM private key`
+    for (const [certFile, keyFile, message] of cases) {
+      const result = await runCli(['serve', '--port', '0', '--tls-cert', certFile, '--tls-key', keyFile, '--data-dir', tempDir(), '--json'])
+      expect(result.code, message).toBe(2)
+      expect(JSON.parse(result.stdout).error.message).toContain(message)
+      expect(result.stdout).not.toContain('DECODER')
+    }
+  })
+
   it('a busy port', async () => {
     const blocker = createServer()
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
@@ -104,6 +123,10 @@ describe('errors a user can act on', () => {
       const result = await runCli(['serve', '--port', String(port), '--data-dir', tempDir()])
       expect(result.code).toBe(2)
       expect(result.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`)
+      // The inspector's port as friendly as the webhook's (it was a raw EADDRINUSE, exit 1, "internal").
+      const ui = await runCli(['serve', '--port', '0', '--ui', '--ui-port', String(port), '--data-dir', tempDir(), '--json'])
+      expect(ui.code).toBe(2)
+      expect(JSON.parse(ui.stdout).error).toEqual({code: 'port-in-use', message: `port ${port} on 127.0.0.1 is already in use`, hint: 'stop the other process or pick another --ui-port'})
     } finally {
       blocker.close()
     }

@@ -15,6 +15,8 @@ export function runInTerminal(command: string[], env: NodeJS.ProcessEnv) {
   return {
     exited,
     text: plain,
+    /** The screen as written, escape sequences included (colours are SGR sequences: ESC [ … m). */
+    raw: () => screen,
     async waitFor(pattern: string | RegExp, timeoutMs = 15_000): Promise<void> {
       const deadline = Date.now() + timeoutMs
       const matches = () => (typeof pattern === 'string' ? plain().includes(pattern) : pattern.test(plain()))

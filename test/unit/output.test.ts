@@ -40,13 +40,15 @@ describe('console output of request data', () => {
 describe("replay's summary", () => {
   it('says replayed only when every delivery was, and a hint after the failures', async () => {
     const {formatReplay} = await import('../../src/output/replay.js')
-    const report = {sent: 3, succeeded: 3, failed: 0, statusCounts: {'200': 3}, errors: {}, elapsedMs: 10, throughputPerSecond: 300, latencyMs: {p50: 1, p95: 1, p99: 1, max: 1, mean: 1}, overBudget: 0, planned: 3, reconstructed: 0, copies: 0, alreadyAcknowledged: 0, reserialised: false, interrupted: false, failures: [], unreadable: 0, unreadableAt: []}
+    const report = {sent: 3, succeeded: 3, failed: 0, statusCounts: {'200': 3}, errors: {}, elapsedMs: 10, throughputPerSecond: 300, latencyMs: {p50: 1, p95: 1, p99: 1, max: 1, mean: 1}, overBudget: 0, planned: 3, replayedKeptBack: 0, reconstructed: 0, copies: 0, alreadyAcknowledged: 0, reserialised: false, interrupted: false, failures: [], unreadable: 0, unreadableAt: []}
     expect(formatReplay(report, 'http://x')).toContain('3 deliveries replayed to http://x')
     const failed = formatReplay({...report, succeeded: 0, failed: 3, statusCounts: {'401': 3}}, 'http://x', 'another serve')
     expect(failed).toContain('3 of 3 deliveries failed')
     expect(failed).not.toContain('replayed to')
     expect(failed.trimEnd().endsWith('hint: another serve')).toBe(true)
     expect(formatReplay({...report, interrupted: true}, 'http://x')).not.toContain('replayed to')
+    // Interrupted: of the whole selection when it was counted up front, not of what had been taken so far.
+    expect(formatReplay({...report, interrupted: true, selected: 3274, sent: 83, planned: 92}, 'http://x')).toContain('interrupted: 83 of 3274 sent')
   })
 })
 
@@ -85,5 +87,19 @@ describe('checks on the console', () => {
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/)
     expect(text).toContain('x\\u000aFAKE')
     expect(text.split('\n').filter((line) => line.includes('FAKE'))).toHaveLength(1)
+  })
+})
+
+describe("how serve's banner runs zoomctl", () => {
+  it('zoomctl when on PATH; else the script as started, ./bin/run.js from a clone', async () => {
+    const {mkdtempSync, writeFileSync} = await import('node:fs')
+    const {tmpdir} = await import('node:os')
+    const {join} = await import('node:path')
+    const {invocation} = await import('../../src/cli/invocation.js')
+    const bin = mkdtempSync(join(tmpdir(), 'zoomctl-path-'))
+    writeFileSync(join(bin, 'zoomctl'), '#!/bin/sh\n', {mode: 0o755})
+    expect(invocation('zoomctl', {PATH: `/nonexistent:${bin}`}, '/src/zoomctl/bin/run.js', '/src/zoomctl')).toEqual({command: 'zoomctl', onPath: true})
+    expect(invocation('zoomctl', {PATH: '/nonexistent'}, '/src/zoomctl/bin/run.js', '/src/zoomctl')).toEqual({command: './bin/run.js', onPath: false})
+    expect(invocation('zoomctl', {PATH: '/nonexistent'}, '/src/zoomctl/bin/run.js', '/home/me')).toEqual({command: '/src/zoomctl/bin/run.js', onPath: false})
   })
 })

@@ -116,7 +116,7 @@ async function checkEndpoint(url: URL, options: DoctorOptions): Promise<{checks:
   if (url.protocol === 'https:') {
     progress('TLS handshake')
     const tls = await handshakeTls(reachable.address, port, host, {ca: options.ca, timeoutMs: options.timeoutMs})
-    checks.push(...judgeTls(tls, host, {customCa: Boolean(options.ca)}))
+    checks.push(...judgeTls(tls, host, {customCa: options.ca ? '--ca' : undefined}))
     if (tls.error) return {checks, kind: 'unknown'}
   }
 

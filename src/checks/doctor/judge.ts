@@ -78,7 +78,8 @@ const TRUST_HINTS: Record<string, string> = {
   CERT_NOT_YET_VALID: 'the certificate is not valid yet: check the server clock and the certificate dates',
 }
 
-export function judgeTls(tls: TlsResult, hostname: string, options: {customCa: boolean; now?: number}): Check[] {
+/** `customCa`: the flag that gave the CA trusted on purpose (doctor's --ca), named in the verdict. */
+export function judgeTls(tls: TlsResult, hostname: string, options: {customCa?: string; now?: number}): Check[] {
   if (tls.error) return [fail('tls', 'TLS handshake', tls.error, tls.error === 'ETIMEDOUT' ? 'the handshake did not finish: is this port serving TLS?' : 'the server does not complete a TLS handshake: is it serving https on this port?')]
   const checks: Check[] = []
   const protocol = tls.protocol ?? 'unknown'
@@ -92,7 +93,7 @@ export function judgeTls(tls: TlsResult, hostname: string, options: {customCa: b
   if (tls.authorized) {
     checks.push(
       options.customCa
-        ? warn('tls.trust', 'certificate chain trusted', 'trusted through --ca-cert only', 'a private CA is fine for testing; Zoom itself trusts only public CAs', {details: chain})
+        ? warn('tls.trust', 'certificate chain trusted', `trusted through ${options.customCa} only`, 'a private CA is fine for testing; Zoom itself trusts only public CAs', {details: chain})
         : pass('tls.trust', 'certificate chain trusted', 'by the public roots Node ships', {details: chain}),
     )
   } else {

@@ -4,6 +4,7 @@ import {ZoomctlCommand} from '../../cli/base-command.js'
 import {dataDirFlag} from '../../cli/flags.js'
 import {parseTimePoint} from '../../config/index.js'
 import {assertDataDir, dataDirExists, type DeliveryEntry, followDeliveries, listDeliveries} from '../../deliveries/list.js'
+import {matchingTotal} from '../../deliveries/total.js'
 import {entryRow, formatEntries} from '../../output/deliveries.js'
 import {startProgress} from '../../output/spinner.js'
 import {style} from '../../output/style.js'
@@ -46,7 +47,9 @@ export default class Deliveries extends ZoomctlCommand {
       // A filter that few deliveries match reads far back in a big store: seconds, said on the terminal.
       const progress = startProgress(`reading deliveries in ${dataDir}`, this.human)
       const entries = await listDeliveries(dataDir, filter, flags.limit).finally(() => progress.stop())
-      if (this.human) this.log(formatEntries(entries))
+      // Cut at --limit: say of how many, so that a listing never looks like the whole store.
+      const total = entries.length === flags.limit ? await matchingTotal(dataDir, filter) : entries.length
+      if (this.human) this.log(formatEntries(entries, total))
       return entries
     }
     // Following is a stream: one line (or one JSON object) per delivery, until Ctrl-C.

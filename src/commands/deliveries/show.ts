@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../../cli/base-command.js'
 import {dataDirFlag, integrationVersion, integrationVersionFlag} from '../../cli/flags.js'
+import {tooShortForId} from '../../deliveries/ids.js'
 import {assertDataDir, showDelivery} from '../../deliveries/list.js'
 import {UserError} from '../../errors.js'
 import {formatDetail} from '../../output/deliveries.js'
@@ -23,6 +24,7 @@ export default class DeliveriesShow extends ZoomctlCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(DeliveriesShow)
+    if (tooShortForId(args.id)) throw new UserError(`"${args.id}" is too short to name a delivery: give at least 4 characters of its id`, {code: 'id-too-short', hint: 'zoomctl deliveries lists the ids (the first 8 characters are always enough)'})
     await assertDataDir(flags['data-dir'])
     // An id is searched for in every day file, newest first: about a second for a million deliveries.
     const progress = startProgress(`looking for ${args.id} in ${flags['data-dir']}`, this.human)
