@@ -22,6 +22,8 @@ export default class Serve extends ZoomctlCommand {
     '<%= config.bin %> serve --json | jq \'select(.result != "accepted")\'',
   ]
 
+  static override saysConfigFileItself = true
+
   static override flags = {
     host: Flags.string({description: 'address to listen on (0.0.0.0 for all interfaces)', default: DEFAULT_HOST, env: 'ZOOMCTL_HOST'}),
     port: Flags.integer({description: 'port to listen on (0 picks a free one)', default: DEFAULT_PORT, min: 0, max: 65535, env: 'ZOOMCTL_PORT'}),
@@ -70,7 +72,11 @@ export default class Serve extends ZoomctlCommand {
       onOutcome: (outcome) => write(json ? outcomeJsonLine(outcome) : formatOutcome(outcome)),
       onForward: (event) => (json ? write(JSON.stringify({...event, type: 'forward', kind: event.type})) : process.stderr.write(`${formatForwardEvent(event)}\n`)),
       onWarning: (message) => (json ? write(JSON.stringify({type: 'warning', message})) : process.stderr.write(`${formatWarning(message)}\n`)),
-      onListening: (started) => (json ? write(JSON.stringify({type: 'listening', ...started})) : process.stderr.write(`${serveBanner(started)}\n`)),
+      onListening: (listening) => {
+        const started = {...listening, config: this.configFileRead ?? null}
+        if (json) write(JSON.stringify({type: 'listening', ...started}))
+        else process.stderr.write(`${serveBanner(started)}\n`)
+      },
     })
     if (json) write(JSON.stringify({type: 'stopped', ...stopped}))
     else process.stderr.write(`stopped (${stopped.signal}): ${Object.entries(stopped.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'no deliveries'}\n`)

@@ -1,3 +1,4 @@
+import {describeConfigFile} from '../config/file.js'
 import {SHORT_ID_LENGTH, shortId} from '../deliveries/ids.js'
 import type {ForwardEvent} from '../forward/index.js'
 import type {DeliveryOutcome} from '../receiver/index.js'
@@ -47,6 +48,7 @@ export function formatWarning(message: string): string {
 /** What serve says when it starts: where it listens, how it checks, where it stores and forwards, what to try next. */
 export function serveBanner(started: ServeStarted): string {
   const lines = [`${style.bold('zoomctl serve')} listening on ${style.cyan(started.url)}`]
+  if (started.config !== undefined) lines.push(`  ${describeConfigFile(started.config)}`)
   lines.push(`  auth: ${started.auth}; timestamp tolerance: ${started.toleranceSeconds ? `${started.toleranceSeconds} s` : 'off'}; data: ${started.dataDir}`)
   for (const sink of started.forwarding) lines.push(`  forwarding to ${sink}`)
   if (started.ui) lines.push(`  inspector: ${style.cyan(started.ui)}`)

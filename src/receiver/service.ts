@@ -44,6 +44,8 @@ export interface ServeStarted {
   warnings: string[]
   /** The inspector's URL (with its token when it is reachable beyond loopback). */
   ui?: string
+  /** The config file serve's settings came from, null for none (the command adds it: see ZoomctlCommand). */
+  config?: string | null
 }
 
 export interface ServeCallbacks {
