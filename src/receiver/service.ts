@@ -1,9 +1,11 @@
 import {randomBytes} from 'node:crypto'
 import {access, unlink} from 'node:fs/promises'
+import {join} from 'node:path'
 
 import {isLoopbackHost, loadOrCreateLocalToken, localTokenPath} from '../config/local-token.js'
 import {type ForwardEvent, type ForwardSettings, type StartedForwarding, startForwarding} from '../forward/index.js'
 import {FileStore, removeUnusedDataDir} from '../store/index.js'
+import {FileLock} from '../store/lock.js'
 import {type AuthSettings, assertAuthComplete, describeAuth} from '../zoom/auth.js'
 import type {DeliveryOutcome} from './delivery-handler.js'
 import {startReceiver} from './server.js'
@@ -58,11 +60,21 @@ export interface ServeCallbacks {
 
 export type Counts = Record<DeliveryOutcome['result'], number>
 
+/** The lock a serve holds on its data dir while it runs (see FileLock): pid, host, since, URL. */
+export function serveLockPath(dataDir: string): string {
+  return join(dataDir, 'serve.lock')
+}
+
 /** Runs the receiver (and its forwarders) until SIGINT/SIGTERM; in-flight requests and batches finish first. */
 export async function runServe(settings: ServeSettings, callbacks: ServeCallbacks): Promise<{signal: NodeJS.Signals; counts: Counts}> {
   let token: ServeStarted['token']
   let auth = settings.auth
   const dataDirWasThere = await access(settings.dataDir).then(() => true, () => false)
+  // One writer per data dir: two serves would interleave the same day files, cursors and dedupe keys.
+  const lock = await FileLock.acquire(serveLockPath(settings.dataDir), {holder: 'zoomctl serve', guards: `the data dir ${settings.dataDir}`, instead: 'give this serve another --data-dir'}).catch(async (error: unknown) => {
+    if (!dataDirWasThere) await removeUnusedDataDir(settings.dataDir)
+    throw error
+  })
   if (settings.generateToken && !auth.secretToken) {
     const local = await loadOrCreateLocalToken(settings.dataDir)
     auth = {...auth, secretToken: local.token}
@@ -71,6 +83,7 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   // A serve that never listened leaves nothing behind: a token made for it was never used (the next start
   // makes one), and a data dir it made is empty (a mistyped --data-dir on a taken port leaves no trace).
   const undoStart = async () => {
+    await lock.release()
     if (token?.created) await unlink(token.file).catch(() => undefined)
     if (!dataDirWasThere) await removeUnusedDataDir(settings.dataDir)
   }
@@ -82,7 +95,10 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   }
 
   // The window's dedupe keys load in the background: serve listens at once, and deliveries wait for the keys.
-  const store = await FileStore.open(settings.dataDir, {sync: settings.fsync, dedupeWindowMs: settings.dedupeWindowMs})
+  const store = await FileStore.open(settings.dataDir, {sync: settings.fsync, dedupeWindowMs: settings.dedupeWindowMs}).catch(async (error: unknown) => {
+    await undoStart()
+    throw error
+  })
   const counts: Counts = {accepted: 0, duplicate: 0, challenge: 0, refused: 0, rejected: 0, error: 0}
   const inspectorListeners = new Set<(entry: LiveEntry) => void>()
   let forwarding: StartedForwarding | undefined
@@ -141,9 +157,12 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
     } catch (error) {
       await receiver.close()
       await Promise.all(forwarding.forwarders.map((forwarder) => forwarder.stop(0)))
+      await lock.release()
       throw error
     }
   }
+  // The next serve on this data dir is told where this one listens.
+  await lock.update({url: receiver.url})
 
   callbacks.onListening({
     url: receiver.url,
@@ -174,6 +193,7 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   await inspector?.close()
   await receiver.close()
   await Promise.all(forwarding.forwarders.map((forwarder) => forwarder.stop(10_000)))
+  await lock.release()
   return {signal, counts}
 }
 
