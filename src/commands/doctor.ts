@@ -28,7 +28,10 @@ export default class Doctor extends ZoomctlCommand {
     samples: Flags.integer({description: 'requests to time', default: 5, min: 1, max: 100}),
     timeout: Flags.string({description: 'give up on one network step after this long', default: '10s'}),
     'forward-to': Flags.string({description: "the Elastic Agent's endpoint behind zoomctl serve (serve's own setting): Fleet's webhook settings are checked against it", env: 'ZOOMCTL_FORWARD_TO', helpGroup: 'KIBANA'}),
-    'test-event': Flags.boolean({description: 'send one signed meeting.started marked as a doctor test', default: true, allowNo: true}),
+    'test-event': Flags.boolean({
+      description: "send one signed meeting.started marked as doctor's: by default to a zoomctl serve only, which answers it and neither stores nor forwards it; --test-event sends it to any endpoint (an Elastic Agent indexes it as a meeting), --no-test-event to none",
+      allowNo: true,
+    }),
     'integration-version': integrationVersionFlag,
     'data-dir': dataDirFlag('where a local serve keeps the secret token it made, used when none is given'),
     ...authFlags,

@@ -6,7 +6,7 @@ import {StoreTail} from '../forward/tail.js'
 import {expectedFields} from '../checks/expectations.js'
 import {indexedDocument} from '../mapping/index.js'
 import {findDelivery, newestFirst, type PartPosition, type StoreCursor} from './newest.js'
-import type {Delivery, StorePart} from './source.js'
+import {type Delivery, readDeliveryBatches, type StorePart} from './source.js'
 import {eventTypeMarks} from './prefilter.js'
 import {redactSecrets} from './redact.js'
 import {UserError} from '../errors.js'
@@ -17,7 +17,8 @@ export interface DeliveryEntry {
   id: string
   receivedAt: string
   eventType?: string
-  verdict: 'accepted' | 'duplicate' | 'refused' | 'dead-letter'
+  /** rejected: refused as unauthenticated, not stored (no body); probe: a doctor test event, answered and not stored. */
+  verdict: 'accepted' | 'duplicate' | 'refused' | 'dead-letter' | 'rejected' | 'probe'
   /** What serve answered (refused), or why a sink gave up (dead letter). */
   status?: number
   reason?: string
@@ -36,9 +37,10 @@ export interface EntryFilter {
 const PARTS: StorePart[] = ['accepted', 'refused', 'dead-letter']
 
 /** Where the deliveries of each verdict are kept: copies are accepted deliveries marked duplicateOf. */
-const VERDICT_PART: Record<DeliveryEntry['verdict'], StorePart> = {accepted: 'accepted', duplicate: 'accepted', refused: 'refused', 'dead-letter': 'dead-letter'}
+const VERDICT_PART: Partial<Record<DeliveryEntry['verdict'], StorePart>> = {accepted: 'accepted', duplicate: 'accepted', refused: 'refused', 'dead-letter': 'dead-letter'}
 
 export function entryOf(delivery: Delivery, part: StorePart): DeliveryEntry | undefined {
+  if (delivery.rejection) return rejectedEntry(delivery)
   const record = delivery.record
   if (!record) return undefined
   const base = {id: record.id, receivedAt: record.receivedAt, eventType: record.eventType, from: record.source?.address}
@@ -77,10 +79,29 @@ export async function assertDataDir(dataDir: string): Promise<void> {
   }
 }
 
-/** The last `limit` matching deliveries of a data dir, oldest first; reads from the newest back, only as far as it must. */
+/**
+ * The last `limit` matching deliveries of a data dir, oldest first; reads from the newest back, only as far
+ * as it must. Requests serve did not store (rejected, probe) are listed only when asked for by verdict.
+ */
 export async function listDeliveries(dataDir: string, filter: EntryFilter, limit: number): Promise<DeliveryEntry[]> {
   const page = await pageOfDeliveries(dataDir, filter, {limit})
-  return page.entries.reverse()
+  const stored = page.entries.reverse()
+  if (!filter.verdicts?.some((verdict) => !VERDICT_PART[verdict])) return stored
+  const notStored: DeliveryEntry[] = []
+  for await (const batch of readDeliveryBatches({kind: 'rejected', dataDir})) {
+    for (const delivery of batch) {
+      const entry = rejectedEntry(delivery)
+      if (entry && entryMatches(entry, filter)) notStored.push(entry)
+    }
+  }
+  return [...stored, ...notStored].sort((a, b) => a.receivedAt.localeCompare(b.receivedAt)).slice(-limit)
+}
+
+/** A request serve did not store, as deliveries lists it: when, what it claimed to be, why, and from where. */
+function rejectedEntry(delivery: Delivery): DeliveryEntry | undefined {
+  const rejection = delivery.rejection
+  if (!rejection || !delivery.receivedAt) return undefined
+  return {id: delivery.id, receivedAt: delivery.receivedAt, ...(delivery.eventType ? {eventType: delivery.eventType} : {}), verdict: rejection.verdict, status: rejection.status, reason: rejection.reason, from: rejection.from}
 }
 
 export interface PageOptions {

@@ -38,6 +38,16 @@ export class ElasticSink implements Sink {
     this.description = `Elasticsearch ${connection.info.version} → ${this.index} (${how})`
   }
 
+  /** The cluster's root endpoint: reachable, and these credentials accepted. */
+  async check(): Promise<string | undefined> {
+    try {
+      await this.connection.client.info()
+      return undefined
+    } catch (error) {
+      return elasticError(error, this.connection.settings, 'reach Elasticsearch').message
+    }
+  }
+
   document(record: DeliveryRecord): Record<string, unknown> {
     const envelope = {receivedAt: new Date(record.receivedAt), namespace: this.options.namespace, integrationVersion: this.options.integrationVersion}
     const body = record.event ?? JSON.parse(rawBodyBytes(record).toString('utf8'))

@@ -6,6 +6,7 @@ import {isLoopbackHost, loadOrCreateLocalToken, localTokenPath} from '../config/
 import {type ForwardEvent, type ForwardSettings, type StartedForwarding, startForwarding} from '../forward/index.js'
 import {FileStore, removeUnusedDataDir} from '../store/index.js'
 import {FileLock} from '../store/lock.js'
+import {RejectionLog, type RejectionCounts} from '../store/rejections.js'
 import {type AuthSettings, assertAuthComplete, describeAuth} from '../zoom/auth.js'
 import type {DeliveryOutcome} from './delivery-handler.js'
 import {startReceiver} from './server.js'
@@ -60,6 +61,17 @@ export interface ServeCallbacks {
 
 export type Counts = Record<DeliveryOutcome['result'], number>
 
+/** How long doctor's probe waits for serve's sinks to say whether they answer. */
+const PROBE_CHECK_MS = 5000
+
+/** Rejections that are not deliveries at all (a scanner's GET, another path): not logged among refused deliveries. */
+const NOT_DELIVERIES = new Set(['wrong-path', 'wrong-method', 'bad-target'])
+
+/** What /healthz says of refused requests: how many, why, and when the last came. */
+function publicCounts(counts: RejectionCounts): Record<string, unknown> {
+  return {total: counts.rejected, since: counts.since, byReason: counts.byReason, ...(counts.lastRejected ? {last: counts.lastRejected} : {}), probes: counts.probes}
+}
+
 /** The lock a serve holds on its data dir while it runs (see FileLock): pid, host, since, URL. */
 export function serveLockPath(dataDir: string): string {
   return join(dataDir, 'serve.lock')
@@ -99,7 +111,9 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
     await undoStart()
     throw error
   })
-  const counts: Counts = {accepted: 0, duplicate: 0, challenge: 0, refused: 0, rejected: 0, error: 0}
+  const counts: Counts = {accepted: 0, duplicate: 0, challenge: 0, refused: 0, rejected: 0, error: 0, probe: 0}
+  // Requests refused as unauthenticated leave no record in the store: counted and logged apart, bounded.
+  const rejections = await RejectionLog.open(settings.dataDir)
   const inspectorListeners = new Set<(entry: LiveEntry) => void>()
   let forwarding: StartedForwarding | undefined
   let receiver
@@ -118,14 +132,22 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
       integrationVersion: settings.integrationVersion,
       onOutcome: (outcome) => {
         counts[outcome.result]++
+        if (outcome.result === 'probe' || (outcome.result === 'rejected' && !NOT_DELIVERIES.has(outcome.reason ?? ''))) {
+          const verdict = outcome.result === 'probe' || outcome.probe ? 'probe' : 'rejected'
+          rejections.record({at: outcome.receivedAt, verdict, from: outcome.remoteAddress, status: outcome.status, reason: outcome.reason ?? 'unknown', ...(outcome.eventType ? {eventType: outcome.eventType} : {})})
+        }
         callbacks.onOutcome(outcome)
         if (inspectorListeners.size) {
           const entry = liveEntry(outcome)
           if (entry) for (const listener of inspectorListeners) listener(entry)
         }
       },
+      // Bounded: doctor waits for this answer.
+      onProbe: () => Promise.race([Promise.all(forwarding!.forwarders.map((forwarder) => forwarder.checkSink())).then(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, PROBE_CHECK_MS).unref())]),
       health: () => ({
         dedupe: {state: store.isIndexed ? 'ready' : 'loading', keys: store.indexSize},
+        // Counts, reasons and times only: /healthz is public, addresses and event types stay in the data dir.
+        rejected: publicCounts(rejections.current()),
         ...(forwarding?.forwarders.length ? {forwarding: forwarding.forwarders.map((forwarder) => forwarder.status())} : {}),
       }),
     })
@@ -193,13 +215,14 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   await inspector?.close()
   await receiver.close()
   await Promise.all(forwarding.forwarders.map((forwarder) => forwarder.stop(10_000)))
+  await rejections.close()
   await lock.release()
   return {signal, counts}
 }
 
 /** What the inspector lists live for an outcome: stored deliveries, and rejected requests (never stored). */
 function liveEntry(outcome: DeliveryOutcome): LiveEntry | undefined {
-  if (outcome.result === 'challenge') return undefined
+  if (outcome.result === 'challenge' || outcome.result === 'probe') return undefined
   const verdict = outcome.result === 'error' || outcome.result === 'rejected' ? 'rejected' : outcome.result
   return {
     id: outcome.recordId ?? `rejected-${Date.parse(outcome.receivedAt)}`,

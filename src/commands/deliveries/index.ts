@@ -4,13 +4,14 @@ import {ZoomctlCommand} from '../../cli/base-command.js'
 import {dataDirFlag} from '../../cli/flags.js'
 import {parseTimePoint} from '../../config/index.js'
 import {assertDataDir, dataDirExists, type DeliveryEntry, followDeliveries, listDeliveries} from '../../deliveries/list.js'
-import {entryRow, formatEntries} from '../../output/deliveries.js'
+import {entryRow, formatEntries, formatRejectedSummary} from '../../output/deliveries.js'
+import {readRejectionCounts} from '../../store/rejections.js'
 import {startProgress} from '../../output/spinner.js'
 import {style} from '../../output/style.js'
 
 export default class Deliveries extends ZoomctlCommand {
   static override summary = 'List what serve received: time, event type, verdict, id'
-  static override description = `Reads serve's data dir (accepted, refused and dead-letter deliveries) and lists the last --limit that match the filters, oldest first. --follow goes on printing new ones while serve runs. zoomctl deliveries show ID shows one in full.`
+  static override description = `Reads serve's data dir (accepted, refused and dead-letter deliveries; with --verdict rejected, the requests serve refused as unauthenticated, of which it keeps no body: time, address, claimed event type, reason) and lists the last --limit that match the filters, oldest first. --follow goes on printing new ones while serve runs. zoomctl deliveries show ID shows one in full.`
   static override examples = [
     '<%= config.bin %> deliveries',
     '<%= config.bin %> deliveries --verdict refused --since 1h',
@@ -23,7 +24,7 @@ export default class Deliveries extends ZoomctlCommand {
   }
 
   static override flags = {
-    verdict: Flags.string({description: 'only these verdicts', options: ['accepted', 'duplicate', 'refused', 'dead-letter'], multiple: true}),
+    verdict: Flags.string({description: 'only these verdicts (rejected: refused as unauthenticated, not stored; probe: doctor test events)', options: ['accepted', 'duplicate', 'refused', 'dead-letter', 'rejected', 'probe'], multiple: true}),
     event: Flags.string({description: 'only this event type (repeat for more)', multiple: true}),
     since: Flags.string({description: 'received at or after: a duration ago (1h) or an ISO date'}),
     until: Flags.string({description: 'received at or before'}),
@@ -47,6 +48,9 @@ export default class Deliveries extends ZoomctlCommand {
       const progress = startProgress(`reading deliveries in ${dataDir}`, this.human)
       const entries = await listDeliveries(dataDir, filter, flags.limit).finally(() => progress.stop())
       if (this.human) this.log(formatEntries(entries))
+      // Not stored, so not listed unless asked for: said below the list, the most common failure being a wrong Secret Token.
+      const summary = this.human && !flags.verdict?.includes('rejected') ? formatRejectedSummary(await readRejectionCounts(dataDir)) : undefined
+      if (summary) this.log(summary)
       return entries
     }
     // Following is a stream: one line (or one JSON object) per delivery, until Ctrl-C.
