@@ -81,8 +81,7 @@ export class DeliveryHandler {
 
   async handle(delivery: IncomingDelivery): Promise<Reply> {
     const outcome = outcomeOf(delivery, performance.now())
-    // Not authentic: answered, never kept.
-    // The event type it claims, for the record of refusals (serve's output, deliveries --verdict rejected): never trusted.
+    // Not authentic: answered, never kept; the event type it claims is noted for the record of refusals (never trusted).
     const reject = (status: number, reason: string, detail: string): Reply => ({
       status,
       body: {error: detail, reason},
