@@ -1,6 +1,6 @@
 import {Command, Errors, Flags} from '@oclif/core'
 
-import {asArguments, checkValue, type ConfigFile, configPath, type FlagShape, isPlainMap, loadConfig, resolveReference, resolveSecretText, SECRET_KEYS} from '../config/file.js'
+import {asArguments, checkValue, type ConfigFile, configPath, describeConfigFile, type FlagShape, isPlainMap, loadConfig, resolveReference, resolveSecretText, SECRET_KEYS} from '../config/file.js'
 import {closestName, closestNames, OptionError} from '../config/parse.js'
 import {UserError} from '../errors.js'
 import {style} from '../output/style.js'
@@ -20,8 +20,17 @@ export abstract class ZoomctlCommand extends Command {
     config: Flags.string({description: 'config file (default: ./zoomctl.yaml, else ~/.config/zoomctl/config.yaml)', env: 'ZOOMCTL_CONFIG', helpGroup: 'GLOBAL'}),
   }
 
+  /**
+   * Whether the command says which config file it read in output of its own (serve's banner and its
+   * --json listening line) rather than on a line of stderr at start.
+   */
+  static saysConfigFileItself = false
+
   /** The settings this run took from the config file, and where: an error about one of them says so. */
   private readonly fromFile = new Map<string, string>()
+
+  /** The config file this run read (its path), or null when there was none; undefined for a command that reads none. */
+  protected configFileRead: string | null | undefined
 
   /**
    * The config file's values become arguments before parsing, for the flags of this command that neither
@@ -30,9 +39,13 @@ export abstract class ZoomctlCommand extends Command {
   override async init(): Promise<void> {
     await super.init()
     if (!(this.ctor as typeof ZoomctlCommand).readsConfigFile) return
-    const explicit = this.argv.find((arg, i) => this.argv[i - 1] === '--config') ?? this.argv.find((arg) => arg.startsWith('--config='))?.slice(9)
+    const explicit = this.argv.find((arg, i) => this.argv[i - 1] === '--config') ?? this.argv.find((arg) => arg.startsWith('--config='))?.slice(9) ?? (process.env.ZOOMCTL_CONFIG || undefined)
     // An error here is reported by catch() like any other, and run() does not start.
     const file: ConfigFile = loadConfig(configPath(explicit))
+    // A file named on purpose that is not there is a typo: starting with defaults instead would hide it.
+    if (explicit && !file.exists) throw missingConfigFile(file.path, this.argv.some((arg) => arg === '--config' || arg.startsWith('--config=')))
+    this.configFileRead = file.exists ? file.path : null
+    if (this.human && !(this.ctor as typeof ZoomctlCommand).saysConfigFileItself) process.stderr.write(`${style.dim(describeConfigFile(this.configFileRead))}\n`)
     if (!file.exists) return
     const flags = (this.ctor.flags ?? {}) as Record<string, FlagShape & {env?: string}>
     const known = new Set(['config', ...this.config.commands.flatMap((command) => Object.keys(command.flags ?? {}))])
@@ -122,6 +135,14 @@ export abstract class ZoomctlCommand extends Command {
   protected get human(): boolean {
     return !this.jsonEnabled()
   }
+}
+
+/** A config file named by --config or ZOOMCTL_CONFIG that does not exist: exit 2, with how to make one. */
+export function missingConfigFile(path: string, byFlag: boolean): OptionError {
+  return new OptionError(`the config file ${path} (${byFlag ? '--config' : 'ZOOMCTL_CONFIG'}) does not exist`, {
+    code: 'no-config-file',
+    hint: `check the path; zoomctl setup --config ${path} or zoomctl config set KEY VALUE --config ${path} creates it${byFlag ? '' : '; unset ZOOMCTL_CONFIG to use ./zoomctl.yaml'}`,
+  })
 }
 
 interface DescribedError {

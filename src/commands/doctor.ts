@@ -13,7 +13,7 @@ import {style} from '../output/style.js'
 
 export default class Doctor extends ZoomctlCommand {
   static override summary = 'Find out why Zoom events do not arrive, checked from the outside as Zoom would'
-  static override description = `Checks the webhook URL as Zoom reaches it: the URL itself (https, a host name), DNS (addresses Zoom cannot reach), the TCP port, TLS (protocol, a chain trusted by public roots, the host name, expiry, a missing intermediate), the answer to Zoom's URL-validation challenge with your secret token, latency against Zoom's 3 s, a signed test event, and that unsigned or mis-signed requests are refused. It recognises zoomctl serve and the Elastic Agent and tailors its hints; of a zoomctl serve it also reads /healthz, to say whether it passes what it accepts on (and its test event) to Elastic. With Elasticsearch connection flags it checks the Elastic side too. With the Zoom app's credentials (ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET) it checks the audit streams' side: the token, its scopes per stream, one call per report API (a plan that is not Pro, a disabled meeting audit trail, a missing scope, the daily cap), and with Kibana which streams the agent policy enables and how often they poll. Exit 0 when nothing failed, 1 otherwise, 2 on bad input.`
+  static override description = `Checks the webhook URL as Zoom reaches it: the URL itself (https, a host name), DNS (addresses Zoom cannot reach), the TCP port, TLS (protocol, a chain trusted by public roots, the host name, expiry, a missing intermediate), the answer to Zoom's URL-validation challenge with your secret token, latency against Zoom's 3 s, a signed test event (marked as doctor's: a zoomctl serve answers it and neither stores nor forwards it; anything else gets it only with --test-event), and that unsigned or mis-signed requests are refused. It recognises zoomctl serve and the Elastic Agent and tailors its hints; of a zoomctl serve it also reads /healthz, to say whether it passes what it accepts on to Elastic (its sinks are asked whether they answer) and what it refused as unauthenticated (a wrong Secret Token shows there). With Elasticsearch connection flags it checks the Elastic side too. With the Zoom app's credentials (ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET) it checks Zoom's side: the event subscription of the URL, its events and Zoom's webhook logs; without a URL, the audit streams' report APIs (the token's scopes per stream, one call per report API, and with Kibana which streams the agent policy enables). --websocket checks serve --websocket's path instead. Exit 0 when nothing failed, 1 otherwise, 2 on bad input.`
 
   static override examples = [
     '<%= config.bin %> doctor https://hooks.example.com/zoom-webhook',
@@ -33,7 +33,10 @@ export default class Doctor extends ZoomctlCommand {
     samples: Flags.integer({description: 'requests to time', default: 5, min: 1, max: 100}),
     timeout: Flags.string({description: 'give up on one network step after this long', default: '10s'}),
     'forward-to': Flags.string({description: "the Elastic Agent's endpoint behind zoomctl serve (serve's own setting): Fleet's webhook settings are checked against it", env: 'ZOOMCTL_FORWARD_TO', helpGroup: 'KIBANA'}),
-    'test-event': Flags.boolean({description: 'send one signed meeting.started marked as a doctor test', default: true, allowNo: true}),
+    'test-event': Flags.boolean({
+      description: "send one signed meeting.started marked as doctor's: by default to a zoomctl serve only, which answers it and neither stores nor forwards it; --test-event sends it to any endpoint (an Elastic Agent indexes it as a meeting), --no-test-event to none",
+      allowNo: true,
+    }),
     'integration-version': integrationVersionFlag,
     'data-dir': dataDirFlag('where a local serve keeps the secret token it made, used when none is given'),
     ...authFlags,

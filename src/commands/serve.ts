@@ -15,7 +15,7 @@ import {DEFAULT_TOLERANCE_SECONDS} from '../zoom/signature.js'
 
 export default class Serve extends ZoomctlCommand {
   static override summary = 'Run a Zoom webhook receiver that verifies, acknowledges, stores and forwards every delivery'
-  static override description = `Answers Zoom's URL-validation challenge, verifies each request (signature, timestamp, auth header), stores what it accepts under the data dir before it answers 200, and keeps authentic deliveries it refused (a stale retry, a malformed body) under refused/ so that none is lost. Defaults follow Elastic's Zoom integration: port 8181, path /zoom-webhook. On a loopback address with no secret token it makes one and keeps it in the data dir. With --forward-to and/or --es-url it delivers onward from the store, each sink with its own cursor: nothing acknowledged is lost, nothing is indexed twice. For production: GET /metrics (Prometheus), --log-format ecs, certificates reloaded when their files change or on SIGHUP, several Zoom apps on one endpoint (app-token), and a warning on /healthz when Zoom's 72-hourly re-validation stops coming.`
+  static override description = `Answers Zoom's URL-validation challenge, verifies each request (signature, timestamp, auth header), stores what it accepts under the data dir before it answers 200, and keeps authentic deliveries it refused (a stale retry, a malformed body) under refused/ so that none is lost; of requests refused as unauthenticated it keeps no body, only a bounded record (time, address, claimed event type, reason: zoomctl deliveries --verdict rejected). One serve per data dir: a second one is refused, naming the first. Defaults follow Elastic's Zoom integration: port 8181, path /zoom-webhook. On a loopback address with no secret token it makes one and keeps it in the data dir. With --forward-to and/or --es-url it delivers onward from the store, each sink with its own cursor: nothing acknowledged is lost, nothing is indexed twice. For production: GET /metrics (Prometheus), --log-format ecs, certificates reloaded when their files change or on SIGHUP, several Zoom apps on one endpoint (app-token), and a warning on /healthz when Zoom's 72-hourly re-validation stops coming.`
 
   static override examples = [
     '<%= config.bin %> serve',
@@ -27,6 +27,8 @@ export default class Serve extends ZoomctlCommand {
     '<%= config.bin %> serve --host 0.0.0.0 --log-format ecs --app-token sales=env:ZOOM_SALES_TOKEN --app-token support=file:/run/secrets/zoom-support',
     '<%= config.bin %> serve --json | jq \'select(.result != "accepted")\'',
   ]
+
+  static override saysConfigFileItself = true
 
   static override flags = {
     host: Flags.string({description: 'address to listen on (0.0.0.0 for all interfaces)', default: DEFAULT_HOST, env: 'ZOOMCTL_HOST'}),
@@ -101,7 +103,11 @@ export default class Serve extends ZoomctlCommand {
       onCertificate: (event) => (json ? write(JSON.stringify(event)) : process.stderr.write(`${formatCertificateEvent(event)}\n`)),
       onSocket: (event) => (json ? write(JSON.stringify({...event, type: 'websocket', kind: event.type})) : process.stderr.write(`${formatSocketEvent(event)}\n`)),
       onStopping: (message) => (json ? write(JSON.stringify({type: 'stopping', message})) : process.stderr.write(`${style.dim(message)}\n`)),
-      onListening: (started) => (json ? write(JSON.stringify({type: 'listening', ...started})) : process.stderr.write(`${serveBanner(started, invocation(this.config.bin))}\n`)),
+      onListening: (listening) => {
+        const started = {...listening, config: this.configFileRead ?? null}
+        if (json) write(JSON.stringify({type: 'listening', ...started}))
+        else process.stderr.write(`${serveBanner(started, invocation(this.config.bin))}\n`)
+      },
     })
     if (json) write(JSON.stringify({type: 'stopped', ...stopped}))
     else process.stderr.write(`stopped (${stopped.signal}): ${Object.entries(stopped.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'no deliveries'}\n`)

@@ -88,7 +88,8 @@ export default class Setup extends ZoomctlCommand {
       progress.stop()
       if ((error as Error).name === 'ExitPromptError') {
         process.exitCode = 130
-        if (this.human) process.stderr.write('setup interrupted: nothing was written\n')
+        const savedTo = (error as Error & {savedTo?: string}).savedTo
+        if (this.human) process.stderr.write(savedTo ? `setup interrupted at the Kibana step: your answers are saved in ${savedTo}, Kibana was not configured\n` : 'setup interrupted: nothing was written\n')
         return
       }
       throw error

@@ -38,7 +38,17 @@ export function configPath(explicit: string | undefined, env: NodeJS.ProcessEnv 
   } catch {
     // Not here: the user's config dir.
   }
+  return userConfigPath(env)
+}
+
+/** The config file in the user's config dir (XDG), read when there is no ./zoomctl.yaml. */
+export function userConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'zoomctl', 'config.yaml')
+}
+
+/** Which config file a command read, as it says at start: its path, or that there was none. */
+export function describeConfigFile(path: string | null): string {
+  return path ? `config: ${path}` : `config: none (no ./zoomctl.yaml, no ${userConfigPath()})`
 }
 
 export function loadConfig(path: string): ConfigFile {

@@ -6,7 +6,7 @@ import {StoreTail} from '../forward/tail.js'
 import {expectedFields} from '../checks/expectations.js'
 import {indexedDocument} from '../mapping/index.js'
 import {findDelivery, newestFirst, type PartPosition, type StoreCursor} from './newest.js'
-import {type Delivery, readDeliveries, type StorePart} from './source.js'
+import {type Delivery, readDeliveries, readDeliveryBatches, type StorePart} from './source.js'
 import {eventTypeMarks} from './prefilter.js'
 import {redactSecrets} from './redact.js'
 import {UserError} from '../errors.js'
@@ -19,7 +19,8 @@ export interface DeliveryEntry {
   id: string
   receivedAt: string
   eventType?: string
-  verdict: 'accepted' | 'duplicate' | 'refused' | 'dead-letter'
+  /** rejected: refused as unauthenticated, not stored (no body); probe: a doctor test event, answered and not stored. */
+  verdict: 'accepted' | 'duplicate' | 'refused' | 'dead-letter' | 'rejected' | 'probe'
   /** What serve answered (refused), or why a sink gave up (dead letter). */
   status?: number
   reason?: string
@@ -56,9 +57,10 @@ export interface EntryFilter {
 const PARTS: StorePart[] = ['accepted', 'refused', 'dead-letter']
 
 /** Where the deliveries of each verdict are kept: copies are accepted deliveries marked duplicateOf. */
-const VERDICT_PART: Record<DeliveryEntry['verdict'], StorePart> = {accepted: 'accepted', duplicate: 'accepted', refused: 'refused', 'dead-letter': 'dead-letter'}
+const VERDICT_PART: Partial<Record<DeliveryEntry['verdict'], StorePart>> = {accepted: 'accepted', duplicate: 'accepted', refused: 'refused', 'dead-letter': 'dead-letter'}
 
 export function entryOf(delivery: Delivery, part: StorePart): DeliveryEntry | undefined {
+  if (delivery.rejection) return rejectedEntry(delivery)
   const record = delivery.record
   if (!record) return undefined
   const from = record.source?.transport === 'websocket' ? `websocket ${record.source.address}` : record.source?.address
@@ -100,19 +102,33 @@ export async function assertDataDir(dataDir: string): Promise<void> {
 
 /**
  * The last `limit` matching deliveries of a data dir, oldest first; reads from the newest back, only as far
- * as it must. The WebSocket's gaps of the same stretch of time come among them (not counted in `limit`).
+ * as it must. The WebSocket's gaps of the same stretch of time come among them (not counted in `limit`);
+ * requests serve did not store (rejected, probe) are listed only when asked for by verdict.
  */
 export async function listDeliveries(dataDir: string, filter: EntryFilter, limit: number): Promise<ListedEntry[]> {
   const wantsGaps = !filter.verdicts?.length || filter.verdicts.includes('gap')
   const deliveryVerdicts = filter.verdicts?.filter((verdict) => verdict !== 'gap')
   const onlyGaps = Boolean(filter.verdicts?.length) && !deliveryVerdicts?.length
   const page = onlyGaps ? {entries: [] as DeliveryEntry[], next: undefined} : await pageOfDeliveries(dataDir, {...filter, verdicts: deliveryVerdicts}, {limit})
-  const entries: ListedEntry[] = page.entries.reverse()
+  let entries: ListedEntry[] = page.entries.reverse()
+  if (deliveryVerdicts?.some((verdict) => !VERDICT_PART[verdict])) entries = [...entries, ...(await notStoredEntries(dataDir, filter))].sort((a, b) => a.receivedAt.localeCompare(b.receivedAt)).slice(-limit)
   if (!wantsGaps) return entries
   // A page cut at `limit` covers only its own stretch of time: gaps before its first delivery belong to older pages.
   const since = page.next && entries.length ? new Date(entries[0]!.receivedAt) : filter.since
   const gaps = gapsWithin(await readGaps(dataDir), since, filter.until).map(gapEntry)
   return [...entries, ...(onlyGaps ? gaps.slice(-limit) : gaps)].sort((a, b) => a.receivedAt.localeCompare(b.receivedAt))
+}
+
+/** The requests serve refused as unauthenticated (or doctor's probes) that match: kept apart, without a body. */
+async function notStoredEntries(dataDir: string, filter: EntryFilter): Promise<DeliveryEntry[]> {
+  const notStored: DeliveryEntry[] = []
+  for await (const batch of readDeliveryBatches({kind: 'rejected', dataDir})) {
+    for (const delivery of batch) {
+      const entry = rejectedEntry(delivery)
+      if (entry && entryMatches(entry, filter)) notStored.push(entry)
+    }
+  }
+  return notStored
 }
 
 export function gapEntry(gap: ConnectionGap): GapEntry {
@@ -124,6 +140,13 @@ export function gapEntry(gap: ConnectionGap): GapEntry {
     reason: gap.reason,
     subscriptionId: gap.subscriptionId,
   }
+}
+
+/** A request serve did not store, as deliveries lists it: when, what it claimed to be, why, and from where. */
+function rejectedEntry(delivery: Delivery): DeliveryEntry | undefined {
+  const rejection = delivery.rejection
+  if (!rejection || !delivery.receivedAt) return undefined
+  return {id: delivery.id, receivedAt: delivery.receivedAt, ...(delivery.eventType ? {eventType: delivery.eventType} : {}), verdict: rejection.verdict, status: rejection.status, reason: rejection.reason, from: rejection.from}
 }
 
 export interface PageOptions {

@@ -9,6 +9,7 @@ import {OptionError} from '../config/parse.js'
 import type {ElasticSettings} from '../elastic/connection.js'
 import {dayFiles} from '../store/file-store.js'
 import {type DeliveryRecord, rawBodyBytes, recordOf, RECORD_FORMAT, storedLineBody, type StoredLineLayout, storedLineMetadata} from '../store/records.js'
+import {readRejectionEntries, type RejectionEntry, rejectionPaths} from '../store/rejections.js'
 import {eventTypeMarks} from './prefilter.js'
 
 /**
@@ -36,6 +37,8 @@ export interface Delivery {
   deadLetter?: {sink?: string; error?: string; deadAt?: string}
   /** The line is not JSON at all (a line torn by a crash, or not NDJSON): there is nothing to send or map. */
   unreadable?: true
+  /** A request serve did not store (refused as unauthenticated, or a doctor probe): what it remembers of it, no body (see RejectionLog). */
+  rejection?: Omit<RejectionEntry, 'id' | 'at' | 'eventType'>
 }
 
 /** Which part of a data dir: accepted events, refused deliveries, or what forwarding gave up on. */
@@ -50,6 +53,14 @@ export type SourceSpec =
   | {kind: 'elasticsearch'; settings: ElasticSettings; window: {since: Date; until: Date}}
   /** Deliveries already found (the inspector's selection): read again as any other source. */
   | {kind: 'found'; deliveries: Delivery[]}
+  /** What a data dir remembers of requests serve did not store (unauthenticated, doctor probes): no bodies. */
+  | {kind: 'rejected'; dataDir: string}
+
+/** A request serve did not store, as a delivery with nothing to send or map (readers that send skip it). */
+export function rejectedDelivery(entry: RejectionEntry, origin: string): Delivery {
+  const {id, at, eventType, ...rejection} = entry
+  return {id, receivedAt: at, ...(eventType ? {eventType} : {}), rawBody: Buffer.alloc(0), origin, unreadable: true, rejection}
+}
 
 /** A command-line source: "-" is standard input, a directory is a data dir, anything else a file. */
 export async function sourceFromArgument(argument: string, part: StorePart = 'accepted'): Promise<SourceSpec> {
@@ -91,6 +102,8 @@ export async function* readDeliveries(spec: SourceSpec, options: ReadOptions = {
 export async function* readDeliveryBatches(spec: SourceSpec, options: ReadOptions = {}): AsyncGenerator<Delivery[]> {
   if (spec.kind === 'found') {
     yield spec.deliveries
+  } else if (spec.kind === 'rejected') {
+    yield (await readRejectionEntries(spec.dataDir)).map((entry) => rejectedDelivery(entry, rejectionPaths(spec.dataDir).dir))
   } else if (spec.kind === 'store') {
     for (const file of await storeFiles(spec.dataDir, spec.part)) {
       // A day file holds the deliveries received that UTC day: one outside the window has none of it.

@@ -42,6 +42,16 @@ export class ElasticSink implements Sink {
     return `Elasticsearch ${this.connection.info.version} → ${this.index} (${how})`
   }
 
+  /** The cluster's root endpoint: reachable, and these credentials accepted. */
+  async check(): Promise<string | undefined> {
+    try {
+      await this.connection.client.info()
+      return undefined
+    } catch (error) {
+      return elasticError(error, this.connection.settings, 'reach Elasticsearch').message
+    }
+  }
+
   document(record: DeliveryRecord): Record<string, unknown> {
     // The app a delivery came from, as a tag beside the integration's own: tags is a keyword in its mapping.
     const tags = record.app ? [...DEFAULT_TAGS, appTag(record.app)] : undefined

@@ -117,6 +117,15 @@ export class Forwarder {
   }
 
   /**
+   * Asks the sink whether it answers (zoomctl doctor's probe, which is itself never forwarded): a sink that
+   * does not is marked down, as a failed batch would; one that does changes nothing (only a delivery proves it up).
+   */
+  async checkSink(): Promise<void> {
+    const error = await this.options.sink.check?.()
+    if (error && !this.stopping) this.markDown(error, false)
+  }
+
+  /**
    * Stops after the batch in flight, if it completes within graceMs; else its requests are aborted. What
    * is not confirmed stays in the store, sent again at the next start (a copy is recognised by its _id).
    */

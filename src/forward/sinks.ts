@@ -18,6 +18,8 @@ export interface Sink {
   readonly description: string
   /** `signal`: serve is stopping and will not wait any longer: the requests in flight are abandoned (their records stay in the store). */
   send(records: DeliveryRecord[], signal?: AbortSignal): Promise<BatchOutcome>
+  /** Whether the sink answers, sending nothing to index (doctor's probe asks): why not, or undefined. */
+  check?(): Promise<string | undefined>
   close(): Promise<void>
 }
 
@@ -58,6 +60,17 @@ export class AgentSink implements Sink {
     await Promise.all(Array.from({length: Math.min(this.options.concurrency ?? 8, records.length)}, worker))
     if (paused) return {kind: 'paused', error: paused}
     return {kind: 'items', items}
+  }
+
+  /** A HEAD request: any answer means the agent listens (it takes only POSTs, so nothing is indexed). */
+  async check(): Promise<string | undefined> {
+    try {
+      const response = await request(this.options.url, {method: 'HEAD', dispatcher: this.options.dispatcher})
+      await response.body.dump()
+      return undefined
+    } catch (error) {
+      return describeNetworkError(error, this.options.url)
+    }
   }
 
   private async sendOne(record: DeliveryRecord, pause: (error: string) => void, signal?: AbortSignal): Promise<ItemOutcome> {

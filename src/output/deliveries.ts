@@ -1,5 +1,6 @@
 import {shortId} from '../deliveries/ids.js'
 import type {DeliveryDetail, DeliveryEntry, GapEntry, ListedEntry} from '../deliveries/list.js'
+import type {RejectionCounts} from '../store/rejections.js'
 import {printable} from './format.js'
 import {style} from './style.js'
 import {renderTable} from './table.js'
@@ -9,12 +10,14 @@ const VERDICT_STYLE: Record<DeliveryEntry['verdict'], (text: string) => string> 
   duplicate: (text) => style.dim(text),
   refused: (text) => style.yellow(text),
   'dead-letter': (text) => style.red(text),
+  rejected: (text) => style.red(text),
+  probe: (text) => style.cyan(text),
 }
 
 export function entryRow(entry: ListedEntry): string[] {
   if (entry.verdict === 'gap') return gapRow(entry)
   // The original by the start of its id, as serve and simulate name it (deliveries show takes it).
-  const why = entry.verdict === 'duplicate' ? `copy of ${shortId(entry.duplicateOf ?? '')}` : [entry.status, entry.reason].filter(Boolean).join(' ')
+  const why = entry.verdict === 'duplicate' ? `copy of ${shortId(entry.duplicateOf ?? '')}` : [entry.status, entry.reason, ...(entry.verdict === 'rejected' || entry.verdict === 'probe' ? [`from ${entry.from}`] : [])].filter(Boolean).join(' ')
   return [style.dim(entry.receivedAt.replace('T', ' ').slice(0, 23)), printable(entry.eventType ?? '-'), VERDICT_STYLE[entry.verdict](entry.verdict), printable(why), style.dim(entry.id)]
 }
 
@@ -33,6 +36,14 @@ export function formatEntries(entries: ListedEntry[], total: number | undefined 
   if (total === entries.length) return table
   const of = total === undefined ? `the latest ${entries.length}; more may match` : `the latest ${entries.length} of ${total.toLocaleString('en-US')}`
   return `${table}\n${style.dim(`${of}: --limit shows more, --since/--event narrow it`)}`
+}
+
+/** Under a listing that leaves them out: how many requests serve refused as unauthenticated, and how to list them. */
+export function formatRejectedSummary(counts: RejectionCounts | undefined): string | undefined {
+  if (!counts?.rejected) return undefined
+  const last = counts.lastRejected
+  const reasons = Object.entries(counts.byReason).sort((a, b) => b[1] - a[1]).map(([reason, n]) => `${n} ${reason}`).join(', ')
+  return style.yellow(`${counts.rejected} request(s) refused as unauthenticated since ${counts.since.replace('T', ' ').slice(0, 19)} (${reasons}; last at ${last?.at.replace('T', ' ').slice(0, 19) ?? '?'}), not stored: zoomctl deliveries --verdict rejected lists them`)
 }
 
 export function formatDetail(detail: DeliveryDetail): string {

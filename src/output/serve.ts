@@ -1,3 +1,4 @@
+import {describeConfigFile} from '../config/file.js'
 import {SHORT_ID_LENGTH, shortId} from '../deliveries/ids.js'
 import type {ForwardEvent} from '../forward/index.js'
 import type {DeliveryOutcome} from '../receiver/index.js'
@@ -66,6 +67,7 @@ export function formatSocketEvent(event: SocketEvent): string {
  */
 export function serveBanner(started: ServeStarted, run: {command: string; onPath: boolean} = {command: 'zoomctl', onPath: true}): string {
   const lines = [`${style.bold('zoomctl serve')} listening on ${style.cyan(started.url)}`]
+  if (started.config !== undefined) lines.push(`  ${describeConfigFile(started.config)}`)
   lines.push(`  auth: ${started.auth}; timestamp tolerance: ${started.toleranceSeconds ? `${started.toleranceSeconds} s` : 'off'}; data: ${started.dataDir}`)
   if (started.websocket) {
     const socket = started.websocket

@@ -6,6 +6,7 @@ import {formatPlan} from './zoom.js'
 export function formatSetup(result: SetupResult): string {
   const lines = [result.dryRun ? `${statusMark('skip')} --dry-run: nothing written to ${result.configPath}, nothing sent to Fleet or Zoom` : `${statusMark('pass')} settings written to ${result.configPath} (mode 0600): zoomctl config show lists them`]
   if (result.elasticsearch) lines.push(`${statusMark('pass')} Elasticsearch ${result.elasticsearch.version} reached as ${result.elasticsearch.credential}: serve indexes into it`)
+  for (const note of result.unverified) lines.push(`${statusMark('warn')} ${note}`)
   if (result.removed.length) lines.push(style.yellow(`  removed: ${result.removed.join(', ')} (settings of a destination no longer chosen)`))
   if (result.generated.length) lines.push(style.yellow(`  generated: ${result.generated.join(', ')} (in the file; Zoom's own Secret Token replaces a generated one for a real app)`))
   if (result.kibana) {

@@ -7,9 +7,9 @@ import {type AuthSettings, checkModeHeader, redactCredential} from '../zoom/auth
 import {answerChallenge, challengeToken, isRecord, URL_VALIDATION_EVENT} from '../zoom/challenge.js'
 import {CAPTURED_HEADERS, SIGNATURE_HEADER, TIMESTAMP_HEADER} from '../zoom/headers.js'
 import {jsonDepth, MAX_BODY_DEPTH} from '../zoom/limits.js'
+import {isProbeBody, isProbeMark, PROBE_HEADER} from '../zoom/probe.js'
 import {type SignatureVerdict, verifySignature} from '../zoom/signature.js'
 import {type VerifyingToken, verifyingTokens} from '../zoom/apps.js'
-import {PROBE_HEADER} from './revalidation.js'
 import type {SpilledBody} from './server.js'
 
 export interface IncomingDelivery {
@@ -29,7 +29,8 @@ export interface IncomingDelivery {
 
 /** What happened to one request, for the console and for tests. */
 export interface DeliveryOutcome {
-  result: 'accepted' | 'duplicate' | 'challenge' | 'refused' | 'rejected' | 'error'
+  /** probe: zoomctl doctor's test event, verified and answered, neither stored nor forwarded (see zoom/probe.ts). */
+  result: 'accepted' | 'duplicate' | 'challenge' | 'refused' | 'rejected' | 'error' | 'probe'
   status: number
   /** ISO 8601. */
   receivedAt: string
@@ -47,7 +48,7 @@ export interface DeliveryOutcome {
   keptIn?: StoreKind
   /** Bytes of the body read (set by the server). */
   bodyBytes?: number
-  /** A challenge from zoomctl's own doctor (PROBE_HEADER), not from Zoom: not a re-validation. */
+  /** zoomctl doctor's own request, marked with PROBE_HEADER: its challenge (not a re-validation by Zoom), or a request it forged on purpose (not a refused delivery). */
   probe?: true
   durationMs: number
 }
@@ -70,6 +71,8 @@ export interface HandlerSettings {
   retryMismatched?: boolean
   store: FileStore
   integrationVersion?: string
+  /** Before doctor's probe is answered: serve asks its sinks whether they answer (the probe itself goes nowhere). */
+  onProbe?: () => Promise<void>
 }
 
 /**
@@ -88,11 +91,11 @@ export class DeliveryHandler {
 
   async handle(delivery: IncomingDelivery): Promise<Reply> {
     const outcome = outcomeOf(delivery, performance.now())
-    // Not authentic: answered, never kept.
+    // Not authentic: answered, never kept; the event type it claims is noted for the record of refusals (never trusted).
     const reject = (status: number, reason: string, detail: string): Reply => ({
       status,
       body: {error: detail, reason},
-      outcome: outcome({result: 'rejected', status, reason, detail}),
+      outcome: outcome({result: 'rejected', status, reason, detail, ...claimedEventType(delivery.rawBody), ...this.doctorsForgery(delivery)}),
     })
     const {auth, toleranceSeconds} = this.settings
 
@@ -119,7 +122,7 @@ export class DeliveryHandler {
       }
       if (mismatched(verdict) && this.settings.retryMismatched) {
         const detail = `${verdict.detail}; answered 503 so that Zoom retries it (--retry-mismatched): give serve the Secret Token it was signed with`
-        return {status: 503, headers: {'retry-after': '300'}, body: {error: verdict.detail, reason: verdict.reason}, outcome: outcome({result: 'rejected', status: 503, reason: verdict.reason, detail})}
+        return {status: 503, headers: {'retry-after': '300'}, body: {error: verdict.detail, reason: verdict.reason}, outcome: outcome({result: 'rejected', status: 503, reason: verdict.reason, detail, ...claimedEventType(delivery.rawBody), ...this.doctorsForgery(delivery)})}
       }
       if (!verdict.ok && !verdict.authentic) return reject(401, verdict.reason, verdict.detail)
       if (!verdict.ok) {
@@ -183,6 +186,13 @@ export class DeliveryHandler {
       return {status: 200, body: answer, outcome: outcome({result: 'challenge', status: 200, eventType: body.event, ...(app ? {app} : {}), ...(delivery.headers[PROBE_HEADER] ? {probe: true} : {})})}
     }
 
+    // Signed with the token and marked by doctor: proves the path without becoming an event anywhere.
+    if (isProbeBody(body)) {
+      await this.settings.onProbe?.()
+      const detail = 'zoomctl doctor test event: verified, answered, neither stored nor forwarded'
+      return {status: 200, body: {status: 'probe', event: body.event, detail}, outcome: outcome({result: 'probe', status: 200, eventType: body.event, reason: 'test-event', detail})}
+    }
+
     const payload = isRecord(body.payload) ? body.payload : {}
     const accountId = typeof payload.account_id === 'string' ? payload.account_id : undefined
     const record = this.baseRecord(delivery)
@@ -218,6 +228,12 @@ export class DeliveryHandler {
     }
   }
 
+  /** {probe: true} for a request zoomctl doctor forged on purpose (see zoom/probe.ts), else nothing. */
+  private doctorsForgery(delivery: IncomingDelivery): {probe?: true} {
+    const {secretToken, previousSecretToken} = this.settings.auth
+    return isProbeMark(single(delivery.headers[PROBE_HEADER]), [secretToken, previousSecretToken], delivery.rawBody) ? {probe: true} : {}
+  }
+
   /**
    * A body over --max-body that claimed to be signed: its signature was computed as it was written to a
    * file. Authentic, it is kept (the file becomes part of refused/) and answered 413; otherwise the file
@@ -235,7 +251,7 @@ export class DeliveryHandler {
     if (!header.ok || matched < 0) {
       await unlink(body.path).catch(() => undefined)
       const [reason, detail] = header.ok ? ['signature-mismatch', 'signature does not match the body and the secret token'] : ['auth-header', header.reason]
-      return {status: 401, body: {error: detail, reason}, outcome: outcome({result: 'rejected', status: 401, reason, detail})}
+      return {status: 401, body: {error: detail, reason}, outcome: outcome({result: 'rejected', status: 401, reason, detail, ...claimedEventType(body.head)})}
     }
     const id = randomUUID()
     const detail = `body of ${body.size} bytes is over the ${delivery.maxBodyBytes}-byte limit (--max-body); kept under refused/`
@@ -246,9 +262,8 @@ export class DeliveryHandler {
       const failure = `${detail}; and it could not be kept: ${(error as Error).message}`
       return {status: 503, body: {error: failure, reason: 'store-failed'}, outcome: outcome({result: 'error', status: 503, reason: 'store-failed', detail: failure})}
     }
-    const eventType = /"event"\s*:\s*"([^"\\]{1,100})"/.exec(body.head.toString('utf8'))?.[1]
     const app = this.tokens[matched]?.app
-    return this.refuse(delivery, 413, 'too-large', detail, outcome, {id, rawBodyFile, rawBodySize: body.size, ...(eventType ? {eventType} : {}), ...(app ? {app} : {})})
+    return this.refuse(delivery, 413, 'too-large', detail, outcome, {id, rawBodyFile, rawBodySize: body.size, ...claimedEventType(body.head), ...(app ? {app} : {})})
   }
 
   private async refuse(
@@ -311,6 +326,15 @@ function outcomeOf(delivery: IncomingDelivery, started: number): (fields: Outcom
     outcome.durationMs = elapsedMs(started)
     return outcome
   }
+}
+
+/**
+ * The "event" a body names in its first bytes, read without parsing it (a forged body may be anything, of
+ * any size): {eventType} or nothing.
+ */
+export function claimedEventType(bytes: Buffer): {eventType?: string} {
+  const eventType = /"event"\s*:\s*"([^"\\]{1,100})"/.exec(bytes.subarray(0, 4096).toString('utf8'))?.[1]
+  return eventType ? {eventType} : {}
 }
 
 function single(value: string | string[] | undefined): string | undefined {

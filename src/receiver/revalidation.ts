@@ -6,9 +6,6 @@ import {writeFileAtomic} from '../store/atomic.js'
 /** Zoom re-validates every endpoint URL every 72 hours and disables the subscription after 6 failures in a row. */
 export const REVALIDATION_PERIOD_MS = 72 * 3_600_000
 
-/** A request header zoomctl's own probes (doctor) add to their challenges: Zoom never sends it, and serve does not count those. */
-export const PROBE_HEADER = 'x-zoomctl-probe'
-
 /** The key under which the main Secret Token's subscription is recorded (an app's is its name). */
 const MAIN = ''
 

@@ -39,6 +39,8 @@ export interface ReceiverOptions {
   tls?: {cert: string | Buffer; key: string | Buffer}
   integrationVersion?: string
   onOutcome?: (outcome: DeliveryOutcome) => void
+  /** Before doctor's probe is answered (see HandlerSettings). */
+  onProbe?: () => Promise<void>
   /** More to report on /healthz: each forwarding sink's state and lag. */
   health?: () => Record<string, unknown>
   /** GET /metrics: the Prometheus text exposition. */

@@ -1,8 +1,11 @@
 import {access, unlink} from 'node:fs/promises'
+import {join} from 'node:path'
 
 import {isLoopbackHost, loadOrCreateLocalToken, localTokenPath} from '../config/local-token.js'
 import {type ForwardEvent, type ForwardSettings, type StartedForwarding, startForwarding} from '../forward/index.js'
 import {FileStore, removeUnusedDataDir} from '../store/index.js'
+import {FileLock} from '../store/lock.js'
+import {RejectionLog, type RejectionCounts} from '../store/rejections.js'
 import {type AuthSettings, assertAuthComplete, describeAuth} from '../zoom/auth.js'
 import type {DeliveryOutcome} from './delivery-handler.js'
 import {ServeMetrics} from './metrics.js'
@@ -54,6 +57,8 @@ export interface ServeStarted {
   ui?: string
   /** serve --websocket: the socket's endpoint (no token), subscription, and its state once the first attempt is over. */
   websocket?: {endpoint: string; subscriptionId: string; state: string; grant?: string; lastError?: string}
+  /** The config file serve's settings came from, null for none (the command adds it: see ZoomctlCommand). */
+  config?: string | null
 }
 
 export interface ServeCallbacks {
@@ -75,11 +80,32 @@ const STOP_GRACE_MS = 500
 
 export type Counts = Record<DeliveryOutcome['result'], number>
 
+/** How long doctor's probe waits for serve's sinks to say whether they answer. */
+const PROBE_CHECK_MS = 5000
+
+/** Rejections that are not deliveries at all (a scanner's GET, another path): not logged among refused deliveries. */
+const NOT_DELIVERIES = new Set(['wrong-path', 'wrong-method', 'bad-target'])
+
+/** What /healthz says of refused requests: how many, why, and when the last came. */
+function publicCounts(counts: RejectionCounts): Record<string, unknown> {
+  return {total: counts.rejected, since: counts.since, byReason: counts.byReason, ...(counts.lastRejected ? {last: counts.lastRejected} : {}), probes: counts.probes}
+}
+
+/** The lock a serve holds on its data dir while it runs (see FileLock): pid, host, since, URL. */
+export function serveLockPath(dataDir: string): string {
+  return join(dataDir, 'serve.lock')
+}
+
 /** Runs the receiver (and its forwarders) until SIGINT/SIGTERM; in-flight requests and batches finish first. */
 export async function runServe(settings: ServeSettings, callbacks: ServeCallbacks): Promise<{signal: NodeJS.Signals; counts: Counts}> {
   let token: ServeStarted['token']
   let auth = settings.auth
   const dataDirWasThere = await access(settings.dataDir).then(() => true, () => false)
+  // One writer per data dir: two serves would interleave the same day files, cursors and dedupe keys.
+  const lock = await FileLock.acquire(serveLockPath(settings.dataDir), {holder: 'zoomctl serve', guards: `the data dir ${settings.dataDir}`, instead: 'give this serve another --data-dir'}).catch(async (error: unknown) => {
+    if (!dataDirWasThere) await removeUnusedDataDir(settings.dataDir)
+    throw error
+  })
   if (settings.generateToken && !auth.secretToken) {
     const local = await loadOrCreateLocalToken(settings.dataDir)
     auth = {...auth, secretToken: local.token}
@@ -88,6 +114,7 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   // A serve that never listened leaves nothing behind: a token made for it was never used (the next start
   // makes one), and a data dir it made is empty (a mistyped --data-dir on a taken port leaves no trace).
   const undoStart = async () => {
+    await lock.release()
     if (token?.created) await unlink(token.file).catch(() => undefined)
     if (!dataDirWasThere) await removeUnusedDataDir(settings.dataDir)
   }
@@ -99,8 +126,13 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   }
 
   // The window's dedupe keys load in the background: serve listens at once, and deliveries wait for the keys.
-  const store = await FileStore.open(settings.dataDir, {sync: settings.fsync, dedupeWindowMs: settings.dedupeWindowMs})
-  const counts: Counts = {accepted: 0, duplicate: 0, challenge: 0, refused: 0, rejected: 0, error: 0}
+  const store = await FileStore.open(settings.dataDir, {sync: settings.fsync, dedupeWindowMs: settings.dedupeWindowMs}).catch(async (error: unknown) => {
+    await undoStart()
+    throw error
+  })
+  const counts: Counts = {accepted: 0, duplicate: 0, challenge: 0, refused: 0, rejected: 0, error: 0, probe: 0}
+  // Requests refused as unauthenticated leave no record in the store: counted and logged apart, bounded.
+  const rejections = await RejectionLog.open(settings.dataDir)
   const inspectorListeners = new Set<(entry: LiveEntry) => void>()
   let forwarding: StartedForwarding | undefined
   let receiver
@@ -114,6 +146,10 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   const onOutcome = (outcome: DeliveryOutcome) => {
     counts[outcome.result]++
     metrics.observe(outcome)
+    if (outcome.result === 'probe' || (outcome.result === 'rejected' && !NOT_DELIVERIES.has(outcome.reason ?? ''))) {
+      const verdict = outcome.result === 'probe' || outcome.probe ? 'probe' : 'rejected'
+      rejections.record({at: outcome.receivedAt, verdict, from: outcome.remoteAddress, status: outcome.status, reason: outcome.reason ?? 'unknown', ...(outcome.eventType ? {eventType: outcome.eventType} : {})})
+    }
     // Zoom's challenges (not doctor's) are recorded in the data dir: their absence for 72 h is worth a warning.
     if (outcome.result === 'challenge' && !outcome.probe) {
       revalidation.record(outcome.receivedAt, outcome.app).catch((error: unknown) => callbacks.onWarning(`could not record the URL validation in the data dir: ${(error as Error).message}`))
@@ -138,10 +174,14 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
       tls: settings.tls ? {cert: settings.tls.cert, key: settings.tls.key} : undefined,
       integrationVersion: settings.integrationVersion,
       onOutcome,
+      // Bounded: doctor waits for this answer.
+      onProbe: () => Promise.race([Promise.all(forwarding!.forwarders.map((forwarder) => forwarder.checkSink())).then(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, PROBE_CHECK_MS).unref())]),
       health: () => {
         const urlValidation = revalidation.status()
         return {
           dedupe: {state: store.isIndexed ? 'ready' : 'loading', keys: store.indexSize},
+          // Counts, reasons and times only: /healthz is public, addresses and event types stay in the data dir.
+          rejected: publicCounts(rejections.current()),
           ...(forwarding?.forwarders.length ? {forwarding: forwardStatus()} : {}),
           ...(ingest ? {websocket: ingest.health()} : {}),
           urlValidation,
@@ -199,9 +239,12 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
       await ingest?.stop()
       await receiver.close()
       await Promise.all(forwarding.forwarders.map((forwarder) => forwarder.stop(0)))
+      await lock.release()
       throw error
     }
   }
+  // The next serve on this data dir is told where this one listens.
+  await lock.update({url: receiver.url})
 
   listening = true
   callbacks.onListening({
@@ -258,12 +301,14 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
   await ingest?.stop()
   await receiver.close()
   await Promise.all(forwarding.forwarders.map((forwarder) => forwarder.stop(STOP_GRACE_MS)))
+  await rejections.close()
+  await lock.release()
   return {signal, counts}
 }
 
 /** What the inspector lists live for an outcome: stored deliveries, and rejected requests (never stored). */
 function liveEntry(outcome: DeliveryOutcome): LiveEntry | undefined {
-  if (outcome.result === 'challenge') return undefined
+  if (outcome.result === 'challenge' || outcome.result === 'probe') return undefined
   const verdict = outcome.result === 'error' || outcome.result === 'rejected' ? 'rejected' : outcome.result
   return {
     id: outcome.recordId ?? `rejected-${Date.parse(outcome.receivedAt)}`,

@@ -62,20 +62,40 @@ export interface SetupResult {
   zoom?: ZoomStepResult
   /** --dry-run: nothing was written, nothing sent to Fleet or Zoom. */
   dryRun?: true
+  /** Answers written although their check failed, or left out after it (the wizard's choice): said at the end. */
+  unverified: string[]
 }
 
+/** What the answers collected hold besides the answers: the Elasticsearch reached, and what could not be checked. */
+export interface CollectedAnswers {
+  answers: SetupAnswers
+  generated: string[]
+  /** The Elasticsearch the wizard reached as its URL and credentials were given. */
+  elasticsearch?: SetupResult['elasticsearch']
+  /** Answers kept although their check failed, or left out: said at the end. */
+  unverified: string[]
+}
+
+/** The questions of the Elasticsearch connection: checked together once the last of them is answered. */
+const ELASTIC_KEYS: Array<keyof SetupAnswers> = ['es-url', 'api-key', 'username', 'password']
+
 /** Every question answered: from its flag, the prompt, or (with --yes) its default; checked as typed. */
-export async function collectAnswers(options: SetupOptions): Promise<{answers: SetupAnswers; generated: string[]}> {
+export async function collectAnswers(options: SetupOptions): Promise<CollectedAnswers> {
   const answers: Partial<SetupAnswers> = {}
   const missing: string[] = []
   const generated: string[] = []
+  const unverified: string[] = []
+  let elasticsearch: CollectedAnswers['elasticsearch']
   const current = options.current ? currentAnswers(options.current) : {}
-  for (const question of QUESTIONS) {
+  /** Asked again at the prompt after a failed check: their flags no longer answer them. */
+  const reasked = new Set<keyof SetupAnswers>()
+  for (let index = 0; index < QUESTIONS.length; index++) {
+    const question = QUESTIONS[index]!
     if (question.when && !question.when(answers)) continue
     // What the file holds comes before a default: a Secret Token Zoom knows is never replaced by a new one.
     const kept = current[question.key]
     const fallback = kept ?? question.fallback?.(answers)
-    let value = options.given[question.key]
+    let value = reasked.has(question.key) ? undefined : options.given[question.key]
     for (;;) {
       if (value === undefined && options.prompter && !options.yes) value = await options.prompter.ask(kept === undefined ? question : keepingCurrent(question), fallback === undefined ? undefined : String(fallback))
       if (value === undefined || value === '') {
@@ -98,6 +118,25 @@ export async function collectAnswers(options: SetupOptions): Promise<{answers: S
       value = undefined
     }
     if (value !== undefined) (answers as Record<string, unknown>)[question.key] = question.kind === 'number' ? Number(value) : value
+    // At a terminal, the connection is checked as soon as its URL and credentials are given, not after every other question.
+    if (options.prompter && !options.yes && ELASTIC_KEYS.includes(question.key) && !QUESTIONS.slice(index + 1).some((next) => ELASTIC_KEYS.includes(next.key) && (!next.when || next.when(answers)))) {
+      const checked = await checkElasticAnswers(answers, options)
+      if (checked.kind === 'reached') elasticsearch = checked.elasticsearch
+      else if (checked.kind === 'kept') unverified.push(checked.note)
+      else {
+        for (const key of ELASTIC_KEYS) {
+          delete answers[key]
+          reasked.add(key)
+        }
+        if (checked.kind === 'skipped') {
+          answers.destination = 'store'
+          unverified.push(checked.note)
+        } else {
+          // Asked again from the URL on.
+          index = QUESTIONS.findIndex((candidate) => candidate.key === 'es-url') - 1
+        }
+      }
+    }
   }
   if (missing.length) {
     throw new OptionError(`setup has no terminal to ask on and these are not given: ${missing.join(', ')}`, {hint: 'give them as flags (zoomctl setup --help), or run setup in a terminal'})
@@ -107,7 +146,43 @@ export async function collectAnswers(options: SetupOptions): Promise<{answers: S
     const exposed = options.prompter ? await options.prompter.confirm(`${host} exposes the receiver beyond this machine. Continue?`, false) : false
     if (!exposed) throw new OptionError(`listening on ${host} exposes the receiver: confirm with --yes, or use 127.0.0.1 behind a proxy`)
   }
-  return {answers: answers as SetupAnswers, generated}
+  return {answers: answers as SetupAnswers, generated, ...(elasticsearch ? {elasticsearch} : {}), unverified}
+}
+
+/** How the wizard's connection check ended: reached, kept unchecked, skipped, or to be entered again. */
+type ElasticCheck = {kind: 'reached'; elasticsearch: NonNullable<SetupResult['elasticsearch']>} | {kind: 'kept' | 'skipped'; note: string} | {kind: 'again'}
+
+/**
+ * Connects with the URL and credentials just given; on failure says why and offers to enter them again,
+ * keep them anyway (a cluster not up yet) or skip Elasticsearch (events stay in serve's store).
+ */
+async function checkElasticAnswers(answers: Partial<SetupAnswers>, options: SetupOptions): Promise<ElasticCheck> {
+  const url = answers['es-url']!
+  process.stderr.write(`  checking the connection to ${url} …\n`)
+  let problem: UserError
+  try {
+    return {kind: 'reached', elasticsearch: await reachElastic(answers as SetupAnswers, options.namespace)}
+  } catch (error) {
+    problem = error instanceof UserError ? error : new UserError((error as Error).message)
+  }
+  process.stderr.write(`  ${problem.message}${problem.hint ? `\n  ${problem.hint}` : ''}\n`)
+  const choice = await options.prompter!.choose('Elasticsearch could not be reached with these answers. What now?', [
+    {value: 'again', name: 'enter the URL and credentials again'},
+    {value: 'keep', name: 'keep them anyway (a cluster not up yet: serve keeps deliveries in its store until it is reachable)'},
+    {value: 'skip', name: "skip Elasticsearch for now (events stay in serve's store; run setup again to add it)"},
+  ])
+  if (choice === 'keep') return {kind: 'kept', note: `Elasticsearch at ${url} is written as given, but setup could not reach it: ${problem.message} (zoomctl doctor --es-url checks it again)`}
+  if (choice === 'skip') return {kind: 'skipped', note: `Elasticsearch skipped (${problem.message}): events stay in serve's store; run zoomctl setup again to add it`}
+  return {kind: 'again'}
+}
+
+/** Connects to the Elasticsearch of the answers, and says which version and as whom. */
+async function reachElastic(answers: SetupAnswers, namespace: string): Promise<NonNullable<SetupResult['elasticsearch']>> {
+  // Loaded here: a setup that does not index into Elasticsearch starts without its client.
+  const {connectElastic} = await import('../elastic/connection.js')
+  const connection = await connectElastic({nodes: [answers['es-url']!], ...elasticCredentials(answers), namespace, requestTimeoutMs: 15_000})
+  await connection.client.close()
+  return {version: connection.info.version, credential: connection.credential}
 }
 
 /**
@@ -232,22 +307,26 @@ export function webhookInput(answers: SetupAnswers): WebhookInput {
 export async function runSetup(options: SetupOptions): Promise<SetupResult> {
   const step = options.onStep ?? (() => {})
   const current = options.current ?? loadConfig(options.configPath)
-  const {answers, generated} = await collectAnswers({...options, current})
-  let elasticsearch: SetupResult['elasticsearch']
-  if (answers.destination === 'elasticsearch' && answers['es-url']) {
+  const {answers, generated, unverified, ...checked} = await collectAnswers({...options, current})
+  let elasticsearch = checked.elasticsearch
+  // Given as flags (or with --yes): checked here, before anything is written (the command line keeps the answers).
+  if (answers.destination === 'elasticsearch' && answers['es-url'] && (!options.prompter || options.yes)) {
     step('checking the Elasticsearch connection')
-    // Loaded here: a setup that does not index into Elasticsearch starts without its client.
-    const {connectElastic} = await import('../elastic/connection.js')
-    const connection = await connectElastic({nodes: [answers['es-url']], ...elasticCredentials(answers), namespace: options.namespace, requestTimeoutMs: 15_000})
-    await connection.client.close()
-    elasticsearch = {version: connection.info.version, credential: connection.credential}
+    elasticsearch = await reachElastic(answers, options.namespace)
   }
-  let kibana: SetupResult['kibana']
-  if (answers['kibana-url'] && !options.dryRun) kibana = await configureFleet(answers, options, step)
   const settings = settingsFrom(answers, options.namespace)
-  // Written last and atomically: Ctrl-C at any question leaves no half-written file.
+  // Written atomically once every question is answered (Ctrl-C at one leaves no half-written file), and
+  // before Kibana: what was answered is kept whatever Kibana then says.
   const changes = changesFor(settings, current)
   if (!options.dryRun) await writeConfig(options.configPath, changes)
+  let kibana: SetupResult['kibana']
+  if (answers['kibana-url'] && !options.dryRun) {
+    try {
+      kibana = await configureFleet(answers, options, step)
+    } catch (error) {
+      throw keptAnswers(error, options.configPath)
+    }
+  }
   // Zoom's side once the receiver's settings are written (a serve it starts reads them); its own settings after it succeeded.
   const zoom = await zoomStepForSetup({zoom: options.zoom, answers, current, configPath: options.configPath, prompter: options.prompter, yes: options.yes, dryRun: Boolean(options.dryRun), onStep: step})
   if (zoom && !options.dryRun) await writeConfig(options.configPath, zoom.settings)
@@ -282,6 +361,7 @@ export async function runSetup(options: SetupOptions): Promise<SetupResult> {
     removed: Object.keys(changes).filter((key) => changes[key] === undefined),
     ...(zoom ? {zoom} : {}),
     ...(options.dryRun ? {dryRun: true as const} : {}),
+    unverified,
   }
 }
 
@@ -321,6 +401,17 @@ export async function auditStreamsFor(options: SetupOptions): Promise<AuditStrea
   }
   const url = audit.url ?? ZOOM_REPORT_URL
   return {streams, url, tokenUrl: audit.tokenUrl ?? (audit.url ? audit.url : ZOOM_TOKEN_BASE_URL), accountId: credentials.accountId!, clientId: credentials.clientId!, clientSecret: credentials.clientSecret!}
+}
+
+/**
+ * A failure of the Kibana step, which comes after the file is written: said with where the answers are,
+ * so that a re-run (which offers them as defaults) only has Kibana left to do. Ctrl-C there is marked so.
+ */
+function keptAnswers(error: unknown, configPath: string): unknown {
+  const saved = `your other answers are saved in ${configPath}: run zoomctl setup again for Kibana (it offers them as defaults)`
+  if (error instanceof UserError) return new UserError(`${error.message} (Kibana was not configured)`, {...error.options, hint: error.hint ? `${error.hint}; ${saved}` : saved})
+  if ((error as Error).name === 'ExitPromptError') (error as Error & {savedTo?: string}).savedTo = configPath
+  return error
 }
 
 /**

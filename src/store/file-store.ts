@@ -301,7 +301,7 @@ export function unwritten(parts: Buffer[], written: number): Buffer[] {
  * folders go only while they are empty, so nothing stored there, by this serve or another, is ever removed.
  */
 export async function removeUnusedDataDir(dataDir: string): Promise<void> {
-  for (const dir of [join(dataDir, 'refused', 'bodies'), ...STORE_KINDS.map((kind) => join(dataDir, kind)), dataDir]) {
+  for (const dir of [join(dataDir, 'refused', 'bodies'), ...STORE_KINDS.map((kind) => join(dataDir, kind)), join(dataDir, 'rejected'), dataDir]) {
     try {
       await rmdir(dir)
     } catch {

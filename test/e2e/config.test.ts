@@ -125,6 +125,36 @@ describe('a config file that holds a mistake', () => {
   })
 })
 
+describe('which config file', () => {
+  it('one named by --config or ZOOMCTL_CONFIG that does not exist is an error, exit 2, --json too', async () => {
+    const typo = join(tempDir(), 'typo.yaml')
+    const byFlag = await runCli(['serve', '--config', typo, '--port', '0', '--json'])
+    expect(byFlag.code).toBe(2)
+    expect(JSON.parse(byFlag.stdout).error).toMatchObject({code: 'no-config-file', message: `the config file ${typo} (--config) does not exist`})
+    const byEnv = await runCli(['deliveries', tempDir()], {ZOOMCTL_CONFIG: typo})
+    expect(byEnv.code).toBe(2)
+    expect(byEnv.stderr).toContain(`the config file ${typo} (ZOOMCTL_CONFIG) does not exist`)
+    expect(byEnv.stderr).toContain('unset ZOOMCTL_CONFIG')
+  })
+
+  it('every command that reads one says which at start, or that there is none; serve in its banner and --json listening line', async () => {
+    const path = join(tempDir(), 'zoomctl.yaml')
+    writeFileSync(path, 'tolerance: 7\n', {mode: 0o600})
+    const read = await runCli(['deliveries', tempDir(), '--config', path])
+    expect(read.stderr.split('\n')[0]).toBe(`config: ${path}`)
+    const none = await runCli(['events'])
+    expect(none.stderr.split('\n')[0]).toMatch(/^config: none \(no \.\/zoomctl\.yaml, no .*zoomctl\/config\.yaml\)$/)
+    // --json keeps stdout one JSON document and stderr quiet.
+    expect((await runCli(['events', '--json'])).stderr).toBe('')
+    const serve = await startServe(['--config', path])
+    await serve.stop()
+    expect(JSON.parse(serve.lines[0]!)).toMatchObject({type: 'listening', config: path})
+    const bare = await startServe()
+    await bare.stop()
+    expect(JSON.parse(bare.lines[0]!)).toMatchObject({type: 'listening', config: null})
+  })
+})
+
 describe('command-line refusals', () => {
   it('say what is wrong with the flag or argument, and name the flag a typo meant', async () => {
     const error = async (args: string[]) => {

@@ -73,7 +73,13 @@ describe('doctor against zoomctl serve over HTTPS', () => {
       expect(JSON.parse(mistaken.stdout).error).toMatchObject({message: "--ca-cert is the CA of Elasticsearch's certificate, and no Elasticsearch is named (--es-url, --cloud-id)", hint: expect.stringContaining('give --ca')})
       expect(row('zoom.challenge')?.status).toBe('pass')
       expect(row('auth.signature')?.value).toBe('unsigned → 401, bad signature → 401')
-      expect(row('zoom.event')?.status).toBe('pass')
+      expect(row('zoom.event')).toMatchObject({status: 'pass', value: expect.stringContaining("verified as doctor's probe, neither stored nor forwarded")})
+      // Its forged requests are marked as doctor's: serve does not count them among unauthenticated deliveries.
+      expect(row('serve.rejected')).toMatchObject({status: 'pass', value: expect.stringMatching(/^none/)})
+      // The test event is no event: nothing stored (so nothing to forward), recorded as a probe.
+      expect(JSON.parse((await runCli(['deliveries', serve.dataDir, '--json'])).stdout)).toEqual([])
+      const probes = JSON.parse((await runCli(['deliveries', serve.dataDir, '--verdict', 'probe', '--json'])).stdout) as Array<{reason: string; eventType?: string}>
+      expect(probes).toContainEqual(expect.objectContaining({reason: 'test-event', eventType: 'meeting.started'}))
       // serve's /healthz, read over the same TLS: it stores, it forwards nowhere.
       expect(row('serve.forwarding')).toMatchObject({status: 'warn', value: 'no: it keeps them in its store only'})
       // Milliseconds to the microsecond in --json, as everywhere: more digits are timer noise.
@@ -172,7 +178,10 @@ describe('doctor against plain receivers', () => {
       expect(crcOn.row('auth.header')).toMatchObject({status: 'pass', value: '401 without it'})
       expect(crcOn.stdout).not.toContain(secret.value)
       // Without its header, the agent refuses everything: doctor names the header, not another secret token.
-      const bare = await doctor(on.url, ['--allow-http'])
+      // An agent would index doctor's test event as a real meeting: sent only when asked for.
+      expect(crcOn.row('zoom.event')).toMatchObject({status: 'skip', value: expect.stringContaining('would store it and pass it on as a real meeting.started; --test-event sends it anyway')})
+      expect(on.received.filter((request) => request.body.includes('zoomctl_probe'))).toEqual([])
+      const bare = await doctor(on.url, ['--allow-http', '--test-event'])
       expect(bare.report.endpoint.kind).toBe('elastic-agent')
       expect(bare.row('zoom.event')?.hint).toContain('for want of its static header')
       expect(bare.row('auth.header')).toMatchObject({status: 'skip', value: 'checked when the header is given: --auth header --auth-value …'})

@@ -188,6 +188,72 @@ describe('the setup wizard on a terminal', () => {
     expect(readFileSync(path, 'utf8')).toMatch(/^port: 0$/m)
   })
 
+  /** Down-arrow presses, then Enter: the nth choice of a select. */
+  const choose = (n: number) => `${'\u001b[B'.repeat(n)}\r`
+  const upToElasticsearch: Array<[string | RegExp, string]> = [
+    ['Where should Zoom events go?', choose(2)],
+    ['Listen address', '\r'],
+    ['Port', '0\r'],
+    ['URL path', '\r'],
+    ['HTTPS', '\r'],
+    ['Authentication on top', '\r'],
+    ['Secret Token', 'my-zoom-secret-token\r'],
+  ]
+  const unreachable: Array<[string | RegExp, string]> = [
+    ['Elasticsearch URL', 'http://127.0.0.1:1\r'],
+    ['Elasticsearch API key', '\r'],
+    ['Elasticsearch user', '\r'],
+  ]
+  async function talk(terminal: ReturnType<typeof runInTerminal>, conversation: Array<[string | RegExp, string]>): Promise<void> {
+    for (const [prompt, keys] of conversation) {
+      await terminal.waitFor(prompt, 45_000)
+      terminal.send(keys)
+    }
+  }
+
+  it('checks Elasticsearch right after its URL and credentials: enter again, keep anyway; a late Kibana failure keeps the answers', async () => {
+    const path = join(tempDir(), 'wizard.yaml')
+    const terminal = runInTerminal([process.execPath, BIN, 'setup', '--config', path], {...env(), ELASTICSEARCH_API_KEY: '', KIBANA_API_KEY: ''})
+    await talk(terminal, [
+      ...upToElasticsearch,
+      ...unreachable,
+      // Checked at once, before the Kibana question: what failed, and the three ways on.
+      [/refused the connection[\s\S]*What now\?/, '\r'],
+      // Asked again from the URL on.
+      [/What now\?[\s\S]*Elasticsearch URL/, 'http://127.0.0.1:1\r'],
+      [/What now\?[\s\S]*Elasticsearch API key/, '\r'],
+      [/What now\?[\s\S]*Elasticsearch user/, '\r'],
+      [/(checking the connection[\s\S]*){2}What now\?/, choose(1)],
+      ['Kibana URL', 'http://127.0.0.1:1\r'],
+      ['Kibana API key', '\r'],
+      ['Kibana user', '\r'],
+      ['The https URL Zoom will call', '\r'],
+    ])
+    expect(await terminal.exited).toBe(1)
+    expect(terminal.count('checking the connection to http://127.0.0.1:1')).toBe(2)
+    expect(terminal.text().indexOf('What now?')).toBeLessThan(terminal.text().indexOf('Kibana URL'))
+    // Kibana failed last: everything answered before is in the file, and the error says where.
+    const written = readFileSync(path, 'utf8')
+    expect(written).toMatch(/^es-url: http:\/\/127\.0\.0\.1:1$/m)
+    expect(written).toMatch(/^port: 0$/m)
+    expect(written).toMatch(/^secret-token: my-zoom-secret-token$/m)
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    expect(terminal.text()).toContain('(Kibana was not configured)')
+    expect(terminal.text()).toContain(`your other answers are saved in ${path}`)
+  }, 180_000)
+
+  it('skip leaves Elasticsearch out, writes the rest and says so', async () => {
+    const path = join(tempDir(), 'wizard.yaml')
+    const terminal = runInTerminal([process.execPath, BIN, 'setup', '--config', path], {...env(), ELASTICSEARCH_API_KEY: ''})
+    await talk(terminal, [...upToElasticsearch, ...unreachable, ['What now?', choose(2)], ['Kibana URL', '\r'], ['The https URL Zoom will call', '\r']])
+    expect(await terminal.exited).toBe(0)
+    expect(terminal.text()).toContain('settings written to')
+    expect(terminal.text()).toMatch(/Elasticsearch skipped \(.*refused the connection.*\): events stay in serve's store/)
+    const written = readFileSync(path, 'utf8')
+    expect(written).not.toContain('es-url')
+    expect(written).toMatch(/^port: 0$/m)
+  }, 120_000)
+
   it('Ctrl-C at a question writes nothing and exits 130', async () => {
     const path = join(tempDir(), 'never.yaml')
     const terminal = runInTerminal([process.execPath, BIN, 'setup', '--config', path], env())

@@ -131,7 +131,8 @@ describe('the inspector API', () => {
     // A data dir that is not there yet is said, not shown as an empty store without a word.
     const early = spawn(process.execPath, [BIN, 'ui', join(tempDir(), 'not-yet'), '--ui-port', '0'], {env: {...process.env, ...ISOLATED, NO_COLOR: '1'}, stdio: ['ignore', 'ignore', 'pipe']})
     try {
-      const banner = await new Promise<string>((resolve) => createInterface({input: early.stderr}).once('line', resolve))
+      // The first line says which config file it read; the banner follows.
+      const banner = await new Promise<string>((resolve) => createInterface({input: early.stderr}).on('line', (line) => !line.startsWith('config: ') && resolve(line)))
       expect(banner).toContain('not there yet: the page fills as serve stores deliveries there')
     } finally {
       early.kill('SIGINT')

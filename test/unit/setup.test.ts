@@ -45,13 +45,14 @@ describe('setup questions', () => {
           asked.push(question.key)
           return typed[question.key] ?? fallback ?? ''
         },
-        choose: async () => '',
+        // Nothing listens at the URL: the connection check fails, and its choice keeps the answers as typed.
+        choose: async () => 'keep',
         confirm: async () => true,
       }
       const {answers} = await collectAnswers({given: {port: '0'}, prompter, yes: false, configPath: '/dev/null', namespace: 'default'})
       return {asked, answers}
     }
-    const base = {destination: 'elasticsearch', 'es-url': 'http://127.0.0.1:9200', 'kibana-url': 'http://127.0.0.1:5601'}
+    const base = {destination: 'elasticsearch', 'es-url': 'http://127.0.0.1:1', 'kibana-url': 'http://127.0.0.1:5601'}
     const withKeys = await ask({...base, 'api-key': 'a2V5', 'kibana-api-key': 'a2Ju'})
     expect(withKeys.asked).not.toContain('username')
     expect(withKeys.asked).not.toContain('kibana-username')

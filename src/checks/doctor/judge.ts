@@ -187,10 +187,23 @@ function refusedSignature(sample: HttpSample): boolean {
   return sample.status === 401 || (sample.status === 503 && /"reason":"signature-mismatch"/.test(sample.body))
 }
 
+/** Whether a receiver answered doctor's test event as a zoomctl serve does a probe: {"status":"probe"}. */
+export function isProbeAnswer(body: string): boolean {
+  try {
+    return (JSON.parse(body) as {status?: unknown}).status === 'probe'
+  } catch {
+    return false
+  }
+}
+
 /** `refusedTokenHint`: what a 401 means when the secret token was not given but found (a local serve's). */
 export function judgeTestEvent(sample: HttpSample, refusedTokenHint?: string, kind?: EndpointKind): Check {
   const title = 'accepts a signed test event'
-  if (sample.status !== undefined && sample.status >= 200 && sample.status < 300) return pass('zoom.event', title, `${sample.status} in ${ms(sample.timings.total)}`)
+  if (sample.status !== undefined && sample.status >= 200 && sample.status < 300) {
+    if (isProbeAnswer(sample.body)) return pass('zoom.event', title, `${sample.status} in ${ms(sample.timings.total)}: verified as doctor's probe, neither stored nor forwarded`)
+    const stored = kind === 'zoomctl' ? 'stored and forwarded as a real meeting.started (an older zoomctl serve)' : 'it may be indexed as a real meeting.started (topic "zoomctl doctor test event", zoomctl_probe: doctor)'
+    return kind === 'zoomctl' ? warn('zoom.event', title, `${sample.status} in ${ms(sample.timings.total)}`, `${stored}: upgrade serve`) : pass('zoom.event', title, `${sample.status} in ${ms(sample.timings.total)}; ${stored}`)
+  }
   const value = sample.status === undefined ? (sample.error ?? 'no answer') : `${sample.status} ${sample.body.slice(0, 80)}`
   const hint =
     agentWantsHeader(sample, kind)
@@ -261,6 +274,8 @@ export function judgeFleetPolicies(policies: Array<{id: string; name: string; va
 
 /** What a zoomctl serve says of its forwarding on /healthz (see ForwardStatus), as far as doctor reads it. */
 export interface ServeHealth {
+  /** Requests serve refused as unauthenticated (see RejectionLog): counts, reasons, the last one's time. */
+  rejected?: {total: number; since?: string; byReason?: Record<string, number>; last?: {at: string; reason: string; status: number}; probes?: number}
   forwarding?: Array<{sink: string; state: string; forwarded?: number; deadLetters?: number; skippedDuplicates?: number; lag?: {records?: number; oldestPendingAgeSeconds?: number}; lastError?: string}>
   /** Zoom's re-validation as serve recorded it (see RevalidationStatus). */
   urlValidation?: {state?: string; lastAnsweredAt?: string; hint?: string}
@@ -306,4 +321,44 @@ export function judgeServeForwarding(health: ServeHealth | undefined, test: {sta
     if (dead.length) return warn(id, sinkTitle, value, dead[0]!)
     return pass(id, sinkTitle, value)
   })
+}
+
+/** What the reason of serve's last unauthenticated refusal most likely means, and where to look. */
+const REJECTION_HINTS: Record<string, string> = {
+  'signature-mismatch': "signed with another Secret Token: if Zoom sent them, serve and the Zoom app hold different tokens (Zoom → your app → Feature → Secret Token; a regenerated token: serve --previous-secret-token)",
+  'missing-signature': "without Zoom's signature: not Zoom (a scanner, a test), or a proxy in front strips the x-zm-* headers",
+  'missing-timestamp': "without Zoom's timestamp header: not Zoom, or a proxy in front strips the x-zm-* headers",
+  'malformed-signature': 'with a signature that is not "v0=" and 64 hex digits: not Zoom',
+  'malformed-timestamp': 'with a timestamp that is not epoch seconds: not Zoom',
+  'auth-header': "without the auth header serve wants (--auth): Zoom sends it only when the app's event subscription is set to",
+}
+
+/** How long ago an ISO time was, in words. */
+function ago(iso: string, now: number): string {
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000))
+  if (seconds < 120) return `${seconds} s ago`
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min ago`
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)} h ago`
+  return `${Math.round(seconds / 86_400)} days ago`
+}
+
+/** A refusal more recent than this is a problem of today: older ones are history, shown but not warned about. */
+const RECENT_REJECTION_MS = 86_400_000
+
+/**
+ * What a zoomctl serve refused as unauthenticated before doctor came (its /healthz, read before doctor's
+ * own forged requests): the most common real failure, a wrong Secret Token, shows only there, as Zoom
+ * drops a delivery answered 401 without a word.
+ */
+export function judgeServeRejections(health: ServeHealth | undefined, now = Date.now()): Check {
+  const title = 'serve refused no delivery as unauthenticated'
+  if (!health) return skip('serve.rejected', title, '/healthz does not answer through this URL')
+  const rejected = health.rejected
+  if (!rejected) return skip('serve.rejected', title, 'this serve does not count them (an older zoomctl)')
+  if (!rejected.total || !rejected.last) return pass('serve.rejected', title, `none${rejected.since ? ` since ${rejected.since.slice(0, 16).replace('T', ' ')}` : ''}`)
+  const reasons = Object.entries(rejected.byReason ?? {}).sort((a, b) => b[1] - a[1]).map(([reason, n]) => `${n} ${reason}`).join(', ')
+  const value = `${rejected.total} (${reasons}), the last ${ago(rejected.last.at, now)}`
+  const list = 'zoomctl deliveries --verdict rejected on serve\'s data dir lists them (time, address, claimed event type)'
+  if (now - Date.parse(rejected.last.at) > RECENT_REJECTION_MS) return pass('serve.rejected', title, value)
+  return warn('serve.rejected', title, value, `the last was ${REJECTION_HINTS[rejected.last.reason] ?? `refused for ${rejected.last.reason}`}; ${list}`)
 }

@@ -5,13 +5,14 @@ import {dataDirFlag} from '../../cli/flags.js'
 import {parseTimePoint} from '../../config/index.js'
 import {assertDataDir, dataDirExists, type DeliveryEntry, followDeliveries, listDeliveries} from '../../deliveries/list.js'
 import {matchingTotal} from '../../deliveries/total.js'
-import {entryRow, formatEntries} from '../../output/deliveries.js'
+import {entryRow, formatEntries, formatRejectedSummary} from '../../output/deliveries.js'
+import {readRejectionCounts} from '../../store/rejections.js'
 import {startProgress} from '../../output/spinner.js'
 import {style} from '../../output/style.js'
 
 export default class Deliveries extends ZoomctlCommand {
   static override summary = 'List what serve received: time, event type, verdict, id'
-  static override description = `Reads serve's data dir (accepted, refused and dead-letter deliveries, and serve --websocket's gaps: intervals without the socket, whose events Zoom never delivered) and lists the last --limit that match the filters, oldest first. --follow goes on printing new ones while serve runs. zoomctl deliveries show ID shows one in full.`
+  static override description = `Reads serve's data dir (accepted, refused and dead-letter deliveries; serve --websocket's gaps: intervals without the socket, whose events Zoom never delivered; with --verdict rejected, the requests serve refused as unauthenticated, of which it keeps no body: time, address, claimed event type, reason) and lists the last --limit that match the filters, oldest first. --follow goes on printing new ones while serve runs. zoomctl deliveries show ID shows one in full.`
   static override examples = [
     '<%= config.bin %> deliveries',
     '<%= config.bin %> deliveries --verdict refused --since 1h',
@@ -24,7 +25,7 @@ export default class Deliveries extends ZoomctlCommand {
   }
 
   static override flags = {
-    verdict: Flags.string({description: "only these verdicts (gap: an interval without serve --websocket's socket)", options: ['accepted', 'duplicate', 'refused', 'dead-letter', 'gap'], multiple: true}),
+    verdict: Flags.string({description: "only these verdicts (gap: an interval without serve --websocket's socket; rejected: refused as unauthenticated, not stored; probe: doctor test events)", options: ['accepted', 'duplicate', 'refused', 'dead-letter', 'gap', 'rejected', 'probe'], multiple: true}),
     event: Flags.string({description: 'only this event type (repeat for more)', multiple: true}),
     since: Flags.string({description: 'received at or after: a duration ago (1h) or an ISO date'}),
     until: Flags.string({description: 'received at or before'}),
@@ -50,6 +51,9 @@ export default class Deliveries extends ZoomctlCommand {
       // Cut at --limit: say of how many, so that a listing never looks like the whole store.
       const total = entries.length === flags.limit ? await matchingTotal(dataDir, filter) : entries.length
       if (this.human) this.log(formatEntries(entries, total))
+      // Not stored, so not listed unless asked for: said below the list, the most common failure being a wrong Secret Token.
+      const summary = this.human && !flags.verdict?.includes('rejected') ? formatRejectedSummary(await readRejectionCounts(dataDir)) : undefined
+      if (summary) this.log(summary)
       return entries
     }
     // Following is a stream: one line (or one JSON object) per delivery, until Ctrl-C.
