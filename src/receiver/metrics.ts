@@ -91,7 +91,8 @@ export class ServeMetrics {
 
   /** Counts one answered request. */
   observe(outcome: DeliveryOutcome): void {
-    const eventType = outcome.eventType ?? ''
+    // A rejected request's event type is only what an unauthenticated body claims: never a label (anyone could mint series without end).
+    const eventType = outcome.result === 'rejected' ? '' : (outcome.eventType ?? '')
     this.deliveries.inc({result: outcome.result, event_type: eventType, app: outcome.app ?? ''})
     if (outcome.result === 'duplicate') this.duplicates.inc({event_type: eventType})
     this.answerSeconds.observe({result: outcome.result}, outcome.durationMs / 1000)

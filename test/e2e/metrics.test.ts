@@ -75,6 +75,8 @@ describe('serve /metrics', () => {
     expect(deliveries({result: 'refused', event_type: 'meeting.ended'})).toBe(1)
     // Ours, and doctor's probes: an unsigned and a mis-signed challenge, a GET.
     expect(deliveries({result: 'rejected'})).toBe(4)
+    // What an unauthenticated body claims to be is never a label: anyone could mint series without end.
+    expect(families.get('zoomctl_deliveries_total')!.samples.filter((entry) => entry.labels.result === 'rejected' && entry.labels.event_type !== '')).toEqual([])
     expect(deliveries({result: 'challenge', event_type: 'endpoint.url_validation'})).toBe(2) // Zoom's and doctor's
     expect(sample(families, 'zoomctl_dedupe_copies_total', {event_type: 'meeting.started'})).toBe(1)
 
