@@ -12,6 +12,7 @@ import {documentDifferences, fieldValues} from '../mapping/fields.js'
 import {dedupeKey} from '../store/dedupe.js'
 import {parseRunFile, type RunRecord} from '../sender/record.js'
 import {type ArrivalExpectations, type ArrivalStats, fieldsToCount, judgeArrivals, judgeKeptBack, type KeptBack} from './arrivals.js'
+import {judgeDuplicates} from './duplicates.js'
 import {judgeAssets, judgeCluster, judgePrivileges, READ_PRIVILEGES} from './cluster.js'
 import {ecsFieldNames, isVolatileField} from './expectations.js'
 import {type Check, type CheckSummary, summarize} from './model.js'
@@ -31,6 +32,8 @@ export interface ValidateOptions {
   /** Poll until the run's deliveries are all found, at most this long. */
   waitMs?: number
   onProgress?: (text: string) => void
+  /** Count documents of one Zoom event indexed more than once (by their dedupe key). */
+  duplicates?: boolean
   /** For tests: how long between polls. */
   pollMs?: number
 }
@@ -75,7 +78,7 @@ async function validateElastic(options: ValidateOptions, run: RunRecord[] | unde
   progress('connecting to Elasticsearch')
   // The client is loaded by the checks that talk to Elasticsearch only: validate --local starts without it.
   const {connectElastic} = await import('../elastic/connection.js')
-  const {countArrivals, readPrivileges, readZoomAssets} = await import('../elastic/queries.js')
+  const {countArrivals, findDuplicates, readPrivileges, readZoomAssets} = await import('../elastic/queries.js')
   const connection = await connectElastic(settings)
   try {
     const checks: Check[] = [judgeCluster(connection.info, connection.credential)]
@@ -98,6 +101,12 @@ async function validateElastic(options: ValidateOptions, run: RunRecord[] | unde
     progress(`counting documents in ${dataStream}`)
     const stats = await countArrivals(connection, dataStream, window, (actions) => fieldsToCount(actions, expectations))
     checks.push(...judgeArrivals(stats, expectations))
+    if (options.duplicates) {
+      // Both streams serve writes to: the integration's, and --pre-map's logs-zoomctl.webhook-*.
+      const streams = `logs-zoom*.webhook-${settings.namespace}`
+      progress(`counting copies in ${streams}`)
+      checks.push(judgeDuplicates(await findDuplicates(connection, streams, window)))
+    }
     return {target: dataStream, integrationVersion: assets.integrationVersion, checks}
   } finally {
     await connection.client.close().catch(() => undefined)

@@ -1,13 +1,24 @@
 import type {ElasticSettings} from '../elastic/connection.js'
 import type {FileStore} from '../store/file-store.js'
+import {type AckSettings, IndexAcknowledger} from './ack.js'
 import {type ForwardEvent, Forwarder} from './forwarder.js'
 import type {Sink} from './sinks.js'
 
+export {ACK_FALLBACKS, type AckAnswer, type AckFallback, IndexAcknowledger} from './ack.js'
 export {type ForwardEvent, Forwarder, type ForwardStatus} from './forwarder.js'
 
 export interface ForwardSettings {
   agent?: {url: string; header?: [string, string]; insecure?: boolean; caFile?: string}
-  elastic?: {settings: ElasticSettings; preMap: boolean; integrationVersion?: string}
+  elastic?: {
+    settings: ElasticSettings
+    preMap: boolean
+    integrationVersion?: string
+    /** Claim each event in zoomctl-dedupe-* first (default true). */
+    dedupeIndex?: boolean
+    claimLeaseMs?: number
+    /** serve --ack-after-index: answer Zoom once Elasticsearch has the document. */
+    ack?: AckSettings
+  }
   batchSize?: number
   flushMs?: number
   minBackoffMs?: number
@@ -20,12 +31,15 @@ export interface StartedForwarding {
   /** One line per sink for the startup banner. */
   descriptions: string[]
   warnings: string[]
+  /** With --ack-after-index: what the receiver waits on before it answers. */
+  acknowledger?: IndexAcknowledger
 }
 
 /** The sinks serve was asked to feed, each with its own cursor over the store. */
 export async function startForwarding(dataDir: string, store: FileStore, settings: ForwardSettings, onEvent: (event: ForwardEvent) => void): Promise<StartedForwarding> {
   const sinks: Sink[] = []
   const warnings: string[] = []
+  let acknowledger: IndexAcknowledger | undefined
   if (settings.agent) {
     // An HTTP client (undici) is loaded only by a serve that forwards: a serve that stores starts without it.
     const [{createDispatcher}, {AgentSink}] = await Promise.all([import('../sender/client.js'), import('./sinks.js')])
@@ -37,7 +51,17 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
     const {connectForForwarding, ElasticSink} = await import('./elastic-sink.js')
     const {connection, warning} = await connectForForwarding(settings.elastic.settings)
     if (warning) warnings.push(warning)
-    sinks.push(new ElasticSink(connection, {namespace: settings.elastic.settings.namespace, preMap: settings.elastic.preMap, integrationVersion: settings.elastic.integrationVersion}))
+    const {namespace} = settings.elastic.settings
+    const sink = new ElasticSink(connection, {
+      namespace,
+      preMap: settings.elastic.preMap,
+      integrationVersion: settings.elastic.integrationVersion,
+      dedupeIndex: settings.elastic.dedupeIndex,
+      claimLeaseMs: settings.elastic.claimLeaseMs,
+      onWarning: (message) => onEvent({type: 'sink-warning', sink: sink.name, message}),
+    })
+    sinks.push(sink)
+    if (settings.elastic.ack) acknowledger = new IndexAcknowledger(sink, settings.elastic.ack)
   }
   const forwarders = sinks.map(
     (sink) =>
@@ -50,9 +74,11 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
         maxBackoffMs: settings.maxBackoffMs,
         pauseMs: settings.pauseMs,
         subscribe: (wake) => store.onAppend((kind) => kind === 'events' && wake()),
+        // With --ack-after-index the request path indexes first; the forwarder takes what it could not.
+        ...(acknowledger && sink.name === 'elasticsearch' ? {alreadyDelivered: (record: {id: string}) => acknowledger!.takeIndexed(record.id), holdMs: acknowledger.settings.budgetMs + 1000} : {}),
         onEvent,
       }),
   )
   for (const forwarder of forwarders) await forwarder.start()
-  return {forwarders, descriptions: sinks.map((sink) => sink.description), warnings}
+  return {forwarders, descriptions: sinks.map((sink) => sink.description), warnings, ...(acknowledger ? {acknowledger} : {})}
 }

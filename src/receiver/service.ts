@@ -98,6 +98,7 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
       store,
       tls: settings.tls,
       integrationVersion: settings.integrationVersion,
+      ...(forwarding.acknowledger ? {acknowledge: (record) => forwarding!.acknowledger!.acknowledge(record)} : {}),
       onOutcome: (outcome) => {
         counts[outcome.result]++
         callbacks.onOutcome(outcome)
@@ -108,6 +109,8 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
       },
       health: () => ({
         dedupe: {state: store.isIndexed ? 'ready' : 'loading', keys: store.indexSize},
+        store: store.writeStats,
+        ...(forwarding?.acknowledger ? {ackAfterIndex: {...forwarding.acknowledger.stats, fallback: forwarding.acknowledger.settings.fallback}} : {}),
         ...(forwarding?.forwarders.length ? {forwarding: forwarding.forwarders.map((forwarder) => forwarder.status())} : {}),
       }),
     })
