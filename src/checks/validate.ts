@@ -87,6 +87,13 @@ async function validateElastic(options: ValidateOptions, run: RunRecord[] | unde
     const privilegeCheck = judgePrivileges(privileges, READ_PRIVILEGES, ZOOM_PATTERN)
     checks.push(privilegeCheck)
     const dataStream = zoomDataStream(settings.namespace)
+    if (options.duplicates) {
+      // Both streams serve writes to, the integration's and --pre-map's logs-zoomctl.webhook-*: whichever exists.
+      const streams = `logs-zoom*.webhook-${settings.namespace}`
+      progress(`counting copies in ${streams}`)
+      checks.push(judgeDuplicates(await findDuplicates(connection, streams, options.window)))
+      return {target: streams, integrationVersion: options.integrationVersion ?? LATEST_KNOWN_VERSION, checks}
+    }
     const assets = judgeAssets(await readZoomAssets(connection), dataStream, options.integrationVersion)
     checks.push(...assets.checks)
     if (privilegeCheck.status === 'fail') return {target: dataStream, integrationVersion: assets.integrationVersion, checks}
@@ -101,12 +108,6 @@ async function validateElastic(options: ValidateOptions, run: RunRecord[] | unde
     progress(`counting documents in ${dataStream}`)
     const stats = await countArrivals(connection, dataStream, window, (actions) => fieldsToCount(actions, expectations))
     checks.push(...judgeArrivals(stats, expectations))
-    if (options.duplicates) {
-      // Both streams serve writes to: the integration's, and --pre-map's logs-zoomctl.webhook-*.
-      const streams = `logs-zoom*.webhook-${settings.namespace}`
-      progress(`counting copies in ${streams}`)
-      checks.push(judgeDuplicates(await findDuplicates(connection, streams, window)))
-    }
     return {target: dataStream, integrationVersion: assets.integrationVersion, checks}
   } finally {
     await connection.client.close().catch(() => undefined)

@@ -35,7 +35,11 @@ export default class Validate extends ZoomctlCommand {
     // Not exclusive with --es-url: an exported ELASTICSEARCH_HOSTS must not forbid checking the store.
     local: Flags.boolean({description: "check serve's store instead of Elasticsearch (the Elasticsearch flags are then left unused)", default: false}),
     'data-dir': dataDirFlag("serve's data dir for --local, when the argument does not name one"),
-    duplicates: Flags.boolean({description: 'also find Zoom events indexed more than once in the window (by the dedupe key serve --es-url puts in each document)', default: false}),
+    duplicates: Flags.boolean({
+      description: 'check instead that each Zoom event of the window was indexed once: copies counted by the dedupe key serve --es-url puts in every document (logs-zoom.webhook-* and --pre-map\'s logs-zoomctl.webhook-*)',
+      default: false,
+      exclusive: ['run', 'event', 'require'],
+    }),
     verbose: Flags.boolean({char: 'v', description: 'show every detail line (each field and its share)', default: false}),
     'integration-version': integrationVersionFlag,
     ...elasticFlags,

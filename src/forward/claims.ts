@@ -62,6 +62,8 @@ export class ClaimLedger {
   readonly owner = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`
   private readonly held = new Map<string, Held>()
   private readonly now: () => number
+  /** The backing index the last write went to: a copy that follows its first closely is read there in real time. */
+  private writeIndex?: string
 
   constructor(
     private readonly client: Client,
@@ -73,6 +75,11 @@ export class ClaimLedger {
   /** Claims held and not yet written (a write answered 429, say): bounded by what is in flight. */
   get heldCount(): number {
     return this.held.size
+  }
+
+  /** Where the data stream's documents go now, as the last _bulk answered. */
+  noteWriteIndex(index: string): void {
+    this.writeIndex = index
   }
 
   /** The document of this key is written (or refused for good): its claim stays in Elasticsearch, not here. */
@@ -126,12 +133,18 @@ export class ClaimLedger {
   /** Keys someone claimed: is the document there, is its holder still in time, or is the claim abandoned? */
   private async resolve(items: ClaimItem[]): Promise<ClaimVerdict[]> {
     const keys = items.map((item) => item.key)
+    const writeIndex = this.writeIndex
+    const docs = items.map((item) => ({_index: dedupeIndex(this.settings.dataStream, item.eventMs), _id: item.key}))
+    // A GET is real time, a search is not (it sees what the last refresh made visible): a copy that comes
+    // right after its first is found in the write index at once, rather than a refresh later.
+    if (writeIndex) docs.push(...keys.map((key) => ({_index: writeIndex, _id: key})))
     const [claims, found] = await Promise.all([
-      this.client.mget<ClaimSource>({docs: items.map((item) => ({_index: dedupeIndex(this.settings.dataStream, item.eventMs), _id: item.key}))}),
+      this.client.mget<ClaimSource>({docs, _source: ['@timestamp', 'owner']}),
       // Every backing index of the stream, old ones included: that is the point.
       this.client.search({index: this.settings.dataStream, size: keys.length, _source: false, query: {ids: {values: keys}}, ignore_unavailable: true, allow_no_indices: true}),
     ])
     const indexed = new Set(found.hits.hits.map((hit) => hit._id))
+    for (const doc of claims.docs.slice(items.length)) if ('found' in doc && doc.found) indexed.add(doc._id)
     const now = this.now()
     const verdicts: ClaimVerdict[] = []
     const takeOver: Array<{n: number; index: string; seqNo: number; primaryTerm: number}> = []

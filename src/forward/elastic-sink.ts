@@ -125,6 +125,7 @@ export class ElasticSink implements Sink {
     const items = answer.items.map((item): ItemOutcome => {
       const result = item.create ?? Object.values(item)[0]
       const status = result?.status ?? 0
+      if (status >= 200 && status < 300) this.claims?.noteWriteIndex(result!._index)
       if ((status >= 200 && status < 300) || status === 409) return {kind: 'done'}
       const error = `${status} ${result?.error?.type ?? ''}: ${result?.error?.reason ?? 'no reason given'}`
       if (status === 429 || status >= 500) return {kind: 'retry', error}

@@ -279,6 +279,10 @@ export class ElasticsearchDouble {
     const docs = (request.docs as Array<{_index: string; _id: string}> | undefined) ?? []
     return {
       docs: docs.map(({_index, _id}) => {
+        if (_index.startsWith('.ds-')) {
+          const stored = [...this.streams.values()].flat().find((doc) => doc.index === _index && doc.id === _id)
+          return stored ? {_index, _id, _version: 1, _seq_no: 0, _primary_term: 1, found: true, _source: stored.source} : {_index, _id, found: false}
+        }
         const index = this.plainIndices.get(_index)
         if (!index) return {_index, _id, error: {root_cause: [{type: 'index_not_found_exception', reason: `no such index [${_index}]`}], type: 'index_not_found_exception', reason: `no such index [${_index}]`, index: _index}}
         const doc = index.get(_id)
