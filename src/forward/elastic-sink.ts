@@ -99,7 +99,8 @@ export class ElasticSink implements Sink {
       const verdicts: ClaimVerdict[] = this.claims ? await this.claims.decide(unique) : unique.map(() => ({kind: 'write'}))
       const paused = verdicts.find((verdict) => verdict.kind === 'paused')
       if (paused?.kind === 'paused') return {kind: 'paused', error: paused.error}
-      const outcomes = verdicts.map((verdict): ItemOutcome => (verdict.kind === 'done' ? {kind: 'done'} : verdict.kind === 'retry' ? verdict : {kind: 'done'}))
+      // A 'write' is replaced below by what its write answered.
+      const outcomes = verdicts.map((verdict): ItemOutcome => (verdict.kind === 'retry' ? verdict : {kind: 'done'}))
       const writes = unique.map((_, i) => i).filter((i) => verdicts[i]!.kind === 'write')
       if (writes.length) {
         const written = await this.write(writes.map((i) => unique[i]!))
