@@ -24,7 +24,8 @@ import {dedupeIndex} from '../elastic/names.js'
  * lease of it being sent, that a written document is searchable within another third (refresh_interval,
  * 1 s by default), and that the replicas' clocks agree within the last third (60 s lease: 20 s each).
  * Why none is lost: a claim without its document is taken over by the next delivery of the event (Zoom's
- * retry of what was not acknowledged, or the store's resend).
+ * retry of what was not acknowledged, or the store's resend). A claim this process made but never wrote
+ * under (its answer was lost) is taken back at once: no write of it can exist.
  */
 export interface ClaimSettings {
   dataStream: string
@@ -62,6 +63,8 @@ export class ClaimLedger {
   readonly owner = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`
   private readonly held = new Map<string, Held>()
   private readonly now: () => number
+  /** Keys whose document this process has sent a write for and not yet seen done: their claim is waited out, never re-taken early. */
+  private readonly writing = new Set<string>()
   /** The backing index the last write went to: a copy that follows its first closely is read there in real time. */
   private writeIndex?: string
 
@@ -82,9 +85,15 @@ export class ClaimLedger {
     this.writeIndex = index
   }
 
+  /** Its document is about to be sent. */
+  noteWriting(key: string): void {
+    this.writing.add(key)
+  }
+
   /** The document of this key is written (or refused for good): its claim stays in Elasticsearch, not here. */
   release(key: string): void {
     this.held.delete(key)
+    this.writing.delete(key)
   }
 
   /** For each key: this serve may write it now, it is indexed already, or not yet. */
@@ -160,8 +169,11 @@ export class ClaimLedger {
         return
       }
       const age = now - Date.parse(claim._source?.['@timestamp'] ?? '')
-      // This serve's own claims too: a write it sent earlier may not be searchable yet.
-      if (!(age >= this.settings.leaseMs)) {
+      // A claim of this process for which it never sent a write (the answer to the claim was lost: a
+      // connection cut, a time-out) has no document anywhere: taken back at once, not a lease later.
+      const ownUnwritten = claim._source?.owner === this.owner && !this.writing.has(item.key)
+      // Any other young claim, this serve's own included (a write it sent may not be searchable yet), is waited for.
+      if (!ownUnwritten && !(age >= this.settings.leaseMs)) {
         const who = claim._source?.owner === this.owner ? 'this serve' : `another serve (${claim._source?.owner ?? '?'})`
         verdicts[n] = {kind: 'retry', error: `${who} claimed this event ${Math.round(age / 1000)} s ago and is indexing it`, retryAfterMs: 1000}
         return

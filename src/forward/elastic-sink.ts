@@ -120,7 +120,10 @@ export class ElasticSink implements Sink {
   /** The documents themselves, each created under its key. */
   private async write(prepared: Prepared[]): Promise<BatchOutcome> {
     const operations: unknown[] = []
-    for (const {key, document} of prepared) operations.push({create: {_index: this.index, _id: key}}, document)
+    for (const {key, document} of prepared) {
+      this.claims?.noteWriting(key)
+      operations.push({create: {_index: this.index, _id: key}}, document)
+    }
     const answer = await this.connection.client.bulk({operations, ...(this.options.preMap ? {pipeline: '_none'} : {})})
     if (answer.items.length !== prepared.length) return {kind: 'retry', error: `Elasticsearch answered ${answer.items.length} items for ${prepared.length} documents`}
     const items = answer.items.map((item): ItemOutcome => {
