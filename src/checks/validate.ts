@@ -15,6 +15,7 @@ import {parseRunFile, type RunRecord} from '../sender/record.js'
 import {readServedRecords, type ServedRecord} from '../reports/served-file.js'
 import type {ReportStream} from '../zoom/reports.js'
 import {type ArrivalExpectations, type ArrivalStats, fieldsToCount, judgeArrivals, judgeKeptBack, type KeptBack} from './arrivals.js'
+import {judgeDuplicates} from './duplicates.js'
 import {judgeAssets, judgeCluster, judgePrivileges, READ_PRIVILEGES} from './cluster.js'
 import {ecsFieldNames, isVolatileField} from './expectations.js'
 import {type Check, type CheckSummary, summarize} from './model.js'
@@ -36,6 +37,8 @@ export interface ValidateOptions {
   /** Poll until the run's deliveries are all found, at most this long. */
   waitMs?: number
   onProgress?: (text: string) => void
+  /** Count documents of one Zoom event indexed more than once (by their dedupe key). */
+  duplicates?: boolean
   /** For tests: how long between polls. */
   pollMs?: number
   /** An audit data stream instead of the webhook one; --run is then a file of simulate-api --record. */
@@ -99,7 +102,7 @@ async function validateElastic(options: ValidateOptions, run: RunRecord[] | unde
   progress('connecting to Elasticsearch')
   // The client is loaded by the checks that talk to Elasticsearch only: validate --local starts without it.
   const {connectElastic} = await import('../elastic/connection.js')
-  const {countArrivals, readPrivileges, readZoomAssets} = await import('../elastic/queries.js')
+  const {countArrivals, findDuplicates, readPrivileges, readZoomAssets} = await import('../elastic/queries.js')
   const connection = await connectElastic(settings)
   try {
     const checks: Check[] = [judgeCluster(connection.info, connection.credential)]
@@ -108,6 +111,13 @@ async function validateElastic(options: ValidateOptions, run: RunRecord[] | unde
     const privilegeCheck = judgePrivileges(privileges, READ_PRIVILEGES, ZOOM_PATTERN)
     checks.push(privilegeCheck)
     const dataStream = zoomDataStream(settings.namespace)
+    if (options.duplicates) {
+      // Both streams serve writes to, the integration's and --pre-map's logs-zoomctl.webhook-*: whichever exists.
+      const streams = `logs-zoom*.webhook-${settings.namespace}`
+      progress(`counting copies in ${streams}`)
+      checks.push(judgeDuplicates(await findDuplicates(connection, streams, options.window)))
+      return {target: streams, integrationVersion: options.integrationVersion ?? LATEST_KNOWN_VERSION, checks}
+    }
     const assets = judgeAssets(await readZoomAssets(connection), dataStream, options.integrationVersion)
     checks.push(...assets.checks)
     if (privilegeCheck.status === 'fail') return {target: dataStream, integrationVersion: assets.integrationVersion, checks}

@@ -225,6 +225,25 @@ export const forwardFlags = {
   'flush-interval': Flags.string({description: 'wait this long for a batch to fill', default: '200ms', helpGroup: 'FORWARDING'}),
   'retry-max': Flags.string({description: 'longest wait between two tries of a batch (exponential back-off with jitter up to it)', default: '30s', helpGroup: 'FORWARDING'}),
   'pause-interval': Flags.string({description: 'how long a sink that refused the credentials waits before trying again', default: '60s', hidden: true, helpGroup: 'FORWARDING'}),
+  'ack-after-index': Flags.boolean({
+    description: 'with --es-url: answer Zoom 200 only once Elasticsearch has the document, so that a replica that dies strands nothing it acknowledged',
+    default: false,
+    helpGroup: 'FORWARDING',
+  }),
+  'ack-timeout': Flags.string({description: 'with --ack-after-index: how long an answer waits for Elasticsearch (Zoom gives up after 3 s)', default: '2s', helpGroup: 'FORWARDING'}),
+  'ack-fallback': Flags.string({
+    description: 'with --ack-after-index, when Elasticsearch has not confirmed in time: retry answers 503 (Zoom retries ~5, 25, 85 min later), store answers 200 and forwards from the store later',
+    options: ['retry', 'store'],
+    default: 'retry',
+    helpGroup: 'FORWARDING',
+  }),
+  'dedupe-index': Flags.boolean({
+    description: 'with --es-url: claim each event in a zoomctl-dedupe-* index before indexing it, so that a retry or a copy after a rollover of the data stream is not indexed again',
+    default: true,
+    allowNo: true,
+    helpGroup: 'FORWARDING',
+  }),
+  'claim-lease': Flags.string({description: 'how old a claim without its document must be before another serve takes it over', default: '60s', hidden: true, helpGroup: 'FORWARDING'}),
 }
 
 /** serve's inspector page: on its own address, never the webhook's (which may be public). */

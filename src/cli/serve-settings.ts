@@ -25,6 +25,11 @@ export interface ServeFlagValues extends AuthFlagValues, ElasticFlagValues, WebS
   'flush-interval': string
   'pause-interval': string
   'retry-max': string
+  'ack-after-index': boolean
+  'ack-timeout': string
+  'ack-fallback': string
+  'dedupe-index': boolean
+  'claim-lease': string
   'previous-secret-token'?: string
   'retry-mismatched': boolean
   'app-token'?: string[]
@@ -51,6 +56,9 @@ export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSe
   if (tls) checkTlsPair(tls.cert, tls.key, {cert: flags['tls-cert']!, key: flags['tls-key']!})
   const elastic = await elasticSettingsFrom(flags)
   if (flags['pre-map'] && !elastic) throw new OptionError('--pre-map goes with --es-url: it chooses what serve indexes into Elasticsearch')
+  if (flags['ack-after-index'] && !elastic) throw new OptionError('--ack-after-index goes with --es-url: it answers Zoom once Elasticsearch has the document')
+  const ackBudgetMs = parseDuration(flags['ack-timeout'])
+  if (flags['ack-after-index'] && (ackBudgetMs <= 0 || ackBudgetMs >= 3000)) throw new OptionError('--ack-timeout must be above 0 and below 3s: Zoom gives up on an answer after 3 s')
   let agent
   if (flags['forward-to']) {
     try {
@@ -81,7 +89,16 @@ export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSe
     ...(flags.websocket ? {websocket: {...websocketTargetFrom(flags), tokens: websocketTokensFrom(flags)}} : {}),
     forward: {
       agent,
-      elastic: elastic ? {settings: elastic, preMap: flags['pre-map'], integrationVersion: version} : undefined,
+      elastic: elastic
+        ? {
+            settings: elastic,
+            preMap: flags['pre-map'],
+            integrationVersion: version,
+            dedupeIndex: flags['dedupe-index'],
+            claimLeaseMs: parseDuration(flags['claim-lease']),
+            ...(flags['ack-after-index'] ? {ack: {budgetMs: ackBudgetMs, fallback: flags['ack-fallback'] === 'store' ? ('store' as const) : ('retry' as const)}} : {}),
+          }
+        : undefined,
       batchSize: flags['batch-size'],
       flushMs: parseDuration(flags['flush-interval']),
       pauseMs: parseDuration(flags['pause-interval']),

@@ -17,6 +17,7 @@ export default class Validate extends ZoomctlCommand {
     '<%= config.bin %> validate --es-url https://localhost:9200 --ca-cert http_ca.crt',
     '<%= config.bin %> validate --since 1h --event meeting.started --event meeting.participant_joined --require user.email',
     '<%= config.bin %> simulate --all --record run.ndjson && <%= config.bin %> validate --run run.ndjson --wait 60s',
+    '<%= config.bin %> validate --since 2h --duplicates',
     '<%= config.bin %> validate --local',
     '<%= config.bin %> validate --local ./zoomctl-data --since 1d --event meeting.started',
     '<%= config.bin %> simulate-api --record served.ndjson & <%= config.bin %> validate --data-stream activity --since 30d --run served.ndjson --wait 5m',
@@ -36,6 +37,11 @@ export default class Validate extends ZoomctlCommand {
     // Not exclusive with --es-url: an exported ELASTICSEARCH_HOSTS must not forbid checking the store.
     local: Flags.boolean({description: "check serve's store instead of Elasticsearch (the Elasticsearch flags are then left unused)", default: false}),
     'data-dir': dataDirFlag("serve's data dir for --local, when the argument does not name one"),
+    duplicates: Flags.boolean({
+      description: 'check instead that each Zoom event of the window was indexed once: copies counted by the dedupe key serve --es-url puts in every document (logs-zoom.webhook-* and --pre-map\'s logs-zoomctl.webhook-*)',
+      default: false,
+      exclusive: ['run', 'event', 'require'],
+    }),
     verbose: Flags.boolean({char: 'v', description: 'show every detail line (each field and its share)', default: false}),
     'integration-version': integrationVersionFlag,
     'data-stream': Flags.string({description: "the integration's data stream to check: webhook, or an audit stream (its --run is a file of simulate-api --record)", options: ['webhook', ...REPORT_STREAMS], default: 'webhook'}),
@@ -48,6 +54,7 @@ export default class Validate extends ZoomctlCommand {
     const until = flags.until ? parseTimePoint(flags.until) : new Date()
     const since = parseTimePoint(flags.since, until.getTime())
     if (since >= until) throw new OptionError('--since must come before --until')
+    if (flags.duplicates && localDir) throw new OptionError('--duplicates counts documents in Elasticsearch: serve\'s store marks its copies itself (zoomctl deliveries)')
     if (flags.wait && !flags.run) throw new OptionError('--wait goes with --run: it waits for the run\'s deliveries to be indexed')
     const elastic = localDir ? undefined : await elasticSettingsFrom(flags)
     if (!elastic && !localDir) {
@@ -64,6 +71,7 @@ export default class Validate extends ZoomctlCommand {
       integrationVersion: integrationVersion(flags['integration-version']),
       runFile: flags.run,
       waitMs: flags.wait ? parseDuration(flags.wait) : 0,
+      duplicates: flags.duplicates,
       onProgress: (text) => progress.update(text),
       dataStream: isReportStream(flags['data-stream']) ? flags['data-stream'] : undefined,
     }).finally(() => progress.stop())

@@ -34,3 +34,14 @@ export function compareServerVersions(a: string, b: string): number {
   for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0)
   return 0
 }
+
+/**
+ * The claims of the Zoom events bound for one data stream, one index a UTC day of the event's own time
+ * (event_ts): every copy and retry of an event names the same index, whatever the day it arrives, and a
+ * day's index is dropped whole once Zoom's retries of it are long over (no delete-by-query, no ILM/ISM).
+ */
+export const dedupeIndexPrefix = (dataStream: string) => `zoomctl-dedupe-${dataStream}-`
+export const dedupeIndex = (dataStream: string, eventMs: number) => `${dedupeIndexPrefix(dataStream)}${new Date(eventMs).toISOString().slice(0, 10).replaceAll('-', '.')}`
+
+/** The field of every document serve indexes that holds its dedupe key: ECS labels are keywords in any mapping. */
+export const DEDUPE_KEY_FIELD = 'labels.zoomctl_dedupe_key'

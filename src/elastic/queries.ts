@@ -2,7 +2,7 @@ import {errors} from '@elastic/elasticsearch'
 
 import type {ArrivalStats} from '../checks/arrivals.js'
 import {type ElasticConnection, elasticError} from './connection.js'
-import {WEBHOOK_NAMES, ZOOM_DATASET, ZOOM_PATTERN, type ZoomStreamNames} from './names.js'
+import {DEDUPE_KEY_FIELD, WEBHOOK_NAMES, ZOOM_DATASET, ZOOM_PATTERN, ZOOM_TEMPLATE, type ZoomStreamNames} from './names.js'
 
 /** How many event types a terms aggregation asks for: more than Zoom has (211). */
 const MAX_EVENT_TYPES = 300
@@ -197,6 +197,41 @@ export async function findDocumentsById(connection: ElasticConnection, index: st
   try {
     const answer = await connection.client.search({index, size: ids.length, query: {ids: {values: ids}}})
     return answer.hits.hits.map((hit) => ({id: hit._id ?? '', index: hit._index, source: (hit._source ?? {}) as Record<string, unknown>}))
+  } catch (error) {
+    throw elasticError(error, connection.settings, `search ${index}`)
+  }
+}
+
+export interface DuplicateStats {
+  source: string
+  /** Documents in the window. */
+  total: number
+  /** Of them, those that carry a dedupe key (indexed by serve --es-url; the Elastic Agent adds none). */
+  keyed: number
+  /** Keys with more than one document, the most copies first (at most MAX_DUPLICATE_KEYS). */
+  duplicated: Array<{key: string; documents: number}>
+}
+
+const MAX_DUPLICATE_KEYS = 1000
+
+/** Documents of one Zoom event indexed more than once in the window: a terms aggregation on the dedupe key, two documents or more. */
+export async function findDuplicates(connection: ElasticConnection, index: string, window: TimeWindow): Promise<DuplicateStats> {
+  try {
+    const answer = await connection.client.search({
+      index,
+      size: 0,
+      track_total_hits: true,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      query: {bool: {filter: [{range: {'@timestamp': {gte: window.since.toISOString(), lte: window.until.toISOString(), format: 'strict_date_optional_time'}}}]}},
+      aggs: {keyed: {filter: {exists: {field: DEDUPE_KEY_FIELD}}}, copies: {terms: {field: DEDUPE_KEY_FIELD, min_doc_count: 2, size: MAX_DUPLICATE_KEYS}}},
+    })
+    return {
+      source: index,
+      total: totalOf(answer.hits.total),
+      keyed: (answer.aggregations?.keyed as {doc_count?: number} | undefined)?.doc_count ?? 0,
+      duplicated: bucketsOf(answer.aggregations?.copies).map((bucket) => ({key: String(bucket.key), documents: bucket.doc_count})),
+    }
   } catch (error) {
     throw elasticError(error, connection.settings, `search ${index}`)
   }

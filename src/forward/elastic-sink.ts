@@ -2,10 +2,12 @@ import {errors} from '@elastic/elasticsearch'
 
 import {createElasticClient, type ElasticConnection, elasticError, type ElasticSettings, readClusterInfo} from '../elastic/connection.js'
 import {describeCredential} from '../elastic/credentials.js'
+import {dedupeIndex, dedupeIndexPrefix} from '../elastic/names.js'
 import {UserError} from '../errors.js'
 import {agentDocument, DEFAULT_TAGS, indexedDocument} from '../mapping/index.js'
 import {appTag} from '../zoom/apps.js'
 import {rawBodyBytes, type DeliveryRecord} from '../store/records.js'
+import {ClaimLedger, type ClaimVerdict, DEFAULT_CLAIM_LEASE_MS} from './claims.js'
 import {type BatchOutcome, type ItemOutcome, retryAfter, type Sink} from './sinks.js'
 
 export interface ElasticSinkOptions {
@@ -13,6 +15,17 @@ export interface ElasticSinkOptions {
   /** zoomctl's mapped document into its own data stream, with no ingest pipeline. */
   preMap: boolean
   integrationVersion?: string
+  /**
+   * Claim each event in a zoomctl-dedupe-* index before writing it (see claims.ts): exactly once across
+   * rollovers and replicas. Off: the _id alone dedupes, within the current backing index only.
+   */
+  dedupeIndex?: boolean
+  /** How old an unwritten claim must be before another serve takes it over. */
+  claimLeaseMs?: number
+  /** How long a day's claim index is kept after its day (Zoom's retries end ~85 min after the first try). */
+  claimRetentionMs?: number
+  /** Something worth saying that is not a failure of one batch (a claim index that could not be dropped). */
+  onWarning?: (message: string) => void
 }
 
 /** The data stream each mode writes to. */
@@ -20,26 +33,46 @@ export function forwardDataStream(options: ElasticSinkOptions): string {
   return options.preMap ? `logs-zoomctl.webhook-${options.namespace}` : `logs-zoom.webhook-${options.namespace}`
 }
 
+/** A record as the sink sends it: its key, the day of its claim and its document. */
+interface Prepared {
+  key: string
+  eventMs: number
+  /** The document, serialised here: one that cannot be (nested thousands deep) is dead on its own, with its reason. */
+  line: string
+}
+
 /**
  * _bulk with create only (data streams take nothing else) and an _id derived from the delivery's dedupe
- * key: a resend after a crash, Zoom's retry of the same event, or a copy another serve instance received
- * all answer 409 — already there — instead of indexing twice.
+ * key, which every document also carries in labels.zoomctl_dedupe_key (validate --duplicates counts by it).
+ * With the dedupe index (the default) each key is first claimed, so that a copy is refused whichever
+ * backing index is current (claims.ts); without it a resend, a retry or another replica's copy answers
+ * 409 only while the first copy is in the current write index.
  */
 export class ElasticSink implements Sink {
   readonly name = 'elasticsearch'
-  private readonly index: string
+  readonly index: string
+  readonly claims?: ClaimLedger
+  private sweeper?: NodeJS.Timeout
 
   constructor(
     private readonly connection: ElasticConnection,
     private readonly options: ElasticSinkOptions,
   ) {
     this.index = forwardDataStream(options)
+    if (options.dedupeIndex !== false) {
+      this.claims = new ClaimLedger(connection.client, {dataStream: this.index, leaseMs: options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS})
+      // A day's claims go as a whole once the day is well past: at start, then every hour.
+      const sweep = () => void this.dropOldClaimIndices()
+      setImmediate(sweep)
+      this.sweeper = setInterval(sweep, 3_600_000).unref()
+    }
   }
 
   /** Read when asked: the version is known once the connection made in the background has answered. */
   get description(): string {
     const how = this.options.preMap ? "zoomctl's mapped documents, no ingest pipeline" : "the agent's documents, mapped by the Zoom integration's pipeline"
-    return `Elasticsearch ${this.connection.info.version} → ${this.index} (${how})`
+    const once = this.options.dedupeIndex === false ? '' : '; each event claimed once in zoomctl-dedupe-*'
+    return `Elasticsearch ${this.connection.info.version} → ${this.index} (${how}${once})`
   }
 
   /** The cluster's root endpoint: reachable, and these credentials accepted. */
@@ -52,80 +85,137 @@ export class ElasticSink implements Sink {
     }
   }
 
-  document(record: DeliveryRecord): Record<string, unknown> {
+  document(record: DeliveryRecord, body: unknown = record.event ?? JSON.parse(rawBodyBytes(record).toString('utf8'))): Record<string, unknown> {
     // The app a delivery came from, as a tag beside the integration's own: tags is a keyword in its mapping.
     const tags = record.app ? [...DEFAULT_TAGS, appTag(record.app)] : undefined
     const envelope = {receivedAt: new Date(record.receivedAt), namespace: this.options.namespace, integrationVersion: this.options.integrationVersion, ...(tags ? {tags} : {})}
-    const body = record.event ?? JSON.parse(rawBodyBytes(record).toString('utf8'))
-    if (!this.options.preMap) return agentDocument(body, envelope)
-    const document = indexedDocument(body, envelope)
-    document.data_stream = {type: 'logs', dataset: 'zoomctl.webhook', namespace: this.options.namespace}
-    ;(document.event as Record<string, unknown>).dataset = 'zoomctl.webhook'
+    const document = this.options.preMap ? indexedDocument(body, envelope) : agentDocument(body, envelope)
+    if (this.options.preMap) {
+      document.data_stream = {type: 'logs', dataset: 'zoomctl.webhook', namespace: this.options.namespace}
+      ;(document.event as Record<string, unknown>).dataset = 'zoomctl.webhook'
+    }
+    document.labels = {...(document.labels as Record<string, unknown> | undefined), zoomctl_dedupe_key: record.dedupeKey ?? record.id}
     return document
   }
 
-  /**
-   * Each record's two bulk lines, serialised here, one record at a time: a record that cannot be mapped or
-   * serialised (nested thousands deep, a mapping that throws) is dead on its own, with its reason, and the
-   * others go on; serialised inside the client, it would fail the whole batch again and again.
-   */
-  private bulkLines(records: DeliveryRecord[]): {operations: string[]; sent: number[]; poisoned: Map<number, string>} {
-    const operations: string[] = []
-    const sent: number[] = []
-    const poisoned = new Map<number, string>()
-    records.forEach((record, index) => {
-      try {
-        const action = JSON.stringify({create: {_index: this.index, _id: record.dedupeKey ?? record.id}})
-        operations.push(action, JSON.stringify(this.document(record)))
-        sent.push(index)
-      } catch (error) {
-        poisoned.set(index, `cannot map or serialise this record: ${(error as Error).message}`)
+  async send(records: DeliveryRecord[], signal?: AbortSignal): Promise<BatchOutcome> {
+    try {
+      // Copies of one event in one batch (the ack path sends them as they come) go as one. Each record is
+      // mapped and serialised here, one at a time: one that cannot be (nested thousands deep, a mapping that
+      // throws) is dead on its own, with its reason, and the others go on.
+      const first = new Map<string, number>()
+      const unique: Array<Prepared | {key: string; poison: string}> = []
+      const slot = records.map((record) => {
+        const key = record.dedupeKey ?? record.id
+        let at = first.get(key)
+        if (at === undefined) {
+          at = unique.push(prepare(record, key, (body) => this.document(record, body))) - 1
+          first.set(key, at)
+        }
+        return at
+      })
+      const outcomes: ItemOutcome[] = unique.map((item) => ('poison' in item ? {kind: 'dead', error: item.poison} : {kind: 'done'}))
+      const live = unique.map((_, i) => i).filter((i) => !('poison' in unique[i]!))
+      const prepared = (i: number) => unique[i] as Prepared
+      const verdicts: ClaimVerdict[] = this.claims ? await this.claims.decide(live.map(prepared)) : live.map(() => ({kind: 'write'}))
+      const paused = verdicts.find((verdict) => verdict.kind === 'paused')
+      if (paused?.kind === 'paused') return {kind: 'paused', error: paused.error}
+      // A 'write' is replaced below by what its write answered.
+      verdicts.forEach((verdict, n) => {
+        if (verdict.kind === 'retry') outcomes[live[n]!] = verdict
+      })
+      const writes = live.filter((_, n) => verdicts[n]!.kind === 'write')
+      if (writes.length) {
+        const written = await this.write(writes.map(prepared), signal)
+        if (written.kind !== 'items') return written
+        written.items.forEach((item, n) => {
+          const i = writes[n]!
+          outcomes[i] = item
+          if (item.kind !== 'retry') this.claims?.release(prepared(i).key)
+        })
       }
-    })
-    return {operations, sent, poisoned}
+      return {kind: 'items', items: slot.map((at) => outcomes[at]!)}
+    } catch (error) {
+      return this.failure(error, records.length)
+    }
   }
 
-  async send(records: DeliveryRecord[], signal?: AbortSignal): Promise<BatchOutcome> {
-    const {operations, sent, poisoned} = this.bulkLines(records)
-    if (!poisoned.size) return this.sendBulk(records, operations, signal)
-    const outcome: BatchOutcome = sent.length ? await this.sendBulk(sent.map((index) => records[index]!), operations, signal) : {kind: 'items', items: []}
-    if (outcome.kind === 'paused') return outcome
-    const answered: ItemOutcome[] = outcome.kind === 'items' ? outcome.items : sent.map(() => ({kind: 'retry', error: outcome.error, retryAfterMs: outcome.retryAfterMs}))
-    const items: ItemOutcome[] = records.map((_, index) => (poisoned.has(index) ? {kind: 'dead', error: poisoned.get(index)!} : {kind: 'retry', error: 'not answered'}))
-    sent.forEach((index, position) => (items[index] = answered[position]!))
+  /** The documents themselves, each created under its key. */
+  private async write(prepared: Prepared[], signal?: AbortSignal): Promise<BatchOutcome> {
+    const operations: string[] = []
+    for (const {key, line} of prepared) {
+      this.claims?.noteWriting(key)
+      operations.push(JSON.stringify({create: {_index: this.index, _id: key}}), line)
+    }
+    // The forwarder retries with its own back-off; the client's retry would wait 1-2 s more, and not for Ctrl-C.
+    const answer = await this.connection.client.bulk({operations, ...(this.options.preMap ? {pipeline: '_none'} : {})}, {signal, maxRetries: 0})
+    if (answer.items.length !== prepared.length) return {kind: 'retry', error: `Elasticsearch answered ${answer.items.length} items for ${prepared.length} documents`}
+    const items = answer.items.map((item): ItemOutcome => {
+      const result = item.create ?? Object.values(item)[0]
+      const status = result?.status ?? 0
+      if (status >= 200 && status < 300) this.claims?.noteWriteIndex(result!._index)
+      if ((status >= 200 && status < 300) || status === 409) return {kind: 'done'}
+      const error = `${status} ${result?.error?.type ?? ''}: ${result?.error?.reason ?? 'no reason given'}`
+      if (status === 429 || status >= 500) return {kind: 'retry', error}
+      return {kind: 'dead', error}
+    })
     return {kind: 'items', items}
   }
 
-  private async sendBulk(records: DeliveryRecord[], operations: string[], signal?: AbortSignal): Promise<BatchOutcome> {
+  private failure(error: unknown, count: number): BatchOutcome {
+    if (error instanceof errors.ResponseError) {
+      const status = error.statusCode ?? 0
+      const message = elasticError(error, this.connection.settings, `index into ${this.index}`).message
+      if (status === 401 || status === 403) return {kind: 'paused', error: message}
+      if (status === 429 || status >= 500) return {kind: 'retry', error: message, retryAfterMs: retryAfter(error.headers?.['retry-after'])}
+      // The whole request was refused (413, 400): each record alone may still go, so none is lost here.
+      if (count > 1) return {kind: 'items', items: Array.from({length: count}, () => ({kind: 'retry', error: message}))}
+      return {kind: 'items', items: [{kind: 'dead', error: message}]}
+    }
+    return {kind: 'retry', error: elasticError(error, this.connection.settings, `index into ${this.index}`).message}
+  }
+
+  /**
+   * Drops the claim indices of the days before the retention (named one by one: Elasticsearch 8 refuses
+   * to delete by wildcard). An index that is not there is no error; a refusal is said once, not fatal:
+   * the claims then stay, which costs disk, not correctness.
+   */
+  async dropOldClaimIndices(now = Date.now()): Promise<void> {
+    const retention = this.options.claimRetentionMs ?? 2 * 86_400_000
+    const names: string[] = []
+    // The month of days before the cutoff: a serve that was off for weeks leaves at most that behind.
+    for (let day = 1; day <= 31; day++) names.push(dedupeIndex(this.index, now - retention - day * 86_400_000))
     try {
-      // The forwarder retries with its own back-off; the client's retry would wait 1-2 s more, and not for Ctrl-C.
-      const answer = await this.connection.client.bulk({operations, ...(this.options.preMap ? {pipeline: '_none'} : {})}, {signal, maxRetries: 0})
-      const items = answer.items.map((item): ItemOutcome => {
-        const result = item.create ?? Object.values(item)[0]
-        const status = result?.status ?? 0
-        if ((status >= 200 && status < 300) || status === 409) return {kind: 'done'}
-        const error = `${status} ${result?.error?.type ?? ''}: ${result?.error?.reason ?? 'no reason given'}`
-        if (status === 429 || status >= 500) return {kind: 'retry', error}
-        return {kind: 'dead', error}
-      })
-      if (items.length !== records.length) return {kind: 'retry', error: `Elasticsearch answered ${items.length} items for ${records.length} documents`}
-      return {kind: 'items', items}
+      await this.connection.client.indices.delete({index: names, ignore_unavailable: true, allow_no_indices: true})
     } catch (error) {
-      if (error instanceof errors.ResponseError) {
-        const status = error.statusCode ?? 0
-        const message = elasticError(error, this.connection.settings, `index into ${this.index}`).message
-        if (status === 401 || status === 403) return {kind: 'paused', error: message}
-        if (status === 429 || status >= 500) return {kind: 'retry', error: message, retryAfterMs: retryAfter(error.headers?.['retry-after'])}
-        // The whole request was refused (413, 400): each record alone may still go, so none is lost here.
-        if (records.length > 1) return {kind: 'items', items: records.map(() => ({kind: 'retry', error: message}))}
-        return {kind: 'items', items: [{kind: 'dead', error: message}]}
-      }
-      return {kind: 'retry', error: elasticError(error, this.connection.settings, `index into ${this.index}`).message}
+      // Unreachable now: the next sweep tries again. A refusal (privileges) is worth saying.
+      if (this.sweeper === undefined || !(error instanceof errors.ResponseError)) return
+      this.options.onWarning?.(`could not drop old claim indices ${dedupeIndexPrefix(this.index)}*: ${elasticError(error, this.connection.settings, 'delete them').message}`)
     }
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sweeper)
+    this.sweeper = undefined
     await this.connection.client.close().catch(() => undefined)
+  }
+}
+
+/** The event's own time (event_ts, ms): the same for every copy and retry; the arrival time when it has none. */
+function eventTime(body: unknown, receivedAt: string): number {
+  const ts = typeof body === 'object' && body !== null ? (body as {event_ts?: unknown}).event_ts : undefined
+  const ms = typeof ts === 'number' ? ts : typeof ts === 'string' ? Number(ts) : Number.NaN
+  // Zoom sends milliseconds; a value that is not a plausible time (before 2001, after 2286) is not trusted.
+  return Number.isFinite(ms) && ms > 1e12 && ms < 1e13 ? ms : Date.parse(receivedAt)
+}
+
+/** A record as the sink sends it, or why it cannot be sent at all. */
+function prepare(record: DeliveryRecord, key: string, map: (body: unknown) => Record<string, unknown>): Prepared | {key: string; poison: string} {
+  try {
+    const body = record.event ?? JSON.parse(rawBodyBytes(record).toString('utf8'))
+    return {key, eventMs: eventTime(body, record.receivedAt), line: JSON.stringify(map(body))}
+  } catch (error) {
+    return {key, poison: `cannot map or serialise this record: ${(error as Error).message}`}
   }
 }
 

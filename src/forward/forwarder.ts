@@ -22,6 +22,10 @@ export interface ForwarderOptions {
   pauseMs?: number
   /** Subscribe to "the store has new records". */
   subscribe?: (wake: () => void) => () => void
+  /** True for a record already delivered on the request path (serve --ack-after-index): passed over. */
+  alreadyDelivered?: (record: DeliveryRecord) => boolean
+  /** Leave a record this long after it was received, so that the request path delivers it first. */
+  holdMs?: number
   onEvent?: (event: ForwardEvent) => void
 }
 
@@ -32,6 +36,7 @@ export type ForwardEvent =
   | {type: 'sink-up'; sink: string; downForMs: number}
   | {type: 'sink-paused'; sink: string; error: string}
   | {type: 'dead-letter'; sink: string; recordId: string; eventType?: string; error: string}
+  | {type: 'sink-warning'; sink: string; message: string}
 
 export interface ForwardStatus {
   sink: string
@@ -184,6 +189,11 @@ export class Forwarder {
     }
     this.oldestPending = batch[0]!.record.receivedAt
     const last = batch[batch.length - 1]!
+    const hold = Date.parse(last.record.receivedAt) + (this.options.holdMs ?? 0) - Date.now()
+    if (hold > 0) {
+      await this.sleep(hold, false)
+      if (this.stopping) return false
+    }
     this.inflight = {records: batch.length, bytes: last.file === this.cursor.file ? last.end - this.cursor.offset : last.end}
     const delivered = await this.deliver(batch)
     if (!delivered) return false
@@ -200,6 +210,10 @@ export class Forwarder {
   private async deliver(batch: TailRecord[]): Promise<boolean> {
     // A copy of an event already stored was (or will be) forwarded as the first one: not again.
     let pending = batch.filter(({record}) => {
+      if (this.options.alreadyDelivered?.(record)) {
+        this.counts.forwarded++
+        return false
+      }
       if (!record.duplicateOf) return true
       this.counts.skippedDuplicates++
       return false

@@ -1,13 +1,24 @@
 import type {ElasticSettings} from '../elastic/connection.js'
 import type {FileStore} from '../store/file-store.js'
+import {type AckSettings, IndexAcknowledger} from './ack.js'
 import {type ForwardEvent, Forwarder} from './forwarder.js'
 import type {Sink} from './sinks.js'
 
+export {ACK_FALLBACKS, type AckAnswer, type AckFallback, IndexAcknowledger} from './ack.js'
 export {type ForwardEvent, Forwarder, type ForwardStatus, type SinkErrorKind} from './forwarder.js'
 
 export interface ForwardSettings {
   agent?: {url: string; header?: [string, string]; insecure?: boolean; caFile?: string}
-  elastic?: {settings: ElasticSettings; preMap: boolean; integrationVersion?: string}
+  elastic?: {
+    settings: ElasticSettings
+    preMap: boolean
+    integrationVersion?: string
+    /** Claim each event in zoomctl-dedupe-* first (default true). */
+    dedupeIndex?: boolean
+    claimLeaseMs?: number
+    /** serve --ack-after-index: answer Zoom once Elasticsearch has the document. */
+    ack?: AckSettings
+  }
   batchSize?: number
   flushMs?: number
   minBackoffMs?: number
@@ -22,6 +33,8 @@ export interface StartedForwarding {
   warnings: string[]
   /** Once serve listens: say what the background connection to Elasticsearch found, as a forwarding event. */
   reportConnections: () => Promise<void>
+  /** With --ack-after-index: what the receiver waits on before it answers. */
+  acknowledger?: IndexAcknowledger
 }
 
 /** The sinks serve was asked to feed, each with its own cursor over the store. */
@@ -29,6 +42,7 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
   const sinks: Sink[] = []
   const warnings: string[] = []
   let connected: Promise<{problem?: {message: string; lasting: boolean}}> | undefined
+  let acknowledger: IndexAcknowledger | undefined
   if (settings.agent) {
     // An HTTP client (undici) is loaded only by a serve that forwards: a serve that stores starts without it.
     const [{createDispatcher}, {AgentSink}] = await Promise.all([import('../sender/client.js'), import('./sinks.js')])
@@ -41,7 +55,16 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
     const background = connectInBackground(settings.elastic.settings)
     const {connection} = background
     connected = background.connected.then((error) => (error ? {problem: connectionProblem(error)} : {}))
-    sinks.push(new ElasticSink(connection, {namespace: settings.elastic.settings.namespace, preMap: settings.elastic.preMap, integrationVersion: settings.elastic.integrationVersion}))
+    const sink = new ElasticSink(connection, {
+      namespace: settings.elastic.settings.namespace,
+      preMap: settings.elastic.preMap,
+      integrationVersion: settings.elastic.integrationVersion,
+      dedupeIndex: settings.elastic.dedupeIndex,
+      claimLeaseMs: settings.elastic.claimLeaseMs,
+      onWarning: (message) => onEvent({type: 'sink-warning', sink: sink.name, message}),
+    })
+    sinks.push(sink)
+    if (settings.elastic.ack) acknowledger = new IndexAcknowledger(sink, settings.elastic.ack)
   }
   const forwarders = sinks.map(
     (sink) =>
@@ -54,6 +77,8 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
         maxBackoffMs: settings.maxBackoffMs,
         pauseMs: settings.pauseMs,
         subscribe: (wake) => store.onAppend((kind) => kind === 'events' && wake()),
+        // With --ack-after-index the request path indexes first; the forwarder takes what it could not.
+        ...(acknowledger && sink.name === 'elasticsearch' ? {alreadyDelivered: (record: {id: string}) => acknowledger!.takeIndexed(record.id), holdMs: acknowledger.settings.budgetMs + 1000} : {}),
         onEvent,
       }),
   )
@@ -62,6 +87,7 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
     forwarders,
     descriptions: sinks.map((sink) => sink.description),
     warnings,
+    ...(acknowledger ? {acknowledger} : {}),
     async reportConnections() {
       const {problem} = (await connected) ?? {}
       const forwarder = forwarders.find((candidate) => candidate.sinkName === 'elasticsearch')

@@ -1,7 +1,8 @@
 import {randomUUID, timingSafeEqual} from 'node:crypto'
 import {unlink} from 'node:fs/promises'
 
-import {dedupeKey, type FileStore, type RecordMeta, type StoreKind} from '../store/index.js'
+import type {AckAnswer} from '../forward/ack.js'
+import {dedupeKey, type DeliveryRecord, type FileStore, type RecordMeta, type StoreKind} from '../store/index.js'
 import {elapsedMs} from '../timing.js'
 import {type AuthSettings, checkModeHeader, redactCredential} from '../zoom/auth.js'
 import {answerChallenge, challengeToken, isRecord, URL_VALIDATION_EVENT} from '../zoom/challenge.js'
@@ -73,6 +74,11 @@ export interface HandlerSettings {
   integrationVersion?: string
   /** Before doctor's probe is answered: serve asks its sinks whether they answer (the probe itself goes nowhere). */
   onProbe?: () => Promise<void>
+  /**
+   * serve --ack-after-index: called beside the store's write; the answer waits for it (Elasticsearch has
+   * the document, or the fallback decided), so that a 200 never rests on this machine's disk alone.
+   */
+  acknowledge?: (record: DeliveryRecord) => Promise<AckAnswer>
 }
 
 /**
@@ -206,6 +212,8 @@ export class DeliveryHandler {
     if (!store.isIndexed) await store.indexed()
     const firstId = store.claim(record.dedupeKey, record.id)
     if (firstId !== undefined) record.duplicateOf = firstId
+    // Indexing starts with the write, not after it: the answer waits for the slower of the two.
+    const indexed = this.settings.acknowledge?.({...record, rawBody: text, event: body})
     try {
       await store.append('events', record, delivery.rawBody, true)
     } catch (error) {
@@ -216,6 +224,16 @@ export class DeliveryHandler {
         headers: {'retry-after': '60'},
         body: {error: 'storage unavailable', reason: 'store-failed'},
         outcome: outcome({result: 'error', status: 503, eventType: body.event, accountId, reason: 'store-failed', detail}),
+      }
+    }
+    const answer = indexed && (await indexed)
+    if (answer && answer.retry) {
+      const detail = `${answer.detail ?? 'not indexed in time'}; answered 503 so that Zoom retries (it is stored and forwarded meanwhile)`
+      return {
+        status: 503,
+        headers: {'retry-after': '60'},
+        body: {error: 'not indexed yet', reason: 'not-indexed', id: record.id},
+        outcome: outcome({result: 'error', status: 503, eventType: body.event, accountId, recordId: record.id, reason: 'not-indexed', detail}),
       }
     }
     if (firstId === undefined) {

@@ -11,7 +11,7 @@ import type {FileStore} from '../store/index.js'
 import type {AuthSettings} from '../zoom/auth.js'
 import {SIGNATURE_HEADER, TIMESTAMP_HEADER} from '../zoom/headers.js'
 import {verifyingTokens} from '../zoom/apps.js'
-import {DeliveryHandler, type DeliveryOutcome} from './delivery-handler.js'
+import {DeliveryHandler, type DeliveryOutcome, type HandlerSettings} from './delivery-handler.js'
 
 /** Defaults of Elastic's Zoom integration (listen_port 8181, url /zoom-webhook). */
 export const DEFAULT_PORT = 8181
@@ -41,6 +41,8 @@ export interface ReceiverOptions {
   onOutcome?: (outcome: DeliveryOutcome) => void
   /** Before doctor's probe is answered (see HandlerSettings). */
   onProbe?: () => Promise<void>
+  /** serve --ack-after-index: what each accepted delivery's answer waits on (see HandlerSettings). */
+  acknowledge?: HandlerSettings['acknowledge']
   /** More to report on /healthz: each forwarding sink's state and lag. */
   health?: () => Record<string, unknown>
   /** GET /metrics: the Prometheus text exposition. */

@@ -174,6 +174,7 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
       tls: settings.tls ? {cert: settings.tls.cert, key: settings.tls.key} : undefined,
       integrationVersion: settings.integrationVersion,
       onOutcome,
+      ...(forwarding.acknowledger ? {acknowledge: (record) => forwarding!.acknowledger!.acknowledge(record)} : {}),
       // Bounded: doctor waits for this answer.
       onProbe: () => Promise.race([Promise.all(forwarding!.forwarders.map((forwarder) => forwarder.checkSink())).then(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, PROBE_CHECK_MS).unref())]),
       health: () => {
@@ -182,6 +183,8 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
           dedupe: {state: store.isIndexed ? 'ready' : 'loading', keys: store.indexSize},
           // Counts, reasons and times only: /healthz is public, addresses and event types stay in the data dir.
           rejected: publicCounts(rejections.current()),
+          store: store.writeStats,
+          ...(forwarding?.acknowledger ? {ackAfterIndex: {...forwarding.acknowledger.stats, fallback: forwarding.acknowledger.settings.fallback}} : {}),
           ...(forwarding?.forwarders.length ? {forwarding: forwardStatus()} : {}),
           ...(ingest ? {websocket: ingest.health()} : {}),
           urlValidation,

@@ -161,6 +161,17 @@ export class FileStore {
     return () => this.appendListeners.delete(listener)
   }
 
+  /** Records written and fdatasyncs made since open: how many deliveries each sync carried (group commit). */
+  get writeStats(): {records: number; syncs: number} {
+    let records = 0
+    let syncs = 0
+    for (const appender of this.appenders.values()) {
+      records += appender.records
+      syncs += appender.syncs
+    }
+    return {records, syncs}
+  }
+
   async files(kind: StoreKind): Promise<string[]> {
     return dayFiles(join(this.dataDir, kind))
   }
@@ -196,6 +207,8 @@ class BatchAppender {
   private flushing: Promise<void> | undefined
   private handle: FileHandle | undefined
   private handleDay: string | undefined
+  records = 0
+  syncs = 0
 
   constructor(
     private readonly dir: string,
@@ -218,7 +231,11 @@ class BatchAppender {
         try {
           const handle = await this.handleFor(day)
           await writeAll(handle, items.length === 1 ? items[0]!.line : items.flatMap((item) => item.line))
-          if (this.sync) await handle.datasync()
+          if (this.sync) {
+            await handle.datasync()
+            this.syncs++
+          }
+          this.records += items.length
           for (const item of items) item.resolve()
         } catch (error) {
           await this.closeHandle()

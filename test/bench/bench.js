@@ -34,7 +34,7 @@ const CONNECTIONS = 50
 const env = {...process.env, ZOOM_WEBHOOK_SECRET_TOKEN: SECRET, NO_COLOR: '1'}
 const temps = []
 // BENCH_ONLY=senders,hotpaths runs those sections alone; names: receivers, latency, senders, startup,
-// serve-startup, replay, forwarding, hotpaths.
+// serve-startup, replay, forwarding, scale (the real engine), hotpaths.
 const ONLY = process.env.BENCH_ONLY?.split(',')
 const section = (name) => !ONLY || ONLY.includes(name)
 
@@ -361,6 +361,119 @@ if (section('forwarding')) {
     ['forwarding', 'sent in', 'all indexed after', 'indexed/s', 'max lag (batch in flight + unread)', 'oldest pending'],
     [[`simulate → serve → _bulk (batches of 500)`, `${sentSeconds.toFixed(1)} s`, `${allSeconds.toFixed(1)} s (${total})`, Math.round(total / allSeconds), `${maxLagRecords} records, ${Math.round(maxLagBytes / 1024)} KiB`, `${maxAge} s`]],
   )
+}
+
+// ---- 5b. At scale, on the real search engine of the tests (OpenSearch 2.19 on the JVM) ------------
+// The Elasticsearch sink (serve's forwarder, claims on and off) beside the official client's bulk helper,
+// the same documents into the same node in one run; then --ack-after-index's answers at a steady 1,000/s.
+if (section('scale')) {
+  const docs = Number(process.env.BENCH_SCALE_DOCS ?? 20_000)
+  const rate = Number(process.env.BENCH_ACK_COUNT ?? 5000)
+  let engine
+  try {
+    engine = await start(['--import', 'tsx', join(import.meta.dirname, 'engine-server.ts')])
+  } catch {
+    console.log('\n(no java or mvn here: the real-engine rows are skipped)')
+  }
+  if (engine) {
+    // The engine is a JVM of its own: stopped whatever happens here.
+    try {
+      const {connectElastic} = await import('../../dist/elastic/connection.js')
+      const {ElasticSink} = await import('../../dist/forward/elastic-sink.js')
+      const {readRecord} = await import('../../dist/store/records.js')
+      const es = async (method, path, payload) =>
+        (await fetch(`${engine.url}${path}`, {method, headers: {'content-type': 'application/json', accept: 'application/json'}, ...(payload ? {body: JSON.stringify(payload)} : {})})).json()
+      const keywords = {dynamic_templates: [{strings: {match_mapping_type: 'string', mapping: {type: 'keyword', ignore_above: 1024}}}], properties: {'@timestamp': {type: 'date'}}}
+      await es('PUT', '/_index_template/logs', {index_patterns: ['logs-*-*'], data_stream: {}, priority: 100, template: {settings: {number_of_replicas: 0}, mappings: keywords}})
+      const count = async (stream) => (await es('GET', `/${stream}/_count`)).count ?? 0
+      if (docs > 0) {
+        // Every row writes the same stored deliveries (serve's mapped documents, --pre-map) into a data stream of its own.
+        const storeDir = temp()
+        writeStore(storeDir, docs, 1)
+        const records = readFileSync(join(storeDir, 'events', readdirSync(join(storeDir, 'events'))[0]), 'utf8').trimEnd().split('\n').map(readRecord)
+        settleDisk()
+        console.log(`\n## Forwarding into the real engine: ${docs.toLocaleString('en')} documents, the official bulk helper beside serve's forwarder, one run\n`)
+
+        const connection = await connectElastic({nodes: [engine.url], namespace: 'benchhelper', requestTimeoutMs: 300_000})
+        const shaper = new ElasticSink(connection, {namespace: 'benchhelper', preMap: true, dedupeIndex: false})
+        const documents = records.map((record) => shaper.document(record))
+        let started = performance.now()
+        const helper = await connection.client.helpers.bulk({
+          datasource: documents,
+          onDocument: (doc) => ({create: {_index: 'logs-zoomctl.webhook-benchhelper', _id: doc.labels.zoomctl_dedupe_key}}),
+          pipeline: '_none',
+        })
+        const helperSeconds = (performance.now() - started) / 1000
+        await connection.client.close()
+        const helperRate = helper.successful / helperSeconds
+
+        /** serve started on a copy of the store, timed until its forwarder has confirmed every record. */
+        const forward = async (ns, extra) => {
+          const dir = temp()
+          execFileSync('cp', ['-r', join(storeDir, 'events'), join(storeDir, 'refused'), dir])
+          started = performance.now()
+          const serve = await start([BIN, 'serve', '--json', '--port', '0', '--data-dir', dir, '--es-url', engine.url, '--es-timeout', '300s', '--pre-map', '--namespace', ns, ...extra])
+          const health = serve.url.replace('/zoom-webhook', '/healthz')
+          let sink
+          while (performance.now() - started < 600_000) {
+            sink = (await (await fetch(health)).json()).forwarding[0]
+            if (sink.forwarded + sink.deadLetters >= docs) break
+            await new Promise((resolve) => setTimeout(resolve, 50))
+          }
+          const seconds = (performance.now() - started) / 1000
+          await serve.stop()
+          return {seconds, sink, indexed: await count(`logs-zoomctl.webhook-${ns}`)}
+        }
+        const claims = await forward('benchclaims', [])
+        const plain = await forward('benchplain', ['--no-dedupe-index'])
+        const row = (name, indexed, seconds) => [name, indexed, `${seconds.toFixed(1)} s`, Math.round(indexed / seconds), `${(indexed / seconds / helperRate).toFixed(2)}×`]
+        table(
+          ['indexer', 'documents indexed', 'time', 'docs/s', 'vs bulk helper'],
+          [
+            row('@elastic/elasticsearch client.helpers.bulk (defaults: 5 MB flushes, 5 in flight; no store, no cursor, no dedupe)', helper.successful, helperSeconds),
+            row('zoomctl serve forwarding a store (batches of 500, one in flight, cursor after each; claims in zoomctl-dedupe-*, the default)', claims.indexed, claims.seconds),
+            row('zoomctl serve forwarding a store, --no-dedupe-index (_id dedupe only)', plain.indexed, plain.seconds),
+          ],
+        )
+
+      }
+
+      console.log(`\n## Answers at a steady 1,000 deliveries/s for ${rate / 1000} s into the real engine (simulate --rate 1000), after a warm-up\n`)
+      const rows = []
+      const steady = async (name, ns, extra, url = engine.url) => {
+        const serve = await start([BIN, 'serve', '--json', '--port', '0', '--data-dir', temp(), '--es-url', url, '--pre-map', '--namespace', ns, ...extra])
+        // Warm-up: the first writes create the data stream and the day's claim index (answered 503 past the budget).
+        await execFileAsync(process.execPath, [BIN, 'simulate', 'meeting.participant_joined', '--url', serve.url, '--count', '300', '--rate', '300', '--concurrency', '50', '--json'], {env, maxBuffer: 1 << 26}).catch(() => undefined)
+        const before = await (await fetch(serve.url.replace('/zoom-webhook', '/healthz'))).json()
+        const out = await execFileAsync(process.execPath, [BIN, 'simulate', 'meeting.participant_joined', 'user.signed_in', '--url', serve.url, '--count', String(url === engine.url ? rate : 500), '--rate', url === engine.url ? '1000' : '100', '--concurrency', '50', '--json'], {env, maxBuffer: 1 << 26}).then(
+          (done) => done.stdout,
+          (failed) => failed.stdout,
+        )
+        const after = await (await fetch(serve.url.replace('/zoom-webhook', '/healthz'))).json()
+        await serve.stop()
+        const burst = JSON.parse(out).burst
+        const ack = after.ackAfterIndex && before.ackAfterIndex
+        const statuses = Object.entries(burst.statusCounts).map(([status, n]) => `${n}× ${status}`).join(', ')
+        const perSync = (after.store.records - before.store.records) / Math.max(1, after.store.syncs - before.store.syncs)
+        rows.push([
+          name,
+          statuses,
+          `${burst.latencyMs.p50} ms`,
+          `${burst.latencyMs.p99} ms`,
+          ack ? ((after.ackAfterIndex.deliveries - before.ackAfterIndex.deliveries) / Math.max(1, after.ackAfterIndex.bulks - before.ackAfterIndex.bulks)).toFixed(1) : '-',
+          perSync.toFixed(1),
+        ])
+      }
+      await steady('serve --es-url (store, fsync, answer; forwarded after)', 'benchstore', [])
+      await steady('serve --es-url --ack-after-index (answer once indexed, claims on)', 'benchack', ['--ack-after-index'])
+      // Elasticsearch down (nothing listens on port 9): at 100/s, what each fallback answers, and when.
+      await steady('  Elasticsearch down, --ack-fallback retry (100/s)', 'benchdown', ['--ack-after-index'], 'http://127.0.0.1:9')
+      await steady('  Elasticsearch down, --ack-fallback store (100/s)', 'benchdown', ['--ack-after-index', '--ack-fallback', 'store'], 'http://127.0.0.1:9')
+      table(['serve', 'answers', 'p50', 'p99', 'deliveries per _bulk round', 'deliveries per fdatasync'], rows)
+    } finally {
+      await engine.stop()
+    }
+  }
 }
 
 // ---- 6. Hot paths ---------------------------------------------------------------------------------

@@ -49,6 +49,11 @@ export class ElasticsearchDouble {
   readonly version: EsVersion
   /** data stream → documents, in insertion order */
   readonly streams = new Map<string, Stored[]>()
+  /** data stream → generation of its write index (a rollover adds one) */
+  readonly generations = new Map<string, number>()
+  /** Plain indices (serve's zoomctl-dedupe-* claims): name → id → document with its sequence number. */
+  readonly plainIndices = new Map<string, Map<string, {source: Doc; seqNo: number}>>()
+  private seqNo = 0
   readonly requests: Array<{method: string; path: string; headers: IncomingMessage['headers']}> = []
   /** Failure switches, changed by tests while the double runs. */
   readonly switches = {down: false, slowMs: 0, reject429: 0, itemReject429: 0, itemError: undefined as undefined | ((doc: Doc) => {status: number; type: string; reason: string} | undefined)}
@@ -221,16 +226,78 @@ export class ElasticsearchDouble {
       this.requireIndex(['view_index_metadata', 'manage', 'all'], 'indices:admin/data_stream/get', path.slice(14), user)
       return this.dataStreams(decodeURIComponent(path.slice('/_data_stream/'.length)))
     }
+    if (path === '/_mget' && (method === 'POST' || method === 'GET')) return this.mget(json())
+    const rollover = /^\/([^/_][^/]*)\/_rollover$/.exec(path)
+    if (rollover && method === 'POST') return this.rollover(decodeURIComponent(rollover[1]!))
+    if (method === 'DELETE' && /^\/[^/_][^/]*$/.test(path)) return this.deleteIndices(decodeURIComponent(path.slice(1)).split(','), url.searchParams)
     const bulk = /^\/(?:([^/_][^/]*)\/)?_bulk$/.exec(path)
     if (bulk && (method === 'POST' || method === 'PUT')) return this.bulk(body, bulk[1] ? decodeURIComponent(bulk[1]) : undefined, url.searchParams, user)
     const search = /^\/([^/_][^/]*)\/_(search|count)$/.exec(path)
     if (search && (method === 'POST' || method === 'GET')) {
       const index = decodeURIComponent(search[1]!)
       this.requireIndex(['read', 'all'], 'indices:data/read/search', index, user)
-      const docs = this.resolve(index)
+      const docs = url.searchParams.get('ignore_unavailable') === 'true' && !index.includes('*') && !this.streams.has(index) ? [] : this.resolve(index)
       return search[2] === 'count' ? this.count(docs, json()) : this.search(docs, json())
     }
     throw new DoubleError(400, envelope(400, 'illegal_argument_exception', `request [${method} ${path}] is not understood by the test double`))
+  }
+
+  private generation(stream: string): number {
+    return this.generations.get(stream) ?? 1
+  }
+
+  private writeIndex(stream: string): string {
+    return backingIndex(stream, this.generation(stream))
+  }
+
+  /** POST <stream>/_rollover: a new write index; the documents already in stay in the old one. */
+  rollover(stream: string): unknown {
+    if (!this.streams.has(stream)) throw new DoubleError(404, envelope(404, 'index_not_found_exception', `no such index [${stream}]`))
+    const old = this.writeIndex(stream)
+    this.generations.set(stream, this.generation(stream) + 1)
+    return {acknowledged: true, shards_acknowledged: true, old_index: old, new_index: this.writeIndex(stream), rolled_over: true, dry_run: false, conditions: {}}
+  }
+
+  /** A bulk item on a plain index: create (409 when the _id is there) or index, with if_seq_no/if_primary_term when given. */
+  private plainItem(op: string, index: string, id: string | undefined, source: Doc, failed: (status: number, type: string, reason: string) => Doc, condition?: {seqNo?: number; primaryTerm?: number}): Doc {
+    if (!id) return failed(400, 'action_request_validation_exception', 'Validation Failed: 1: an id is required;')
+    const docs = this.plainIndices.get(index) ?? new Map<string, {source: Doc; seqNo: number}>()
+    this.plainIndices.set(index, docs)
+    const existing = docs.get(id)
+    if (op === 'create' && existing) return failed(409, 'version_conflict_engine_exception', `[${id}]: version conflict, document already exists (current version [1])`)
+    if (op === 'index' && condition?.seqNo !== undefined && (existing?.seqNo !== condition.seqNo || condition.primaryTerm !== 1)) {
+      return failed(409, 'version_conflict_engine_exception', `[${id}]: version conflict, required seqNo [${condition.seqNo}], primary term [${condition.primaryTerm}]. current document has seqNo [${existing?.seqNo ?? -1}] and primary term [1]`)
+    }
+    if (op !== 'create' && op !== 'index') return failed(400, 'illegal_argument_exception', `the test double does not take [${op}] on [${index}]`)
+    const seqNo = this.seqNo++
+    docs.set(id, {source, seqNo})
+    return {_index: index, _id: id, _version: 1, result: existing ? 'updated' : 'created', _shards: {total: 2, successful: 1, failed: 0}, _seq_no: seqNo, _primary_term: 1, status: existing ? 200 : 201}
+  }
+
+  /** _mget of plain-index documents (realtime, as Elasticsearch's is). */
+  private mget(request: Doc): unknown {
+    const docs = (request.docs as Array<{_index: string; _id: string}> | undefined) ?? []
+    return {
+      docs: docs.map(({_index, _id}) => {
+        if (_index.startsWith('.ds-')) {
+          const stored = [...this.streams.values()].flat().find((doc) => doc.index === _index && doc.id === _id)
+          return stored ? {_index, _id, _version: 1, _seq_no: 0, _primary_term: 1, found: true, _source: stored.source} : {_index, _id, found: false}
+        }
+        const index = this.plainIndices.get(_index)
+        if (!index) return {_index, _id, error: {root_cause: [{type: 'index_not_found_exception', reason: `no such index [${_index}]`}], type: 'index_not_found_exception', reason: `no such index [${_index}]`, index: _index}}
+        const doc = index.get(_id)
+        return doc ? {_index, _id, _version: 1, _seq_no: doc.seqNo, _primary_term: 1, found: true, _source: doc.source} : {_index, _id, found: false}
+      }),
+    }
+  }
+
+  /** DELETE a,b,c: Elasticsearch 8 wants the names (no wildcard); ignore_unavailable skips those not there. */
+  private deleteIndices(names: string[], params: URLSearchParams): unknown {
+    if (names.some((name) => name.includes('*'))) throw new DoubleError(400, envelope(400, 'illegal_argument_exception', 'Wildcard expressions or all indices are not allowed'))
+    const missing = names.find((name) => !this.plainIndices.has(name))
+    if (missing && params.get('ignore_unavailable') !== 'true') throw new DoubleError(404, envelope(404, 'index_not_found_exception', `no such index [${missing}]`))
+    for (const name of names) this.plainIndices.delete(name)
+    return {acknowledged: true}
   }
 
   private info(): unknown {
@@ -301,8 +368,8 @@ export class ElasticsearchDouble {
       data_streams: names.map((name) => ({
         name,
         timestamp_field: {name: '@timestamp'},
-        indices: [{index_name: backingIndex(name), index_uuid: 'u1'}],
-        generation: 1,
+        indices: Array.from({length: this.generation(name)}, (_, i) => ({index_name: backingIndex(name, i + 1), index_uuid: `u${i + 1}`})),
+        generation: this.generation(name),
         status: 'GREEN',
         template: name.startsWith('logs-zoom.webhook-') && this.integration ? 'logs-zoom.webhook' : 'logs',
         hidden: false,
@@ -326,7 +393,10 @@ export class ElasticsearchDouble {
         throw new DoubleError(400, envelope(400, 'parsing_exception', `Unknown key for a START_OBJECT in [${key}].`))
       }
     }
-    const matching = docs.filter((doc) => matches(doc.source, (request.query as Doc | undefined) ?? {match_all: {}}))
+    const query = (request.query as Doc | undefined) ?? {match_all: {}}
+    // ids looks at the _id, which the other queries (on the source) never see.
+    const ids = (query.ids as {values?: string[]} | undefined)?.values
+    const matching = docs.filter((doc) => (ids ? ids.includes(doc.id) : matches(doc.source, query)))
     const sort = request.sort as Array<Record<string, {order?: string}>> | undefined
     if (sort) {
       for (const clause of [...sort].reverse()) {
@@ -364,20 +434,22 @@ export class ElasticsearchDouble {
     const lines = body.split('\n').filter((line) => line.length)
     const items: unknown[] = []
     for (let i = 0; i < lines.length; i += 2) {
-      const action = JSON.parse(lines[i]!) as Record<string, {_index?: string; _id?: string}>
+      const action = JSON.parse(lines[i]!) as Record<string, {_index?: string; _id?: string; if_seq_no?: number; if_primary_term?: number}>
       const [op, meta] = Object.entries(action)[0]!
       const source = JSON.parse(lines[i + 1] ?? '{}') as Doc
       const index = meta._index ?? defaultIndex ?? ''
-      items.push({[op]: this.bulkItem(op, index, meta._id, source, params.get('pipeline') ?? undefined, user)})
+      const condition = meta.if_seq_no === undefined ? undefined : {seqNo: meta.if_seq_no, primaryTerm: meta.if_primary_term}
+      items.push({[op]: this.bulkItem(op, index, meta._id, source, params.get('pipeline') ?? undefined, user, condition)})
     }
     return {took: 2, errors: items.some((item) => Object.values(item as Doc).some((result) => (result as {status: number}).status >= 300)), items}
   }
 
-  private bulkItem(op: string, index: string, id: string | undefined, source: Doc, pipeline: string | undefined, user: string): Doc {
+  private bulkItem(op: string, index: string, id: string | undefined, source: Doc, pipeline: string | undefined, user: string, condition?: {seqNo?: number; primaryTerm?: number}): Doc {
     const failed = (status: number, type: string, reason: string) => ({_index: index, _id: id ?? null, status, error: {type, reason, index}})
     if (!['create_doc', 'create', 'index', 'write', 'all'].some((privilege) => this.granted(privilege))) {
       return failed(403, 'security_exception', `action [indices:data/write/bulk[s]] is unauthorized for user [${user}] on indices [${index}], this action is granted by the index privileges [create_doc,create,index,write,all]`)
     }
+    if (index.startsWith('zoomctl-dedupe-')) return this.plainItem(op, index, id, source, failed, condition)
     if (!/^logs-[^-]+-[^-]+$/.test(index)) return failed(400, 'illegal_argument_exception', `the test double only holds data streams logs-*-*, not [${index}]`)
     if (op !== 'create') return failed(400, 'illegal_argument_exception', `only write ops with an op_type of create are allowed in data streams`)
     if (this.switches.itemReject429 > 0) {
@@ -399,12 +471,14 @@ export class ElasticsearchDouble {
     if (typeof doc.event === 'object' && doc.event !== null) (doc.event as Doc).ingested = new Date().toISOString()
     const list = this.streams.get(index) ?? []
     const docId = id ?? randomUUID().replace(/-/g, '').slice(0, 20)
-    if (list.some((stored) => stored.id === docId)) {
+    // An _id is unique within one backing index only: after a rollover the same _id goes in again (es#44794).
+    const writeIndex = this.writeIndex(index)
+    if (list.some((stored) => stored.id === docId && stored.index === writeIndex)) {
       return failed(409, 'version_conflict_engine_exception', `[${docId}]: version conflict, document already exists (current version [1])`)
     }
-    list.push({id: docId, index: backingIndex(index), source: doc})
+    list.push({id: docId, index: writeIndex, source: doc})
     this.streams.set(index, list)
-    return {_index: backingIndex(index), ...(this.major === 7 ? {_type: '_doc'} : {}), _id: docId, _version: 1, result: 'created', _shards: {total: 2, successful: 1, failed: 0}, _seq_no: list.length - 1, _primary_term: 1, status: 201}
+    return {_index: writeIndex, ...(this.major === 7 ? {_type: '_doc'} : {}), _id: docId, _version: 1, result: 'created', _shards: {total: 2, successful: 1, failed: 0}, _seq_no: list.length - 1, _primary_term: 1, status: 201}
   }
 }
 
@@ -412,8 +486,8 @@ function envelope(status: number, type: string, reason: string, causedBy?: {type
   return {error: {root_cause: [{type, reason, ...extra}], type, reason, ...extra, ...(causedBy ? {caused_by: causedBy} : {})}, status}
 }
 
-function backingIndex(stream: string): string {
-  return `.ds-${stream}-2026.11.29-000001`
+function backingIndex(stream: string, generation = 1): string {
+  return `.ds-${stream}-2026.11.29-${String(generation).padStart(6, '0')}`
 }
 
 function wildcard(pattern: string): RegExp {
@@ -487,13 +561,13 @@ function aggregate(docs: Stored[], aggs: Doc): Doc {
   for (const [name, spec] of Object.entries(aggs) as Array<[string, Doc]>) {
     const sub = (spec.aggs ?? spec.aggregations) as Doc | undefined
     if (spec.terms) {
-      const {field, size = 10} = spec.terms as {field: string; size?: number}
+      const {field, size = 10, min_doc_count: minCount = 1} = spec.terms as {field: string; size?: number; min_doc_count?: number}
       const counts = new Map<unknown, Stored[]>()
       for (const doc of docs) {
         const value = fieldValues(doc.source).get(field)
         for (const key of Array.isArray(value) ? value : value === undefined ? [] : [value]) counts.set(key, [...(counts.get(key) ?? []), doc])
       }
-      const buckets = [...counts].sort((a, b) => b[1].length - a[1].length || String(a[0]).localeCompare(String(b[0])))
+      const buckets = [...counts].filter(([, list]) => list.length >= minCount).sort((a, b) => b[1].length - a[1].length || String(a[0]).localeCompare(String(b[0])))
       out[name] = {
         doc_count_error_upper_bound: 0,
         sum_other_doc_count: buckets.slice(size).reduce((sum, [, list]) => sum + list.length, 0),

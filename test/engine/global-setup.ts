@@ -50,11 +50,9 @@ function productProxy(engine: string): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
 }
 
-export default async function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
-  if (process.env.ZOOMCTL_TEST_ENGINE === 'off' || !available('java') || !available('mvn')) {
-    project.provide('engineUrl', '')
-    return
-  }
+/** The engine and its proxy, started; '' when this machine cannot run it. Used by the test run and by npm run bench. */
+export async function startEngine(): Promise<{url: string; stop: () => Promise<void>} | undefined> {
+  if (process.env.ZOOMCTL_TEST_ENGINE === 'off' || !available('java') || !available('mvn')) return undefined
   const cp = classpath()
   const node = spawn('java', ['-Xmx512m', '-cp', cp, join(here, 'Launcher.java')], {stdio: ['ignore', 'pipe', 'pipe']})
   let log = ''
@@ -71,11 +69,19 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     node.once('exit', (code) => reject(new Error(`the search engine exited with ${code}:\n${log}`)))
   })
   const proxy = await productProxy(`http://127.0.0.1:${port}`)
-  project.provide('engineUrl', `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`)
-  return async () => {
-    await new Promise((resolve) => proxy.close(resolve))
-    const exited = new Promise((resolve) => node.once('exit', resolve))
-    node.kill('SIGTERM')
-    await exited
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    async stop() {
+      await new Promise((resolve) => proxy.close(resolve))
+      const exited = new Promise((resolve) => node.once('exit', resolve))
+      node.kill('SIGTERM')
+      await exited
+    },
   }
+}
+
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
+  const engine = await startEngine()
+  project.provide('engineUrl', engine?.url ?? '')
+  return engine?.stop
 }
