@@ -2,7 +2,7 @@ import {errors} from '@elastic/elasticsearch'
 
 import type {ArrivalStats} from '../checks/arrivals.js'
 import {type ElasticConnection, elasticError} from './connection.js'
-import {DEDUPE_KEY_FIELD, WEBHOOK_NAMES, ZOOM_DATASET, ZOOM_PATTERN, ZOOM_TEMPLATE, type ZoomStreamNames} from './names.js'
+import {DEDUPE_KEY_FIELD, WEBHOOK_NAMES, ZOOM_DATASET, ZOOM_PATTERN, type ZoomStreamNames} from './names.js'
 
 /** How many event types a terms aggregation asks for: more than Zoom has (211). */
 const MAX_EVENT_TYPES = 300
