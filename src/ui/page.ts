@@ -59,7 +59,7 @@ export function inspectorPage(token: string, receiver?: string): string {
   <span class="stat">latency p50 <b id="p50">–</b> p99 <b id="p99">–</b> <span class="muted">(Zoom allows 3 s)</span></span>
 </header>
 <div class="filters">
-  <select id="verdict"><option value="">every verdict</option><option>accepted</option><option>duplicate</option><option>refused</option><option value="dead-letter">dead letter</option></select>
+  <select id="verdict"><option value="">every verdict</option><option>accepted</option><option>duplicate</option><option>refused</option><option value="dead-letter">dead letter</option><option value="rejected">rejected (unauthenticated, no body kept)</option><option value="probe">doctor's probes</option><option value="gap">WebSocket gaps</option></select>
   <input id="event" placeholder="event type, e.g. meeting.started" size="28">
   <input id="q" placeholder="text" size="18">
   <button id="apply">Filter</button>

@@ -3,7 +3,7 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import type {AddressInfo} from 'node:net'
 
 import {StoreCounter} from '../deliveries/counts.js'
-import {type DeliveryEntry, type EntryFilter, followDeliveries, matchingDeliveries, type PageOptions, pageOfDeliveries, showDelivery} from '../deliveries/list.js'
+import {type DeliveryEntry, type EntryFilter, followDeliveries, listDeliveries, type ListedEntry, matchingDeliveries, type PageOptions, pageOfDeliveries, showDelivery} from '../deliveries/list.js'
 import {isWholeId} from '../deliveries/ids.js'
 import {decodeCursor, encodeCursor, findDelivery} from '../deliveries/newest.js'
 import type {StorePart} from '../deliveries/source.js'
@@ -124,7 +124,14 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     if (path === '/api/deliveries' && request.method === 'GET') {
       // A page reads the store backwards from its cursor, and at most SCAN_LIMIT deliveries: a rare filter on
       // a million-delivery store answers in parts (with a cursor to go on), never with a minute's wait.
-      const page = await pageOfDeliveries(options.dataDir, filterFrom(url), {...pageFrom(url, 200, 2000), scanLimit: SCAN_LIMIT})
+      const filter = filterFrom(url)
+      // What serve did not store (requests refused as unauthenticated, doctor's probes, the WebSocket's gaps)
+      // is kept apart and bounded: listed whole, newest first, without paging.
+      if (filter.verdicts?.some((verdict) => NOT_STORED.has(verdict))) {
+        const entries: ListedEntry[] = await listDeliveries(options.dataDir, filter, pageFrom(url, 200, 2000).limit)
+        return json(response, 200, {deliveries: entries.reverse(), scanned: entries.length})
+      }
+      const page = await pageOfDeliveries(options.dataDir, filter, {...pageFrom(url, 200, 2000), scanLimit: SCAN_LIMIT})
       return json(response, 200, {deliveries: page.entries, scanned: page.scanned, ...(page.next ? {next: encodeCursor(page.next)} : {})})
     }
     if (path === '/api/stats' && request.method === 'GET') return json(response, 200, await stats(counter, recent))
@@ -234,12 +241,15 @@ export async function startInspector(options: InspectorOptions): Promise<Running
   }
 }
 
+/** Verdicts of what serve keeps apart from its store. */
+const NOT_STORED = new Set<string>(['rejected', 'probe', 'gap'])
+
 function filterFrom(url: URL): EntryFilter {
   const verdict = url.searchParams.get('verdict')
   const event = url.searchParams.get('event')
   const before = url.searchParams.get('before')
   return {
-    ...(verdict ? {verdicts: [verdict as DeliveryEntry['verdict']]} : {}),
+    ...(verdict ? {verdicts: [verdict as NonNullable<EntryFilter['verdicts']>[number]]} : {}),
     ...(event ? {events: [event]} : {}),
     ...(before ? {until: new Date(Date.parse(before) - 1)} : {}),
   }

@@ -10,7 +10,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {readRecord, recordLine} from '../../src/store/records.js'
 import {startInspector} from '../../src/ui/server.js'
-import {BIN, ISOLATED, readStore, runCli, SECRET, startServe, type ServeProcess, tempDir} from '../helpers/cli.js'
+import {BIN, deliver, ISOLATED, readStore, runCli, SECRET, startServe, type ServeProcess, tempDir, waitFor} from '../helpers/cli.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts')
@@ -50,6 +50,11 @@ describe('the inspector API', () => {
     ])
     const refused = await getJson<{deliveries: unknown[]}>(`${ui}api/deliveries?verdict=refused`)
     expect(refused.body.deliveries).toHaveLength(1)
+    // A forged delivery leaves no body in the store, but the inspector lists it from serve's rejection log.
+    expect(await deliver(serve.url, '{"event":"meeting.deleted","payload":{}}', 'not-the-token')).toBe(401)
+    await waitFor(async () => (await getJson<{deliveries: unknown[]}>(`${ui}api/deliveries?verdict=rejected`)).body.deliveries.length === 1, 10_000, 'the rejection listed')
+    const rejected = await getJson<{deliveries: Array<{eventType: string; verdict: string; reason: string; from: string}>}>(`${ui}api/deliveries?verdict=rejected`)
+    expect(rejected.body.deliveries[0]).toMatchObject({eventType: 'meeting.deleted', verdict: 'rejected', reason: 'signature-mismatch', from: expect.stringContaining('127.0.0.1')})
     const started = body.deliveries.find((entry) => entry.eventType === 'meeting.started')!
     const detail = await getJson<{document: {event: {action: string}}; checkedFields: string[]}>(`${ui}api/deliveries/${started.id}`)
     expect(detail.body.document.event.action).toBe('meeting.started')
