@@ -13,6 +13,9 @@ export default class SimulateApi extends ZoomctlCommand {
   static override summary = "A local Zoom report API for the Elastic Agent's audit streams (activity, operation, meeting_activity)"
   static override description = `Serves /oauth/token (Server-to-Server OAuth: account_credentials, Basic client id and secret) and Zoom's three report endpoints (/v2/report/activities, /v2/report/operationlogs, /v2/report/meeting_activities) with Zoom's parameters (from, to, page_size up to 300, next_page_token, activity_type), its error bodies and its rate limits (a per-second 429 and the daily cap). It accepts the Zoom credentials zoomctl is given (ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET), else makes up test ones and shows them; its records are synthetic sign-ins, admin operations and meeting audit trails over --days, the same for a --seed. Point the integration's URL and Token URL settings at it to run the Elastic Agent's three streams without a Zoom account; --record keeps what was served for validate --run. --plan basic, --no-audit-trail, --scope and --daily-limit play the accounts where the streams stay empty.`
 
+  // A stand-in for Zoom on a port of its own: serve's host and port in the config file are not its own (env vars still are).
+  static override readsConfigFile = false
+
   static override examples = [
     '<%= config.bin %> simulate-api --port 9180 --seed 7',
     'ZOOM_ACCOUNT_ID=acct ZOOM_CLIENT_ID=id ZOOM_CLIENT_SECRET=secret <%= config.bin %> simulate-api --host 0.0.0.0 --record served.ndjson',
