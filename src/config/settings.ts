@@ -44,15 +44,18 @@ export function maskedValues(file: ConfigFile): Record<string, unknown> {
 
 /** Walks the file's values: a secret's value, found under any key at any depth, is masked by maskedSecret. */
 function masked(value: unknown, key?: string): unknown {
-  if (key !== undefined && SECRET_KEYS.has(key) && value !== null && value !== undefined) return maskedSecret(value)
+  if (key !== undefined && SECRET_KEYS.has(key) && value !== null && value !== undefined) return maskedSecret(value, key)
   if (Array.isArray(value)) return value.map((item) => masked(item))
   if (isPlainMap(value)) return Object.fromEntries(Object.entries(value).map(([name, child]) => [name, masked(child, name)]))
   return value
 }
 
-/** A reference (env:, file:) as written; a map (app-token) masked value by value; anything else in clear (a string, a number, a list) as ********. */
-function maskedSecret(value: unknown): unknown {
-  if (isPlainMap(value)) return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, maskedSecret(item)]))
+/** Secrets whose value is a map of names to secrets: the names are shown, each secret masked on its own. */
+const MAPS_OF_SECRETS = new Set(['app-token'])
+
+/** A reference (env:, file:) as written; app-token's map value by value; anything else (a string, a number, a list, a map) as ********. */
+function maskedSecret(value: unknown, key: string): unknown {
+  if (MAPS_OF_SECRETS.has(key) && isPlainMap(value)) return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, maskedSecret(item, '')]))
   return typeof value === 'string' && !secretsInClear(value) ? value : '********'
 }
 

@@ -96,7 +96,8 @@ describe('Ctrl-C and secrets of bodies', () => {
       const child = spawn(process.execPath, [BIN, 'simulate', 'meeting.started', '--url', serve.url, '--duration', '30s', '--rate', '50', '--json'], {env: {...process.env, ...ISOLATED, ZOOM_WEBHOOK_SECRET_TOKEN: SECRET}})
       let out = ''
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
-      await new Promise((resolve) => setTimeout(resolve, 2500))
+      // Interrupted mid-burst: once serve has taken some of it (a fixed delay raced simulate's start-up).
+      await waitFor(() => serve.lines.filter((line) => line.includes('"result":"accepted"')).length > 10, 30_000, 'the burst under way')
       child.kill('SIGINT')
       const code = await new Promise((resolve) => child.once('exit', resolve))
       expect(code).toBe(130)
