@@ -18,6 +18,8 @@ export interface LockHolder {
   holder: string
   /** Where the holder can be reached, once it knows (serve's URL after it listens). */
   url?: string
+  /** The data dir the holder writes, where the lock is not in it (a subscription's). */
+  dataDir?: string
 }
 
 /** The lock is held by a live process: exit 2, naming it. */
@@ -38,6 +40,8 @@ export interface LockOptions {
   guards: string
   /** What to do instead of waiting for the holder ("give this serve another --data-dir"). */
   instead: string
+  /** What the next one is told at once: where the holder can be reached, the data dir it writes. */
+  details?: Pick<LockHolder, 'url' | 'dataDir'>
 }
 
 /**
@@ -54,7 +58,7 @@ export class FileLock {
 
   static async acquire(path: string, options: LockOptions): Promise<FileLock> {
     await mkdir(dirname(path), {recursive: true, mode: 0o700})
-    const mine: LockHolder = {pid: process.pid, host: hostname(), since: new Date().toISOString(), holder: options.holder}
+    const mine: LockHolder = {pid: process.pid, host: hostname(), since: new Date().toISOString(), holder: options.holder, ...options.details}
     for (let attempt = 0; attempt < 5; attempt++) {
       if (await createExclusive(path, mine)) return new FileLock(path, mine)
       const current = await readHolder(path)

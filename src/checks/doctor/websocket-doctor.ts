@@ -52,7 +52,7 @@ export async function runWebSocketDoctor(options: WebSocketDoctorOptions): Promi
     let status: ConsumerStatus | undefined
     let problem: string | undefined
     try {
-      const response = await fetch(holder.healthUrl ?? 'http://invalid.invalid', {signal: AbortSignal.timeout(options.timeoutMs)})
+      const response = await fetch(holder.url ?? 'http://invalid.invalid', {signal: AbortSignal.timeout(options.timeoutMs)})
       status = ((await response.json()) as {websocket?: ConsumerStatus}).websocket
     } catch (error) {
       problem = (error as Error).message

@@ -66,9 +66,9 @@ export function judgeSocketProbe(probe: SocketProbe): Check[] {
 }
 
 /** When a serve consumes the subscription on this machine, doctor reads its state instead of taking its socket. */
-export function judgeRunningConsumer(holder: {pid: number; dataDir: string}, status: ConsumerStatus | undefined, error?: string): Check[] {
+export function judgeRunningConsumer(holder: {pid: number; dataDir?: string}, status: ConsumerStatus | undefined, error?: string): Check[] {
   const title = 'the serve that consumes this subscription'
-  if (!status) return [warn('websocket.serve', title, `pid ${holder.pid}, ${holder.dataDir}: its /healthz did not answer${error ? ` (${error})` : ''}`, 'doctor did not connect itself: a second socket would take the subscription from that serve')]
+  if (!status) return [warn('websocket.serve', title, `pid ${holder.pid}${holder.dataDir ? `, ${holder.dataDir}` : ''}: its /healthz did not answer${error ? ` (${error})` : ''}`, 'doctor did not connect itself: a second socket would take the subscription from that serve')]
   const value = `pid ${holder.pid}: ${status.state} since ${status.since}${status.grant ? `, ${status.grant} token` : ''}${status.heartbeatMs === undefined ? '' : `, heartbeat ${ms(status.heartbeatMs)}`}`
   if (status.state === 'connected') return [pass('websocket.serve', title, value, {data: {...status}})]
   return [fail('websocket.serve', title, value, `the socket is down: ${status.lastError ?? 'see serve\'s output'}; Zoom drops the events of this gap`, {data: {...status}})]
