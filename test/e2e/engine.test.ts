@@ -17,17 +17,11 @@ import {BodyFactory} from '../../src/sender/index.js'
 import {recordLine} from '../../src/store/records.js'
 import {startInspector} from '../../src/ui/server.js'
 import {deliver, readStore, runCli, startServe, type ServeProcess, tempDir, waitFor} from '../helpers/cli.js'
+import {engineApi} from '../helpers/engine.js'
 
 const engine = inject('engineUrl')
 
-async function call(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${engine}${path}`, {
-    method,
-    headers: {'content-type': typeof body === 'string' ? 'application/x-ndjson' : 'application/json'},
-    ...(body === undefined ? {} : {body: typeof body === 'string' ? body : JSON.stringify(body)}),
-  })
-  return (await response.json()) as Record<string, unknown>
-}
+const call = engineApi(engine)
 
 async function count(stream: string): Promise<number> {
   await call('POST', `/${stream}/_refresh`)

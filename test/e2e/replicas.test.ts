@@ -15,13 +15,11 @@ import {BodyFactory} from '../../src/sender/index.js'
 import {dedupeKey} from '../../src/store/dedupe.js'
 import {signatureHeaders} from '../../src/zoom/signature.js'
 import {readStore, runCli, SECRET, startServe, type ServeProcess} from '../helpers/cli.js'
+import {engineApi} from '../helpers/engine.js'
 
 const engine = inject('engineUrl')
 
-async function call(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${engine}${path}`, {method, headers: {'content-type': 'application/json'}, ...(body === undefined ? {} : {body: JSON.stringify(body)})})
-  return (await response.json()) as Record<string, unknown>
-}
+const call = engineApi(engine)
 
 /** Documents per dedupe key in a data stream, every backing index included. */
 async function copiesByKey(stream: string): Promise<Map<string, number>> {

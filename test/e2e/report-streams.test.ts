@@ -13,17 +13,11 @@ import type {ReportStream} from '../../src/zoom/reports.js'
 import {CelClient} from '../helpers/cel-client.js'
 import {runCli, tempDir} from '../helpers/cli.js'
 import {type SimulateApiProcess, startSimulateApi} from '../helpers/report-api.js'
+import {engineApi} from '../helpers/engine.js'
 
 const engine = inject('engineUrl')
 
-async function call(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${engine}${path}`, {
-    method,
-    headers: {'content-type': typeof body === 'string' ? 'application/x-ndjson' : 'application/json'},
-    ...(body === undefined ? {} : {body: typeof body === 'string' ? body : JSON.stringify(body)}),
-  })
-  return (await response.json()) as Record<string, unknown>
-}
+const call = engineApi(engine)
 
 const mappings = {dynamic_templates: [{strings: {match_mapping_type: 'string', mapping: {type: 'keyword', ignore_above: 1024}}}], properties: {'@timestamp': {type: 'date'}, source: {properties: {ip: {type: 'ip'}}}}}
 
