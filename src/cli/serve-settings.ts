@@ -22,6 +22,7 @@ export interface ServeFlagValues extends AuthFlagValues, ElasticFlagValues, WebS
   'forward-insecure': boolean
   'pre-map': boolean
   'batch-size': number
+  'batches-in-flight': number
   'flush-interval': string
   'pause-interval': string
   'retry-max': string
@@ -100,6 +101,7 @@ export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSe
           }
         : undefined,
       batchSize: flags['batch-size'],
+      batchesInFlight: flags['batches-in-flight'],
       flushMs: parseDuration(flags['flush-interval']),
       pauseMs: parseDuration(flags['pause-interval']),
       maxBackoffMs: parseDuration(flags['retry-max']),

@@ -15,6 +15,11 @@ export interface ForwarderOptions {
   batchBytes?: number
   /** Wait this long for a batch to fill before sending a partial one. */
   flushMs?: number
+  /**
+   * Batches in flight at once. The cursor still moves in store order, over the confirmed batches at its
+   * head only: one that completes early waits for those before it, and a crash resends what is after the cursor.
+   */
+  concurrency?: number
   /** Back-off bounds for retries (exponential with full jitter). */
   minBackoffMs?: number
   maxBackoffMs?: number
@@ -59,10 +64,19 @@ export interface ForwardStatus {
   cursor: Cursor
 }
 
+/** A batch read from the store and handed to the sink: confirmed once `delivered` is true. */
+interface Flight {
+  batch: TailRecord[]
+  bytes: number
+  /** Torn lines read past while it was read: consumed with it. */
+  corrupt: number
+  delivered: Promise<boolean>
+}
+
 /**
- * Reads the store after the sink's cursor and delivers it, a batch at a time, moving the cursor only over
- * what the sink confirmed (or what went to the dead-letter file): the store is the log, nothing is copied
- * into a second queue, and acknowledging Zoom never waits for a sink.
+ * Reads the store after the sink's cursor and delivers it, a few batches in flight at once, moving the
+ * cursor only over what the sink confirmed (or what went to the dead-letter file), in store order: the
+ * store is the log, nothing is copied into a second queue, and acknowledging Zoom never waits for a sink.
  */
 export class Forwarder {
   private cursor: Cursor = {...START}
@@ -79,8 +93,10 @@ export class Forwarder {
   private downSince?: number
   private oldestPending?: string
   private lagBytes = 0
-  /** The batch being delivered: read, not yet confirmed. */
-  private inflight = {records: 0, bytes: 0}
+  /** The batches being delivered, in store order: read, not yet confirmed. */
+  private flights: Flight[] = []
+  /** Read and not yet sent: a partial batch waits here while others are in flight, so that a trickle still goes in full batches. */
+  private carry: TailRecord[] = []
   private readonly counts = {forwarded: 0, deadLetters: 0, skippedDuplicates: 0}
   private corruptSeen = 0
   private readonly errors: Record<SinkErrorKind, number> = {retry: 0, paused: 0, dead: 0, stalled: 0}
@@ -112,8 +128,8 @@ export class Forwarder {
       sink: this.sinkName,
       state: this.state,
       ...this.counts,
-      // Everything that waits, not only the batch in flight: while a sink is down, what is stored meanwhile waits too.
-      lag: {records: Math.max(this.inflight.records, depth), bytes: this.lagBytes + this.inflight.bytes, oldestPendingAgeSeconds: Math.round(age)},
+      // Everything that waits, not only the batches in flight: while a sink is down, what is stored meanwhile waits too.
+      lag: {records: Math.max(this.inFlight, depth), bytes: this.lagBytes + this.flights.reduce((sum, flight) => sum + flight.bytes, 0) + bytesOf(this.carry), oldestPendingAgeSeconds: Math.round(age)},
       queue: {records: depth},
       errors: {...this.errors},
       ...(this.lastError ? {lastError: this.lastError.message, lastErrorAt: this.lastError.at} : {}),
@@ -131,7 +147,7 @@ export class Forwarder {
   }
 
   /**
-   * Stops after the batch in flight, if it completes within graceMs; else its requests are aborted. What
+   * Stops after the batches in flight, if they complete within graceMs; else their requests are aborted. What
    * is not confirmed stays in the store, sent again at the next start (a copy is recognised by its _id).
    */
   async stop(graceMs = 10_000): Promise<void> {
@@ -147,9 +163,9 @@ export class Forwarder {
     await this.options.sink.close()
   }
 
-  /** What stop() would wait for: the records of the batch in flight, 0 when none is. */
+  /** What stop() would wait for: the records of the batches in flight, 0 when none is. */
   get inFlight(): number {
-    return this.inflight.records
+    return this.flights.reduce((sum, flight) => sum + flight.batch.length, 0)
   }
 
   /**
@@ -159,51 +175,89 @@ export class Forwarder {
   private async loop(): Promise<void> {
     while (!this.stopping) {
       try {
-        if (!(await this.step())) return
+        if (!(await this.step())) break
       } catch (error) {
         this.errors.stalled++
         this.markDown(`forwarding stalled: ${(error as Error).message}`, false)
-        // Read again from what the sink confirmed: the batch that failed half-way is sent again, not skipped.
+        // Read again from what the sink confirmed: the batches that failed half-way are sent again, not skipped.
+        await Promise.allSettled(this.flights.map((flight) => flight.delivered))
+        this.flights = []
+        this.carry = []
         this.tail = new StoreTail(this.options.dataDir, this.cursor)
-        this.inflight = {records: 0, bytes: 0}
+        this.corruptSeen = 0
         await this.sleep(this.options.maxBackoffMs ?? 30_000, false)
       }
     }
+    // Stopping: what the batches still in flight confirm moves the cursor too, as far as they are in order.
+    try {
+      while (this.flights.length && (await this.flights[0]!.delivered)) await this.confirmHead()
+    } catch {
+      // Not confirmed: sent again at the next start.
+    }
+    // The sink is closed after this: nothing of it may still be running then.
+    await Promise.allSettled(this.flights.map((flight) => flight.delivered))
   }
 
-  /** One batch read, delivered and confirmed; false when stopped in the middle. */
+  /** Fills the window of batches in flight, then waits for the oldest and moves the cursor past it; false when stopped in the middle. */
   private async step(): Promise<boolean> {
-    const batchSize = this.options.batchSize ?? 500
-    const batchBytes = this.options.batchBytes ?? 5 * 1024 * 1024
-    let batch = await this.tail.read(batchSize, batchBytes)
-    if (batch.length > 0 && batch.length < batchSize && (this.options.flushMs ?? 0) > 0) {
-      // A partial batch: give it a moment to fill, so a burst goes in few requests.
-      await this.sleep(this.options.flushMs!, false)
-      batch = batch.concat(await this.tail.read(batchSize - batch.length, batchBytes))
-    }
-    this.lagBytes = await this.tail.bytesAhead()
-    if (!batch.length) {
-      this.oldestPending = undefined
+    await this.fill()
+    const head = this.flights[0]
+    this.oldestPending = head?.batch[0]?.record.receivedAt ?? this.carry[0]?.record.receivedAt
+    if (!head) {
       await this.sleep(1000, true)
       return true
     }
-    this.oldestPending = batch[0]!.record.receivedAt
-    const last = batch[batch.length - 1]!
-    const hold = Date.parse(last.record.receivedAt) + (this.options.holdMs ?? 0) - Date.now()
-    if (hold > 0) {
-      await this.sleep(hold, false)
-      if (this.stopping) return false
-    }
-    this.inflight = {records: batch.length, bytes: last.file === this.cursor.file ? last.end - this.cursor.offset : last.end}
-    const delivered = await this.deliver(batch)
-    if (!delivered) return false
-    this.inflight = {records: 0, bytes: 0}
-    this.cursor = {file: last.file, offset: last.end, records: this.cursor.records + batch.length}
-    // Torn lines read past count as consumed too: they were counted when stored.
-    this.queue.consumed += batch.length + this.tail.corruptLines - this.corruptSeen
-    this.corruptSeen = this.tail.corruptLines
-    await saveCursor(cursorPath(this.options.dataDir, this.sinkName), this.cursor)
+    if (!(await head.delivered)) return false
+    await this.confirmHead()
     return true
+  }
+
+  /** Reads and sends batches until the window is full or the store is caught up. */
+  private async fill(): Promise<void> {
+    const batchSize = this.options.batchSize ?? 2000
+    const batchBytes = this.options.batchBytes ?? 5 * 1024 * 1024
+    const window = Math.max(1, this.options.concurrency ?? 1)
+    while (this.flights.length < window && !this.stopping) {
+      await this.topUp(batchSize, batchBytes)
+      this.lagBytes = await this.tail.bytesAhead()
+      if (!this.carry.length) return
+      const full = this.carry.length >= batchSize || bytesOf(this.carry) >= batchBytes
+      // A partial batch waits while others are in flight (it grows meanwhile), or for flushMs when none is.
+      if (!full && this.flights.length) return
+      if (!full && (this.options.flushMs ?? 0) > 0) {
+        await this.sleep(this.options.flushMs!, false)
+        await this.topUp(batchSize, batchBytes)
+      }
+      const last = this.carry[this.carry.length - 1]!
+      const hold = Date.parse(last.record.receivedAt) + (this.options.holdMs ?? 0) - Date.now()
+      if (hold > 0) {
+        await this.sleep(hold, false)
+        if (this.stopping) return
+      }
+      const batch = this.carry
+      this.carry = []
+      const delivered = this.deliver(batch)
+      // Awaited in order later; marked handled now so that a failure of a later batch is not reported as unhandled meanwhile.
+      delivered.catch(() => undefined)
+      this.flights.push({batch, bytes: bytesOf(batch), corrupt: this.tail.corruptLines - this.corruptSeen, delivered})
+      this.corruptSeen = this.tail.corruptLines
+    }
+  }
+
+  private async topUp(batchSize: number, batchBytes: number): Promise<void> {
+    const room = batchSize - this.carry.length
+    const bytes = batchBytes - bytesOf(this.carry)
+    if (room > 0 && bytes > 0) this.carry = this.carry.concat(await this.tail.read(room, bytes))
+  }
+
+  /** The oldest batch in flight is confirmed: the cursor moves past it, synced. */
+  private async confirmHead(): Promise<void> {
+    const head = this.flights.shift()!
+    const last = head.batch[head.batch.length - 1]!
+    this.cursor = {file: last.file, offset: last.end, records: this.cursor.records + head.batch.length}
+    // Torn lines read past count as consumed too: they were counted when stored.
+    this.queue.consumed += head.batch.length + head.corrupt
+    await saveCursor(cursorPath(this.options.dataDir, this.sinkName), this.cursor)
   }
 
   /** Sends until every record is done or dead-lettered; false when stopped first. */
@@ -343,4 +397,11 @@ export class Forwarder {
   private wake(all: boolean): void {
     for (const sleeper of [...this.sleepers]) if (all || sleeper.onAppend) sleeper.resolve()
   }
+}
+
+/** The bytes of stored lines: what a batch weighs against batchBytes and in the lag. */
+function bytesOf(records: TailRecord[]): number {
+  let bytes = 0
+  for (const record of records) bytes += record.bytes
+  return bytes
 }

@@ -20,6 +20,8 @@ export interface ForwardSettings {
     ack?: AckSettings
   }
   batchSize?: number
+  /** Batches in flight at once per sink. */
+  batchesInFlight?: number
   flushMs?: number
   minBackoffMs?: number
   maxBackoffMs?: number
@@ -72,6 +74,7 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
         dataDir,
         sink,
         batchSize: settings.batchSize,
+        concurrency: settings.batchesInFlight,
         flushMs: settings.flushMs,
         minBackoffMs: settings.minBackoffMs,
         maxBackoffMs: settings.maxBackoffMs,
