@@ -41,7 +41,20 @@ export function compareServerVersions(a: string, b: string): number {
  * day's index is dropped whole once Zoom's retries of it are long over (no delete-by-query, no ILM/ISM).
  */
 export const dedupeIndexPrefix = (dataStream: string) => `zoomctl-dedupe-${dataStream}-`
-export const dedupeIndex = (dataStream: string, eventMs: number) => `${dedupeIndexPrefix(dataStream)}${new Date(eventMs).toISOString().slice(0, 10).replaceAll('-', '.')}`
+export const dedupeIndex = (dataStream: string, eventMs: number) => `${dedupeIndexPrefix(dataStream)}${dayName(eventMs)}`
+
+/** "2026.12.07" for a time that day (UTC); the last few days' names are kept, since every claim of a batch asks. */
+const dayNames = new Map<number, string>()
+function dayName(ms: number): string {
+  const day = Math.floor(ms / 86_400_000)
+  let name = dayNames.get(day)
+  if (name === undefined) {
+    name = new Date(day * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '.')
+    if (dayNames.size > 64) dayNames.clear()
+    dayNames.set(day, name)
+  }
+  return name
+}
 
 /** The field of every document serve indexes that holds its dedupe key: ECS labels are keywords in any mapping. */
 export const DEDUPE_KEY_FIELD = 'labels.zoomctl_dedupe_key'

@@ -20,6 +20,8 @@ export interface AgentEnvelope {
   preserveOriginal?: boolean
   rawBody?: string
   integrationVersion?: string
+  /** The body was parsed for this call alone: the pipeline may change it in place instead of copying it. */
+  bodyIsOwned?: boolean
 }
 
 /**
@@ -28,7 +30,7 @@ export interface AgentEnvelope {
  * integration's ingest pipeline.
  */
 export function indexedDocument(body: unknown, envelope: AgentEnvelope): Doc {
-  return runIngestPipeline(agentDocument(body, envelope), {integrationVersion: envelope.integrationVersion ?? LATEST_KNOWN_VERSION})
+  return runIngestPipeline(agentDocument(body, envelope), {integrationVersion: envelope.integrationVersion ?? LATEST_KNOWN_VERSION, inPlace: envelope.bodyIsOwned})
 }
 
 /** What the Elastic Agent's http_endpoint input sends to Elasticsearch for a body, before any pipeline. */

@@ -47,6 +47,8 @@ const DROPPED_FIELDS = [
 export interface IngestOptions {
   /** The integration version to reproduce (default: the latest known). */
   integrationVersion?: string
+  /** The input is the caller's to give away (parsed for this call alone): mapped in place rather than copied first. */
+  inPlace?: boolean
 }
 
 /**
@@ -57,7 +59,7 @@ export interface IngestOptions {
 export function runIngestPipeline(input: Doc, options: IngestOptions = {}): Doc {
   const version = options.integrationVersion ?? LATEST_KNOWN_VERSION
   assertSupportedVersion(version)
-  const doc = structuredClone(input)
+  const doc = options.inPlace ? input : structuredClone(input)
   try {
     defaultPipeline(doc, version)
   } catch (error) {
