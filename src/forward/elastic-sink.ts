@@ -8,6 +8,7 @@ import {agentDocument, DEFAULT_TAGS, indexedDocument} from '../mapping/index.js'
 import {appTag} from '../zoom/apps.js'
 import {rawBodyBytes, type DeliveryRecord} from '../store/records.js'
 import {ClaimLedger, type ClaimVerdict, DEFAULT_CLAIM_LEASE_MS} from './claims.js'
+import {eventTime, eventTimeOfText} from './event-time.js'
 import {type BatchOutcome, type ItemOutcome, retryAfter, type Sink} from './sinks.js'
 
 export interface ElasticSinkOptions {
@@ -85,10 +86,11 @@ export class ElasticSink implements Sink {
     }
   }
 
-  document(record: DeliveryRecord, body: unknown = record.event ?? JSON.parse(rawBodyBytes(record).toString('utf8'))): Record<string, unknown> {
+  /** `owned`: the body was parsed for this call alone, so the mapping may work on it in place. */
+  document(record: DeliveryRecord, body: unknown = record.event ?? JSON.parse(rawBodyBytes(record).toString('utf8')), owned = false): Record<string, unknown> {
     // The app a delivery came from, as a tag beside the integration's own: tags is a keyword in its mapping.
     const tags = record.app ? [...DEFAULT_TAGS, appTag(record.app)] : undefined
-    const envelope = {receivedAt: new Date(record.receivedAt), namespace: this.options.namespace, integrationVersion: this.options.integrationVersion, ...(tags ? {tags} : {})}
+    const envelope = {receivedAt: new Date(record.receivedAt), namespace: this.options.namespace, integrationVersion: this.options.integrationVersion, bodyIsOwned: owned, ...(tags ? {tags} : {})}
     const document = this.options.preMap ? indexedDocument(body, envelope) : agentDocument(body, envelope)
     if (this.options.preMap) {
       document.data_stream = {type: 'logs', dataset: 'zoomctl.webhook', namespace: this.options.namespace}
@@ -96,6 +98,32 @@ export class ElasticSink implements Sink {
     }
     document.labels = {...(document.labels as Record<string, unknown> | undefined), zoomctl_dedupe_key: record.dedupeKey ?? record.id}
     return document
+  }
+
+  /**
+   * A record as _bulk sends it: its key, its claim's day and its document's line. The agent's document holds
+   * the body as it came, so a stored body that is one line of JSON text (what the receiver accepted and
+   * wrote) goes into the line as that text: neither parsed nor written out again. A mapped document
+   * (--pre-map) needs the body parsed; one parsed here is this call's alone and is mapped in place, one
+   * parsed before (the request path's) is sent again on a retry, so the mapping copies it.
+   */
+  private prepare(record: DeliveryRecord, key: string): Prepared | {key: string; poison: string} {
+    try {
+      const text = record.rawBodyEncoding || record.rawBodyFile || typeof record.rawBody !== 'string' || /[\n\r]/.test(record.rawBody) ? undefined : record.rawBody
+      if (!this.options.preMap && text !== undefined) {
+        const eventMs = !this.claims ? 0 : record.event !== undefined ? eventTime(record.event, record.receivedAt) : (eventTimeOfText(text) ?? eventTime(JSON.parse(text), record.receivedAt))
+        const document = this.document(record, null)
+        delete document.zoom
+        const members = JSON.stringify(document)
+        return {key, eventMs, line: `${members.slice(0, -1)},"zoom":${text}}`}
+      }
+      const body = record.event ?? JSON.parse(rawBodyBytes(record).toString('utf8'))
+      // Read before the mapping, which drops event_ts from a body it works on in place.
+      const eventMs = eventTime(body, record.receivedAt)
+      return {key, eventMs, line: JSON.stringify(this.document(record, body, record.event === undefined))}
+    } catch (error) {
+      return {key, poison: `cannot map or serialise this record: ${(error as Error).message}`}
+    }
   }
 
   async send(records: DeliveryRecord[], signal?: AbortSignal): Promise<BatchOutcome> {
@@ -109,7 +137,7 @@ export class ElasticSink implements Sink {
         const key = record.dedupeKey ?? record.id
         let at = first.get(key)
         if (at === undefined) {
-          at = unique.push(prepare(record, key, (body) => this.document(record, body))) - 1
+          at = unique.push(this.prepare(record, key)) - 1
           first.set(key, at)
         }
         return at
@@ -198,24 +226,6 @@ export class ElasticSink implements Sink {
     clearInterval(this.sweeper)
     this.sweeper = undefined
     await this.connection.client.close().catch(() => undefined)
-  }
-}
-
-/** The event's own time (event_ts, ms): the same for every copy and retry; the arrival time when it has none. */
-function eventTime(body: unknown, receivedAt: string): number {
-  const ts = typeof body === 'object' && body !== null ? (body as {event_ts?: unknown}).event_ts : undefined
-  const ms = typeof ts === 'number' ? ts : typeof ts === 'string' ? Number(ts) : Number.NaN
-  // Zoom sends milliseconds; a value that is not a plausible time (before 2001, after 2286) is not trusted.
-  return Number.isFinite(ms) && ms > 1e12 && ms < 1e13 ? ms : Date.parse(receivedAt)
-}
-
-/** A record as the sink sends it, or why it cannot be sent at all. */
-function prepare(record: DeliveryRecord, key: string, map: (body: unknown) => Record<string, unknown>): Prepared | {key: string; poison: string} {
-  try {
-    const body = record.event ?? JSON.parse(rawBodyBytes(record).toString('utf8'))
-    return {key, eventMs: eventTime(body, record.receivedAt), line: JSON.stringify(map(body))}
-  } catch (error) {
-    return {key, poison: `cannot map or serialise this record: ${(error as Error).message}`}
   }
 }
 

@@ -3,7 +3,7 @@ import {basename} from 'node:path'
 
 import {STORE_PARTS, storeFiles, type StorePart} from '../deliveries/source.js'
 import {forEachLine} from '../store/line-reader.js'
-import {type DeliveryRecord, readRecord} from '../store/records.js'
+import {type DeliveryRecord, readStoredLine} from '../store/records.js'
 import type {Cursor} from './cursor.js'
 
 /** A record read from the store, with the position just after it: where the cursor goes once it is confirmed. */
@@ -11,6 +11,8 @@ export interface TailRecord {
   record: DeliveryRecord
   file: string
   end: number
+  /** The stored line's length, newline included. */
+  bytes: number
 }
 
 const CHUNK = 256 * 1024
@@ -56,11 +58,10 @@ export class StoreTail {
           this.offset,
           size,
           (line, offset) => {
-            const text = line.toString('utf8')
-            if (text.trim()) {
+            if (!isBlank(line)) {
               try {
-                out.push({record: readRecord(text), file, end: offset + line.length + 1})
-                bytes += text.length
+                out.push({record: readStoredLine(line), file, end: offset + line.length + 1, bytes: line.length + 1})
+                bytes += line.length
               } catch {
                 this.corruptLines++
               }
@@ -114,4 +115,10 @@ export class StoreTail {
     }
     return total
   }
+}
+
+/** A line of nothing but whitespace (an empty line between records is skipped, not counted as torn). */
+function isBlank(line: Buffer): boolean {
+  for (const byte of line) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return false
+  return true
 }
