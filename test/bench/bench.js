@@ -367,8 +367,9 @@ if (section('forwarding')) {
 // The Elasticsearch sink (serve's forwarder, claims on and off) beside the official client's bulk helper,
 // the same documents into the same node in one run; then --ack-after-index's answers at a steady 1,000/s.
 if (section('scale')) {
-  const docs = Number(process.env.BENCH_SCALE_DOCS ?? 20_000)
-  const rate = Number(process.env.BENCH_ACK_COUNT ?? 5000)
+  const docs = Number(process.env.BENCH_SCALE_DOCS ?? 50_000)
+  const rate = Number(process.env.BENCH_ACK_COUNT ?? 15000)
+  const SCALE_RUNS = Number(process.env.BENCH_SCALE_RUNS ?? 3)
   let engine
   try {
     engine = await start(['--import', 'tsx', join(import.meta.dirname, 'engine-server.ts')])
@@ -380,64 +381,117 @@ if (section('scale')) {
     try {
       const {connectElastic} = await import('../../dist/elastic/connection.js')
       const {ElasticSink} = await import('../../dist/forward/elastic-sink.js')
-      const {readRecord} = await import('../../dist/store/records.js')
+      const {readRecord, rawBodyBytes} = await import('../../dist/store/records.js')
       const es = async (method, path, payload) =>
         (await fetch(`${engine.url}${path}`, {method, headers: {'content-type': 'application/json', accept: 'application/json'}, ...(payload ? {body: JSON.stringify(payload)} : {})})).json()
       const keywords = {dynamic_templates: [{strings: {match_mapping_type: 'string', mapping: {type: 'keyword', ignore_above: 1024}}}], properties: {'@timestamp': {type: 'date'}}}
       await es('PUT', '/_index_template/logs', {index_patterns: ['logs-*-*'], data_stream: {}, priority: 100, template: {settings: {number_of_replicas: 0}, mappings: keywords}})
-      const count = async (stream) => (await es('GET', `/${stream}/_count`)).count ?? 0
+      // Refreshed first: a _count sees only what the last refresh made searchable. `drop`: the data stream and
+      // the claims are deleted once counted, so that their merges and heap do not weigh on the rows after.
+      const count = async (stream, drop = false) => {
+        await es('POST', `/${stream}/_refresh`)
+        const counted = (await es('GET', `/${stream}/_count`)).count ?? 0
+        if (drop) {
+          await es('DELETE', `/_data_stream/${stream}`)
+          await es('DELETE', `/zoomctl-dedupe-${stream}-*`)
+        }
+        return counted
+      }
       if (docs > 0) {
-        // Every row writes the same stored deliveries (serve's mapped documents, --pre-map) into a data stream of its own.
+        // Every row writes the same stored deliveries into a data stream of its own.
         const storeDir = temp()
         writeStore(storeDir, docs, 1)
         const records = readFileSync(join(storeDir, 'events', readdirSync(join(storeDir, 'events'))[0]), 'utf8').trimEnd().split('\n').map(readRecord)
         settleDisk()
-        console.log(`\n## Forwarding into the real engine: ${docs.toLocaleString('en')} documents, the official bulk helper beside serve's forwarder, one run\n`)
+        console.log(`\n## Forwarding into the real engine: ${docs.toLocaleString('en')} documents, the official bulk helper beside serve's forwarder, after a warm-up pass, taking turns, median of ${SCALE_RUNS} rounds\n`)
 
         const connection = await connectElastic({nodes: [engine.url], namespace: 'benchhelper', requestTimeoutMs: 300_000})
-        const shaper = new ElasticSink(connection, {namespace: 'benchhelper', preMap: true, dedupeIndex: false})
-        const documents = records.map((record) => shaper.document(record))
-        let started = performance.now()
-        const helper = await connection.client.helpers.bulk({
-          datasource: documents,
-          onDocument: (doc) => ({create: {_index: 'logs-zoomctl.webhook-benchhelper', _id: doc.labels.zoomctl_dedupe_key}}),
-          pipeline: '_none',
-        })
-        const helperSeconds = (performance.now() - started) / 1000
-        await connection.client.close()
-        const helperRate = helper.successful / helperSeconds
+        // The documents of both modes: the agent's (serve --es-url's default: the integration's pipeline maps them in
+        // Elasticsearch) and zoomctl's mapped ones (--pre-map: serve maps them itself).
+        const agentShaper = new ElasticSink(connection, {namespace: 'benchhelper', preMap: false, dedupeIndex: false})
+        const mappedShaper = new ElasticSink(connection, {namespace: 'benchhelper', preMap: true, dedupeIndex: false})
+        const agentDocuments = records.map((record) => agentShaper.document(record))
+        const mappedDocuments = records.map((record) => mappedShaper.document(record))
+        const streamOf = (preMap, ns) => `logs-${preMap ? 'zoomctl' : 'zoom'}.webhook-${ns}`
+        /** The official client's bulk helper: the documents given, or each stored record mapped in its datasource as it goes. */
+        const helper = async (ns, preMap, datasource) => {
+          const started = performance.now()
+          const done = await connection.client.helpers.bulk({
+            datasource: datasource ?? (preMap ? mappedDocuments : agentDocuments),
+            onDocument: (doc) => ({create: {_index: streamOf(preMap, ns), _id: doc.labels.zoomctl_dedupe_key}}),
+            ...(preMap ? {pipeline: '_none'} : {}),
+          })
+          const seconds = (performance.now() - started) / 1000
+          if (!ns.startsWith('warmup')) await count(streamOf(preMap, ns), true)
+          return {seconds, indexed: done.successful}
+        }
+        async function* mappedAsItGoes() {
+          for (const record of records) yield mappedShaper.document(record, JSON.parse(rawBodyBytes(record).toString('utf8')), true)
+        }
 
-        /** serve started on a copy of the store, timed until its forwarder has confirmed every record. */
-        const forward = async (ns, extra) => {
+        /**
+         * serve started on a copy of the store, timed from its listening line (its start-up, shown apart, is not
+         * the sink's throughput) until its forwarder has confirmed every record.
+         */
+        const forward = async (ns, preMap, extra) => {
           const dir = temp()
           execFileSync('cp', ['-r', join(storeDir, 'events'), join(storeDir, 'refused'), dir])
-          started = performance.now()
-          const serve = await start([BIN, 'serve', '--json', '--port', '0', '--data-dir', dir, '--es-url', engine.url, '--es-timeout', '300s', '--pre-map', '--namespace', ns, ...extra])
+          const launched = performance.now()
+          const serve = await start([BIN, 'serve', '--json', '--port', '0', '--data-dir', dir, '--es-url', engine.url, '--es-timeout', '300s', '--namespace', ns, ...(preMap ? ['--pre-map'] : []), ...extra])
+          const started = performance.now()
           const health = serve.url.replace('/zoom-webhook', '/healthz')
           let sink
           while (performance.now() - started < 600_000) {
             sink = (await (await fetch(health)).json()).forwarding[0]
             if (sink.forwarded + sink.deadLetters >= docs) break
-            await new Promise((resolve) => setTimeout(resolve, 50))
+            await new Promise((resolve) => setTimeout(resolve, 20))
           }
           const seconds = (performance.now() - started) / 1000
           await serve.stop()
-          return {seconds, sink, indexed: await count(`logs-zoomctl.webhook-${ns}`)}
+          return {seconds, startup: (started - launched) / 1000, indexed: await count(streamOf(preMap, ns), true)}
         }
-        const claims = await forward('benchclaims', [])
-        const plain = await forward('benchplain', ['--no-dedupe-index'])
-        const row = (name, indexed, seconds) => [name, indexed, `${seconds.toFixed(1)} s`, Math.round(indexed / seconds), `${(indexed / seconds / helperRate).toFixed(2)}×`]
+        // The JVM compiles as it goes: warm-up passes first, so that the first row measured does not pay for it. A data
+        // stream then starts with the mapping they made (as a cluster with the integration has its template's), so
+        // that no row pays for the dynamic mapping updates of the first documents of each of the 211 event types.
+        for (const preMap of [false, true]) {
+          for (let pass = 0; pass < 3; pass++) await helper(`warmup${pass}`, preMap)
+          const made = Object.values(await es('GET', `/${streamOf(preMap, 'warmup0')}/_mapping`))[0].mappings
+          await es('PUT', `/_index_template/bench-${preMap ? 'mapped' : 'agent'}`, {index_patterns: [streamOf(preMap, '*')], data_stream: {}, priority: 200, template: {settings: {number_of_replicas: 0}, mappings: made}})
+          for (let pass = 0; pass < 3; pass++) await count(streamOf(preMap, `warmup${pass}`), true)
+        }
+        const indexers = [
+          ["client.helpers.bulk, the agent's documents (defaults: 5 MB flushes, 5 in flight; no store, no cursor, no dedupe)", (ns) => helper(ns, false), 'helper'],
+          ['zoomctl serve --es-url (the defaults: batches of 2,000, 3 in flight, cursor in store order, claims in zoomctl-dedupe-*)', (ns) => forward(ns, false, [])],
+          ['zoomctl serve --es-url --batch-size 500 --batches-in-flight 1 (the previous defaults)', (ns) => forward(ns, false, ['--batch-size', '500', '--batches-in-flight', '1'])],
+          ['zoomctl serve --es-url --no-dedupe-index (_id dedupe only)', (ns) => forward(ns, false, ['--no-dedupe-index'])],
+          ["client.helpers.bulk, zoomctl's mapped documents made beforehand", (ns) => helper(ns, true), 'helper'],
+          ['client.helpers.bulk mapping each stored record as it goes (what --pre-map does)', (ns) => helper(ns, true, mappedAsItGoes()), 'helper'],
+          ['zoomctl serve --es-url --pre-map (maps each record itself; claims)', (ns) => forward(ns, true, [])],
+        ]
+        const runs = indexers.map(() => [])
+        for (let round = 0; round < SCALE_RUNS; round++) {
+          // Each round starts one row later, so that no row is always the one measured while the engine is coldest.
+          for (let k = 0; k < indexers.length; k++) {
+            const i = (k + round) % indexers.length
+            runs[i].push(await indexers[i][1](`bench${i}r${round}`))
+          }
+        }
+        await connection.client.close()
+        const rateOf = (run) => run.indexed / run.seconds
+        const medianOf = (list) => [...list].sort((a, b) => rateOf(a) - rateOf(b))[Math.floor(list.length / 2)]
+        const agentHelper = rateOf(medianOf(runs[0]))
+        const mappedHelper = rateOf(medianOf(runs[4]))
         table(
-          ['indexer', 'documents indexed', 'time', 'docs/s', 'vs bulk helper'],
-          [
-            row('@elastic/elasticsearch client.helpers.bulk (defaults: 5 MB flushes, 5 in flight; no store, no cursor, no dedupe)', helper.successful, helperSeconds),
-            row('zoomctl serve forwarding a store (batches of 500, one in flight, cursor after each; claims in zoomctl-dedupe-*, the default)', claims.indexed, claims.seconds),
-            row('zoomctl serve forwarding a store, --no-dedupe-index (_id dedupe only)', plain.indexed, plain.seconds),
-          ],
+          ['indexer', 'documents indexed', 'time', 'docs/s', 'vs the helper, same documents', 'serve start-up (not counted)', 'runs (docs/s)'],
+          indexers.map(([name], i) => {
+            const m = medianOf(runs[i])
+            const against = i < 4 ? agentHelper : mappedHelper
+            return [name, m.indexed, `${m.seconds.toFixed(2)} s`, Math.round(rateOf(m)), `${(rateOf(m) / against).toFixed(2)}×`, m.startup === undefined ? '' : `${m.startup.toFixed(2)} s`, runs[i].map((run) => Math.round(rateOf(run))).join(' ')]
+          }),
         )
-
       }
 
+      if (rate > 0) {
       console.log(`\n## Answers at a steady 1,000 deliveries/s for ${rate / 1000} s into the real engine (simulate --rate 1000), after a warm-up\n`)
       const rows = []
       const steady = async (name, ns, extra, url = engine.url) => {
@@ -470,6 +524,7 @@ if (section('scale')) {
       await steady('  Elasticsearch down, --ack-fallback retry (100/s)', 'benchdown', ['--ack-after-index'], 'http://127.0.0.1:9')
       await steady('  Elasticsearch down, --ack-fallback store (100/s)', 'benchdown', ['--ack-after-index', '--ack-fallback', 'store'], 'http://127.0.0.1:9')
       table(['serve', 'answers', 'p50', 'p99', 'deliveries per _bulk round', 'deliveries per fdatasync'], rows)
+      }
     } finally {
       await engine.stop()
     }
