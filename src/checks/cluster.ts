@@ -1,6 +1,6 @@
 import type {ClusterInfo} from '../elastic/connection.js'
 import {compareServerVersions, OLDEST_ELASTICSEARCH, ZOOM_TEMPLATE} from '../elastic/names.js'
-import type {Privileges, ZoomAssets} from '../elastic/queries.js'
+import type {ForwardPrivileges, Privileges, ZoomAssets} from '../elastic/queries.js'
 import {LATEST_KNOWN_VERSION, OLDEST_SUPPORTED_VERSION} from '../mapping/index.js'
 import {compareVersions} from '../mapping/version.js'
 import {type Check, fail, pass, skip, warn} from './model.js'
@@ -34,6 +34,33 @@ export function judgePrivileges(privileges: Privileges | undefined, wanted: stri
     })
   }
   return pass(id, title, `${wanted.join(', ')}${who}`)
+}
+
+/**
+ * Whether these credentials let serve --es-url forward: create documents in the data stream (else nothing is
+ * indexed), and claim each event in zoomctl-dedupe-* for exactly once (else forwarding pauses on the first
+ * claim, until they are granted or serve runs with --no-dedupe-index). Dropping old claim days only costs disk.
+ */
+export function judgeForwardPrivileges(found: ForwardPrivileges | undefined, dataStream: string, claimPattern: string): Check {
+  const id = 'elastic.forward-privileges'
+  const title = 'privileges serve --es-url needs'
+  if (!found) return skip(id, title, 'the cluster has no security API to ask (security off)')
+  const who = found.username ? ` (${found.username})` : ''
+  const data = {username: found.username, dataStream: found.dataStream, claims: found.claims}
+  if (found.dataStream.create_doc !== true) {
+    return fail(id, title, `cannot create documents in ${dataStream}${who}`, `grant create_doc on ${dataStream.replace(/-[^-]+$/, '-*')} to the role of these credentials: serve's forwarding pauses on the first batch without it`, {data})
+  }
+  const claims: string[] = []
+  if (found.claims.create_doc !== true) claims.push(`create_doc on ${claimPattern}`)
+  if (found.claims.auto_configure !== true && found.claims.create_index !== true) claims.push(`auto_configure (or create_index) on ${claimPattern}`)
+  if (found.dataStream.read !== true) claims.push(`read on ${dataStream}`)
+  if (claims.length) {
+    return warn(id, title, `exactly-once claims not allowed: missing ${claims.join(', ')}${who}`, `grant them, or run serve with --no-dedupe-index (a copy after a rollover is then indexed again): without them serve's forwarding pauses at its first claim`, {data})
+  }
+  if (found.claims.delete_index !== true) {
+    return warn(id, title, `cannot drop old claim indices: missing delete_index on ${claimPattern}${who}`, 'grant delete_index on it: each day of claims (one small document an event) otherwise stays', {data})
+  }
+  return pass(id, title, `create_doc and read on ${dataStream}; create_doc, ${found.claims.auto_configure ? 'auto_configure' : 'create_index'} and delete_index on ${claimPattern}${who}`, {data})
 }
 
 export interface AssetVerdict {

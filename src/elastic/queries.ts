@@ -43,6 +43,34 @@ export async function readPrivileges(connection: ElasticConnection, index: strin
   }
 }
 
+/** What serve --es-url needs: to create documents in its data stream, and to read it (its claims look for a copy there). */
+export const FORWARD_STREAM_PRIVILEGES = ['create_doc', 'read']
+/** And on its claim indices (zoomctl-dedupe-*): to create claims and the day's index (either privilege), and to drop old days. */
+export const CLAIM_PRIVILEGES = ['create_doc', 'auto_configure', 'create_index', 'delete_index']
+
+export interface ForwardPrivileges {
+  username?: string
+  dataStream: Record<string, boolean>
+  claims: Record<string, boolean>
+}
+
+/** The privileges serve --es-url needs, on its data stream and on the claim indices beside it; undefined where the cluster has no security API. */
+export async function readForwardPrivileges(connection: ElasticConnection, dataStream: string, claimPattern: string): Promise<ForwardPrivileges | undefined> {
+  try {
+    const answer = (await connection.client.security.hasPrivileges({
+      index: [
+        {names: [dataStream], privileges: FORWARD_STREAM_PRIVILEGES},
+        {names: [claimPattern], privileges: CLAIM_PRIVILEGES},
+      ],
+    })) as unknown as {username?: string; index?: Record<string, Record<string, boolean>>}
+    return {username: answer.username, dataStream: answer.index?.[dataStream] ?? {}, claims: answer.index?.[claimPattern] ?? {}}
+  } catch (error) {
+    const status = statusOf(error)
+    if (status === 400 || status === 404 || status === 405 || status === 500) return undefined
+    throw elasticError(error, connection.settings, 'check its privileges')
+  }
+}
+
 export type Lookup<T> = {ok: true; value: T} | {ok: false; status: number; reason: string}
 
 async function lookup<T>(connection: ElasticConnection, action: string, call: () => Promise<T>): Promise<Lookup<T>> {

@@ -211,6 +211,27 @@ describe('doctor against plain receivers', () => {
       await withoutZoom.stop()
     }
   })
+
+  it("says whether the credentials let serve --es-url index, and claim each event once in zoomctl-dedupe-*", async () => {
+    const serve = await startServe()
+    const all = await new ElasticsearchDouble().start()
+    const noClaims = await new ElasticsearchDouble({indexPrivileges: ['create_doc', 'read', 'view_index_metadata']}).start()
+    const readOnly = await new ElasticsearchDouble({indexPrivileges: ['read', 'view_index_metadata']}).start()
+    try {
+      const granted = await doctor(serve.url, ['--allow-http', '--es-url', all.url])
+      expect(granted.row('elastic.forward-privileges')).toMatchObject({status: 'pass', value: expect.stringContaining('zoomctl-dedupe-logs-zoom.webhook-default-*')})
+      const withoutClaims = await doctor(serve.url, ['--allow-http', '--es-url', noClaims.url])
+      expect(withoutClaims.row('elastic.forward-privileges')).toMatchObject({status: 'warn', value: expect.stringContaining('auto_configure (or create_index) on zoomctl-dedupe-logs-zoom.webhook-default-*'), hint: expect.stringContaining('--no-dedupe-index')})
+      const cannotIndex = await doctor(serve.url, ['--allow-http', '--es-url', readOnly.url])
+      expect(cannotIndex.code).toBe(1)
+      expect(cannotIndex.row('elastic.forward-privileges')).toMatchObject({status: 'fail', hint: expect.stringContaining('grant create_doc on logs-zoom.webhook-*')})
+    } finally {
+      await serve.stop()
+      await all.stop()
+      await noClaims.stop()
+      await readOnly.stop()
+    }
+  })
 })
 
 describe('doctor and Kibana Fleet', () => {

@@ -2,7 +2,7 @@ import {findEvent} from '../../catalog/catalog.js'
 import {buildEventBody} from '../../catalog/payload.js'
 import {createScenario} from '../../catalog/scenario.js'
 import type {ElasticSettings} from '../../elastic/connection.js'
-import {zoomDataStream} from '../../elastic/names.js'
+import {dedupeIndexPrefix, zoomDataStream} from '../../elastic/names.js'
 import {UserError} from '../../errors.js'
 import {prepareDelivery} from '../../sender/prepare.js'
 import {type AuthSettings, modeHeader} from '../../zoom/auth.js'
@@ -10,7 +10,7 @@ import {newPlainToken, URL_VALIDATION_EVENT} from '../../zoom/challenge.js'
 import {PROBE_FIELD, PROBE_FIELD_VALUE, PROBE_HEADER, probeMark} from '../../zoom/probe.js'
 import {FleetClient, type KibanaSettings} from '../../setup/fleet.js'
 import {judgeArrivals} from '../arrivals.js'
-import {judgeAssets, judgeCluster} from '../cluster.js'
+import {judgeAssets, judgeCluster, judgeForwardPrivileges} from '../cluster.js'
 import {type Check, type CheckSummary, fail, pass, skip, summarize} from '../model.js'
 import {
   describeKind,
@@ -226,7 +226,7 @@ async function serveHealth(url: URL, http: HttpOptions): Promise<ServeHealth | u
 async function checkElastic(settings: ElasticSettings, integrationVersion?: string): Promise<Check[]> {
   // The client is loaded only for --es-url: a doctor of the endpoint alone starts without it.
   const {connectElastic} = await import('../../elastic/connection.js')
-  const {countArrivals, readZoomAssets} = await import('../../elastic/queries.js')
+  const {countArrivals, readForwardPrivileges, readZoomAssets} = await import('../../elastic/queries.js')
   let connection
   try {
     connection = await connectElastic(settings)
@@ -237,6 +237,8 @@ async function checkElastic(settings: ElasticSettings, integrationVersion?: stri
   try {
     const checks = [judgeCluster(connection.info, connection.credential)]
     const dataStream = zoomDataStream(settings.namespace)
+    const claimPattern = `${dedupeIndexPrefix(dataStream)}*`
+    checks.push(judgeForwardPrivileges(await readForwardPrivileges(connection, dataStream, claimPattern), dataStream, claimPattern))
     const assets = judgeAssets(await readZoomAssets(connection), dataStream, integrationVersion)
     checks.push(...assets.checks)
     if (assets.checks.some((check) => check.id === 'zoom.data-stream' && check.status === 'pass')) {
