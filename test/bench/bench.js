@@ -4,7 +4,7 @@
 // BENCH_SECONDS (default 6) per receiver run, BENCH_RUNS (default 5) runs per receiver, BENCH_STARTUP
 // (default 1000000) stored deliveries for serve's start-up, BENCH_REPLAY (default 100000) deliveries for the replay row.
 import {execFile, execFileSync, spawn, spawnSync} from 'node:child_process'
-import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {closeSync, fdatasyncSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
@@ -100,6 +100,39 @@ async function start(args) {
   }
 }
 
+/** A storing receiver's records written and fdatasyncs made so far (serve's /healthz, the plain-code row's /stats); undefined for the others. */
+async function writeStats(url) {
+  for (const path of ['/healthz', '/stats']) {
+    try {
+      const answer = await fetch(new URL(path, url))
+      if (!answer.ok) continue
+      const stats = await answer.json()
+      const store = stats.store ?? stats
+      if (typeof store.records === 'number' && typeof store.syncs === 'number') return store
+    } catch {
+      // Not this receiver's.
+    }
+  }
+  return undefined
+}
+
+/** How long this disk takes to fdatasync a small append, as the store's batches do. */
+function fdatasyncLatency(samples = 300) {
+  const path = join(temp(), 'sync-probe')
+  const fd = openSync(path, 'a')
+  const chunk = Buffer.alloc(1024, 'x')
+  const times = []
+  for (let i = 0; i < samples; i++) {
+    writeSync(fd, chunk)
+    const started = process.hrtime.bigint()
+    fdatasyncSync(fd)
+    times.push(Number(process.hrtime.bigint() - started) / 1e6)
+  }
+  closeSync(fd)
+  times.sort((a, b) => a - b)
+  return {samples, p50: times[Math.floor(samples / 2)], p99: times[Math.floor(samples * 0.99)]}
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc. */
 function cpuSeconds(pid) {
   try {
@@ -141,25 +174,31 @@ if (section('receivers')) {
       // Signed now: fresh for the whole run (tolerance 300 s).
       const {headers} = prepareDelivery(body, {mode: 'signature', secretToken: SECRET})
       const cpuBefore = cpuSeconds(server.pid)
+      const syncsBefore = await writeStats(server.url)
       const result = await autocannon({url: server.url, method: 'POST', headers, body, connections: CONNECTIONS, duration: SECONDS})
       const cpu = cpuSeconds(server.pid) - cpuBefore
+      const syncsAfter = await writeStats(server.url)
       await server.stop()
       // What a storing receiver just wrote is written back now, not during the next receiver's run.
       execFileSync('sync')
-      receiverRuns[i].push({result, cpuPerRequest: cpu / result.requests.total})
+      // No sync made (--no-fsync): nothing to divide by.
+      const perSync = syncsBefore && syncsAfter && syncsAfter.syncs > syncsBefore.syncs ? (syncsAfter.records - syncsBefore.records) / (syncsAfter.syncs - syncsBefore.syncs) : undefined
+      receiverRuns[i].push({result, cpuPerRequest: cpu / result.requests.total, perSync})
     }
   }
   for (const [i, [name]] of targets.entries()) {
     // The run with the median rate, whole: its CPU and latencies belong together.
     const runs = receiverRuns[i]
-    const {result, cpuPerRequest} = runs.sort((a, b) => a.result.requests.average - b.result.requests.average)[Math.floor(runs.length / 2)]
+    const {result, cpuPerRequest, perSync} = runs.sort((a, b) => a.result.requests.average - b.result.requests.average)[Math.floor(runs.length / 2)]
     const rate = result.requests.average
     bare ||= rate
     if (name.includes('rivet')) rivet = rate
     const vsRivet = rivet ? `${(rate / rivet).toFixed(2)}×` : ''
-    receiverRows.push([name, Math.round(rate), `${(rate / bare).toFixed(2)}×`, vsRivet, `${Math.round(cpuPerRequest * 1e6)} µs`, `${result.latency.p50} ms`, `${result.latency.p99} ms`, result.non2xx])
+    receiverRows.push([name, Math.round(rate), `${(rate / bare).toFixed(2)}×`, vsRivet, `${Math.round(cpuPerRequest * 1e6)} µs`, `${result.latency.p50} ms`, `${result.latency.p99} ms`, result.non2xx, perSync === undefined ? '-' : perSync.toFixed(1)])
   }
-  table(['target', 'req/s', 'vs bare', 'vs Rivet', 'server CPU/req', 'p50', 'p99', 'non-2xx'], receiverRows)
+  table(['target', 'req/s', 'vs bare', 'vs Rivet', 'server CPU/req', 'p50', 'p99', 'non-2xx', 'deliveries per fdatasync'], receiverRows)
+  const sync = fdatasyncLatency()
+  console.log(`\nThis disk: fdatasync of a 1 KiB append p50 ${sync.p50.toFixed(2)} ms, p99 ${sync.p99.toFixed(2)} ms (${sync.samples} samples). With ${CONNECTIONS} connections each waiting for the sync that covers its delivery, a batch holds at most ${CONNECTIONS}: the disk alone bounds a storing receiver at about ${CONNECTIONS} / p50 = ${Math.round(CONNECTIONS / (sync.p50 / 1000)).toLocaleString('en')} deliveries/s.`)
 
   // The next measurements should not wait on the kernel writing back what the serve runs above stored.
   for (const [name, args] of targets) if (name.startsWith('zoomctl') || name.startsWith("serve's work")) rmSync(args.at(-1), {recursive: true, force: true})
