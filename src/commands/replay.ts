@@ -69,8 +69,10 @@ export default class Replay extends ZoomctlCommand {
     const token = await tokenForLocalTarget(flags, flags.url, dataDirs)
     const auth = resolveAuth(authOptionsFrom(token.flags))
     assertAuthComplete(auth, 'send', localTokenHint(flags.url, dataDirs))
-    // Counted before anything is sent: the number a person confirms, the progress bar's total, the N of "X of N".
-    const selected = flags['dry-run'] ? undefined : await countSelected(sources, filter)
+    // Counted before anything is sent for a person: the number they confirm, the progress bar's total, the
+    // N of "X of N". A script (--json) is not asked and shows no bar: a second pass over a million stored
+    // deliveries would only delay it, so its N is what the run planned, or counted afterwards if interrupted.
+    const selected = flags['dry-run'] || !this.human ? undefined : await countSelected(sources, filter)
     if (selected !== undefined && selected > 0 && this.human) {
       const what = `${selected} ${selected === 1 ? 'delivery' : 'deliveries'} from ${(argv as string[]).length ? (argv as string[]).join(', ') : `${flags['data-dir']} (${flags.from})`} to ${safeOrigin(flags.url)}`
       if (selected > 1 && !flags.yes && (await confirmAtTerminal(`Replay ${what}?`)) === false) {
@@ -106,7 +108,8 @@ export default class Replay extends ZoomctlCommand {
       }).finally(() => bar.stop())
       const hint = otherServeHint(token, Boolean(report.statusCounts['401']))
       if (this.human && !flags['dry-run']) this.log(formatReplay(report, safeOrigin(flags.url), hint))
-      const result = {url: safeOrigin(flags.url), ...report, ...(hint ? {hint} : {})}
+      const total = flags['dry-run'] ? undefined : (report.selected ?? (report.interrupted ? await countSelected(sources, filter) : report.planned + report.alreadyAcknowledged))
+      const result = {url: safeOrigin(flags.url), ...report, ...(total === undefined ? {} : {selected: total}), ...(hint ? {hint} : {})}
       if (report.interrupted) process.exitCode = 130
       return report.failed ? this.failed(result) : result
     } finally {
