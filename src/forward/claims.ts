@@ -36,6 +36,12 @@ export interface ClaimSettings {
 
 export const DEFAULT_CLAIM_LEASE_MS = 60_000
 
+/**
+ * What serve reads of a _bulk answer: each item's status, index and error. The rest (_version, _shards,
+ * _seq_no …, some 200 bytes an item) is neither written out by Elasticsearch nor parsed here.
+ */
+export const BULK_ANSWER = 'items.*.status,items.*._index,items.*.error.type,items.*.error.reason'
+
 export interface ClaimItem {
   key: string
   /** The event's own time (event_ts), which names its day's claim index. */
@@ -107,12 +113,14 @@ export class ClaimLedger {
     if (!toClaim.length) return verdicts
     const conflicted: number[] = []
     const now = this.now()
-    const operations: unknown[] = []
+    // Lines written here, not objects for the client to serialise: every claim of a batch has the same source.
+    const source = JSON.stringify({'@timestamp': new Date(now).toISOString(), owner: this.owner})
+    const operations: string[] = []
     for (const i of toClaim) {
       const item = items[i]!
-      operations.push({create: {_index: dedupeIndex(this.settings.dataStream, item.eventMs), _id: item.key}}, {'@timestamp': new Date(now).toISOString(), owner: this.owner})
+      operations.push(`{"create":{"_index":${JSON.stringify(dedupeIndex(this.settings.dataStream, item.eventMs))},"_id":${JSON.stringify(item.key)}}}`, source)
     }
-    const answer = await this.client.bulk({operations})
+    const answer = await this.client.bulk({operations, filter_path: BULK_ANSWER})
     answer.items.forEach((entry, n) => {
       const i = toClaim[n]!
       const result = entry.create ?? Object.values(entry)[0]

@@ -7,7 +7,7 @@ import {UserError} from '../errors.js'
 import {agentDocument, DEFAULT_TAGS, indexedDocument} from '../mapping/index.js'
 import {appTag} from '../zoom/apps.js'
 import {rawBodyBytes, type DeliveryRecord} from '../store/records.js'
-import {ClaimLedger, type ClaimVerdict, DEFAULT_CLAIM_LEASE_MS} from './claims.js'
+import {BULK_ANSWER, ClaimLedger, type ClaimVerdict, DEFAULT_CLAIM_LEASE_MS} from './claims.js'
 import {eventTime, eventTimeOfText} from './event-time.js'
 import {type BatchOutcome, type ItemOutcome, retryAfter, type Sink} from './sinks.js'
 
@@ -176,7 +176,7 @@ export class ElasticSink implements Sink {
       operations.push(JSON.stringify({create: {_index: this.index, _id: key}}), line)
     }
     // The forwarder retries with its own back-off; the client's retry would wait 1-2 s more, and not for Ctrl-C.
-    const answer = await this.connection.client.bulk({operations, ...(this.options.preMap ? {pipeline: '_none'} : {})}, {signal, maxRetries: 0})
+    const answer = await this.connection.client.bulk({operations, filter_path: BULK_ANSWER, ...(this.options.preMap ? {pipeline: '_none'} : {})}, {signal, maxRetries: 0})
     if (answer.items.length !== prepared.length) return {kind: 'retry', error: `Elasticsearch answered ${answer.items.length} items for ${prepared.length} documents`}
     const items = answer.items.map((item): ItemOutcome => {
       const result = item.create ?? Object.values(item)[0]

@@ -40,7 +40,11 @@ describe('claim ledger', () => {
     const {client, calls} = scripted({bulk: [{items: [created(index)]}]})
     const ledger = new ClaimLedger(client, settings)
     expect(await ledger.decide([item('k1')])).toEqual([{kind: 'write'}])
-    expect((calls[0]!.params as {operations: unknown[]}).operations[0]).toEqual({create: {_index: index, _id: 'k1'}})
+    const claimed = calls[0]!.params as {operations: string[]; filter_path: string}
+    // Written as NDJSON lines by the ledger itself; the answer asked for holds only what is read of it.
+    expect(JSON.parse(claimed.operations[0]!)).toEqual({create: {_index: index, _id: 'k1'}})
+    expect(JSON.parse(claimed.operations[1]!)).toMatchObject({owner: ledger.owner})
+    expect(claimed.filter_path).toContain('items.*.status')
     // A 429 on the document: the next try writes under the same claim, no round trip.
     expect(await ledger.decide([item('k1')])).toEqual([{kind: 'write'}])
     expect(calls).toHaveLength(1)
