@@ -4,40 +4,18 @@
  * Elasticsearch is down. Then the dedupe claims: one abandoned by a dead replica is taken over, one held by
  * a live replica is waited for; and validate --duplicates counts copies by the dedupe key.
  */
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
-import {findEvent} from '../../src/catalog/catalog.js'
 import {dedupeIndex} from '../../src/elastic/names.js'
-import {BodyFactory} from '../../src/sender/index.js'
 import {dedupeKey} from '../../src/store/dedupe.js'
-import {ElasticsearchDouble} from '../doubles/elasticsearch.js'
-import {deliver, readStore, runCli, SECRET, startServe, type ServeProcess, waitFor} from '../helpers/cli.js'
+import {deliver, readStore, runCli, SECRET, waitFor} from '../helpers/cli.js'
+import {stoppedAfterEachTest, zoomBodies as bodiesOf} from '../helpers/forwarding.js'
 import {signatureHeaders} from '../../src/zoom/signature.js'
 
 const STREAM = 'logs-zoom.webhook-default'
 
-const cleanups: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!()
-})
-
-async function es(): Promise<ElasticsearchDouble> {
-  const double = await new ElasticsearchDouble().start()
-  cleanups.push(() => double.stop())
-  return double
-}
-
-async function serve(args: string[]): Promise<ServeProcess> {
-  const process = await startServe(args)
-  cleanups.push(() => process.stop())
-  return process
-}
-
-function zoomBodies(count: number, seed: number): string[] {
-  const factory = new BodyFactory(seed)
-  const types = ['meeting.started', 'meeting.participant_joined', 'user.signed_in']
-  return Array.from({length: count}, (_, i) => factory.body(findEvent(types[i % types.length]!)!))
-}
+const {es, serve} = stoppedAfterEachTest()
+const zoomBodies = (count: number, seed: number) => bodiesOf(count, seed, ['meeting.started', 'meeting.participant_joined', 'user.signed_in'])
 
 async function post(url: string, body: string): Promise<{status: number; json: Record<string, unknown>; retryAfter: string | null}> {
   const response = await fetch(url, {method: 'POST', headers: {'content-type': 'application/json; charset=utf-8', ...signatureHeaders(SECRET, body)}, body})

@@ -1,44 +1,22 @@
 import {readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {afterEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
-import {findEvent} from '../../src/catalog/catalog.js'
-import {BodyFactory} from '../../src/sender/index.js'
 import {AgentDouble} from '../doubles/agent.js'
-import {ElasticsearchDouble} from '../doubles/elasticsearch.js'
-import {deliver, readStore, runCli, startServe, type ServeProcess, tempDir, waitFor} from '../helpers/cli.js'
+import type {ElasticsearchDouble} from '../doubles/elasticsearch.js'
+import {deliver, readStore, runCli, tempDir, waitFor} from '../helpers/cli.js'
+import {stoppedAfterEachTest, zoomBodies as bodiesOf} from '../helpers/forwarding.js'
 
 const STREAM = 'logs-zoom.webhook-default'
-
-
-
-function zoomBodies(count: number, seed = 11): string[] {
-  const factory = new BodyFactory(seed)
-  const types = ['meeting.started', 'meeting.participant_joined', 'meeting.participant_left', 'user.signed_in', 'webinar.started']
-  return Array.from({length: count}, (_, i) => factory.body(findEvent(types[i % types.length]!)!))
-}
+const TYPES = ['meeting.started', 'meeting.participant_joined', 'meeting.participant_left', 'user.signed_in', 'webinar.started']
+const zoomBodies = (count: number, seed = 11) => bodiesOf(count, seed, TYPES)
 
 function ids(double: ElasticsearchDouble, stream = STREAM): string[] {
   return double.documents(stream).map((doc) => doc.id)
 }
 
-const cleanups: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!()
-})
-
-async function es(): Promise<ElasticsearchDouble> {
-  const double = await new ElasticsearchDouble().start()
-  cleanups.push(() => double.stop())
-  return double
-}
-
-async function serve(args: string[]): Promise<ServeProcess> {
-  const process = await startServe(args)
-  cleanups.push(() => process.stop())
-  return process
-}
+const {cleanups, es, serve} = stoppedAfterEachTest()
 
 describe('serve forwards to Elasticsearch', () => {
   it('indexes 5,000 events exactly once, through the integration pipeline, with the dedupe key as _id', async () => {
