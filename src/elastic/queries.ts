@@ -29,13 +29,20 @@ export interface Privileges {
  * without the security API (security off, OpenSearch) answer 404/400/405: then undefined, nothing is known.
  */
 export async function readPrivileges(connection: ElasticConnection, index: string[], cluster: string[], pattern = ZOOM_PATTERN): Promise<Privileges | undefined> {
+  const answer = await askPrivileges(connection, {cluster, index: [{names: [pattern], privileges: index}]})
+  return answer && {username: answer.username, index: answer.index?.[pattern] ?? {}, cluster: answer.cluster ?? {}}
+}
+
+interface PrivilegesAnswer {
+  username?: string
+  cluster?: Record<string, boolean>
+  index?: Record<string, Record<string, boolean>>
+}
+
+/** _has_privileges; undefined where the cluster has no security API to ask. */
+async function askPrivileges(connection: ElasticConnection, request: {cluster?: string[]; index: Array<{names: string[]; privileges: string[]}>}): Promise<PrivilegesAnswer | undefined> {
   try {
-    const answer = (await connection.client.security.hasPrivileges({cluster, index: [{names: [pattern], privileges: index}]})) as unknown as {
-      username?: string
-      cluster?: Record<string, boolean>
-      index?: Record<string, Record<string, boolean>>
-    }
-    return {username: answer.username, index: answer.index?.[pattern] ?? {}, cluster: answer.cluster ?? {}}
+    return (await connection.client.security.hasPrivileges(request)) as unknown as PrivilegesAnswer
   } catch (error) {
     const status = statusOf(error)
     if (status === 400 || status === 404 || status === 405 || status === 500) return undefined
@@ -56,19 +63,13 @@ export interface ForwardPrivileges {
 
 /** The privileges serve --es-url needs, on its data stream and on the claim indices beside it; undefined where the cluster has no security API. */
 export async function readForwardPrivileges(connection: ElasticConnection, dataStream: string, claimPattern: string): Promise<ForwardPrivileges | undefined> {
-  try {
-    const answer = (await connection.client.security.hasPrivileges({
-      index: [
-        {names: [dataStream], privileges: FORWARD_STREAM_PRIVILEGES},
-        {names: [claimPattern], privileges: CLAIM_PRIVILEGES},
-      ],
-    })) as unknown as {username?: string; index?: Record<string, Record<string, boolean>>}
-    return {username: answer.username, dataStream: answer.index?.[dataStream] ?? {}, claims: answer.index?.[claimPattern] ?? {}}
-  } catch (error) {
-    const status = statusOf(error)
-    if (status === 400 || status === 404 || status === 405 || status === 500) return undefined
-    throw elasticError(error, connection.settings, 'check its privileges')
-  }
+  const answer = await askPrivileges(connection, {
+    index: [
+      {names: [dataStream], privileges: FORWARD_STREAM_PRIVILEGES},
+      {names: [claimPattern], privileges: CLAIM_PRIVILEGES},
+    ],
+  })
+  return answer && {username: answer.username, dataStream: answer.index?.[dataStream] ?? {}, claims: answer.index?.[claimPattern] ?? {}}
 }
 
 export type Lookup<T> = {ok: true; value: T} | {ok: false; status: number; reason: string}
