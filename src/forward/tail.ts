@@ -94,26 +94,26 @@ export class StoreTail {
   /** Lines (records) in the store after what has been read: one pass over the bytes, no parsing. */
   async linesAhead(): Promise<number> {
     let lines = 0
-    for (const path of await storeFiles(this.dataDir, this.part)) {
-      const name = basename(path)
-      if (name < this.file) continue
-      const size = (await stat(path)).size
-      const from = name === this.file ? this.offset : 0
-      if (from < size) await forEachLine(path, from, size, () => void lines++)
-    }
+    for (const {path, from, size} of await this.unread()) if (from < size) await forEachLine(path, from, size, () => void lines++)
     return lines
   }
 
   /** Bytes in the store after what has been read. */
   async bytesAhead(): Promise<number> {
     let total = 0
+    for (const {from, size} of await this.unread()) total += Math.max(0, size - from)
+    return total
+  }
+
+  /** The files at or after the read position, each with where its unread bytes start and its size now. */
+  private async unread(): Promise<Array<{path: string; from: number; size: number}>> {
+    const files: Array<{path: string; from: number; size: number}> = []
     for (const path of await storeFiles(this.dataDir, this.part)) {
       const name = basename(path)
       if (name < this.file) continue
-      const size = (await stat(path)).size
-      total += name === this.file ? Math.max(0, size - this.offset) : size
+      files.push({path, from: name === this.file ? this.offset : 0, size: (await stat(path)).size})
     }
-    return total
+    return files
   }
 }
 
