@@ -256,14 +256,21 @@ export class ZoomApiDouble {
     return undefined
   }
 
-  private list(url: URL, send: (status: number, payload?: unknown) => void): void {
+  /** A request for a later page (next_page_token): answered here, true; a first page is the caller's. */
+  private nextPage(url: URL, send: (status: number, payload?: unknown) => void): boolean {
     const next = url.searchParams.get('next_page_token')
-    if (next) {
-      const page = this.pageTokens.get(next)
-      if (!page || page.expiresAt < this.now()) return send(400, {code: 300, message: 'The next page token is invalid or expired.'})
+    if (!next) return false
+    const page = this.pageTokens.get(next)
+    if (!page || page.expiresAt < this.now()) send(400, {code: 300, message: 'The next page token is invalid or expired.'})
+    else {
       this.pageTokens.delete(next)
-      return send(200, this.page(page.items, page.key, page.pageSize))
+      send(200, this.page(page.items, page.key, page.pageSize))
     }
+    return true
+  }
+
+  private list(url: URL, send: (status: number, payload?: unknown) => void): void {
+    if (this.nextPage(url, send)) return
     if (!url.searchParams.get('account_id')) return send(400, {code: 300, message: 'Request parameter account_id is required.'})
     if (this.options.requireUserId && !url.searchParams.get('user_id')) return send(400, {code: 300, message: 'Request parameter user_id is required.'})
     const userId = url.searchParams.get('user_id')
@@ -379,13 +386,7 @@ export class ZoomApiDouble {
   }
 
   private webhookLogs(appId: string, url: URL, send: (status: number, payload?: unknown) => void): void {
-    const next = url.searchParams.get('next_page_token')
-    if (next) {
-      const page = this.pageTokens.get(next)
-      if (!page || page.expiresAt < this.now()) return send(400, {code: 300, message: 'The next page token is invalid or expired.'})
-      this.pageTokens.delete(next)
-      return send(200, this.page(page.items, page.key, page.pageSize))
-    }
+    if (this.nextPage(url, send)) return
     if (appId !== this.options.appId) return send(404, {code: 1401, message: 'APP ID does not exist'})
     if (this.options.logsNeedScope && !this.options.tokenScopes.some((scope) => /^marketplace_app:read(:admin)?$/.test(scope))) return send(401, {code: 201, message: 'You do not have permission to access the targeted resource.'})
     const now = this.now()
