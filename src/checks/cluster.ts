@@ -38,29 +38,26 @@ export function judgePrivileges(privileges: Privileges | undefined, wanted: stri
 
 /**
  * Whether these credentials let serve --es-url forward: create documents in the data stream (else nothing is
- * indexed), and claim each event in zoomctl-dedupe-* for exactly once (else forwarding pauses on the first
- * claim, until they are granted or serve runs with --no-dedupe-index). Dropping old claim days only costs disk.
+ * indexed); and find and delete a copy that lands in a newer backing index than its first (else forwarding
+ * pauses, until they are granted or serve runs with --no-dedupe-index): the backing indices' creation
+ * dates are read at the first batch, an earlier copy looked up and a later one deleted only after a rollover.
  */
-export function judgeForwardPrivileges(found: ForwardPrivileges | undefined, dataStream: string, claimPattern: string): Check {
+export function judgeForwardPrivileges(found: ForwardPrivileges | undefined, dataStream: string): Check {
   const id = 'elastic.forward-privileges'
   const title = 'privileges serve --es-url needs'
   if (!found) return skip(id, title, 'the cluster has no security API to ask (security off)')
   const who = found.username ? ` (${found.username})` : ''
-  const data = {username: found.username, dataStream: found.dataStream, claims: found.claims}
+  const data = {username: found.username, dataStream: found.dataStream}
+  const pattern = dataStream.replace(/-[^-]+$/, '-*')
   if (found.dataStream.create_doc !== true) {
-    return fail(id, title, `cannot create documents in ${dataStream}${who}`, `grant create_doc on ${dataStream.replace(/-[^-]+$/, '-*')} to the role of these credentials: serve's forwarding pauses on the first batch without it`, {data})
+    return fail(id, title, `cannot create documents in ${dataStream}${who}`, `grant create_doc on ${pattern} to the role of these credentials: serve's forwarding pauses on the first batch without it`, {data})
   }
-  const claims: string[] = []
-  if (found.claims.create_doc !== true) claims.push(`create_doc on ${claimPattern}`)
-  if (found.claims.auto_configure !== true && found.claims.create_index !== true) claims.push(`auto_configure (or create_index) on ${claimPattern}`)
-  if (found.dataStream.read !== true) claims.push(`read on ${dataStream}`)
-  if (claims.length) {
-    return warn(id, title, `exactly-once claims not allowed: missing ${claims.join(', ')}${who}`, `grant them, or run serve with --no-dedupe-index (a copy after a rollover is then indexed again): without them serve's forwarding pauses at its first claim`, {data})
+  const missing = ['view_index_metadata', 'read', 'delete'].filter((privilege) => found.dataStream[privilege] !== true)
+  if (missing.length) {
+    const when = missing.includes('view_index_metadata') ? 'at its first batch' : 'at the first copy that lands in a newer backing index than its first'
+    return warn(id, title, `the rollover dedupe is not allowed: missing ${missing.join(', ')} on ${dataStream}${who}`, `grant ${missing.join(', ')} on ${pattern}, or run serve with --no-dedupe-index (a copy after a rollover is then indexed again): without them serve's forwarding pauses ${when}`, {data})
   }
-  if (found.claims.delete_index !== true) {
-    return warn(id, title, `cannot drop old claim indices: missing delete_index on ${claimPattern}${who}`, 'grant delete_index on it: each day of claims (one small document an event) otherwise stays', {data})
-  }
-  return pass(id, title, `create_doc and read on ${dataStream}; create_doc, ${found.claims.auto_configure ? 'auto_configure' : 'create_index'} and delete_index on ${claimPattern}${who}`, {data})
+  return pass(id, title, `create_doc, view_index_metadata, read and delete on ${dataStream}${who}`, {data})
 }
 
 export interface AssetVerdict {

@@ -245,12 +245,12 @@ export const forwardFlags = {
     helpGroup: 'FORWARDING',
   }),
   'dedupe-index': Flags.boolean({
-    description: 'with --es-url: claim each event in a zoomctl-dedupe-* index before indexing it, so that a retry or a copy after a rollover of the data stream is not indexed again',
+    description: 'with --es-url: when an event predates the backing index its document landed in (a retry or a copy after a rollover of the data stream), look for an earlier copy in the older ones and delete the later, so that it is indexed once',
     default: true,
     allowNo: true,
     helpGroup: 'FORWARDING',
   }),
-  'claim-lease': Flags.string({description: 'how old a claim without its document must be before another serve takes it over', default: '60s', hidden: true, helpGroup: 'FORWARDING'}),
+  'rollover-settle': Flags.string({description: 'how long after a rollover a write still routed to the old write index may take to be visible there (checks of copies wait that long)', default: '30s', hidden: true, helpGroup: 'FORWARDING'}),
 }
 
 /** serve's inspector page: on its own address, never the webhook's (which may be public). */

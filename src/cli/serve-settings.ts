@@ -30,7 +30,7 @@ export interface ServeFlagValues extends AuthFlagValues, ElasticFlagValues, WebS
   'ack-timeout': string
   'ack-fallback': string
   'dedupe-index': boolean
-  'claim-lease': string
+  'rollover-settle': string
   'previous-secret-token'?: string
   'retry-mismatched': boolean
   'app-token'?: string[]
@@ -96,7 +96,7 @@ export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSe
             preMap: flags['pre-map'],
             integrationVersion: version,
             dedupeIndex: flags['dedupe-index'],
-            claimLeaseMs: parseDuration(flags['claim-lease']),
+            settleMs: parseDuration(flags['rollover-settle']),
             ...(flags['ack-after-index'] ? {ack: {budgetMs: ackBudgetMs, fallback: flags['ack-fallback'] === 'store' ? ('store' as const) : ('retry' as const)}} : {}),
           }
         : undefined,

@@ -35,26 +35,5 @@ export function compareServerVersions(a: string, b: string): number {
   return 0
 }
 
-/**
- * The claims of the Zoom events bound for one data stream, one index a UTC day of the event's own time
- * (event_ts): every copy and retry of an event names the same index, whatever the day it arrives, and a
- * day's index is dropped whole once Zoom's retries of it are long over (no delete-by-query, no ILM/ISM).
- */
-export const dedupeIndexPrefix = (dataStream: string) => `zoomctl-dedupe-${dataStream}-`
-export const dedupeIndex = (dataStream: string, eventMs: number) => `${dedupeIndexPrefix(dataStream)}${dayName(eventMs)}`
-
-/** "2026.12.07" for a time that day (UTC); the last few days' names are kept, since every claim of a batch asks. */
-const dayNames = new Map<number, string>()
-function dayName(ms: number): string {
-  const day = Math.floor(ms / 86_400_000)
-  let name = dayNames.get(day)
-  if (name === undefined) {
-    name = new Date(day * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '.')
-    if (dayNames.size > 64) dayNames.clear()
-    dayNames.set(day, name)
-  }
-  return name
-}
-
 /** The field of every document serve indexes that holds its dedupe key: ECS labels are keywords in any mapping. */
 export const DEDUPE_KEY_FIELD = 'labels.zoomctl_dedupe_key'

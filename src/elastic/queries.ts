@@ -50,26 +50,21 @@ async function askPrivileges(connection: ElasticConnection, request: {cluster?: 
   }
 }
 
-/** What serve --es-url needs: to create documents in its data stream, and to read it (its claims look for a copy there). */
-export const FORWARD_STREAM_PRIVILEGES = ['create_doc', 'read']
-/** And on its claim indices (zoomctl-dedupe-*): to create claims and the day's index (either privilege), and to drop old days. */
-export const CLAIM_PRIVILEGES = ['create_doc', 'auto_configure', 'create_index', 'delete_index']
+/**
+ * What serve --es-url needs on its data stream: to create documents; and, for its rollover dedupe, to read
+ * its backing indices' creation dates, to look up a document in them and to delete a later copy.
+ */
+export const FORWARD_STREAM_PRIVILEGES = ['create_doc', 'view_index_metadata', 'read', 'delete']
 
 export interface ForwardPrivileges {
   username?: string
   dataStream: Record<string, boolean>
-  claims: Record<string, boolean>
 }
 
-/** The privileges serve --es-url needs, on its data stream and on the claim indices beside it; undefined where the cluster has no security API. */
-export async function readForwardPrivileges(connection: ElasticConnection, dataStream: string, claimPattern: string): Promise<ForwardPrivileges | undefined> {
-  const answer = await askPrivileges(connection, {
-    index: [
-      {names: [dataStream], privileges: FORWARD_STREAM_PRIVILEGES},
-      {names: [claimPattern], privileges: CLAIM_PRIVILEGES},
-    ],
-  })
-  return answer && {username: answer.username, dataStream: answer.index?.[dataStream] ?? {}, claims: answer.index?.[claimPattern] ?? {}}
+/** The privileges serve --es-url needs on its data stream; undefined where the cluster has no security API. */
+export async function readForwardPrivileges(connection: ElasticConnection, dataStream: string): Promise<ForwardPrivileges | undefined> {
+  const answer = await askPrivileges(connection, {index: [{names: [dataStream], privileges: FORWARD_STREAM_PRIVILEGES}]})
+  return answer && {username: answer.username, dataStream: answer.index?.[dataStream] ?? {}}
 }
 
 export type Lookup<T> = {ok: true; value: T} | {ok: false; status: number; reason: string}

@@ -2,13 +2,12 @@ import {errors} from '@elastic/elasticsearch'
 
 import {createElasticClient, type ElasticConnection, elasticError, type ElasticSettings, readClusterInfo} from '../elastic/connection.js'
 import {describeCredential} from '../elastic/credentials.js'
-import {dedupeIndex, dedupeIndexPrefix} from '../elastic/names.js'
 import {UserError} from '../errors.js'
 import {agentDocument, DEFAULT_TAGS, indexedDocument} from '../mapping/index.js'
 import {appTag} from '../zoom/apps.js'
 import {rawBodyBytes, type DeliveryRecord} from '../store/records.js'
-import {BULK_ANSWER, ClaimLedger, type ClaimVerdict, DEFAULT_CLAIM_LEASE_MS} from './claims.js'
-import {eventTime, eventTimeOfText} from './event-time.js'
+import {eventTsOf, eventTimeOfText} from './event-time.js'
+import {BULK_ANSWER, DEFAULT_SETTLE_MS, type Landed, RolloverDedupe} from './rollover-dedupe.js'
 import {type BatchOutcome, type ItemOutcome, retryAfter, type Sink} from './sinks.js'
 
 export interface ElasticSinkOptions {
@@ -17,16 +16,13 @@ export interface ElasticSinkOptions {
   preMap: boolean
   integrationVersion?: string
   /**
-   * Claim each event in a zoomctl-dedupe-* index before writing it (see claims.ts): exactly once across
-   * rollovers and replicas. Off: the _id alone dedupes, within the current backing index only.
+   * After each write, look for an earlier copy in an older backing index when the event predates the one it
+   * landed in, and delete the later copy (see rollover-dedupe.ts): exactly once across rollovers and
+   * replicas. Off: the _id alone dedupes, within one backing index.
    */
   dedupeIndex?: boolean
-  /** How old an unwritten claim must be before another serve takes it over. */
-  claimLeaseMs?: number
-  /** How long a day's claim index is kept after its day (Zoom's retries end ~85 min after the first try). */
-  claimRetentionMs?: number
-  /** Something worth saying that is not a failure of one batch (a claim index that could not be dropped). */
-  onWarning?: (message: string) => void
+  /** How long after a rollover a write still routed to the old write index may take to be visible there. */
+  settleMs?: number
 }
 
 /** The data stream each mode writes to. */
@@ -34,10 +30,11 @@ export function forwardDataStream(options: ElasticSinkOptions): string {
   return options.preMap ? `logs-zoomctl.webhook-${options.namespace}` : `logs-zoom.webhook-${options.namespace}`
 }
 
-/** A record as the sink sends it: its key, the day of its claim and its document. */
+/** A record as the sink sends it: its key, its event's time and its document. */
 interface Prepared {
   key: string
-  eventMs: number
+  /** event_ts, when the body has a plausible one (only read with the rollover dedupe on). */
+  eventMs?: number
   /** The document, serialised here: one that cannot be (nested thousands deep) is dead on its own, with its reason. */
   line: string
 }
@@ -45,34 +42,27 @@ interface Prepared {
 /**
  * _bulk with create only (data streams take nothing else) and an _id derived from the delivery's dedupe
  * key, which every document also carries in labels.zoomctl_dedupe_key (validate --duplicates counts by it).
- * With the dedupe index (the default) each key is first claimed, so that a copy is refused whichever
- * backing index is current (claims.ts); without it a resend, a retry or another replica's copy answers
- * 409 only while the first copy is in the current write index.
+ * A resend, a retry or another replica's copy answers 409 while the first copy is in the same backing
+ * index; one that lands in a newer backing index is found and deleted afterwards (rollover-dedupe.ts),
+ * unless that is turned off.
  */
 export class ElasticSink implements Sink {
   readonly name = 'elasticsearch'
   readonly index: string
-  readonly claims?: ClaimLedger
-  private sweeper?: NodeJS.Timeout
+  readonly copies?: RolloverDedupe
 
   constructor(
     private readonly connection: ElasticConnection,
     private readonly options: ElasticSinkOptions,
   ) {
     this.index = forwardDataStream(options)
-    if (options.dedupeIndex !== false) {
-      this.claims = new ClaimLedger(connection.client, {dataStream: this.index, leaseMs: options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS})
-      // A day's claims go as a whole once the day is well past: at start, then every hour.
-      const sweep = () => void this.dropOldClaimIndices()
-      setImmediate(sweep)
-      this.sweeper = setInterval(sweep, 3_600_000).unref()
-    }
+    if (options.dedupeIndex !== false) this.copies = new RolloverDedupe(connection.client, {dataStream: this.index, settleMs: options.settleMs ?? DEFAULT_SETTLE_MS})
   }
 
   /** Read when asked: the version is known once the connection made in the background has answered. */
   get description(): string {
     const how = this.options.preMap ? "zoomctl's mapped documents, no ingest pipeline" : "the agent's documents, mapped by the Zoom integration's pipeline"
-    const once = this.options.dedupeIndex === false ? '' : '; each event claimed once in zoomctl-dedupe-*'
+    const once = this.options.dedupeIndex === false ? '' : '; copies after a rollover found and removed'
     return `Elasticsearch ${this.connection.info.version} → ${this.index} (${how}${once})`
   }
 
@@ -101,7 +91,7 @@ export class ElasticSink implements Sink {
   }
 
   /**
-   * A record as _bulk sends it: its key, its claim's day and its document's line. The agent's document holds
+   * A record as _bulk sends it: its key, its event's time and its document's line. The agent's document holds
    * the body as it came, so a stored body that is one line of JSON text (what the receiver accepted and
    * wrote) goes into the line as that text: neither parsed nor written out again. A mapped document
    * (--pre-map) needs the body parsed; one parsed here is this call's alone and is mapped in place, one
@@ -111,7 +101,7 @@ export class ElasticSink implements Sink {
     try {
       const text = record.rawBodyEncoding || record.rawBodyFile || typeof record.rawBody !== 'string' || /[\n\r]/.test(record.rawBody) ? undefined : record.rawBody
       if (!this.options.preMap && text !== undefined) {
-        const eventMs = !this.claims ? 0 : record.event !== undefined ? eventTime(record.event, record.receivedAt) : (eventTimeOfText(text) ?? eventTime(JSON.parse(text), record.receivedAt))
+        const eventMs = !this.copies ? undefined : record.event !== undefined ? eventTsOf(record.event) : (eventTimeOfText(text) ?? eventTsOf(JSON.parse(text)))
         const document = this.document(record, null)
         delete document.zoom
         const members = JSON.stringify(document)
@@ -119,7 +109,7 @@ export class ElasticSink implements Sink {
       }
       const body = record.event ?? JSON.parse(rawBodyBytes(record).toString('utf8'))
       // Read before the mapping, which drops event_ts from a body it works on in place.
-      const eventMs = eventTime(body, record.receivedAt)
+      const eventMs = eventTsOf(body)
       return {key, eventMs, line: JSON.stringify(this.document(record, body, record.event === undefined))}
     } catch (error) {
       return {key, poison: `cannot map or serialise this record: ${(error as Error).message}`}
@@ -145,22 +135,23 @@ export class ElasticSink implements Sink {
       const outcomes: ItemOutcome[] = unique.map((item) => ('poison' in item ? {kind: 'dead', error: item.poison} : {kind: 'done'}))
       const live = unique.map((_, i) => i).filter((i) => !('poison' in unique[i]!))
       const prepared = (i: number) => unique[i] as Prepared
-      const verdicts: ClaimVerdict[] = this.claims ? await this.claims.decide(live.map(prepared)) : live.map(() => ({kind: 'write'}))
-      const paused = verdicts.find((verdict) => verdict.kind === 'paused')
-      if (paused?.kind === 'paused') return {kind: 'paused', error: paused.error}
-      // A 'write' is replaced below by what its write answered.
-      verdicts.forEach((verdict, n) => {
-        if (verdict.kind === 'retry') outcomes[live[n]!] = verdict
-      })
-      const writes = live.filter((_, n) => verdicts[n]!.kind === 'write')
-      if (writes.length) {
-        const written = await this.write(writes.map(prepared), signal)
-        if (written.kind !== 'items') return written
+      if (live.length) {
+        const written = await this.write(live.map(prepared), signal)
+        if (written.kind !== 'landed') return written
+        const landed: Array<{i: number; at: Landed}> = []
         written.items.forEach((item, n) => {
-          const i = writes[n]!
-          outcomes[i] = item
-          if (item.kind !== 'retry') this.claims?.release(prepared(i).key)
+          const i = live[n]!
+          outcomes[i] = item.outcome
+          if (item.index !== undefined) landed.push({i, at: {key: prepared(i).key, eventMs: prepared(i).eventMs, index: item.index}})
         })
+        if (this.copies && landed.length) {
+          const verdicts = await this.copies.settle(landed.map(({at}) => at))
+          const paused = verdicts.find((verdict) => verdict.kind === 'paused')
+          if (paused?.kind === 'paused') return {kind: 'paused', error: paused.error}
+          verdicts.forEach((verdict, n) => {
+            if (verdict.kind === 'retry') outcomes[landed[n]!.i] = verdict
+          })
+        }
       }
       return {kind: 'items', items: slot.map((at) => outcomes[at]!)}
     } catch (error) {
@@ -168,26 +159,22 @@ export class ElasticSink implements Sink {
     }
   }
 
-  /** The documents themselves, each created under its key. */
-  private async write(prepared: Prepared[], signal?: AbortSignal): Promise<BatchOutcome> {
+  /** The documents themselves, each created under its key; for each, what it answered and the backing index that holds it (written, or a copy already there). */
+  private async write(prepared: Prepared[], signal?: AbortSignal): Promise<Exclude<BatchOutcome, {kind: 'items'}> | {kind: 'landed'; items: Array<{outcome: ItemOutcome; index?: string}>}> {
     const operations: string[] = []
-    for (const {key, line} of prepared) {
-      this.claims?.noteWriting(key)
-      operations.push(JSON.stringify({create: {_index: this.index, _id: key}}), line)
-    }
+    for (const {key, line} of prepared) operations.push(JSON.stringify({create: {_index: this.index, _id: key}}), line)
     // The forwarder retries with its own back-off; the client's retry would wait 1-2 s more, and not for Ctrl-C.
     const answer = await this.connection.client.bulk({operations, filter_path: BULK_ANSWER, ...(this.options.preMap ? {pipeline: '_none'} : {})}, {signal, maxRetries: 0})
     if (answer.items.length !== prepared.length) return {kind: 'retry', error: `Elasticsearch answered ${answer.items.length} items for ${prepared.length} documents`}
-    const items = answer.items.map((item): ItemOutcome => {
+    const items = answer.items.map((item): {outcome: ItemOutcome; index?: string} => {
       const result = item.create ?? Object.values(item)[0]
       const status = result?.status ?? 0
-      if (status >= 200 && status < 300) this.claims?.noteWriteIndex(result!._index)
-      if ((status >= 200 && status < 300) || status === 409) return {kind: 'done'}
+      if ((status >= 200 && status < 300) || status === 409) return {outcome: {kind: 'done'}, index: result?._index}
       const error = `${status} ${result?.error?.type ?? ''}: ${result?.error?.reason ?? 'no reason given'}`
-      if (status === 429 || status >= 500) return {kind: 'retry', error}
-      return {kind: 'dead', error}
+      if (status === 429 || status >= 500) return {outcome: {kind: 'retry', error}}
+      return {outcome: {kind: 'dead', error}}
     })
-    return {kind: 'items', items}
+    return {kind: 'landed', items}
   }
 
   private failure(error: unknown, count: number): BatchOutcome {
@@ -203,28 +190,7 @@ export class ElasticSink implements Sink {
     return {kind: 'retry', error: elasticError(error, this.connection.settings, `index into ${this.index}`).message}
   }
 
-  /**
-   * Drops the claim indices of the days before the retention (named one by one: Elasticsearch 8 refuses
-   * to delete by wildcard). An index that is not there is no error; a refusal is said once, not fatal:
-   * the claims then stay, which costs disk, not correctness.
-   */
-  async dropOldClaimIndices(now = Date.now()): Promise<void> {
-    const retention = this.options.claimRetentionMs ?? 2 * 86_400_000
-    const names: string[] = []
-    // The month of days before the cutoff: a serve that was off for weeks leaves at most that behind.
-    for (let day = 1; day <= 31; day++) names.push(dedupeIndex(this.index, now - retention - day * 86_400_000))
-    try {
-      await this.connection.client.indices.delete({index: names, ignore_unavailable: true, allow_no_indices: true})
-    } catch (error) {
-      // Unreachable now: the next sweep tries again. A refusal (privileges) is worth saying.
-      if (this.sweeper === undefined || !(error instanceof errors.ResponseError)) return
-      this.options.onWarning?.(`could not drop old claim indices ${dedupeIndexPrefix(this.index)}*: ${elasticError(error, this.connection.settings, 'delete them').message}`)
-    }
-  }
-
   async close(): Promise<void> {
-    clearInterval(this.sweeper)
-    this.sweeper = undefined
     await this.connection.client.close().catch(() => undefined)
   }
 }

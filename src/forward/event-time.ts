@@ -1,12 +1,11 @@
 /**
- * The event's own time (event_ts, ms), which names the day of its dedupe claim: the same for every copy and
- * retry of an event, whichever day they arrive. Pure code.
+ * The event's own time (event_ts, ms), the same for every copy and retry of an event: the rollover dedupe
+ * compares it with the creation of the backing index a copy landed in. Pure code.
  */
 
-/** From a parsed body; the arrival time when it has none that is plausible. */
-export function eventTime(body: unknown, receivedAt: string): number {
-  const ts = typeof body === 'object' && body !== null ? (body as {event_ts?: unknown}).event_ts : undefined
-  return plausible(ts) ?? Date.parse(receivedAt)
+/** From a parsed body; undefined when it has none that is plausible. */
+export function eventTsOf(body: unknown): number | undefined {
+  return plausible(typeof body === 'object' && body !== null ? (body as {event_ts?: unknown}).event_ts : undefined)
 }
 
 /**

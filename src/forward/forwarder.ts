@@ -41,7 +41,6 @@ export type ForwardEvent =
   | {type: 'sink-up'; sink: string; downForMs: number}
   | {type: 'sink-paused'; sink: string; error: string}
   | {type: 'dead-letter'; sink: string; recordId: string; eventType?: string; error: string}
-  | {type: 'sink-warning'; sink: string; message: string}
 
 export interface ForwardStatus {
   sink: string

@@ -13,9 +13,9 @@ export interface ForwardSettings {
     settings: ElasticSettings
     preMap: boolean
     integrationVersion?: string
-    /** Claim each event in zoomctl-dedupe-* first (default true). */
+    /** Find and remove copies that land in a newer backing index than their first (default true). */
     dedupeIndex?: boolean
-    claimLeaseMs?: number
+    settleMs?: number
     /** serve --ack-after-index: answer Zoom once Elasticsearch has the document. */
     ack?: AckSettings
   }
@@ -62,8 +62,7 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
       preMap: settings.elastic.preMap,
       integrationVersion: settings.elastic.integrationVersion,
       dedupeIndex: settings.elastic.dedupeIndex,
-      claimLeaseMs: settings.elastic.claimLeaseMs,
-      onWarning: (message) => onEvent({type: 'sink-warning', sink: sink.name, message}),
+      settleMs: settings.elastic.settleMs,
     })
     sinks.push(sink)
     if (settings.elastic.ack) acknowledger = new IndexAcknowledger(sink, settings.elastic.ack)

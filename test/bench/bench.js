@@ -403,7 +403,7 @@ if (section('forwarding')) {
 }
 
 // ---- 5b. At scale, on the real search engine of the tests (OpenSearch 2.19 on the JVM) ------------
-// The Elasticsearch sink (serve's forwarder, claims on and off) beside the official client's bulk helper,
+// The Elasticsearch sink (serve's forwarder, rollover dedupe on and off) beside the official client's bulk helper,
 // the same documents into the same node in one run; then --ack-after-index's answers at a steady 1,000/s.
 if (section('scale')) {
   const docs = Number(process.env.BENCH_SCALE_DOCS ?? 50_000)
@@ -425,14 +425,13 @@ if (section('scale')) {
         (await fetch(`${engine.url}${path}`, {method, headers: {'content-type': 'application/json', accept: 'application/json'}, ...(payload ? {body: JSON.stringify(payload)} : {})})).json()
       const keywords = {dynamic_templates: [{strings: {match_mapping_type: 'string', mapping: {type: 'keyword', ignore_above: 1024}}}], properties: {'@timestamp': {type: 'date'}}}
       await es('PUT', '/_index_template/logs', {index_patterns: ['logs-*-*'], data_stream: {}, priority: 100, template: {settings: {number_of_replicas: 0}, mappings: keywords}})
-      // Refreshed first: a _count sees only what the last refresh made searchable. `drop`: the data stream and
-      // the claims are deleted once counted, so that their merges and heap do not weigh on the rows after.
+      // Refreshed first: a _count sees only what the last refresh made searchable. `drop`: the data stream is
+      // deleted once counted, so that its merges and heap do not weigh on the rows after.
       const count = async (stream, drop = false) => {
         await es('POST', `/${stream}/_refresh`)
         const counted = (await es('GET', `/${stream}/_count`)).count ?? 0
         if (drop) {
           await es('DELETE', `/_data_stream/${stream}`)
-          await es('DELETE', `/zoomctl-dedupe-${stream}-*`)
         }
         return counted
       }
@@ -472,7 +471,12 @@ if (section('scale')) {
          * serve started on a copy of the store, timed from its listening line (its start-up, shown apart, is not
          * the sink's throughput) until its forwarder has confirmed every record.
          */
-        const forward = async (ns, preMap, extra) => {
+        const forward = async (ns, preMap, extra, rolledOver = false) => {
+          // A data stream made and rolled over now, after the events: every one of them is checked against the older index.
+          if (rolledOver) {
+            await es('POST', `/${streamOf(preMap, ns)}/_doc`, {'@timestamp': new Date().toISOString()})
+            await es('POST', `/${streamOf(preMap, ns)}/_rollover`)
+          }
           const dir = temp()
           execFileSync('cp', ['-r', join(storeDir, 'events'), join(storeDir, 'refused'), dir])
           const launched = performance.now()
@@ -487,7 +491,7 @@ if (section('scale')) {
           }
           const seconds = (performance.now() - started) / 1000
           await serve.stop()
-          return {seconds, startup: (started - launched) / 1000, indexed: await count(streamOf(preMap, ns), true)}
+          return {seconds, startup: (started - launched) / 1000, indexed: (await count(streamOf(preMap, ns), true)) - (rolledOver ? 1 : 0)}
         }
         // The JVM compiles as it goes: warm-up passes first, so that the first row measured does not pay for it. A data
         // stream then starts with the mapping they made (as a cluster with the integration has its template's), so
@@ -500,12 +504,13 @@ if (section('scale')) {
         }
         const indexers = [
           ["client.helpers.bulk, the agent's documents (defaults: 5 MB flushes, 5 in flight; no store, no cursor, no dedupe)", (ns) => helper(ns, false), 'helper'],
-          ['zoomctl serve --es-url (the defaults: batches of 2,000, 3 in flight, cursor in store order, claims in zoomctl-dedupe-*)', (ns) => forward(ns, false, [])],
+          ['zoomctl serve --es-url (the defaults: batches of 2,000, 3 in flight, cursor in store order, rollover dedupe)', (ns) => forward(ns, false, [])],
           ['zoomctl serve --es-url --batch-size 500 --batches-in-flight 1 (the previous defaults)', (ns) => forward(ns, false, ['--batch-size', '500', '--batches-in-flight', '1'])],
           ['zoomctl serve --es-url --no-dedupe-index (_id dedupe only)', (ns) => forward(ns, false, ['--no-dedupe-index'])],
+          ['zoomctl serve --es-url, every event older than its backing index (rolled over just before: an _mget a batch; --rollover-settle 0s)', (ns) => forward(ns, false, ['--rollover-settle', '0s'], true)],
           ["client.helpers.bulk, zoomctl's mapped documents made beforehand", (ns) => helper(ns, true), 'helper'],
           ['client.helpers.bulk mapping each stored record as it goes (what --pre-map does)', (ns) => helper(ns, true, mappedAsItGoes()), 'helper'],
-          ['zoomctl serve --es-url --pre-map (maps each record itself; claims)', (ns) => forward(ns, true, [])],
+          ['zoomctl serve --es-url --pre-map (maps each record itself; rollover dedupe)', (ns) => forward(ns, true, [])],
         ]
         const runs = indexers.map(() => [])
         for (let round = 0; round < SCALE_RUNS; round++) {
@@ -519,12 +524,12 @@ if (section('scale')) {
         const rateOf = (run) => run.indexed / run.seconds
         const medianOf = (list) => [...list].sort((a, b) => rateOf(a) - rateOf(b))[Math.floor(list.length / 2)]
         const agentHelper = rateOf(medianOf(runs[0]))
-        const mappedHelper = rateOf(medianOf(runs[4]))
+        const mappedHelper = rateOf(medianOf(runs[5]))
         table(
           ['indexer', 'documents indexed', 'time', 'docs/s', 'vs the helper, same documents', 'serve start-up (not counted)', 'runs (docs/s)'],
           indexers.map(([name], i) => {
             const m = medianOf(runs[i])
-            const against = i < 4 ? agentHelper : mappedHelper
+            const against = i < 5 ? agentHelper : mappedHelper
             return [name, m.indexed, `${m.seconds.toFixed(2)} s`, Math.round(rateOf(m)), `${(rateOf(m) / against).toFixed(2)}×`, m.startup === undefined ? '' : `${m.startup.toFixed(2)} s`, runs[i].map((run) => Math.round(rateOf(run))).join(' ')]
           }),
         )
@@ -535,7 +540,7 @@ if (section('scale')) {
       const rows = []
       const steady = async (name, ns, extra, url = engine.url) => {
         const serve = await start([BIN, 'serve', '--json', '--port', '0', '--data-dir', temp(), '--es-url', url, '--pre-map', '--namespace', ns, ...extra])
-        // Warm-up: the first writes create the data stream and the day's claim index (answered 503 past the budget).
+        // Warm-up: the first writes create the data stream (answered 503 past the budget).
         await execFileAsync(process.execPath, [BIN, 'simulate', 'meeting.participant_joined', '--url', serve.url, '--count', '300', '--rate', '300', '--concurrency', '50', '--json'], {env, maxBuffer: 1 << 26}).catch(() => undefined)
         const before = await (await fetch(serve.url.replace('/zoom-webhook', '/healthz'))).json()
         const out = await execFileAsync(process.execPath, [BIN, 'simulate', 'meeting.participant_joined', 'user.signed_in', '--url', serve.url, '--count', String(url === engine.url ? rate : 500), '--rate', url === engine.url ? '1000' : '100', '--concurrency', '50', '--json'], {env, maxBuffer: 1 << 26}).then(
@@ -558,7 +563,7 @@ if (section('scale')) {
         ])
       }
       await steady('serve --es-url (store, fsync, answer; forwarded after)', 'benchstore', [])
-      await steady('serve --es-url --ack-after-index (answer once indexed, claims on)', 'benchack', ['--ack-after-index'])
+      await steady('serve --es-url --ack-after-index (answer once indexed, rollover dedupe on)', 'benchack', ['--ack-after-index'])
       // Elasticsearch down (nothing listens on port 9): at 100/s, what each fallback answers, and when.
       await steady('  Elasticsearch down, --ack-fallback retry (100/s)', 'benchdown', ['--ack-after-index'], 'http://127.0.0.1:9')
       await steady('  Elasticsearch down, --ack-fallback store (100/s)', 'benchdown', ['--ack-after-index', '--ack-fallback', 'store'], 'http://127.0.0.1:9')

@@ -42,7 +42,7 @@ export class DoubleError extends Error {
   }
 }
 
-const ALL_INDEX_PRIVILEGES = ['read', 'view_index_metadata', 'create_doc', 'create', 'index', 'write', 'auto_configure', 'all']
+const ALL_INDEX_PRIVILEGES = ['read', 'view_index_metadata', 'create_doc', 'create', 'index', 'delete', 'write', 'auto_configure', 'all']
 
 export class ElasticsearchDouble {
   url = ''
@@ -51,9 +51,8 @@ export class ElasticsearchDouble {
   readonly streams = new Map<string, Stored[]>()
   /** data stream → generation of its write index (a rollover adds one) */
   readonly generations = new Map<string, number>()
-  /** Plain indices (serve's zoomctl-dedupe-* claims): name → id → document with its sequence number. */
-  readonly plainIndices = new Map<string, Map<string, {source: Doc; seqNo: number}>>()
-  private seqNo = 0
+  /** backing index → its creation time (index.creation_date): when the data stream was made, or rolled over. */
+  readonly created = new Map<string, number>()
   readonly requests: Array<{method: string; path: string; headers: IncomingMessage['headers']}> = []
   /** Failure switches, changed by tests while the double runs. */
   readonly switches = {down: false, slowMs: 0, reject429: 0, itemReject429: 0, itemError: undefined as undefined | ((doc: Doc) => {status: number; type: string; reason: string} | undefined)}
@@ -105,9 +104,11 @@ export class ElasticsearchDouble {
   }
 
   /** Puts documents in directly, as the agent + pipeline would have indexed them. */
-  seed(stream: string, docs: Doc[]): void {
+  seed(stream: string, docs: Doc[], options: {id?: string; generation?: number} = {}): void {
     const list = this.streams.get(stream) ?? []
-    for (const source of docs) list.push({id: randomUUID().replace(/-/g, '').slice(0, 20), index: backingIndex(stream), source})
+    const index = backingIndex(stream, options.generation)
+    if (!this.created.has(index)) this.created.set(index, Date.now())
+    for (const source of docs) list.push({id: options.id ?? randomUUID().replace(/-/g, '').slice(0, 20), index, source})
     this.streams.set(stream, list)
   }
 
@@ -226,10 +227,17 @@ export class ElasticsearchDouble {
       this.requireIndex(['view_index_metadata', 'manage', 'all'], 'indices:admin/data_stream/get', path.slice(14), user)
       return this.dataStreams(decodeURIComponent(path.slice('/_data_stream/'.length)))
     }
-    if (path === '/_mget' && (method === 'POST' || method === 'GET')) return this.mget(json())
+    if (path === '/_mget' && (method === 'POST' || method === 'GET')) {
+      this.requireIndex(['read', 'all'], 'indices:data/read/mget', '_mget', user)
+      return this.mget(json(), url.searchParams)
+    }
     const rollover = /^\/([^/_][^/]*)\/_rollover$/.exec(path)
     if (rollover && method === 'POST') return this.rollover(decodeURIComponent(rollover[1]!))
-    if (method === 'DELETE' && /^\/[^/_][^/]*$/.test(path)) return this.deleteIndices(decodeURIComponent(path.slice(1)).split(','), url.searchParams)
+    const settings = /^\/([^/_][^/]*)\/_settings(?:\/([^/]+))?$/.exec(path)
+    if (settings && method === 'GET') {
+      this.requireIndex(['view_index_metadata', 'manage', 'all'], 'indices:monitor/settings/get', settings[1]!, user)
+      return this.settings(decodeURIComponent(settings[1]!), settings[2] && decodeURIComponent(settings[2]))
+    }
     const bulk = /^\/(?:([^/_][^/]*)\/)?_bulk$/.exec(path)
     if (bulk && (method === 'POST' || method === 'PUT')) return this.bulk(body, bulk[1] ? decodeURIComponent(bulk[1]) : undefined, url.searchParams, user)
     const search = /^\/([^/_][^/]*)\/_(search|count)$/.exec(path)
@@ -250,54 +258,41 @@ export class ElasticsearchDouble {
     return backingIndex(stream, this.generation(stream))
   }
 
-  /** POST <stream>/_rollover: a new write index; the documents already in stay in the old one. */
-  rollover(stream: string): unknown {
+  /** POST <stream>/_rollover: a new write index, created now (or at `createdAt`); the documents already in stay in the old one. */
+  rollover(stream: string, createdAt = Date.now()): unknown {
     if (!this.streams.has(stream)) throw new DoubleError(404, envelope(404, 'index_not_found_exception', `no such index [${stream}]`))
     const old = this.writeIndex(stream)
     this.generations.set(stream, this.generation(stream) + 1)
+    this.created.set(this.writeIndex(stream), createdAt)
     return {acknowledged: true, shards_acknowledged: true, old_index: old, new_index: this.writeIndex(stream), rolled_over: true, dry_run: false, conditions: {}}
   }
 
-  /** A bulk item on a plain index: create (409 when the _id is there) or index, with if_seq_no/if_primary_term when given. */
-  private plainItem(op: string, index: string, id: string | undefined, source: Doc, failed: (status: number, type: string, reason: string) => Doc, condition?: {seqNo?: number; primaryTerm?: number}): Doc {
-    if (!id) return failed(400, 'action_request_validation_exception', 'Validation Failed: 1: an id is required;')
-    const docs = this.plainIndices.get(index) ?? new Map<string, {source: Doc; seqNo: number}>()
-    this.plainIndices.set(index, docs)
-    const existing = docs.get(id)
-    if (op === 'create' && existing) return failed(409, 'version_conflict_engine_exception', `[${id}]: version conflict, document already exists (current version [1])`)
-    if (op === 'index' && condition?.seqNo !== undefined && (existing?.seqNo !== condition.seqNo || condition.primaryTerm !== 1)) {
-      return failed(409, 'version_conflict_engine_exception', `[${id}]: version conflict, required seqNo [${condition.seqNo}], primary term [${condition.primaryTerm}]. current document has seqNo [${existing?.seqNo ?? -1}] and primary term [1]`)
+  /** GET <stream>/_settings[/<name>]: each backing index's settings (the double knows their creation date only). */
+  private settings(stream: string, name?: string): unknown {
+    if (!this.streams.has(stream)) throw new DoubleError(404, envelope(404, 'index_not_found_exception', `no such index [${stream}]`))
+    const answer: Doc = {}
+    for (let generation = 1; generation <= this.generation(stream); generation++) {
+      const index = backingIndex(stream, generation)
+      const all = {creation_date: String(this.created.get(index) ?? 0), number_of_shards: '1', number_of_replicas: '1', provided_name: index}
+      answer[index] = {settings: {index: name === 'index.creation_date' ? {creation_date: all.creation_date} : all}}
     }
-    if (op !== 'create' && op !== 'index') return failed(400, 'illegal_argument_exception', `the test double does not take [${op}] on [${index}]`)
-    const seqNo = this.seqNo++
-    docs.set(id, {source, seqNo})
-    return {_index: index, _id: id, _version: 1, result: existing ? 'updated' : 'created', _shards: {total: 2, successful: 1, failed: 0}, _seq_no: seqNo, _primary_term: 1, status: existing ? 200 : 201}
+    return answer
   }
 
-  /** _mget of plain-index documents (realtime, as Elasticsearch's is). */
-  private mget(request: Doc): unknown {
+  /** _mget of documents in backing indices (realtime, as Elasticsearch's is); _source=false leaves the source out. */
+  private mget(request: Doc, params: URLSearchParams): unknown {
     const docs = (request.docs as Array<{_index: string; _id: string}> | undefined) ?? []
+    const withSource = params.get('_source') !== 'false'
     return {
       docs: docs.map(({_index, _id}) => {
-        if (_index.startsWith('.ds-')) {
-          const stored = [...this.streams.values()].flat().find((doc) => doc.index === _index && doc.id === _id)
-          return stored ? {_index, _id, _version: 1, _seq_no: 0, _primary_term: 1, found: true, _source: stored.source} : {_index, _id, found: false}
+        const stream = [...this.streams.keys()].find((name) => _index.startsWith(`.ds-${name}-`))
+        if (!stream || Number(_index.slice(-6)) > this.generation(stream)) {
+          return {_index, _id, error: {root_cause: [{type: 'index_not_found_exception', reason: `no such index [${_index}]`}], type: 'index_not_found_exception', reason: `no such index [${_index}]`, index: _index}}
         }
-        const index = this.plainIndices.get(_index)
-        if (!index) return {_index, _id, error: {root_cause: [{type: 'index_not_found_exception', reason: `no such index [${_index}]`}], type: 'index_not_found_exception', reason: `no such index [${_index}]`, index: _index}}
-        const doc = index.get(_id)
-        return doc ? {_index, _id, _version: 1, _seq_no: doc.seqNo, _primary_term: 1, found: true, _source: doc.source} : {_index, _id, found: false}
+        const stored = this.streams.get(stream)!.find((doc) => doc.index === _index && doc.id === _id)
+        return stored ? {_index, _id, _version: 1, _seq_no: 0, _primary_term: 1, found: true, ...(withSource ? {_source: stored.source} : {})} : {_index, _id, found: false}
       }),
     }
-  }
-
-  /** DELETE a,b,c: Elasticsearch 8 wants the names (no wildcard); ignore_unavailable skips those not there. */
-  private deleteIndices(names: string[], params: URLSearchParams): unknown {
-    if (names.some((name) => name.includes('*'))) throw new DoubleError(400, envelope(400, 'illegal_argument_exception', 'Wildcard expressions or all indices are not allowed'))
-    const missing = names.find((name) => !this.plainIndices.has(name))
-    if (missing && params.get('ignore_unavailable') !== 'true') throw new DoubleError(404, envelope(404, 'index_not_found_exception', `no such index [${missing}]`))
-    for (const name of names) this.plainIndices.delete(name)
-    return {acknowledged: true}
   }
 
   private info(): unknown {
@@ -434,22 +429,39 @@ export class ElasticsearchDouble {
     const lines = body.split('\n').filter((line) => line.length)
     const items: unknown[] = []
     for (let i = 0; i < lines.length; i += 2) {
-      const action = JSON.parse(lines[i]!) as Record<string, {_index?: string; _id?: string; if_seq_no?: number; if_primary_term?: number}>
+      const action = JSON.parse(lines[i]!) as Record<string, {_index?: string; _id?: string}>
       const [op, meta] = Object.entries(action)[0]!
-      const source = JSON.parse(lines[i + 1] ?? '{}') as Doc
       const index = meta._index ?? defaultIndex ?? ''
-      const condition = meta.if_seq_no === undefined ? undefined : {seqNo: meta.if_seq_no, primaryTerm: meta.if_primary_term}
-      items.push({[op]: this.bulkItem(op, index, meta._id, source, params.get('pipeline') ?? undefined, user, condition)})
+      // A delete has no source line.
+      if (op === 'delete') {
+        items.push({delete: this.deleteItem(index, meta._id, user)})
+        i--
+        continue
+      }
+      const source = JSON.parse(lines[i + 1] ?? '{}') as Doc
+      items.push({[op]: this.bulkItem(op, index, meta._id, source, params.get('pipeline') ?? undefined, user)})
     }
     return {took: 2, errors: items.some((item) => Object.values(item as Doc).some((result) => (result as {status: number}).status >= 300)), items}
   }
 
-  private bulkItem(op: string, index: string, id: string | undefined, source: Doc, pipeline: string | undefined, user: string, condition?: {seqNo?: number; primaryTerm?: number}): Doc {
+  /** A delete in a backing index (a data stream takes none: its documents are deleted where they are). */
+  private deleteItem(index: string, id: string | undefined, user: string): Doc {
+    if (!['delete', 'write', 'all'].some((privilege) => this.granted(privilege))) {
+      return {_index: index, _id: id ?? null, status: 403, error: {type: 'security_exception', reason: `action [indices:data/write/bulk[s]] is unauthorized for user [${user}] on indices [${index}], this action is granted by the index privileges [delete,write,all]`}}
+    }
+    const stream = [...this.streams.keys()].find((name) => index.startsWith(`.ds-${name}-`))
+    if (!stream) return {_index: index, _id: id ?? null, status: 400, error: {type: 'illegal_argument_exception', reason: `only write ops with an op_type of create are allowed in data streams (or no such backing index [${index}])`}}
+    const list = this.streams.get(stream)!
+    const at = list.findIndex((doc) => doc.index === index && doc.id === id)
+    if (at >= 0) list.splice(at, 1)
+    return {_index: index, _id: id, _version: 2, result: at >= 0 ? 'deleted' : 'not_found', _shards: {total: 2, successful: 1, failed: 0}, status: at >= 0 ? 200 : 404}
+  }
+
+  private bulkItem(op: string, index: string, id: string | undefined, source: Doc, pipeline: string | undefined, user: string): Doc {
     const failed = (status: number, type: string, reason: string) => ({_index: index, _id: id ?? null, status, error: {type, reason, index}})
     if (!['create_doc', 'create', 'index', 'write', 'all'].some((privilege) => this.granted(privilege))) {
       return failed(403, 'security_exception', `action [indices:data/write/bulk[s]] is unauthorized for user [${user}] on indices [${index}], this action is granted by the index privileges [create_doc,create,index,write,all]`)
     }
-    if (index.startsWith('zoomctl-dedupe-')) return this.plainItem(op, index, id, source, failed, condition)
     if (!/^logs-[^-]+-[^-]+$/.test(index)) return failed(400, 'illegal_argument_exception', `the test double only holds data streams logs-*-*, not [${index}]`)
     if (op !== 'create') return failed(400, 'illegal_argument_exception', `only write ops with an op_type of create are allowed in data streams`)
     if (this.switches.itemReject429 > 0) {
@@ -473,8 +485,9 @@ export class ElasticsearchDouble {
     const docId = id ?? randomUUID().replace(/-/g, '').slice(0, 20)
     // An _id is unique within one backing index only: after a rollover the same _id goes in again (es#44794).
     const writeIndex = this.writeIndex(index)
+    if (!this.created.has(writeIndex)) this.created.set(writeIndex, Date.now())
     if (list.some((stored) => stored.id === docId && stored.index === writeIndex)) {
-      return failed(409, 'version_conflict_engine_exception', `[${docId}]: version conflict, document already exists (current version [1])`)
+      return {...failed(409, 'version_conflict_engine_exception', `[${docId}]: version conflict, document already exists (current version [1])`), _index: writeIndex}
     }
     list.push({id: docId, index: writeIndex, source: doc})
     this.streams.set(index, list)

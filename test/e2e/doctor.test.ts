@@ -212,16 +212,20 @@ describe('doctor against plain receivers', () => {
     }
   })
 
-  it("says whether the credentials let serve --es-url index, and claim each event once in zoomctl-dedupe-*", async () => {
+  it('says whether the credentials let serve --es-url index, and find and delete a copy after a rollover', async () => {
     const serve = await startServe()
     const all = await new ElasticsearchDouble().start()
     const noClaims = await new ElasticsearchDouble({indexPrivileges: ['create_doc', 'read', 'view_index_metadata']}).start()
     const readOnly = await new ElasticsearchDouble({indexPrivileges: ['read', 'view_index_metadata']}).start()
     try {
       const granted = await doctor(serve.url, ['--allow-http', '--es-url', all.url])
-      expect(granted.row('elastic.forward-privileges')).toMatchObject({status: 'pass', value: expect.stringContaining('zoomctl-dedupe-logs-zoom.webhook-default-*')})
+      expect(granted.row('elastic.forward-privileges')).toMatchObject({status: 'pass', value: expect.stringContaining('create_doc, view_index_metadata, read and delete on logs-zoom.webhook-default')})
       const withoutClaims = await doctor(serve.url, ['--allow-http', '--es-url', noClaims.url])
-      expect(withoutClaims.row('elastic.forward-privileges')).toMatchObject({status: 'warn', value: expect.stringContaining('auto_configure (or create_index) on zoomctl-dedupe-logs-zoom.webhook-default-*'), hint: expect.stringContaining('--no-dedupe-index')})
+      expect(withoutClaims.row('elastic.forward-privileges')).toMatchObject({
+        status: 'warn',
+        value: expect.stringContaining('missing delete on logs-zoom.webhook-default'),
+        hint: expect.stringMatching(/grant delete on logs-zoom\.webhook-\*, or run serve with --no-dedupe-index.*at the first copy that lands in a newer backing index/),
+      })
       const cannotIndex = await doctor(serve.url, ['--allow-http', '--es-url', readOnly.url])
       expect(cannotIndex.code).toBe(1)
       expect(cannotIndex.row('elastic.forward-privileges')).toMatchObject({status: 'fail', hint: expect.stringContaining('grant create_doc on logs-zoom.webhook-*')})

@@ -116,7 +116,7 @@ describe.skipIf(!engine)('serve replicas on a real search engine', () => {
 
   it('index every acknowledged event exactly once through copies, retries, a rollover and a SIGKILL (--ack-after-index)', async () => {
     const stream = 'logs-zoomctl.webhook-replicas'
-    const args = ['--es-url', engine, '--pre-map', '--namespace', 'replicas', '--ack-after-index', '--claim-lease', '3s', '--flush-interval', '50ms']
+    const args = ['--es-url', engine, '--pre-map', '--namespace', 'replicas', '--ack-after-index', '--rollover-settle', '2s', '--flush-interval', '50ms']
     const a = await startServe(args)
     const b = await startServe(args)
     replicas.push(a, b)
@@ -126,7 +126,7 @@ describe.skipIf(!engine)('serve replicas on a real search engine', () => {
     balancers.push(balancer.server)
     const bodies = zoomBodies(60, 36)
 
-    // The first write creates the data stream and the day's claim index: on a busy machine, longer than an answer waits.
+    // The first write creates the data stream: on a busy machine, longer than an answer waits.
     await deliverUntilAcknowledged(balancer.port, bodies[0]!)
     // First deliveries, each of the first ten copied at once (to the other replica: round robin).
     // A copy is answered once its first is found indexed; past the budget (a busy machine) it is a 503,

@@ -2,7 +2,7 @@ import {findEvent} from '../../catalog/catalog.js'
 import {buildEventBody} from '../../catalog/payload.js'
 import {createScenario} from '../../catalog/scenario.js'
 import type {ElasticSettings} from '../../elastic/connection.js'
-import {dedupeIndexPrefix, zoomDataStream} from '../../elastic/names.js'
+import {zoomDataStream} from '../../elastic/names.js'
 import {UserError} from '../../errors.js'
 import {prepareDelivery} from '../../sender/prepare.js'
 import {type AuthSettings, modeHeader} from '../../zoom/auth.js'
@@ -237,8 +237,7 @@ async function checkElastic(settings: ElasticSettings, integrationVersion?: stri
   try {
     const checks = [judgeCluster(connection.info, connection.credential)]
     const dataStream = zoomDataStream(settings.namespace)
-    const claimPattern = `${dedupeIndexPrefix(dataStream)}*`
-    checks.push(judgeForwardPrivileges(await readForwardPrivileges(connection, dataStream, claimPattern), dataStream, claimPattern))
+    checks.push(judgeForwardPrivileges(await readForwardPrivileges(connection, dataStream), dataStream))
     const assets = judgeAssets(await readZoomAssets(connection), dataStream, integrationVersion)
     checks.push(...assets.checks)
     if (assets.checks.some((check) => check.id === 'zoom.data-stream' && check.status === 'pass')) {
