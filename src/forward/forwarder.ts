@@ -288,6 +288,7 @@ export class Forwarder {
       const items: ItemOutcome[] = outcome.kind === 'items' ? outcome.items : pending.map(() => ({kind: 'retry', error: outcome.error, retryAfterMs: outcome.retryAfterMs}))
       const retry: TailRecord[] = []
       let retryAfterMs = 0
+      let failing = false
       items.forEach((item, index) => {
         const entry = pending[index]!
         if (item.kind === 'done') this.counts.forwarded++
@@ -298,13 +299,17 @@ export class Forwarder {
         else {
           retry.push(entry)
           retryAfterMs = Math.max(retryAfterMs, item.retryAfterMs ?? 0)
+          if (item.waiting) return
+          failing = true
           this.lastError = {message: item.error, at: new Date().toISOString()}
         }
       })
       pending = retry
       if (!pending.length) break
-      this.errors.retry++
-      this.markDown(this.lastError?.message ?? 'retrying', false)
+      if (failing) {
+        this.errors.retry++
+        this.markDown(this.lastError?.message ?? 'retrying', false)
+      }
       attempt++
       const ceiling = Math.min(this.options.maxBackoffMs ?? 30_000, (this.options.minBackoffMs ?? 500) * 2 ** Math.min(attempt, 16))
       await this.sleep(Math.max(retryAfterMs, Math.random() * ceiling), false)

@@ -55,7 +55,7 @@ export interface Landed {
   index: string
 }
 
-export type CopyVerdict = {kind: 'done'} | {kind: 'retry'; error: string; retryAfterMs?: number} | {kind: 'paused'; error: string}
+export type CopyVerdict = {kind: 'done'} | {kind: 'retry'; error: string; retryAfterMs?: number; waiting?: boolean} | {kind: 'paused'; error: string}
 
 /**
  * Pure: the backing indices older than `backing[at]` that may hold a copy of an event. The index at i took
@@ -92,14 +92,15 @@ export class RolloverDedupe {
   async settle(landed: Landed[]): Promise<CopyVerdict[]> {
     const verdicts: CopyVerdict[] = landed.map(() => ({kind: 'done'}))
     if (!landed.length) return verdicts
-    if (landed.some((item) => !this.backing.some((index) => index.name === item.index))) {
+    if (landed.some((item) => item.index === this.settings.dataStream || !this.backing.some((index) => index.name === item.index))) {
       const read = await this.readBacking()
       if (read) return landed.map(() => read)
     }
     const now = this.now()
     const toLook: Array<{n: number; candidates: BackingIndex[]; landing: BackingIndex}> = []
     landed.forEach((item, n) => {
-      const at = this.backing.findIndex((index) => index.name === item.index)
+      // An answer that names the data stream rather than a backing index (not seen, but possible) means its write index.
+      const at = item.index === this.settings.dataStream ? this.backing.length - 1 : this.backing.findIndex((index) => index.name === item.index)
       if (at < 0) {
         verdicts[n] = {kind: 'retry', error: `${item.index} is not among ${this.settings.dataStream}'s backing indices yet`, retryAfterMs: 1000}
         return
@@ -109,7 +110,7 @@ export class RolloverDedupe {
       const landing = this.backing[at]!
       const wait = landing.createdMs + this.settings.settleMs - now
       if (wait > 0) {
-        verdicts[n] = {kind: 'retry', error: `${landing.name} was created ${Math.round((now - landing.createdMs) / 1000)} s ago: copies of this event sent before that may still be on their way to an older backing index`, retryAfterMs: wait}
+        verdicts[n] = {kind: 'retry', error: `${landing.name} was created ${Math.round((now - landing.createdMs) / 1000)} s ago: copies of this event sent before that may still be on their way to an older backing index`, retryAfterMs: wait, waiting: true}
         return
       }
       toLook.push({n, candidates, landing})

@@ -89,3 +89,32 @@ describe('the forwarder with several batches in flight', () => {
     await restarted.stop(100)
   })
 })
+
+describe('a sink that asks to wait', () => {
+  it('sends the record again after the time asked, and reports no failure for it', async () => {
+    const dataDir = tempDir()
+    mkdirSync(join(dataDir, 'events'))
+    const body = Buffer.from(JSON.stringify({event: 'meeting.started', event_ts: 1_764_000_000_000, payload: {}}))
+    writeFileSync(join(dataDir, 'events', '2026-12-07.ndjson'), recordLine({id: 'r0', receivedAt: '2026-12-07T10:00:00.000Z', source: {address: '127.0.0.1'}, method: 'POST', path: '/zoom-webhook', headers: {}, eventType: 'meeting.started', dedupeKey: 'k0'}, body, true))
+    const sent: number[] = []
+    // The rollover dedupe's answer while a new backing index is younger than the settle time.
+    const sink: Sink = {
+      name: 'waits',
+      description: 'asks once to be asked again in 50 ms',
+      send: async () => {
+        sent.push(Date.now())
+        return {kind: 'items', items: [sent.length === 1 ? {kind: 'retry', error: 'its backing index is 0 s old', retryAfterMs: 50, waiting: true} : {kind: 'done'}]}
+      },
+      close: async () => undefined,
+    }
+    const events: string[] = []
+    const forwarder = new Forwarder({dataDir, sink, flushMs: 0, onEvent: (event) => events.push(event.type)})
+    await forwarder.start()
+    await until(() => forwarder.status().forwarded === 1)
+    await forwarder.stop(100)
+    expect(sent).toHaveLength(2)
+    expect(sent[1]! - sent[0]!).toBeGreaterThanOrEqual(45)
+    expect(events).toEqual([])
+    expect(forwarder.status()).toMatchObject({errors: {retry: 0}})
+  })
+})
