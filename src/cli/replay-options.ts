@@ -1,9 +1,25 @@
 import {existsSync} from 'node:fs'
 
+import {Flags} from '@oclif/core'
+
 import {OptionError, parseTimePoint} from '../config/index.js'
-import {type SourceSpec, sourceFromArgument, type StorePart} from '../deliveries/source.js'
+import {type SourceSpec, sourceFromArgument, STORE_PARTS, type StorePart} from '../deliveries/source.js'
 import type {DeliveryFilter} from '../replay/select.js'
 import {type ElasticFlagValues, elasticSettingsFrom} from './flags.js'
+
+/** What replay sends: where from, and which (read by replaySelection). */
+export const replaySelectionFlags = {
+    from: Flags.string({description: 'which part of a data dir', options: Object.keys(STORE_PARTS), default: 'accepted'}),
+    id: Flags.string({description: 'a delivery id, or its first characters (zoomctl deliveries lists them; repeat for more)', multiple: true}),
+    event: Flags.string({description: 'only this event type (repeat for more)', multiple: true}),
+    since: Flags.string({description: 'received at or after: a duration ago (2h) or an ISO date'}),
+    until: Flags.string({description: 'received at or before'}),
+    limit: Flags.integer({description: 'at most this many', min: 1}),
+    last: Flags.integer({description: 'the last N that match (--last 1: retry the latest)', min: 1}),
+    speed: Flags.string({description: "re-enact the capture's spacing, this many times faster (1: as it happened)", exclusive: ['rate']}),
+    set: Flags.string({description: 'change a field of each body: path=value (the body is then re-serialised)', multiple: true}),
+    'from-es': Flags.boolean({description: 'read the deliveries from Elasticsearch (--since/--until; event.original when kept, else rebuilt from zoom.*)', default: false}),
+}
 
 export interface ReplayFlagValues extends ElasticFlagValues {
   from: string

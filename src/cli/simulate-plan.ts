@@ -3,10 +3,10 @@ import {randomInt} from 'node:crypto'
 import {appSecret, OptionError, parseAppTokens, parseDuration, parseHeader, parseTimePoint, resolveAuth} from '../config/index.js'
 import {BodyFactory, planDeliveries, readPayloadFile, selectEvents} from '../sender/index.js'
 import {prepareDelivery} from '../sender/prepare.js'
-import {isChallengeRun, type SimulationRun} from '../sender/run-simulation.js'
+import {isChallengeRun, type SimulationReport, type SimulationRun} from '../sender/run-simulation.js'
 import {conflictingFlags, withRetries} from '../sender/simulation.js'
 import {assertAuthComplete} from '../zoom/auth.js'
-import {type AuthFlagValues, authOptionsFrom, integrationVersion, type LocalTokenLookup, localTokenHint, tokenForLocalTarget} from './flags.js'
+import {type AuthFlagValues, authOptionsFrom, integrationVersion, type LocalTokenLookup, localTokenHint, otherServeHint, tokenForLocalTarget} from './flags.js'
 
 export interface SimulateFlagValues extends AuthFlagValues {
   url: string
@@ -83,4 +83,25 @@ export async function simulationRun(names: string[], flags: SimulateFlagValues):
     now,
   }
   return {run, token}
+}
+
+/**
+ * What to say after a run whose endpoint answered 401: about the timestamp when it was shifted on purpose
+ * (--timestamp-offset), else about whose token signed it (one read from a local serve's data dir).
+ */
+export function simulationHint(report: SimulationReport, timestampOffset: number, token: LocalTokenLookup): string | undefined {
+  return timestampOffset !== 0 ? staleTimestampHint(timestampOffset, answered401(report)) : otherServeHint(token, answered401(report))
+}
+
+/** What a 401 to --timestamp-offset means: the receiver checked the timestamp, as Zoom's own receivers should. */
+function staleTimestampHint(offset: number, refused: boolean): string | undefined {
+  if (!refused) return undefined
+  return `x-zm-request-timestamp was shifted by ${offset} s (--timestamp-offset): a 401 is the endpoint refusing a stale timestamp, as it should; a zoomctl serve keeps such a delivery under refused/, and --tolerance widens what it accepts`
+}
+
+/** Whether the endpoint answered 401 to any delivery: with a token read from a local serve's data dir, most likely another serve's. */
+function answered401(report: SimulationReport): boolean {
+  if (report.mode === 'sequence') return report.result.deliveries.some((result) => result.status === 401)
+  if (report.mode === 'burst') return Boolean(report.result.burst.statusCounts['401'])
+  return report.mode === 'challenge' && report.result.urlValidation.status === 401
 }

@@ -2,9 +2,9 @@ import {Args, Flags} from '@oclif/core'
 
 import {ZoomctlCommand} from '../cli/base-command.js'
 import {authFlags, authOptionsFrom, dataDirFlag, elasticFlags, localTokenHint, otherServeHint, tlsClientFlags, tokenForLocalTarget} from '../cli/flags.js'
-import {replaySelection} from '../cli/replay-options.js'
+import {interruptOn} from '../cli/interrupt.js'
+import {replaySelection, replaySelectionFlags} from '../cli/replay-options.js'
 import {parseDuration, parseHeader, resolveAuth} from '../config/index.js'
-import {STORE_PARTS} from '../deliveries/source.js'
 import {formatReplay} from '../output/replay.js'
 import {startProgressBar} from '../output/progress.js'
 import {DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
@@ -36,17 +36,9 @@ export default class Replay extends ZoomctlCommand {
 
   static override flags = {
     url: Flags.string({description: 'endpoint to send to', default: `http://127.0.0.1:${DEFAULT_PORT}${DEFAULT_PATH}`, env: 'ZOOMCTL_URL'}),
-    from: Flags.string({description: 'which part of a data dir', options: Object.keys(STORE_PARTS), default: 'accepted'}),
-    id: Flags.string({description: 'a delivery id, or its first characters (zoomctl deliveries lists them; repeat for more)', multiple: true}),
-    event: Flags.string({description: 'only this event type (repeat for more)', multiple: true}),
-    since: Flags.string({description: 'received at or after: a duration ago (2h) or an ISO date'}),
-    until: Flags.string({description: 'received at or before'}),
-    limit: Flags.integer({description: 'at most this many', min: 1}),
-    last: Flags.integer({description: 'the last N that match (--last 1: retry the latest)', min: 1}),
+    ...replaySelectionFlags,
     concurrency: Flags.integer({description: 'deliveries in flight at once', default: 10, min: 1, max: 1000}),
     rate: Flags.integer({description: 'deliveries per second (0: as fast as possible)', default: 0, min: 0}),
-    speed: Flags.string({description: "re-enact the capture's spacing, this many times faster (1: as it happened)", exclusive: ['rate']}),
-    set: Flags.string({description: 'change a field of each body: path=value (the body is then re-serialised)', multiple: true}),
     header: Flags.string({description: 'add a header: "Name: value"', multiple: true}),
     checkpoint: Flags.string({description: 'resumable: record what was acknowledged here, and skip it when started again'}),
     record: Flags.string({description: 'append one line per delivery sent to this file, for validate --run'}),
@@ -54,7 +46,6 @@ export default class Replay extends ZoomctlCommand {
     yes: Flags.boolean({description: 'do not ask before sending (at a terminal, replay says how many it will send and asks; piped or with --json it never asks)', default: false}),
     timeout: Flags.string({description: 'give up on one request after this long', default: '10s', env: 'ZOOMCTL_TIMEOUT'}),
     'data-dir': dataDirFlag('data dir used when no source is named'),
-    'from-es': Flags.boolean({description: 'read the deliveries from Elasticsearch (--since/--until; event.original when kept, else rebuilt from zoom.*)', default: false}),
     ...elasticFlags,
     ...tlsClientFlags,
     ...authFlags,
@@ -81,9 +72,7 @@ export default class Replay extends ZoomctlCommand {
       }
       process.stderr.write(`replaying ${what}\n`)
     }
-    const interrupt = new AbortController()
-    const onSigint = () => interrupt.abort()
-    process.once('SIGINT', onSigint)
+    const interrupt = interruptOn(['SIGINT'])
     const dispatcher = createDispatcher({insecure: flags.insecure, caFile: flags.ca, timeoutMs: parseDuration(flags.timeout), connections: flags.concurrency, origin: new URL(flags.url).origin})
     const bar = startProgressBar(selected ?? filter.last ?? filter.limit, this.human && !flags['dry-run'])
     try {
@@ -113,7 +102,7 @@ export default class Replay extends ZoomctlCommand {
       if (report.interrupted) process.exitCode = 130
       return report.failed ? this.failed(result) : result
     } finally {
-      process.off('SIGINT', onSigint)
+      interrupt.release()
       await dispatcher.close()
     }
   }

@@ -8,9 +8,7 @@ import {websocketFlags} from '../cli/websocket-settings.js'
 import {invocation} from '../cli/invocation.js'
 import {runServe} from '../receiver/service.js'
 import {OptionError} from '../config/index.js'
-import {lineWriter} from '../output/lines.js'
-import {formatCertificateEvent, formatForwardEvent, formatOutcome, formatSocketEvent, formatWarning, outcomeJsonLine, serveBanner} from '../output/serve.js'
-import {style} from '../output/style.js'
+import {consoleServeLog} from '../output/serve-console-log.js'
 import {DEFAULT_TOLERANCE_SECONDS} from '../zoom/signature.js'
 
 export default class Serve extends ZoomctlCommand {
@@ -84,33 +82,11 @@ export default class Serve extends ZoomctlCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Serve)
     const json = this.jsonEnabled()
-    const stdout = lineWriter()
-    const write = stdout.write
     const settings = await serveSettingsFrom(flags)
-    if (flags['log-format'] === 'ecs') {
-      if (json) throw new OptionError('--log-format ecs writes JSON lines of its own: leave out --json')
-      // pino is loaded only for this format: a serve that logs for a person starts without it.
-      const {ecsServeLog} = await import('../output/serve-ecs-log.js')
-      const log = ecsServeLog()
-      const {signal, counts} = await runServe(settings, log.callbacks)
-      log.stopped(signal, counts)
-      return
-    }
-    const stopped = await runServe(settings, {
-      onOutcome: (outcome) => write(json ? outcomeJsonLine(outcome) : formatOutcome(outcome)),
-      onForward: (event) => (json ? write(JSON.stringify({...event, type: 'forward', kind: event.type})) : process.stderr.write(`${formatForwardEvent(event)}\n`)),
-      onWarning: (message) => (json ? write(JSON.stringify({type: 'warning', message})) : process.stderr.write(`${formatWarning(message)}\n`)),
-      onCertificate: (event) => (json ? write(JSON.stringify(event)) : process.stderr.write(`${formatCertificateEvent(event)}\n`)),
-      onSocket: (event) => (json ? write(JSON.stringify({...event, type: 'websocket', kind: event.type})) : process.stderr.write(`${formatSocketEvent(event)}\n`)),
-      onStopping: (message) => (json ? write(JSON.stringify({type: 'stopping', message})) : process.stderr.write(`${style.dim(message)}\n`)),
-      onListening: (listening) => {
-        const started = {...listening, config: this.configFileRead ?? null}
-        if (json) write(JSON.stringify({type: 'listening', ...started}))
-        else process.stderr.write(`${serveBanner(started, invocation(this.config.bin))}\n`)
-      },
-    })
-    if (json) write(JSON.stringify({type: 'stopped', ...stopped}))
-    else process.stderr.write(`stopped (${stopped.signal}): ${Object.entries(stopped.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') || 'no deliveries'}\n`)
-    stdout.flush()
+    if (flags['log-format'] === 'ecs' && json) throw new OptionError('--log-format ecs writes JSON lines of its own: leave out --json')
+    // pino is loaded only for the ECS format: a serve that logs for a person starts without it.
+    const log = flags['log-format'] === 'ecs' ? (await import('../output/serve-ecs-log.js')).ecsServeLog() : consoleServeLog({json, configFile: this.configFileRead ?? null, run: invocation(this.config.bin)})
+    const {signal, counts} = await runServe(settings, log.callbacks)
+    log.stopped(signal, counts)
   }
 }

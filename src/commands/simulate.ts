@@ -2,15 +2,16 @@ import {Args, Flags} from '@oclif/core'
 
 import {categories} from '../catalog/catalog.js'
 import {ZoomctlCommand} from '../cli/base-command.js'
-import {appTokenFlag, authFlags, dataDirFlag, integrationVersionFlag, otherServeHint, tlsClientFlags} from '../cli/flags.js'
-import {simulationRun} from '../cli/simulate-plan.js'
+import {appTokenFlag, authFlags, dataDirFlag, integrationVersionFlag, tlsClientFlags} from '../cli/flags.js'
+import {simulationHint, simulationRun} from '../cli/simulate-plan.js'
+import {interruptOn} from '../cli/interrupt.js'
 import {simulateOverWebSocket, simulateWebSocketFlags} from '../cli/simulate-websocket.js'
 import {startProgressBar} from '../output/progress.js'
 import {style} from '../output/style.js'
 import {formatBurstSummary, formatChallenge, formatDryRunRequest, formatSequenceSummary, sequenceRows} from '../output/simulate.js'
 import {DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
 import {checkEndpointUrl, safeOrigin} from '../sender/client.js'
-import {runSimulation, type SimulationReport} from '../sender/run-simulation.js'
+import {runSimulation} from '../sender/run-simulation.js'
 
 export default class Simulate extends ZoomctlCommand {
   static override summary = 'Send correctly signed synthetic Zoom events to an endpoint'
@@ -73,9 +74,7 @@ export default class Simulate extends ZoomctlCommand {
     const progress = startProgressBar(total, this.human && Boolean(run.burst) && !run.dryRun)
     if (this.human && !run.dryRun && !run.burst && !run.challenge) this.log(rows.header)
     // Ctrl-C (or SIGTERM) ends a burst cleanly: the summary of what was sent, then exit 130.
-    const interrupt = new AbortController()
-    const stop = () => interrupt.abort()
-    process.once('SIGINT', stop).once('SIGTERM', stop)
+    const interrupt = interruptOn()
     const report = await runSimulation(
       {...run, signal: interrupt.signal},
       {
@@ -85,15 +84,13 @@ export default class Simulate extends ZoomctlCommand {
       },
     ).finally(() => {
       progress.stop()
-      process.off('SIGINT', stop).off('SIGTERM', stop)
+      interrupt.release()
     })
     if (this.human && report.mode === 'challenge') this.log(formatChallenge(report.result.urlValidation, origin))
     if (this.human && report.mode === 'sequence') this.log(formatSequenceSummary(report.result, origin))
     if (this.human && report.mode === 'burst') this.log(formatBurstSummary(report.result))
     if (report.mode === 'burst' && report.result.interrupted) process.exitCode = 130
-    // A 401 to a timestamp shifted on purpose is about the timestamp, not about whose token signed it.
-    const shifted = flags['timestamp-offset'] !== 0
-    const hint = shifted ? staleTimestampHint(flags['timestamp-offset'], answered401(report)) : otherServeHint(token, answered401(report))
+    const hint = simulationHint(report, flags['timestamp-offset'], token)
     if (hint && this.human) this.log(style.yellow(`hint: ${hint}`))
     const result = hint ? {...report.result, hint} : report.result
     return report.failed ? this.failed(result) : result
@@ -101,24 +98,9 @@ export default class Simulate extends ZoomctlCommand {
 
   /** simulate --websocket: Ctrl-C ends it with what was sent (exit 130). */
   private async overWebSocket(names: string[], flags: Parameters<typeof simulateOverWebSocket>[1]): Promise<unknown> {
-    const interrupt = new AbortController()
-    const stop = () => interrupt.abort()
-    process.once('SIGINT', stop).once('SIGTERM', stop)
-    const report = await simulateOverWebSocket(names, flags, {human: this.human, log: (line) => this.log(line), signal: interrupt.signal}).finally(() => process.off('SIGINT', stop).off('SIGTERM', stop))
+    const interrupt = interruptOn()
+    const report = await simulateOverWebSocket(names, flags, {human: this.human, log: (line) => this.log(line), signal: interrupt.signal}).finally(() => interrupt.release())
     if (report.stoppedEarly === 'interrupted') process.exitCode = 130
     return report.failed && report.stoppedEarly !== 'interrupted' ? this.failed(report) : report
   }
-}
-
-/** What a 401 to --timestamp-offset means: the receiver checked the timestamp, as Zoom's own receivers should. */
-function staleTimestampHint(offset: number, refused: boolean): string | undefined {
-  if (!refused) return undefined
-  return `x-zm-request-timestamp was shifted by ${offset} s (--timestamp-offset): a 401 is the endpoint refusing a stale timestamp, as it should; a zoomctl serve keeps such a delivery under refused/, and --tolerance widens what it accepts`
-}
-
-/** Whether the endpoint answered 401 to any delivery: with a token read from a local serve's data dir, most likely another serve's. */
-function answered401(report: SimulationReport): boolean {
-  if (report.mode === 'sequence') return report.result.deliveries.some((result) => result.status === 401)
-  if (report.mode === 'burst') return Boolean(report.result.burst.statusCounts['401'])
-  return report.mode === 'challenge' && report.result.urlValidation.status === 401
 }
