@@ -250,6 +250,7 @@ export const forwardFlags = {
     allowNo: true,
     helpGroup: 'FORWARDING',
   }),
+  'clock-margin': Flags.string({description: 'how far apart the clocks of Zoom, serve and the cluster may be (the rollover check counts on it)', default: '60s', hidden: true, helpGroup: 'FORWARDING'}),
   'rollover-settle': Flags.string({description: 'how long after a rollover a write still routed to the old write index may take to be visible there (checks of copies wait that long)', default: '30s', hidden: true, helpGroup: 'FORWARDING'}),
 }
 

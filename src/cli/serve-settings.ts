@@ -31,6 +31,7 @@ export interface ServeFlagValues extends AuthFlagValues, ElasticFlagValues, WebS
   'ack-fallback': string
   'dedupe-index': boolean
   'rollover-settle': string
+  'clock-margin': string
   'previous-secret-token'?: string
   'retry-mismatched': boolean
   'app-token'?: string[]
@@ -97,6 +98,7 @@ export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSe
             integrationVersion: version,
             dedupeIndex: flags['dedupe-index'],
             settleMs: parseDuration(flags['rollover-settle']),
+            clockMarginMs: parseDuration(flags['clock-margin']),
             ...(flags['ack-after-index'] ? {ack: {budgetMs: ackBudgetMs, fallback: flags['ack-fallback'] === 'store' ? ('store' as const) : ('retry' as const)}} : {}),
           }
         : undefined,

@@ -23,6 +23,10 @@ export interface ElasticSinkOptions {
   dedupeIndex?: boolean
   /** How long after a rollover a write still routed to the old write index may take to be visible there. */
   settleMs?: number
+  /** How far apart the clocks of Zoom, serve and the cluster may be. */
+  clockMarginMs?: number
+  /** Something the rollover check met and cannot cover (a document outside the data stream's backing indices …). */
+  onWarning?: (message: string) => void
 }
 
 /** The data stream each mode writes to. */
@@ -56,10 +60,16 @@ export class ElasticSink implements Sink {
     private readonly options: ElasticSinkOptions,
   ) {
     this.index = forwardDataStream(options)
-    if (options.dedupeIndex !== false) this.copies = new RolloverDedupe(connection.client, {dataStream: this.index, settleMs: options.settleMs ?? DEFAULT_SETTLE_MS})
+    if (options.dedupeIndex !== false) {
+      this.copies = new RolloverDedupe(connection.client, {dataStream: this.index, settleMs: this.settleMs, clockMarginMs: options.clockMarginMs, onWarning: options.onWarning})
+    }
   }
 
   /** Read when asked: the version is known once the connection made in the background has answered. */
+  private get settleMs(): number {
+    return this.options.settleMs ?? DEFAULT_SETTLE_MS
+  }
+
   get description(): string {
     const how = this.options.preMap ? "zoomctl's mapped documents, no ingest pipeline" : "the agent's documents, mapped by the Zoom integration's pipeline"
     const once = this.options.dedupeIndex === false ? '' : '; copies after a rollover found and removed'
@@ -164,7 +174,9 @@ export class ElasticSink implements Sink {
     const operations: string[] = []
     for (const {key, line} of prepared) operations.push(JSON.stringify({create: {_index: this.index, _id: key}}), line)
     // The forwarder retries with its own back-off; the client's retry would wait 1-2 s more, and not for Ctrl-C.
-    const answer = await this.connection.client.bulk({operations, filter_path: BULK_ANSWER, ...(this.options.preMap ? {pipeline: '_none'} : {})}, {signal, maxRetries: 0})
+    // A write waits for its shard at most half the settle time (1 min by default), which the rollover check counts on.
+    const timeout = this.copies && this.settleMs >= 10_000 ? {timeout: `${Math.round(this.settleMs / 2)}ms`} : {}
+    const answer = await this.connection.client.bulk({operations, filter_path: BULK_ANSWER, ...timeout, ...(this.options.preMap ? {pipeline: '_none'} : {})}, {signal, maxRetries: 0})
     if (answer.items.length !== prepared.length) return {kind: 'retry', error: `Elasticsearch answered ${answer.items.length} items for ${prepared.length} documents`}
     const items = answer.items.map((item): {outcome: ItemOutcome; index?: string} => {
       const result = item.create ?? Object.values(item)[0]

@@ -40,6 +40,7 @@ export type ForwardEvent =
   | {type: 'sink-down'; sink: string; error: string}
   | {type: 'sink-up'; sink: string; downForMs: number}
   | {type: 'sink-paused'; sink: string; error: string}
+  | {type: 'sink-warning'; sink: string; message: string}
   | {type: 'dead-letter'; sink: string; recordId: string; eventType?: string; error: string}
 
 export interface ForwardStatus {
@@ -268,6 +269,8 @@ export class Forwarder {
         return false
       }
       if (!record.duplicateOf) return true
+      // With --ack-after-index the answer path writes copies too, and one it gave up on may have landed unchecked.
+      if (this.options.alreadyDelivered) return true
       this.counts.skippedDuplicates++
       return false
     })

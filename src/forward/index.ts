@@ -16,6 +16,7 @@ export interface ForwardSettings {
     /** Find and remove copies that land in a newer backing index than their first (default true). */
     dedupeIndex?: boolean
     settleMs?: number
+    clockMarginMs?: number
     /** serve --ack-after-index: answer Zoom once Elasticsearch has the document. */
     ack?: AckSettings
   }
@@ -63,6 +64,8 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
       integrationVersion: settings.elastic.integrationVersion,
       dedupeIndex: settings.elastic.dedupeIndex,
       settleMs: settings.elastic.settleMs,
+      clockMarginMs: settings.elastic.clockMarginMs,
+      onWarning: (message) => onEvent({type: 'sink-warning', sink: sink.name, message}),
     })
     sinks.push(sink)
     if (settings.elastic.ack) acknowledger = new IndexAcknowledger(sink, settings.elastic.ack)

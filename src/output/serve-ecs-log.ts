@@ -50,7 +50,7 @@ export function ecsServeLog(destination: NodeJS.WritableStream | number = 1): Ec
     const message = withoutFieldValues(stripVTControlCharacters(formatForwardEvent(event)))
     const fields = {event: {kind: 'event', action: event.type}, zoomctl: {sink: event.sink, ...(event.type === 'dead-letter' ? {delivery: {id: event.recordId, ...(event.eventType ? {event_type: event.eventType} : {})}} : {})}}
     if (event.type === 'sink-up') log.info(fields, message)
-    else if (event.type === 'dead-letter') log.warn(fields, message)
+    else if (event.type === 'dead-letter' || event.type === 'sink-warning') log.warn(fields, message)
     else log.error(fields, message)
   }
   return {

@@ -40,6 +40,8 @@ export function formatForwardEvent(event: ForwardEvent): string {
       return style.green(`forwarding to ${event.sink} recovered after ${formatMs(event.downForMs)}`)
     case 'dead-letter':
       return style.yellow(`${event.sink} refused delivery ${event.recordId} (${printable(event.eventType ?? '?')}) for good: ${printable(event.error)}; kept in dead-letter/, zoomctl replay --from dead-letter resends it`)
+    case 'sink-warning':
+      return style.yellow(`${event.sink}: ${printable(event.message)}`)
   }
 }
 

@@ -104,6 +104,21 @@ describe('the rollover dedupe', () => {
     expect(double.documents(STREAM).map((doc) => [doc.id, doc.index])).toEqual([[key, expect.stringMatching(/-000001$/)]])
   })
 
+  it('check a retry to the same replica that its answer gave up on (--ack-after-index): the forwarder takes it over', async () => {
+    const double = await es()
+    const receiver = await serve(['--es-url', double.url, '--ack-after-index', '--ack-timeout', '1s', '--rollover-settle', '4s', '--clock-margin', '0s', '--retry-max', '500ms'])
+    const [body] = zoomBodies(1, 8)
+    expect((await post(receiver.url, body!)).status).toBe(200)
+    double.rollover(STREAM)
+    // Zoom's retry to the same serve: stored as a copy, written by the answer's path into the new write index,
+    // whose check must wait out the settle time, longer than the answer's budget.
+    expect((await post(receiver.url, body!)).json).toMatchObject({reason: 'not-indexed'})
+    expect(double.documents(STREAM)).toHaveLength(2)
+    // The forwarder sends the copy too, and its check removes the later one.
+    await waitFor(() => double.documents(STREAM).length === 1, 30_000, 'the later copy removed')
+    expect(double.documents(STREAM)[0]!.index).toMatch(/-000001$/)
+  })
+
   it('index a retry after a rollover once; without it (--no-dedupe-index) twice, which validate --duplicates finds', async () => {
     const double = await es()
     const first = await serve(['--es-url', double.url])
@@ -115,7 +130,7 @@ describe('the rollover dedupe', () => {
     // Another replica, with a store of its own, gets Zoom's retry after the rollover. The retry lands in the
     // new write index; once writes still on their way to the old one would be visible (--rollover-settle),
     // the first copy is found there and the retry's deleted.
-    const second = await serve(['--es-url', double.url, '--rollover-settle', '1s', '--retry-max', '500ms'])
+    const second = await serve(['--es-url', double.url, '--rollover-settle', '1s', '--clock-margin', '0s', '--retry-max', '500ms'])
     expect(await deliver(second.url, body!)).toBe(200)
     expect(await deliver(second.url, other!)).toBe(200)
     const settled = () => double.documents(STREAM).map((doc) => doc.id).sort().join() === [keyOf(body!), keyOf(other!)].sort().join()

@@ -116,7 +116,7 @@ describe.skipIf(!engine)('serve replicas on a real search engine', () => {
 
   it('index every acknowledged event exactly once through copies, retries, a rollover and a SIGKILL (--ack-after-index)', async () => {
     const stream = 'logs-zoomctl.webhook-replicas'
-    const args = ['--es-url', engine, '--pre-map', '--namespace', 'replicas', '--ack-after-index', '--rollover-settle', '2s', '--flush-interval', '50ms']
+    const args = ['--es-url', engine, '--pre-map', '--namespace', 'replicas', '--ack-after-index', '--rollover-settle', '2s', '--clock-margin', '0s', '--flush-interval', '50ms']
     const a = await startServe(args)
     const b = await startServe(args)
     replicas.push(a, b)
