@@ -1,8 +1,7 @@
 import {readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {cursorPath, loadCursor, START} from '../forward/cursor.js'
-import {StoreTail} from '../forward/tail.js'
+import {cursorPath, loadCursor} from '../forward/cursor.js'
 import {expectedFields} from '../checks/expectations.js'
 import {indexedDocument} from '../mapping/index.js'
 import {findDelivery, newestFirst, type PartPosition, type StoreCursor} from './newest.js'
@@ -54,10 +53,10 @@ export interface EntryFilter {
   until?: Date
 }
 
-const PARTS: StorePart[] = ['accepted', 'refused', 'dead-letter']
+export const PARTS: StorePart[] = ['accepted', 'refused', 'dead-letter']
 
 /** Where the deliveries of each verdict are kept: copies are accepted deliveries marked duplicateOf. */
-const VERDICT_PART: Partial<Record<DeliveryEntry['verdict'], StorePart>> = {accepted: 'accepted', duplicate: 'accepted', refused: 'refused', 'dead-letter': 'dead-letter'}
+export const VERDICT_PART: Partial<Record<DeliveryEntry['verdict'], StorePart>> = {accepted: 'accepted', duplicate: 'accepted', refused: 'refused', 'dead-letter': 'dead-letter'}
 
 export function entryOf(delivery: Delivery, part: StorePart): DeliveryEntry | undefined {
   if (delivery.rejection) return rejectedEntry(delivery)
@@ -143,7 +142,7 @@ export function gapEntry(gap: ConnectionGap): GapEntry {
 }
 
 /** A request serve did not store, as deliveries lists it: when, what it claimed to be, why, and from where. */
-function rejectedEntry(delivery: Delivery): DeliveryEntry | undefined {
+export function rejectedEntry(delivery: Delivery): DeliveryEntry | undefined {
   const rejection = delivery.rejection
   if (!rejection || !delivery.receivedAt) return undefined
   return {id: delivery.id, receivedAt: delivery.receivedAt, ...(delivery.eventType ? {eventType: delivery.eventType} : {}), verdict: rejection.verdict, status: rejection.status, reason: rejection.reason, from: rejection.from}
@@ -252,29 +251,6 @@ function lineReceivedAt(line: Buffer): number {
   if (at === -1) return Number.NaN
   const text = stringAt(line, at + RECEIVED_AT.length)
   return text === undefined ? Number.NaN : Date.parse(text)
-}
-
-/** New accepted and refused deliveries as serve stores them, until the signal aborts. */
-export async function* followDeliveries(dataDir: string, filter: EntryFilter, signal: AbortSignal): AsyncGenerator<DeliveryEntry> {
-  // Start at the end of what exists: only what comes from now on.
-  const tails = await Promise.all(
-    (['accepted', 'refused'] as const).map(async (part) => {
-      const tail = new StoreTail(dataDir, START, part)
-      await tail.skipToEnd()
-      return {part, tail}
-    }),
-  )
-  while (!signal.aborted) {
-    let any = false
-    for (const {part, tail} of tails) {
-      for (const {record} of await tail.read(1000, 8 << 20)) {
-        any = true
-        const entry = entryOf({id: record.id, rawBody: Buffer.alloc(0), record, origin: ''}, part)
-        if (entry && entryMatches(entry, filter)) yield entry
-      }
-    }
-    if (!any) await new Promise((resolve) => setTimeout(resolve, 250))
-  }
 }
 
 export interface DeliveryDetail {

@@ -7,8 +7,8 @@ import {type DeliveryRecord, readStoredLine} from '../store/records.js'
 import type {Cursor} from './cursor.js'
 
 /** A record read from the store, with the position just after it: where the cursor goes once it is confirmed. */
-export interface TailRecord {
-  record: DeliveryRecord
+export interface TailRecord<T = DeliveryRecord> {
+  record: T
   file: string
   end: number
   /** The stored line's length, newline included. */
@@ -22,23 +22,25 @@ const CHUNK = 256 * 1024
  * line still being written (no newline yet) waits for the next call. A line that does not parse (torn by a
  * crash, then closed by the next append) is skipped and counted.
  */
-export class StoreTail {
+export class StoreTail<T = DeliveryRecord> {
   private file: string
   private offset: number
   corruptLines = 0
 
+  /** `parse`: what a line becomes (the forwarder's record by default; a reader of dead letters wants more of the line). */
   constructor(
     private readonly dataDir: string,
     from: Cursor,
     private readonly part: StorePart = 'accepted',
+    private readonly parse: (line: Buffer) => T = readStoredLine as unknown as (line: Buffer) => T,
   ) {
     this.file = from.file
     this.offset = from.offset
   }
 
   /** Up to `max` records (and about `maxBytes`) that are complete on disk now; [] when caught up. */
-  async read(max: number, maxBytes: number): Promise<TailRecord[]> {
-    const out: TailRecord[] = []
+  async read(max: number, maxBytes: number): Promise<Array<TailRecord<T>>> {
+    const out: Array<TailRecord<T>> = []
     let bytes = 0
     for (;;) {
       const files = (await storeFiles(this.dataDir, this.part)).map((path) => basename(path))
@@ -60,7 +62,7 @@ export class StoreTail {
           (line, offset) => {
             if (!isBlank(line)) {
               try {
-                out.push({record: readStoredLine(line), file, end: offset + line.length + 1, bytes: line.length + 1})
+                out.push({record: this.parse(line), file, end: offset + line.length + 1, bytes: line.length + 1})
                 bytes += line.length
               } catch {
                 this.corruptLines++

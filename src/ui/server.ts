@@ -3,7 +3,8 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import type {AddressInfo} from 'node:net'
 
 import {StoreCounter} from '../deliveries/counts.js'
-import {type DeliveryEntry, type EntryFilter, followDeliveries, listDeliveries, type ListedEntry, matchingDeliveries, type PageOptions, pageOfDeliveries, showDelivery} from '../deliveries/list.js'
+import {followDeliveries} from '../deliveries/follow.js'
+import {type DeliveryEntry, type EntryFilter, listDeliveries, type ListedEntry, matchingDeliveries, type PageOptions, pageOfDeliveries, showDelivery} from '../deliveries/list.js'
 import {isWholeId} from '../deliveries/ids.js'
 import {decodeCursor, encodeCursor, findDelivery} from '../deliveries/newest.js'
 import type {StorePart} from '../deliveries/source.js'
@@ -80,7 +81,8 @@ export async function startInspector(options: InspectorOptions): Promise<Running
   const unsubscribe = options.subscribe?.(publish)
   if (!options.subscribe) {
     void (async () => {
-      for await (const entry of followDeliveries(options.dataDir, {}, stopFollowing.signal)) publish(entry)
+      // What the page's live list shows: stored deliveries (refusals come from serve itself, gaps with the list).
+      for await (const entry of followDeliveries(options.dataDir, {verdicts: ['accepted', 'duplicate', 'refused']}, stopFollowing.signal)) publish(entry as DeliveryEntry)
     })().catch(() => undefined)
   }
 

@@ -95,6 +95,19 @@ describe('deliveries', () => {
     const lines = out.trim().split('\n').map((line) => JSON.parse(line) as {eventType: string})
     expect(lines.map((line) => line.eventType)).toEqual(['webinar.started'])
 
+    // Asked for by verdict, the requests refused as unauthenticated too (a wrong Secret Token, the usual first failure), as they come.
+    const rejected = spawn(process.execPath, [BIN, 'deliveries', serve.dataDir, '--follow', '--json', '--verdict', 'rejected', '--verdict', 'refused'], {stdio: ['ignore', 'pipe', 'ignore']})
+    let seen = ''
+    rejected.stdout.on('data', (chunk: Buffer) => (seen += chunk.toString()))
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect((await runCli(['simulate', 'meeting.ended', '--url', serve.url, '--secret-token', 'not-the-token'])).code).toBe(1)
+    const until401 = Date.now() + 10_000
+    while (!seen.includes('meeting.ended') && Date.now() < until401) await new Promise((resolve) => setTimeout(resolve, 100))
+    rejected.kill('SIGINT')
+    expect(seen.trim().split('\n').map((line) => JSON.parse(line) as {verdict: string; eventType: string; status: number})).toEqual([
+      expect.objectContaining({verdict: 'rejected', eventType: 'meeting.ended', status: 401, reason: 'signature-mismatch'}),
+    ])
+
     // For a person, it says what it waits on, and when the data dir is not there yet, that serve makes it.
     const waiting = spawn(process.execPath, [BIN, 'deliveries', '--follow', '--data-dir', join(tempDir(), 'not-yet')], {stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, ...ISOLATED, NO_COLOR: '1'}})
     let said = ''

@@ -3,7 +3,8 @@ import {Args, Flags} from '@oclif/core'
 import {ZoomctlCommand} from '../../cli/base-command.js'
 import {dataDirFlag} from '../../cli/flags.js'
 import {parseTimePoint} from '../../config/index.js'
-import {assertDataDir, dataDirExists, type DeliveryEntry, followDeliveries, listDeliveries} from '../../deliveries/list.js'
+import {assertDataDir, dataDirExists, type DeliveryEntry, listDeliveries} from '../../deliveries/list.js'
+import {followDeliveries} from '../../deliveries/follow.js'
 import {matchingTotal} from '../../deliveries/total.js'
 import {entryRow, formatEntries, formatRejectedSummary} from '../../output/deliveries.js'
 import {readRejectionCounts} from '../../store/rejections.js'
@@ -30,7 +31,7 @@ export default class Deliveries extends ZoomctlCommand {
     since: Flags.string({description: 'received at or after: a duration ago (1h) or an ISO date'}),
     until: Flags.string({description: 'received at or before'}),
     limit: Flags.integer({description: 'at most this many, the latest', default: 50, min: 1}),
-    follow: Flags.boolean({char: 'f', description: 'keep printing new deliveries as serve stores them (Ctrl-C to stop)', default: false}),
+    follow: Flags.boolean({char: 'f', description: 'keep printing new deliveries as serve records them: dead letters and gaps too, and the requests it refused as unauthenticated when --verdict asks for them (Ctrl-C to stop)', default: false}),
     'data-dir': dataDirFlag("serve's data dir, when the argument does not name one"),
   }
 
