@@ -158,15 +158,29 @@ export class ElasticSink implements Sink {
           const verdicts = await this.copies.settle(landed.map(({at}) => at))
           const paused = verdicts.find((verdict) => verdict.kind === 'paused')
           if (paused?.kind === 'paused') return {kind: 'paused', error: paused.error}
+          // The document is in: only its check is left, which the resend does.
           verdicts.forEach((verdict, n) => {
-            if (verdict.kind === 'retry') outcomes[landed[n]!.i] = verdict
+            if (verdict.kind === 'retry') outcomes[landed[n]!.i] = {...verdict, written: true}
           })
         }
       }
       return {kind: 'items', items: slot.map((at) => outcomes[at]!)}
     } catch (error) {
-      return this.failure(error, records.length)
+      // The whole request refused (413 from a proxy in front, a 400): each half may still go, down to one record.
+      if (error instanceof errors.ResponseError && (error.statusCode === 413 || error.statusCode === 400) && records.length > 1) return this.sendInHalves(records, signal)
+      return this.failure(error)
     }
+  }
+
+  private async sendInHalves(records: DeliveryRecord[], signal?: AbortSignal): Promise<BatchOutcome> {
+    const half = Math.ceil(records.length / 2)
+    const items: ItemOutcome[] = []
+    for (const part of [records.slice(0, half), records.slice(half)]) {
+      const outcome = await this.send(part, signal)
+      if (outcome.kind === 'paused') return outcome
+      items.push(...(outcome.kind === 'items' ? outcome.items : part.map((): ItemOutcome => ({kind: 'retry', error: outcome.error, retryAfterMs: outcome.retryAfterMs}))))
+    }
+    return {kind: 'items', items}
   }
 
   /** The documents themselves, each created under its key; for each, what it answered and the backing index that holds it (written, or a copy already there). */
@@ -178,6 +192,9 @@ export class ElasticSink implements Sink {
     const timeout = this.copies && this.settleMs >= 10_000 ? {timeout: `${Math.round(this.settleMs / 2)}ms`} : {}
     const answer = await this.connection.client.bulk({operations, filter_path: BULK_ANSWER, ...timeout, ...(this.options.preMap ? {pipeline: '_none'} : {})}, {signal, maxRetries: 0})
     if (answer.items.length !== prepared.length) return {kind: 'retry', error: `Elasticsearch answered ${answer.items.length} items for ${prepared.length} documents`}
+    // Credentials refused item by item (Elasticsearch authorises a _bulk per index): the sink pauses, nothing is dead-lettered.
+    const refused = answer.items.map((item) => item.create ?? Object.values(item)[0]).find((result) => (result?.status === 401 || result?.status === 403) && result.error?.type === 'security_exception')
+    if (refused) return {kind: 'paused', error: `Elasticsearch refused these credentials to index into ${this.index} (${refused.status} ${refused.error?.reason ?? ''}): grant create_doc on ${this.index.replace(/-[^-]+$/, '-*')}`}
     const items = answer.items.map((item): {outcome: ItemOutcome; index?: string} => {
       const result = item.create ?? Object.values(item)[0]
       const status = result?.status ?? 0
@@ -189,17 +206,19 @@ export class ElasticSink implements Sink {
     return {kind: 'landed', items}
   }
 
-  private failure(error: unknown, count: number): BatchOutcome {
+  private failure(error: unknown): BatchOutcome {
+    const message = elasticError(error, this.connection.settings, `index into ${this.index}`).message
     if (error instanceof errors.ResponseError) {
       const status = error.statusCode ?? 0
-      const message = elasticError(error, this.connection.settings, `index into ${this.index}`).message
       if (status === 401 || status === 403) return {kind: 'paused', error: message}
       if (status === 429 || status >= 500) return {kind: 'retry', error: message, retryAfterMs: retryAfter(error.headers?.['retry-after'])}
-      // The whole request was refused (413, 400): each record alone may still go, so none is lost here.
-      if (count > 1) return {kind: 'items', items: Array.from({length: count}, () => ({kind: 'retry', error: message}))}
+      // A record that alone makes the request refused (send() splits a batch down to it).
       return {kind: 'items', items: [{kind: 'dead', error: message}]}
     }
-    return {kind: 'retry', error: elasticError(error, this.connection.settings, `index into ${this.index}`).message}
+    // Timed out: the request may still run in the cluster. Sent again only once it must have run, so that a copy
+    // of it landing late in a newer backing index is seen by the resend's check.
+    const unanswered = this.copies && error instanceof errors.TimeoutError
+    return {kind: 'retry', error: message, ...(unanswered ? {retryAfterMs: this.settleMs} : {})}
   }
 
   async close(): Promise<void> {

@@ -24,7 +24,9 @@ import {errors, type Client} from '@elastic/elasticsearch'
  * - the clocks of Zoom (event_ts), serve and the cluster (creation dates) agree within `clockMarginMs`;
  * - a write routed to a backing index is visible there (a real-time GET) within `settleMs` of the next one's
  *   creation: the routing's own lag after a rollover (the cluster state reaching every node) and the
- *   write's execution (serve's _bulk waits at most half of it for a shard) included.
+ *   write's execution (serve's _bulk waits at most half of it for a shard) included;
+ * - a _bulk whose answer serve never got has run within `settleMs` of being sent, or not at all: a timed-out
+ *   one is sent again only after that (elastic-sink.ts), so that the resend's check sees where it landed.
  *
  * So a check waits until its landing index is `settleMs` old by the cluster's clock (the margin added for
  * serve's), and an older index is a candidate while it took writes up to the margin and the settle time
@@ -178,8 +180,13 @@ export class RolloverDedupe {
       this.backing = names.map((name) => ({name, createdMs: Number(settings[name]?.settings?.index?.creation_date)})).filter((index) => Number.isFinite(index.createdMs))
       return undefined
     } catch (error) {
-      // Not made yet (the first write makes it): nothing to compare with, which the next write's answer changes.
-      if (error instanceof errors.ResponseError && error.statusCode === 404) return {kind: 'retry', error: `${this.settings.dataStream} is not there yet`, retryAfterMs: 1000}
+      // Written into, yet no data stream: a plain index (no template made it a data stream). It never rolls over,
+      // and its _id dedupes alone. Its name is the one the answers give.
+      if (error instanceof errors.ResponseError && error.statusCode === 404) {
+        this.backing = [{name: this.settings.dataStream, createdMs: 0}]
+        this.warnOnce('plain', `${this.settings.dataStream} is a plain index, not a data stream: it never rolls over, and the _id alone keeps copies out`)
+        return undefined
+      }
       return failure(error, `read ${this.settings.dataStream}'s backing indices`, `view_index_metadata on ${this.settings.dataStream}`)
     }
   }

@@ -55,7 +55,7 @@ export class ElasticsearchDouble {
   readonly created = new Map<string, number>()
   readonly requests: Array<{method: string; path: string; headers: IncomingMessage['headers']}> = []
   /** Failure switches, changed by tests while the double runs. */
-  readonly switches = {down: false, slowMs: 0, reject429: 0, itemReject429: 0, itemError: undefined as undefined | ((doc: Doc) => {status: number; type: string; reason: string} | undefined)}
+  readonly switches = {down: false, slowMs: 0, reject429: 0, itemReject429: 0, maxBulkBytes: 0, itemError: undefined as undefined | ((doc: Doc) => {status: number; type: string; reason: string} | undefined)}
   integration: string | false
   private server?: Server
   private readonly sockets = new Set<Socket>()
@@ -425,6 +425,8 @@ export class ElasticsearchDouble {
   }
 
   private bulk(body: string, defaultIndex: string | undefined, params: URLSearchParams, user: string): unknown {
+    // A proxy in front with a body limit (nginx's client_max_body_size) refuses the whole request.
+    if (this.switches.maxBulkBytes && Buffer.byteLength(body) > this.switches.maxBulkBytes) throw new DoubleError(413, envelope(413, 'request_entity_too_large', `request body of ${Buffer.byteLength(body)} bytes is over ${this.switches.maxBulkBytes}`))
     if (!body.endsWith('\n')) throw new DoubleError(400, envelope(400, 'illegal_argument_exception', 'The bulk request must be terminated by a newline [\\n]'))
     const lines = body.split('\n').filter((line) => line.length)
     const items: unknown[] = []

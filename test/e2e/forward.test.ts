@@ -1,4 +1,4 @@
-import {readFileSync, readdirSync} from 'node:fs'
+import {existsSync, readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
@@ -102,6 +102,26 @@ describe('serve forwards to Elasticsearch', () => {
     expect(delivered).toEqual([{sink: 'elasticsearch', state: 'delivered'}])
     const signedIn = readStore(receiver.dataDir).find((record) => record.eventType === 'user.signed_in')!
     expect(await sinksOf(signedIn.id)).toEqual([{sink: 'elasticsearch', state: 'dead-letter', error: expect.stringContaining('document_parsing_exception')}])
+  })
+
+  it('sends a batch refused as too large (413) again in halves, down to what goes', async () => {
+    const double = await es()
+    double.switches.maxBulkBytes = 20_000
+    const receiver = await serve(['--es-url', double.url, '--flush-interval', '200ms'])
+    const bodies = zoomBodies(60)
+    await Promise.all(bodies.map(async (body) => expect(await deliver(receiver.url, body)).toBe(200)))
+    await waitFor(() => double.documents(STREAM).length === 60, 20_000, 'all 60 documents')
+    expect(existsSync(join(receiver.dataDir, 'dead-letter'))).toBe(false)
+  })
+
+  it('pauses, dead-lettering nothing, when Elasticsearch refuses the credentials item by item (no create_doc)', async () => {
+    const double = await es({indexPrivileges: ['read', 'view_index_metadata']})
+    const receiver = await serve(['--es-url', double.url])
+    for (const body of zoomBodies(3)) expect(await deliver(receiver.url, body)).toBe(200)
+    await waitFor(() => receiver.lines.some((line) => line.includes('"kind":"sink-paused"')), 20_000, 'the sink paused')
+    expect(receiver.lines.find((line) => line.includes('"kind":"sink-paused"'))).toContain('grant create_doc on logs-zoom.webhook-*')
+    expect(existsSync(join(receiver.dataDir, 'dead-letter'))).toBe(false)
+    expect(double.documents(STREAM)).toHaveLength(0)
   })
 
   it('indexes each Zoom delivery once when two instances receive overlapping copies', async () => {

@@ -3,19 +3,19 @@ import {afterEach} from 'vitest'
 
 import {findEvent} from '../../src/catalog/catalog.js'
 import {BodyFactory} from '../../src/sender/index.js'
-import {ElasticsearchDouble} from '../doubles/elasticsearch.js'
+import {ElasticsearchDouble, type EsDoubleOptions} from '../doubles/elasticsearch.js'
 import {type ServeProcess, startServe} from './cli.js'
 
 /** For one test file: whatever these start is stopped after its test, last started first; `cleanups` takes more. */
-export function stoppedAfterEachTest(): {cleanups: Array<() => Promise<unknown>>; es: () => Promise<ElasticsearchDouble>; serve: (args: string[]) => Promise<ServeProcess>} {
+export function stoppedAfterEachTest(): {cleanups: Array<() => Promise<unknown>>; es: (options?: EsDoubleOptions) => Promise<ElasticsearchDouble>; serve: (args: string[]) => Promise<ServeProcess>} {
   const cleanups: Array<() => Promise<unknown>> = []
   afterEach(async () => {
     while (cleanups.length) await cleanups.pop()!()
   })
   return {
     cleanups,
-    async es() {
-      const double = await new ElasticsearchDouble().start()
+    async es(options = {}) {
+      const double = await new ElasticsearchDouble(options).start()
       cleanups.push(() => double.stop())
       return double
     },

@@ -1,4 +1,4 @@
-import type {Client} from '@elastic/elasticsearch'
+import {type Client, errors} from '@elastic/elasticsearch'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
@@ -186,6 +186,20 @@ describe('the rollover dedupe', () => {
     const said: string[] = []
     expect(await dedupe(blocked.client, 30_000, (message) => said.push(message)).settle([{key: 'k3', eventMs: undefined, index: name(3)}])).toEqual([{kind: 'done'}])
     expect(said).toEqual([expect.stringContaining(`${name(2)} is read-only: a later copy of an event in it cannot be deleted (k3)`)])
+  })
+})
+
+describe('the rollover dedupe on a plain index', () => {
+  it('takes an index that is no data stream as never rolling over: nothing to look for, said once', async () => {
+    const missing = new errors.ResponseError({body: {error: {type: 'index_not_found_exception'}}, statusCode: 404, headers: {}, warnings: null, meta: {} as never})
+    const calls: string[] = []
+    const client = {indices: {getDataStream: async () => (calls.push('getDataStream'), Promise.reject(missing)), getSettings: async () => (calls.push('getSettings'), {})}} as unknown as Client
+    const warnings: string[] = []
+    const copies = dedupe(client, 30_000, (message) => warnings.push(message))
+    expect(await copies.settle([{key: 'k1', index: STREAM}, {key: 'k2', eventMs: NOW, index: STREAM}])).toEqual([{kind: 'done'}, {kind: 'done'}])
+    expect(await copies.settle([{key: 'k3', index: STREAM}])).toEqual([{kind: 'done'}])
+    expect(calls).toEqual(['getDataStream', 'getSettings'])
+    expect(warnings).toEqual([`${STREAM} is a plain index, not a data stream: it never rolls over, and the _id alone keeps copies out`])
   })
 })
 
