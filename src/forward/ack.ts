@@ -88,11 +88,6 @@ export class IndexAcknowledger {
         this.indexedIds.add(waiter.record.id)
         this.stats.indexed++
         this.settle(waiter, {indexed: true, retry: false})
-      } else if (item.kind === 'retry' && item.written) {
-        // In Elasticsearch; only its check for a copy after a rollover is left, which the forwarder does
-        // (not marked indexed here, so that the forwarder sends it again): answered 200 now, not 503 for a minute.
-        this.stats.indexed++
-        this.settle(waiter, {indexed: true, retry: false})
       } else if (item.kind === 'dead') {
         // Refused for good: a retry from Zoom would be refused too. It is stored; the forwarder dead-letters it.
         this.settle(waiter, {indexed: false, retry: false, detail: item.error})

@@ -158,9 +158,8 @@ export class ElasticSink implements Sink {
           const verdicts = await this.copies.settle(landed.map(({at}) => at))
           const paused = verdicts.find((verdict) => verdict.kind === 'paused')
           if (paused?.kind === 'paused') return {kind: 'paused', error: paused.error}
-          // The document is in: only its check is left, which the resend does.
           verdicts.forEach((verdict, n) => {
-            if (verdict.kind === 'retry') outcomes[landed[n]!.i] = {...verdict, written: true}
+            if (verdict.kind === 'retry') outcomes[landed[n]!.i] = verdict
           })
         }
       }

@@ -6,12 +6,8 @@ import {describeNetworkError} from '../sender/client.js'
 import {APP_HEADER} from '../zoom/apps.js'
 
 /** What became of one record: delivered (or already there), worth another try, or never deliverable. */
-/**
- * A retry that is `waiting` is not a failure: the sink asks for the record again later (a check that must
- * wait out a rollover). One that is `written` has its document in Elasticsearch already: what is left is
- * its check for a copy, which the resend does.
- */
-export type ItemOutcome = {kind: 'done'} | {kind: 'retry'; error: string; retryAfterMs?: number; waiting?: boolean; written?: boolean} | {kind: 'dead'; error: string}
+/** A retry that is `waiting` is not a failure: the sink asks for the record again later (a check that must wait out a rollover). */
+export type ItemOutcome = {kind: 'done'} | {kind: 'retry'; error: string; retryAfterMs?: number; waiting?: boolean} | {kind: 'dead'; error: string}
 
 /** A batch either got per-record answers, or none: then all of it waits (outage) or the sink pauses (credentials). */
 export type BatchOutcome = {kind: 'items'; items: ItemOutcome[]} | {kind: 'retry'; error: string; retryAfterMs?: number} | {kind: 'paused'; error: string}
