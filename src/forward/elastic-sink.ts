@@ -111,7 +111,8 @@ export class ElasticSink implements Sink {
     try {
       const text = record.rawBodyEncoding || record.rawBodyFile || typeof record.rawBody !== 'string' || /[\n\r]/.test(record.rawBody) ? undefined : record.rawBody
       if (!this.options.preMap && text !== undefined) {
-        const eventMs = !this.copies ? undefined : record.event !== undefined ? eventTsOf(record.event) : (eventTimeOfText(text) ?? eventTsOf(JSON.parse(text)))
+        // Kept in the record's metadata by serve; scanned for in the body of a record stored before.
+        const eventMs = !this.copies ? undefined : (record.eventTs ?? (record.event !== undefined ? eventTsOf(record.event) : (eventTimeOfText(text) ?? eventTsOf(JSON.parse(text)))))
         const document = this.document(record, null)
         delete document.zoom
         const members = JSON.stringify(document)
@@ -119,7 +120,7 @@ export class ElasticSink implements Sink {
       }
       const body = record.event ?? JSON.parse(rawBodyBytes(record).toString('utf8'))
       // Read before the mapping, which drops event_ts from a body it works on in place.
-      const eventMs = eventTsOf(body)
+      const eventMs = record.eventTs ?? eventTsOf(body)
       return {key, eventMs, line: JSON.stringify(this.document(record, body, record.event === undefined))}
     } catch (error) {
       return {key, poison: `cannot map or serialise this record: ${(error as Error).message}`}

@@ -2,6 +2,7 @@ import {randomUUID, timingSafeEqual} from 'node:crypto'
 import {unlink} from 'node:fs/promises'
 
 import type {AckAnswer} from '../forward/ack.js'
+import {eventTsOf} from '../forward/event-time.js'
 import {dedupeKey, type DeliveryRecord, type FileStore, type RecordMeta, type StoreKind} from '../store/index.js'
 import {elapsedMs} from '../timing.js'
 import {type AuthSettings, checkModeHeader, redactCredential} from '../zoom/auth.js'
@@ -205,6 +206,8 @@ export class DeliveryHandler {
     // The record keeps the raw body; the parsed event and Elastic's document are derived from it when read,
     // not on the request path (and not stored three times over).
     record.eventType = body.event
+    const eventTs = eventTsOf(body)
+    if (eventTs !== undefined) record.eventTs = eventTs
     if (app) record.app = app
     record.dedupeKey = dedupeKey(body, delivery.rawBody)
     const {store} = this.settings

@@ -19,6 +19,8 @@ export interface DeliveryRecord {
   rawBodyFile?: string
   rawBodySize?: number
   eventType?: string
+  /** The body's event_ts (ms) when it has a plausible one: the forwarder's rollover check reads it here rather than scanning the body. */
+  eventTs?: number
   /** The Zoom app whose Secret Token signed it, when serve has several (--app-token). */
   app?: string
   /** event + event_ts + object ids: the same event delivered twice has the same key. */

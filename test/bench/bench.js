@@ -67,7 +67,7 @@ function writeStore(dataDir, count, days = 1, firstDay = Date.now()) {
     for (let i = 0; i < perDay && n < count; i++, n++) {
       const rawBody = bodies[n % bodies.length]
       const parsed = JSON.parse(rawBody)
-      lines.push(recordLine({id: `d${n}`, receivedAt: new Date(at + i).toISOString(), source: {address: '127.0.0.1'}, method: 'POST', path: '/zoom-webhook', headers: {}, eventType: parsed.event, dedupeKey: dedupeKey({...parsed, event_ts: n}, Buffer.from(rawBody))}, Buffer.from(rawBody), true).toString().trimEnd())
+      lines.push(recordLine({id: `d${n}`, receivedAt: new Date(at + i).toISOString(), source: {address: '127.0.0.1'}, method: 'POST', path: '/zoom-webhook', headers: {}, eventType: parsed.event, eventTs: parsed.event_ts, dedupeKey: dedupeKey({...parsed, event_ts: n}, Buffer.from(rawBody))}, Buffer.from(rawBody), true).toString().trimEnd())
       if (lines.length === 10_000) writeFileSync(file, lines.splice(0).join('\n') + '\n', {flag: 'a'})
     }
     if (lines.length) writeFileSync(file, lines.join('\n') + '\n', {flag: 'a'})

@@ -72,6 +72,8 @@ describe('receiver', () => {
     expect(record).toMatchObject({id: response.body.id, eventType: 'meeting.started', rawBody: body})
     expect(record!.headers['x-zm-signature']).toMatch(/^v0=/)
     expect(record).toMatchObject({dedupeKey: expect.stringMatching(/^[0-9a-f]{64}$/)})
+    // The event's own time, in the metadata: the forwarder's rollover check reads it without scanning the body.
+    expect(record).toMatchObject({eventTs: (JSON.parse(body) as {event_ts: number}).event_ts})
     expect(record!.document).toBeUndefined()
   })
 
