@@ -65,11 +65,11 @@ export class ElasticSink implements Sink {
     }
   }
 
-  /** Read when asked: the version is known once the connection made in the background has answered. */
   private get settleMs(): number {
     return this.options.settleMs ?? DEFAULT_SETTLE_MS
   }
 
+  /** Read when asked: the version is known once the connection made in the background has answered. */
   get description(): string {
     const how = this.options.preMap ? "zoomctl's mapped documents, no ingest pipeline" : "the agent's documents, mapped by the Zoom integration's pipeline"
     const once = this.options.dedupeIndex === false ? '' : '; copies after a rollover found and removed'
