@@ -90,6 +90,8 @@ export interface HandlerSettings {
 export class DeliveryHandler {
   private readonly keepHeaders: (headers: IncomingDelivery['headers']) => Record<string, string>
   private readonly tokens: VerifyingToken[]
+  /** First copies being written, by id, with the copies that wait to know whether they made it to disk. */
+  private readonly storing = new Map<string, Array<(stored: boolean) => void> | undefined>()
 
   constructor(private readonly settings: HandlerSettings) {
     this.keepHeaders = headerKeeper(settings.auth)
@@ -155,6 +157,21 @@ export class DeliveryHandler {
     return this.accept(delivery, outcomeOf(delivery, performance.now()))
   }
 
+  private whenStored(id: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      const waiting = this.storing.get(id) ?? []
+      waiting.push(resolve)
+      this.storing.set(id, waiting)
+    })
+  }
+
+  /** A first copy's write is over (its claim already given back if it failed): the copies waiting on it go on. */
+  private stored(id: string, stored: boolean): void {
+    const waiting = this.storing.get(id)
+    this.storing.delete(id)
+    for (const resolve of waiting ?? []) resolve(stored)
+  }
+
   /** Whatever came authenticated (signed, or over the socket): checked, parsed, deduplicated and stored. */
   private async accept(delivery: IncomingDelivery, outcome: (fields: OutcomeFields) => DeliveryOutcome, signedWith?: VerifyingToken): Promise<Reply> {
     const {auth} = this.settings
@@ -213,14 +230,22 @@ export class DeliveryHandler {
     const {store} = this.settings
     // Only in the first moments after start-up, while the window's keys load: never on the steady path.
     if (!store.isIndexed) await store.indexed()
-    const firstId = store.claim(record.dedupeKey, record.id)
+    let firstId = store.claim(record.dedupeKey, record.id)
+    // A copy of a first still on its way to disk (the same event over the webhook and the socket, say) waits
+    // for it: the forwarder skips a copy, so one of a first that could not be stored is stored as the first.
+    while (firstId !== undefined && this.storing.has(firstId) && !(await this.whenStored(firstId))) firstId = store.claim(record.dedupeKey, record.id)
     if (firstId !== undefined) record.duplicateOf = firstId
     // Indexing starts with the write, not after it: the answer waits for the slower of the two.
     const indexed = this.settings.acknowledge?.({...record, rawBody: text, event: body})
+    if (firstId === undefined) this.storing.set(record.id, undefined)
     try {
       await store.append('events', record, delivery.rawBody, true)
+      if (firstId === undefined) this.stored(record.id, true)
     } catch (error) {
-      if (firstId === undefined) store.release(record.dedupeKey, record.id)
+      if (firstId === undefined) {
+        store.release(record.dedupeKey, record.id)
+        this.stored(record.id, false)
+      }
       const detail = `${(error as Error).message}; answered 503 so that Zoom retries`
       return {
         status: 503,

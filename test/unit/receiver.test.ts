@@ -6,6 +6,7 @@ import {join} from 'node:path'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
+import {DeliveryHandler} from '../../src/receiver/delivery-handler.js'
 import {type DeliveryOutcome, type RunningReceiver, startReceiver} from '../../src/receiver/index.js'
 import {prepareDelivery} from '../../src/sender/prepare.js'
 import {FileStore} from '../../src/store/index.js'
@@ -218,6 +219,31 @@ describe('receiver', () => {
     expect(response.status).toBe(503)
     expect(response.headers['retry-after']).toBe('60')
     expect(r.outcomes.at(-1)).toMatchObject({result: 'error', reason: 'store-failed'})
+  })
+
+  it("stores a copy as the first when the first copy, still being written, could not be stored: none is lost", async () => {
+    const dataDir = tempDir()
+    const store = await FileStore.open(dataDir)
+    const append = store.append.bind(store)
+    let failFirst!: (error: Error) => void
+    let calls = 0
+    // The first write hangs, then fails; the others go to disk.
+    store.append = (...args: Parameters<FileStore['append']>) => (++calls === 1 ? new Promise<void>((_, reject) => (failFirst = reject)) : append(...args))
+    const handler = new DeliveryHandler({auth: {mode: 'signature', secretToken}, toleranceSeconds: 300, store})
+    const body = event()
+    // The same event over the webhook and over the socket at once (a migration from one to the other).
+    const delivery = (source: string) => ({method: 'POST', path: '/zoom-webhook', headers: {}, rawBody: Buffer.from(body), remoteAddress: source, receivedAt: new Date().toISOString(), websocket: {subscriptionId: 's'}})
+    const first = handler.handleSocketEvent(delivery('webhook'))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const copy = handler.handleSocketEvent(delivery('socket'))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    failFirst(new Error('disk full'))
+    expect((await first).status).toBe(503)
+    expect((await copy).outcome).toMatchObject({result: 'accepted', status: 200})
+    const stored = readStore(dataDir)
+    expect(stored).toHaveLength(1)
+    expect(stored[0]!.duplicateOf).toBeUndefined()
+    await store.close()
   })
 
   it('notes a client that hangs up mid-body, and stores nothing', async () => {
