@@ -65,6 +65,10 @@ export class ElasticSink implements Sink {
     }
   }
 
+  get laterCopiesRemoved(): number | undefined {
+    return this.copies?.removed
+  }
+
   private get settleMs(): number {
     return this.options.settleMs ?? DEFAULT_SETTLE_MS
   }

@@ -49,6 +49,8 @@ export interface ForwardStatus {
   forwarded: number
   deadLetters: number
   skippedDuplicates: number
+  /** The Elasticsearch sink: copies after a rollover it found and deleted (see rollover-dedupe.ts). */
+  laterCopiesRemoved?: number
   /** What the sink has not confirmed yet: the batch in flight and what is still unread. */
   lag: {records: number; bytes: number; oldestPendingAgeSeconds: number}
   /** Records stored and not yet confirmed by the sink (in flight and unread): its queue, in the store. */
@@ -128,6 +130,7 @@ export class Forwarder {
       sink: this.sinkName,
       state: this.state,
       ...this.counts,
+      ...(this.options.sink.laterCopiesRemoved === undefined ? {} : {laterCopiesRemoved: this.options.sink.laterCopiesRemoved}),
       // Everything that waits, not only the batches in flight: while a sink is down, what is stored meanwhile waits too.
       lag: {records: Math.max(this.inFlight, depth), bytes: this.lagBytes + this.flights.reduce((sum, flight) => sum + flight.bytes, 0) + bytesOf(this.carry), oldestPendingAgeSeconds: Math.round(age)},
       queue: {records: depth},

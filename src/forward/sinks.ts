@@ -21,6 +21,8 @@ export interface Sink {
   send(records: DeliveryRecord[], signal?: AbortSignal): Promise<BatchOutcome>
   /** Whether the sink answers, sending nothing to index (doctor's probe asks): why not, or undefined. */
   check?(): Promise<string | undefined>
+  /** Copies it found in a newer backing index than their first and deleted, since start (the Elasticsearch sink's rollover check). */
+  readonly laterCopiesRemoved?: number
   close(): Promise<void>
 }
 

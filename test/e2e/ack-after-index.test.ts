@@ -102,6 +102,9 @@ describe('the rollover dedupe', () => {
     // Zoom's retry: refused as a copy by the write index (409), which is how the other one is found.
     expect((await post(receiver.url, body)).status).toBe(200)
     expect(double.documents(STREAM).map((doc) => [doc.id, doc.index])).toEqual([[key, expect.stringMatching(/-000001$/)]])
+    // Counted where an operator looks.
+    const health = (await (await fetch(receiver.url.replace('/zoom-webhook', '/healthz'))).json()) as {forwarding: Array<{laterCopiesRemoved?: number}>}
+    expect(health.forwarding[0]!.laterCopiesRemoved).toBe(1)
   })
 
   it('answer 503 to a retry whose check must wait out a rollover, and finish the check from the store (--ack-after-index)', async () => {
