@@ -2,7 +2,7 @@ import {open, stat} from 'node:fs/promises'
 
 import {START} from '../forward/cursor.js'
 import {StoreTail} from '../forward/tail.js'
-import {type RejectionEntry, rejectionPaths} from '../store/rejections.js'
+import {rejectionEntriesOf, rejectionPaths} from '../store/rejections.js'
 import {readGaps} from '../websocket/connection-log.js'
 import {type DeliveryEntry, type EntryFilter, entryMatches, entryOf, gapEntry, type ListedEntry, PARTS, rejectedEntry, VERDICT_PART} from './list.js'
 import {type Delivery, parseLine, rejectedDelivery} from './source.js'
@@ -70,18 +70,7 @@ class RejectionFollower {
     } finally {
       await file.close()
     }
-    const entries: DeliveryEntry[] = []
-    for (const line of text.split('\n')) {
-      if (!line) continue
-      try {
-        const logged = JSON.parse(line) as RejectionEntry
-        const entry = typeof logged.at === 'string' && typeof logged.reason === 'string' ? rejectedEntry(rejectedDelivery(logged, this.path)) : undefined
-        if (entry) entries.push(entry)
-      } catch {
-        // A line torn by a crash: skipped, as the listing does.
-      }
-    }
-    return entries
+    return rejectionEntriesOf(text).flatMap((logged) => rejectedEntry(rejectedDelivery(logged, this.path)) ?? [])
   }
 }
 

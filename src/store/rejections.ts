@@ -168,14 +168,21 @@ export async function readRejectionEntries(dataDir: string): Promise<RejectionEn
     } catch {
       continue
     }
-    for (const line of text.split('\n')) {
-      if (!line) continue
-      try {
-        const entry = JSON.parse(line) as RejectionEntry
-        if (typeof entry.at === 'string' && typeof entry.reason === 'string') entries.push(entry)
-      } catch {
-        // A line torn by a crash: skipped.
-      }
+    entries.push(...rejectionEntriesOf(text))
+  }
+  return entries
+}
+
+/** The entries of some whole lines of the log; a line torn by a crash is skipped. */
+export function rejectionEntriesOf(text: string): RejectionEntry[] {
+  const entries: RejectionEntry[] = []
+  for (const line of text.split('\n')) {
+    if (!line) continue
+    try {
+      const entry = JSON.parse(line) as RejectionEntry
+      if (typeof entry.at === 'string' && typeof entry.reason === 'string') entries.push(entry)
+    } catch {
+      // A line torn by a crash: skipped.
     }
   }
   return entries
