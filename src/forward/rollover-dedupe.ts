@@ -103,22 +103,25 @@ export class RolloverDedupe {
 
   /** For each written (or already there) document: done, or to be tried again (its check had to wait or failed). */
   async settle(landed: Landed[]): Promise<CopyVerdict[]> {
-    if (landed.some((item) => this.position(item.index) < 0)) {
+    const unknown = landed.some((item) => this.position(item.index) < 0)
+    if (unknown) {
       const failed = await this.readBacking()
       if (failed) return landed.map(() => failed)
     }
     let verdicts: CopyVerdict[] = landed.map(() => ({kind: 'done'}))
     let toLook = this.toLookUp(landed, verdicts)
     if (!toLook.length) return verdicts
-    // Read again before looking: an index shrunk, restored or closed by its lifecycle since is looked for as it is now.
-    const failed = await this.readBacking()
-    if (failed) {
-      for (const {n} of toLook) verdicts[n] = failed
-      return verdicts
+    // Read again before looking (unless just read): an index shrunk, restored or closed by its lifecycle since is looked for as it is now.
+    if (!unknown) {
+      const failed = await this.readBacking()
+      if (failed) {
+        for (const {n} of toLook) verdicts[n] = failed
+        return verdicts
+      }
+      verdicts = landed.map(() => ({kind: 'done'}))
+      toLook = this.toLookUp(landed, verdicts)
+      if (!toLook.length) return verdicts
     }
-    verdicts = landed.map(() => ({kind: 'done'}))
-    toLook = this.toLookUp(landed, verdicts)
-    if (!toLook.length) return verdicts
     const docs = toLook.flatMap(({item, candidates}) => candidates.map((index) => ({_index: index.name, _id: item.key})))
     let found: Set<string>
     try {
