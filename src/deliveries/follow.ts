@@ -4,7 +4,7 @@ import {START} from '../forward/cursor.js'
 import {StoreTail} from '../forward/tail.js'
 import {rejectionEntriesOf, rejectionPaths} from '../store/rejections.js'
 import {readGaps} from '../websocket/connection-log.js'
-import {type DeliveryEntry, type EntryFilter, entryMatches, entryOf, gapEntry, type ListedEntry, PARTS, rejectedEntry, VERDICT_PART} from './list.js'
+import {type DeliveryEntry, type EntryFilter, entryMatches, entryOf, gapEntry, type ListedEntry, rejectedEntry, wantedParts} from './list.js'
 import {type Delivery, parseLine, rejectedDelivery} from './source.js'
 
 /**
@@ -15,10 +15,9 @@ import {type Delivery, parseLine, rejectedDelivery} from './source.js'
  */
 export async function* followDeliveries(dataDir: string, filter: EntryFilter, signal: AbortSignal): AsyncGenerator<ListedEntry> {
   const verdicts = filter.verdicts?.length ? filter.verdicts : undefined
-  const parts = PARTS.filter((part) => !verdicts || verdicts.some((verdict) => verdict !== 'gap' && VERDICT_PART[verdict] === part))
   // Start at the end of what exists: only what comes from now on.
   const tails = await Promise.all(
-    parts.map(async (part) => {
+    wantedParts(filter).map(async (part) => {
       const tail = new StoreTail<Delivery>(dataDir, START, part, (line) => parseLine(line.toString('utf8'), '', dataDir, {bodies: false}))
       await tail.skipToEnd()
       return {part, tail}

@@ -53,10 +53,15 @@ export interface EntryFilter {
   until?: Date
 }
 
-export const PARTS: StorePart[] = ['accepted', 'refused', 'dead-letter']
+const PARTS: StorePart[] = ['accepted', 'refused', 'dead-letter']
 
 /** Where the deliveries of each verdict are kept: copies are accepted deliveries marked duplicateOf. */
-export const VERDICT_PART: Partial<Record<DeliveryEntry['verdict'], StorePart>> = {accepted: 'accepted', duplicate: 'accepted', refused: 'refused', 'dead-letter': 'dead-letter'}
+const VERDICT_PART: Partial<Record<DeliveryEntry['verdict'], StorePart>> = {accepted: 'accepted', duplicate: 'accepted', refused: 'refused', 'dead-letter': 'dead-letter'}
+
+/** The parts of the store that hold the verdicts a filter asks for (all of them when it asks for none). */
+export function wantedParts(filter: EntryFilter): StorePart[] {
+  return PARTS.filter((part) => !filter.verdicts?.length || filter.verdicts.some((verdict) => verdict !== 'gap' && VERDICT_PART[verdict] === part))
+}
 
 export function entryOf(delivery: Delivery, part: StorePart): DeliveryEntry | undefined {
   if (delivery.rejection) return rejectedEntry(delivery)
@@ -184,7 +189,8 @@ export async function pageOfDeliveries(dataDir: string, filter: EntryFilter, opt
   const keepLine = options.scanLimit === undefined ? eventTypePrefilter(filter) : undefined
   // A part that holds none of the verdicts asked for is not read at all: done from the start.
   const from: StoreCursor = {...options.cursor}
-  for (const part of PARTS) if (filter.verdicts?.length && !filter.verdicts.some((verdict) => verdict !== 'gap' && VERDICT_PART[verdict] === part)) from[part] = 'start'
+  const wanted = wantedParts(filter)
+  for (const part of PARTS) if (!wanted.includes(part)) from[part] = 'start'
   for await (const {part, delivery, cursor} of newestFirst(dataDir, PARTS, from, {bodies: options.bodies ?? false, keepLine})) {
     scanned++
     next = cursor
@@ -210,8 +216,7 @@ export async function pageOfDeliveries(dataDir: string, filter: EntryFilter, opt
  * the parts read forward side by side, merged by receive time.
  */
 export async function* matchingDeliveries(dataDir: string, filter: EntryFilter, text?: string): AsyncGenerator<{entry: DeliveryEntry; delivery: Delivery}> {
-  const wanted = PARTS.filter((part) => !filter.verdicts?.length || filter.verdicts.some((verdict) => verdict !== 'gap' && VERDICT_PART[verdict] === part))
-  const readers = wanted.map((part) => ({part, items: readDeliveries({kind: 'store', dataDir, part}, {eventTypes: filter.events})[Symbol.asyncIterator]()}))
+  const readers = wantedParts(filter).map((part) => ({part, items: readDeliveries({kind: 'store', dataDir, part}, {eventTypes: filter.events})[Symbol.asyncIterator]()}))
   const heads = await Promise.all(readers.map(({items}) => items.next()))
   const needle = text?.toLowerCase()
   for (;;) {
