@@ -1,11 +1,11 @@
-import {errors} from '@elastic/elasticsearch'
+import {errors, type estypes} from '@elastic/elasticsearch'
 
 import {createElasticClient, type ElasticConnection, elasticError, type ElasticSettings, readClusterInfo} from '../elastic/connection.js'
 import {describeCredential} from '../elastic/credentials.js'
 import {UserError} from '../errors.js'
-import {agentDocument, DEFAULT_TAGS, indexedDocument} from '../mapping/index.js'
+import {agentDocument, agentDocumentHead, type AgentEnvelope, DEFAULT_TAGS, indexedDocument} from '../mapping/index.js'
 import {appTag} from '../zoom/apps.js'
-import {rawBodyBytes, type DeliveryRecord} from '../store/records.js'
+import {rawBodyBytes, STORED_BODY, type DeliveryRecord} from '../store/records.js'
 import {eventTsOf, eventTimeOfText} from './event-time.js'
 import {BULK_ANSWER, DEFAULT_SETTLE_MS, type Landed, RolloverDedupe} from './rollover-dedupe.js'
 import {type BatchOutcome, type ItemOutcome, retryAfter, type Sink} from './sinks.js'
@@ -39,9 +39,16 @@ interface Prepared {
   key: string
   /** event_ts, when the body has a plausible one (only read with the rollover dedupe on). */
   eventMs?: number
-  /** The document, serialised here: one that cannot be (nested thousands deep) is dead on its own, with its reason. */
+  /**
+   * The document, serialised here (one that cannot be, nested thousands deep, is dead on its own, with its
+   * reason): the whole of it, or the text before the stored body's bytes, which then go in as they are.
+   */
   line: string
+  body?: Buffer
 }
+
+/** What closes an agent's document after the body it holds under `zoom`, and ends its line. */
+const DOCUMENT_END = '}\n'
 
 /**
  * _bulk with create only (data streams take nothing else) and an _id derived from the delivery's dedupe
@@ -92,9 +99,7 @@ export class ElasticSink implements Sink {
 
   /** `owned`: the body was parsed for this call alone, so the mapping may work on it in place. */
   document(record: DeliveryRecord, body: unknown = record.event ?? JSON.parse(rawBodyBytes(record).toString('utf8')), owned = false): Record<string, unknown> {
-    // The app a delivery came from, as a tag beside the integration's own: tags is a keyword in its mapping.
-    const tags = record.app ? [...DEFAULT_TAGS, appTag(record.app)] : undefined
-    const envelope = {receivedAt: new Date(record.receivedAt), namespace: this.options.namespace, integrationVersion: this.options.integrationVersion, bodyIsOwned: owned, ...(tags ? {tags} : {})}
+    const envelope = this.envelope(record, owned)
     const document = this.options.preMap ? indexedDocument(body, envelope) : agentDocument(body, envelope)
     if (this.options.preMap) {
       document.data_stream = {type: 'logs', dataset: 'zoomctl.webhook', namespace: this.options.namespace}
@@ -102,6 +107,12 @@ export class ElasticSink implements Sink {
     }
     document.labels = {...(document.labels as Record<string, unknown> | undefined), zoomctl_dedupe_key: record.dedupeKey ?? record.id}
     return document
+  }
+
+  private envelope(record: DeliveryRecord, owned: boolean): AgentEnvelope {
+    // The app a delivery came from, as a tag beside the integration's own: tags is a keyword in its mapping.
+    const tags = record.app ? [...DEFAULT_TAGS, appTag(record.app)] : undefined
+    return {receivedAt: new Date(record.receivedAt), namespace: this.options.namespace, integrationVersion: this.options.integrationVersion, bodyIsOwned: owned, ...(tags ? {tags} : {})}
   }
 
   /**
@@ -113,14 +124,14 @@ export class ElasticSink implements Sink {
    */
   private prepare(record: DeliveryRecord, key: string): Prepared | {key: string; poison: string} {
     try {
-      const text = record.rawBodyEncoding || record.rawBodyFile || typeof record.rawBody !== 'string' || /[\n\r]/.test(record.rawBody) ? undefined : record.rawBody
-      if (!this.options.preMap && text !== undefined) {
+      const stored = record[STORED_BODY]
+      const text = stored || record.rawBodyEncoding || record.rawBodyFile || typeof record.rawBody !== 'string' || /[\n\r]/.test(record.rawBody) ? undefined : record.rawBody
+      if (!this.options.preMap && (stored || text !== undefined)) {
         // Kept in the record's metadata by serve; scanned for in the body of a record stored before.
-        const eventMs = !this.copies ? undefined : (record.eventTs ?? (record.event !== undefined ? eventTsOf(record.event) : (eventTimeOfText(text) ?? eventTsOf(JSON.parse(text)))))
-        const document = this.document(record, null)
-        delete document.zoom
-        const members = JSON.stringify(document)
-        return {key, eventMs, line: `${members.slice(0, -1)},"zoom":${text}}`}
+        const eventMs = !this.copies ? undefined : (record.eventTs ?? (record.event !== undefined ? eventTsOf(record.event) : eventTimeOfText(record.rawBody) ?? eventTsOf(JSON.parse(record.rawBody))))
+        const head = agentDocumentHead(this.envelope(record, false), {zoomctl_dedupe_key: key})
+        // The stored bytes (the body as it came, one line of JSON) are copied into the request as they are.
+        return stored ? {key, eventMs, line: head, body: stored} : {key, eventMs, line: `${head}${text}}`}
       }
       const body = record.event ?? JSON.parse(rawBodyBytes(record).toString('utf8'))
       // Read before the mapping, which drops event_ts from a body it works on in place.
@@ -189,12 +200,28 @@ export class ElasticSink implements Sink {
 
   /** The documents themselves, each created under its key; for each, what it answered and the backing index that holds it (written, or a copy already there). */
   private async write(prepared: Prepared[], signal?: AbortSignal): Promise<Exclude<BatchOutcome, {kind: 'items'}> | {kind: 'landed'; items: Array<{outcome: ItemOutcome; index?: string}>}> {
-    const operations: string[] = []
-    for (const {key, line} of prepared) operations.push(JSON.stringify({create: {_index: this.index, _id: key}}), line)
+    // One buffer for the request: each line's text encoded once, each stored body copied in as its bytes.
+    const action = `{"create":{"_index":${JSON.stringify(this.index)},"_id":`
+    const texts: string[] = []
+    let size = 0
+    for (const {key, line, body} of prepared) {
+      const text = `${action}${JSON.stringify(key)}}}\n${line}${body ? '' : '\n'}`
+      texts.push(text)
+      size += Buffer.byteLength(text) + (body ? body.length + DOCUMENT_END.length : 0)
+    }
+    const operations = Buffer.allocUnsafe(size)
+    let at = 0
+    prepared.forEach(({body}, i) => {
+      at += operations.write(texts[i]!, at)
+      if (!body) return
+      at += body.copy(operations, at)
+      at += operations.write(DOCUMENT_END, at)
+    })
     // The forwarder retries with its own back-off; the client's retry would wait 1-2 s more, and not for Ctrl-C.
     // A write waits for its shard at most half the settle time (1 min by default), which the rollover check counts on.
     const timeout = this.copies && this.settleMs >= 10_000 ? {timeout: `${Math.round(this.settleMs / 2)}ms`} : {}
-    const answer = await this.connection.client.bulk({operations, filter_path: BULK_ANSWER, ...timeout, ...(this.options.preMap ? {pipeline: '_none'} : {})}, {signal, maxRetries: 0})
+    const querystring = {filter_path: BULK_ANSWER, ...timeout, ...(this.options.preMap ? {pipeline: '_none'} : {})}
+    const answer = await this.connection.client.transport.request<estypes.BulkResponse>({method: 'POST', path: '/_bulk', querystring, bulkBody: operations}, {signal, maxRetries: 0})
     if (answer.items.length !== prepared.length) return {kind: 'retry', error: `Elasticsearch answered ${answer.items.length} items for ${prepared.length} documents`}
     // Credentials refused item by item (Elasticsearch authorises a _bulk per index): the sink pauses, nothing is dead-lettered.
     const refused = answer.items.map((item) => item.create ?? Object.values(item)[0]).find((result) => (result?.status === 401 || result?.status === 403) && result.error?.type === 'security_exception')

@@ -35,20 +35,46 @@ export function indexedDocument(body: unknown, envelope: AgentEnvelope): Doc {
 
 /** What the Elastic Agent's http_endpoint input sends to Elasticsearch for a body, before any pipeline. */
 export function agentDocument(body: unknown, envelope: AgentEnvelope): Doc {
+  const timezone = utcOffset(envelope.receivedAt)
+  const original = envelope.preserveOriginal && envelope.rawBody !== undefined ? {original: envelope.rawBody} : {}
+  return {'@timestamp': envelope.receivedAt.toISOString(), ...agentMembers(envelope, timezone, original), zoom: body}
+}
+
+/** The agent's members between @timestamp and the body: the same for every delivery of one namespace, offset and set of tags, unless the raw body is kept. */
+function agentMembers(envelope: AgentEnvelope, timezone: string, original: {original?: string}): Doc {
   const tags = [...(envelope.preserveOriginal ? ['preserve_original_event'] : []), ...(envelope.tags ?? DEFAULT_TAGS)]
   return {
-    '@timestamp': envelope.receivedAt.toISOString(),
     data_stream: {type: 'logs', dataset: DATASET, namespace: envelope.namespace ?? 'default'},
-    event: {
-      dataset: DATASET,
-      module: 'zoom',
-      timezone: utcOffset(envelope.receivedAt),
-      ...(envelope.preserveOriginal && envelope.rawBody !== undefined ? {original: envelope.rawBody} : {}),
-    },
+    event: {dataset: DATASET, module: 'zoom', timezone, ...original},
     input: {type: 'http_endpoint'},
     tags,
-    zoom: body,
   }
+}
+
+/** agentMembers as JSON text, by namespace, offset and tags: a handful of entries in practice (the host's offsets, the apps' tags). */
+const agentMembersText = new Map<string, string>()
+
+/**
+ * The agent's document with `labels`, as JSON text up to the body, which the caller appends as its own text
+ * or bytes (then the closing brace): `{"@timestamp":…,"labels":{…},"zoom":`. What JSON.stringify writes for
+ * the document with the body under zoom (tests hold the two to each other), without the body parsed or
+ * written out again, and with the members that do not change from one delivery to the next written once.
+ */
+export function agentDocumentHead(envelope: AgentEnvelope, labels: Record<string, unknown>): string {
+  const timezone = utcOffset(envelope.receivedAt)
+  let members: string | undefined
+  if (envelope.preserveOriginal) members = JSON.stringify(agentMembers(envelope, timezone, envelope.rawBody === undefined ? {} : {original: envelope.rawBody})).slice(1, -1)
+  else {
+    // JSON: no two namespaces, offsets and lists of tags share one key (as ["a", ""] and ["a"] joined would).
+    const key = JSON.stringify([envelope.namespace ?? 'default', timezone, envelope.tags ?? DEFAULT_TAGS])
+    members = agentMembersText.get(key)
+    if (members === undefined) {
+      members = JSON.stringify(agentMembers(envelope, timezone, {})).slice(1, -1)
+      if (agentMembersText.size >= 1000) agentMembersText.clear()
+      agentMembersText.set(key, members)
+    }
+  }
+  return `{"@timestamp":"${envelope.receivedAt.toISOString()}",${members},"labels":${JSON.stringify(labels)},"zoom":`
 }
 
 /** The agent's add_locale processor writes the host's offset as "+00:00". */

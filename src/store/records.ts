@@ -2,6 +2,14 @@ import {isUtf8} from 'node:buffer'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
+/**
+ * Where readStoredLine keeps the bytes of a whole format-2 line's body, beside its text: valid UTF-8, one
+ * line of JSON, as received. A sink that sends the body as it is copies these bytes into its request, rather
+ * than encoding the text again. A symbol: JSON.stringify leaves it out, so a record written out (a dead
+ * letter, --json) is as before.
+ */
+export const STORED_BODY: unique symbol = Symbol('stored body bytes')
+
 /** One delivery as the receiver saw it: enough to explain it, map it again, and replay it byte for byte. */
 export interface DeliveryRecord {
   id: string
@@ -32,6 +40,8 @@ export interface DeliveryRecord {
   document?: unknown
   /** For refused deliveries: what was answered and why. */
   refusal?: {status: number; reason: string; detail: string}
+  /** The body's bytes as stored, when the store's reader kept them (see STORED_BODY). */
+  [STORED_BODY]?: Buffer
 }
 
 /** Accepted deliveries, and authentic ones that were refused (stale, malformed …) kept for replay. */
@@ -39,7 +49,9 @@ export const STORE_KINDS = ['events', 'refused'] as const
 export type StoreKind = (typeof STORE_KINDS)[number]
 
 /** The body's bytes; one kept in a file of its own is read from the data dir. */
-export function rawBodyBytes(record: Pick<DeliveryRecord, 'rawBody' | 'rawBodyEncoding' | 'rawBodyFile'>, dataDir?: string): Buffer {
+export function rawBodyBytes(record: Pick<DeliveryRecord, 'rawBody' | 'rawBodyEncoding' | 'rawBodyFile' | typeof STORED_BODY>, dataDir?: string): Buffer {
+  const stored = record[STORED_BODY]
+  if (stored) return stored
   if (record.rawBodyFile) {
     if (!dataDir) throw new Error(`the body of this record is in ${record.rawBodyFile}, relative to a data dir that is not known here`)
     return readFileSync(join(dataDir, record.rawBodyFile))
@@ -114,6 +126,10 @@ export function readStoredLine(line: Buffer): DeliveryRecord {
     const record = JSON.parse(`${line.toString('utf8', 0, layout.metadataEnd)}}`) as DeliveryRecord
     if (typeof record === 'object' && record !== null && typeof record.id === 'string') {
       record.rawBody = line.toString('utf8', layout.bodyStart, line.length - 1)
+      // A copy: the line is the reader's buffer, which it reuses for the next chunk.
+      const body = Buffer.allocUnsafe(line.length - 1 - layout.bodyStart)
+      line.copy(body, 0, layout.bodyStart, line.length - 1)
+      record[STORED_BODY] = body
       return record
     }
   }

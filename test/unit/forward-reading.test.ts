@@ -4,7 +4,8 @@ import {describe, expect, it} from 'vitest'
 import {allEvents} from '../../src/catalog/catalog.js'
 import {eventTimeOfText, eventTsOf, topLevelMember} from '../../src/forward/event-time.js'
 import {BodyFactory} from '../../src/sender/index.js'
-import {readRecord, readStoredLine, recordLine} from '../../src/store/records.js'
+import {agentDocument, agentDocumentHead, type AgentEnvelope} from '../../src/mapping/index.js'
+import {readRecord, readStoredLine, recordLine, STORED_BODY} from '../../src/store/records.js'
 
 describe("the forwarder's reading of stored bodies without parsing them", () => {
   it('finds a top-level member as JSON.parse does, in any JSON object, or declines', () => {
@@ -47,11 +48,42 @@ describe("the forwarder's reading of stored bodies without parsing them", () => 
     for (const body of bodies) {
       const line = recordLine(meta, Buffer.from(body), true)
       const withoutNewline = line.subarray(0, line.length - 1)
-      expect(readStoredLine(withoutNewline)).toEqual(readRecord(withoutNewline.toString()))
-      expect(readStoredLine(withoutNewline).rawBody).toBe(body)
+      const {[STORED_BODY]: bytes, ...record} = readStoredLine(withoutNewline)
+      expect(record).toEqual(readRecord(withoutNewline.toString()))
+      expect(record.rawBody).toBe(body)
+      // The bytes are kept for a body stored as it came (format 2: one line), and are a copy, not the reader's buffer.
+      expect(bytes).toEqual(body.includes('\n') ? undefined : Buffer.from(body))
+      if (bytes) {
+        withoutNewline.fill(0x20)
+        expect(bytes.toString()).toBe(body)
+      }
     }
     // A format-2 line cut short (a crash mid-write) is not read as a record.
     const torn = recordLine(meta, Buffer.from(bodies[0]!), true).subarray(0, 150)
     expect(() => readStoredLine(torn)).toThrow()
+  })
+
+  it("writes the agent's document up to its body as JSON.stringify writes the whole, with the body appended as it came", () => {
+    const envelope = fc.record(
+      {
+        receivedAt: fc.date({min: new Date('1970-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true}),
+        namespace: fc.option(fc.string(), {nil: undefined}),
+        tags: fc.option(fc.array(fc.string(), {maxLength: 4}), {nil: undefined}),
+        preserveOriginal: fc.option(fc.boolean(), {nil: undefined}),
+        rawBody: fc.option(fc.string(), {nil: undefined}),
+      },
+      {requiredKeys: ['receivedAt']},
+    )
+    fc.assert(
+      fc.property(envelope, fc.string(), fc.jsonValue(), (given, key, body) => {
+        const text = JSON.stringify(body) ?? 'null'
+        // Each twice: the second comes from the members kept for that namespace, offset and tags.
+        for (let i = 0; i < 2; i++) {
+          const {zoom, ...members} = agentDocument(JSON.parse(text), given as AgentEnvelope)
+          expect(`${agentDocumentHead(given as AgentEnvelope, {zoomctl_dedupe_key: key})}${text}}`).toBe(JSON.stringify({...members, labels: {zoomctl_dedupe_key: key}, zoom}))
+        }
+      }),
+      {numRuns: 1000},
+    )
   })
 })
