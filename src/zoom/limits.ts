@@ -32,3 +32,19 @@ export function jsonDepth(text: Buffer | string): number {
   }
   return deepest
 }
+
+/**
+ * Whether a JSON text nests objects and arrays deeper than `limit`, as jsonDepth counts. Each level opens
+ * with a bracket, so a text with no more than `limit` of them cannot, whatever its strings hold: they are
+ * counted first with indexOf, in native code (a handful of calls for any body in the catalog, whose most has
+ * 23), and only a text with more is walked byte by byte.
+ */
+export function nestsDeeperThan(bytes: Buffer, limit: number): boolean {
+  let openings = 0
+  for (const bracket of OPENINGS) {
+    for (let at = bytes.indexOf(bracket); at !== -1 && openings <= limit; at = bytes.indexOf(bracket, at + 1)) openings++
+  }
+  return openings > limit && jsonDepth(bytes) > limit
+}
+
+const OPENINGS = [0x7b, 0x5b]

@@ -1,12 +1,13 @@
 import {readdirSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
+import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
 import {allEvents} from '../../src/catalog/catalog.js'
 import {buildEventBody} from '../../src/catalog/payload.js'
 import {createScenario} from '../../src/catalog/scenario.js'
-import {jsonDepth, MAX_BODY_DEPTH} from '../../src/zoom/limits.js'
+import {jsonDepth, MAX_BODY_DEPTH, nestsDeeperThan} from '../../src/zoom/limits.js'
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/elastic-zoom/pipeline-tests')
 
@@ -21,6 +22,19 @@ describe('the nesting depth of a body', () => {
     expect(jsonDepth('[{"a":[1,{"b":{}}]}]')).toBe(5)
     expect(jsonDepth('{"a":"[[[[{{{{","b":"\\\\","c":"\\"[[["}')).toBe(1)
     expect(jsonDepth(Buffer.from(`${'['.repeat(10_000)}${']'.repeat(10_000)}`))).toBe(10_000)
+  })
+
+  it('tells a text deeper than a limit as jsonDepth does, counting its brackets first', () => {
+    // Texts with brackets in strings, nested arrays and objects, around the limit: JSON, and not.
+    const nestedText = fc.letrec<{value: unknown}>((tie) => ({value: fc.oneof({depthSize: 'large', maxDepth: 12}, fc.string({unit: fc.constantFrom('a', '[', '{', '"', '\\', ']')}), fc.array(tie('value'), {maxLength: 3}), fc.dictionary(fc.string(), tie('value'), {maxKeys: 3}))})).value
+    const text = fc.oneof(nestedText.map((value) => JSON.stringify(value)), fc.string({unit: fc.constantFrom('[', '{', ']', '}', '"', '\\', 'a')}))
+    fc.assert(
+      fc.property(text, fc.integer({min: 0, max: 12}), (given, limit) => {
+        const bytes = Buffer.from(given)
+        expect(nestsDeeperThan(bytes, limit)).toBe(jsonDepth(bytes) > limit)
+      }),
+      {numRuns: 3000},
+    )
   })
 
   it("the limit leaves room above Zoom's deepest body: the catalog's and Elastic's pipeline fixtures'", () => {
