@@ -203,20 +203,24 @@ export class ElasticSink implements Sink {
     // One buffer for the request: each line's text encoded once, each stored body copied in as its bytes.
     const action = `{"create":{"_index":${JSON.stringify(this.index)},"_id":`
     const texts: string[] = []
-    let size = 0
+    // Room for the worst case (3 bytes a UTF-16 unit), rather than each text's UTF-8 length counted first.
+    let room = 0
     for (const {key, line, body} of prepared) {
       const text = `${action}${JSON.stringify(key)}}}\n${line}${body ? '' : '\n'}`
       texts.push(text)
-      size += Buffer.byteLength(text) + (body ? body.length + DOCUMENT_END.length : 0)
+      room += 3 * text.length + (body ? body.length + DOCUMENT_END.length : 0)
     }
-    const operations = Buffer.allocUnsafe(size)
+    const buffer = Buffer.allocUnsafe(room)
     let at = 0
     prepared.forEach(({body}, i) => {
-      at += operations.write(texts[i]!, at)
+      at += buffer.write(texts[i]!, at)
       if (!body) return
-      at += body.copy(operations, at)
-      at += operations.write(DOCUMENT_END, at)
+      // TypedArray set: a plain copy, without Buffer.copy's checks (a third of the time for a body this size).
+      buffer.set(body, at)
+      at += body.length
+      at += buffer.write(DOCUMENT_END, at)
     })
+    const operations = buffer.subarray(0, at)
     // The forwarder retries with its own back-off; the client's retry would wait 1-2 s more, and not for Ctrl-C.
     // A write waits for its shard at most half the settle time (1 min by default), which the rollover check counts on.
     const timeout = this.copies && this.settleMs >= 10_000 ? {timeout: `${Math.round(this.settleMs / 2)}ms`} : {}

@@ -53,6 +53,8 @@ function agentMembers(envelope: AgentEnvelope, timezone: string, original: {orig
 
 /** agentMembers as JSON text, by namespace, offset and tags: a handful of entries in practice (the host's offsets, the apps' tags). */
 const agentMembersText = new Map<string, string>()
+/** The last entry used, found again without a key built: a sink's deliveries without an app share one. */
+let lastMembers: {namespace?: string; timezone: string; tags?: string[]; text: string} | undefined
 
 /**
  * The agent's document with `labels`, as JSON text up to the body, which the caller appends as its own text
@@ -62,19 +64,24 @@ const agentMembersText = new Map<string, string>()
  */
 export function agentDocumentHead(envelope: AgentEnvelope, labels: Record<string, unknown>): string {
   const timezone = utcOffset(envelope.receivedAt)
-  let members: string | undefined
-  if (envelope.preserveOriginal) members = JSON.stringify(agentMembers(envelope, timezone, envelope.rawBody === undefined ? {} : {original: envelope.rawBody})).slice(1, -1)
-  else {
-    // JSON: no two namespaces, offsets and lists of tags share one key (as ["a", ""] and ["a"] joined would).
-    const key = JSON.stringify([envelope.namespace ?? 'default', timezone, envelope.tags ?? DEFAULT_TAGS])
-    members = agentMembersText.get(key)
-    if (members === undefined) {
-      members = JSON.stringify(agentMembers(envelope, timezone, {})).slice(1, -1)
-      if (agentMembersText.size >= 1000) agentMembersText.clear()
-      agentMembersText.set(key, members)
-    }
+  return `{"@timestamp":"${envelope.receivedAt.toISOString()}",${agentMembersOf(envelope, timezone)},"labels":${JSON.stringify(labels)},"zoom":`
+}
+
+function agentMembersOf(envelope: AgentEnvelope, timezone: string): string {
+  if (envelope.preserveOriginal) return JSON.stringify(agentMembers(envelope, timezone, envelope.rawBody === undefined ? {} : {original: envelope.rawBody})).slice(1, -1)
+  const {namespace, tags} = envelope
+  // The same list of tags, not an equal one: a list the caller made anew takes the keyed way.
+  if (lastMembers && lastMembers.namespace === namespace && lastMembers.timezone === timezone && lastMembers.tags === tags) return lastMembers.text
+  // JSON: no two namespaces, offsets and lists of tags share one key (as ["a", ""] and ["a"] joined would).
+  const key = JSON.stringify([namespace ?? 'default', timezone, tags ?? DEFAULT_TAGS])
+  let text = agentMembersText.get(key)
+  if (text === undefined) {
+    text = JSON.stringify(agentMembers(envelope, timezone, {})).slice(1, -1)
+    if (agentMembersText.size >= 1000) agentMembersText.clear()
+    agentMembersText.set(key, text)
   }
-  return `{"@timestamp":"${envelope.receivedAt.toISOString()}",${members},"labels":${JSON.stringify(labels)},"zoom":`
+  lastMembers = {namespace, timezone, tags, text}
+  return text
 }
 
 /** The agent's add_locale processor writes the host's offset as "+00:00". */

@@ -420,7 +420,7 @@ if (section('scale')) {
     try {
       const {connectElastic} = await import('../../dist/elastic/connection.js')
       const {ElasticSink} = await import('../../dist/forward/elastic-sink.js')
-      const {readRecord, rawBodyBytes} = await import('../../dist/store/records.js')
+      const {readStoredLine, rawBodyBytes} = await import('../../dist/store/records.js')
       const es = async (method, path, payload) =>
         (await fetch(`${engine.url}${path}`, {method, headers: {'content-type': 'application/json', accept: 'application/json'}, ...(payload ? {body: JSON.stringify(payload)} : {})})).json()
       // Numbers as keywords too: an id is a number in some of Zoom's events and a string in others
@@ -444,7 +444,8 @@ if (section('scale')) {
         // Every row writes the same stored deliveries into a data stream of its own.
         const storeDir = temp()
         writeStore(storeDir, docs, 1)
-        const records = readFileSync(join(storeDir, 'events', readdirSync(join(storeDir, 'events'))[0]), 'utf8').trimEnd().split('\n').map(readRecord)
+        // Read as serve's forwarder reads them: each body's bytes kept beside its text (readStoredLine).
+        const records = readFileSync(join(storeDir, 'events', readdirSync(join(storeDir, 'events'))[0]), 'utf8').trimEnd().split('\n').map((line) => readStoredLine(Buffer.from(line)))
         settleDisk()
         console.log(`\n## Forwarding into the real engine: ${docs.toLocaleString('en')} documents, the official bulk helper beside serve's forwarder, after a warm-up pass, taking turns, median of ${SCALE_RUNS} rounds\n`)
 
