@@ -144,31 +144,15 @@ export class ElasticSink implements Sink {
 
   async send(records: DeliveryRecord[], signal?: AbortSignal): Promise<BatchOutcome> {
     try {
-      // Copies of one event in one batch (the ack path sends them as they come) go as one. Each record is
-      // mapped and serialised here, one at a time: one that cannot be (nested thousands deep, a mapping that
-      // throws) is dead on its own, with its reason, and the others go on.
-      const first = new Map<string, number>()
-      const unique: Array<Prepared | {key: string; poison: string}> = []
-      const slot = records.map((record) => {
-        const key = record.dedupeKey ?? record.id
-        let at = first.get(key)
-        if (at === undefined) {
-          at = unique.push(this.prepare(record, key)) - 1
-          first.set(key, at)
-        }
-        return at
-      })
-      const outcomes: ItemOutcome[] = unique.map((item) => ('poison' in item ? {kind: 'dead', error: item.poison} : {kind: 'done'}))
-      const live = unique.map((_, i) => i).filter((i) => !('poison' in unique[i]!))
-      const prepared = (i: number) => unique[i] as Prepared
-      if (live.length) {
-        const written = await this.write(live.map(prepared), signal)
+      const {slot, outcomes, live, body} = this.batchOf(records)
+      if (body) {
+        const written = await this.write(body, live.length, signal)
         if (written.kind !== 'landed') return written
         const landed: Array<{i: number; at: Landed}> = []
         written.items.forEach((item, n) => {
-          const i = live[n]!
+          const {i, key, eventMs} = live[n]!
           outcomes[i] = item.outcome
-          if (item.index !== undefined) landed.push({i, at: {key: prepared(i).key, eventMs: prepared(i).eventMs, index: item.index}})
+          if (item.index !== undefined) landed.push({i, at: {key, eventMs, index: item.index}})
         })
         if (this.copies && landed.length) {
           const verdicts = await this.copies.settle(landed.map(({at}) => at))
@@ -187,6 +171,36 @@ export class ElasticSink implements Sink {
     }
   }
 
+  /**
+   * A batch as _bulk takes it. Copies of one event in one batch (the ack path sends them as they come) go as
+   * one: `slot` gives each record its document. Each is mapped and serialised here, one at a time: one that
+   * cannot be (nested thousands deep, a mapping that throws) is dead on its own, with its reason, and the
+   * others go on. The request's buffer is made here too, so that the documents' text is garbage before the
+   * answer is awaited (with three batches in flight, it was kept until then, and outlived young collections).
+   */
+  private batchOf(records: DeliveryRecord[]): {slot: number[]; outcomes: ItemOutcome[]; live: Array<{i: number; key: string; eventMs?: number}>; body?: Buffer} {
+    const first = new Map<string, number>()
+    const unique: Array<Prepared | {key: string; poison: string}> = []
+    const slot = records.map((record) => {
+      const key = record.dedupeKey ?? record.id
+      let at = first.get(key)
+      if (at === undefined) {
+        at = unique.push(this.prepare(record, key)) - 1
+        first.set(key, at)
+      }
+      return at
+    })
+    const outcomes: ItemOutcome[] = unique.map((item) => ('poison' in item ? {kind: 'dead', error: item.poison} : {kind: 'done'}))
+    const prepared: Prepared[] = []
+    const live: Array<{i: number; key: string; eventMs?: number}> = []
+    unique.forEach((item, i) => {
+      if ('poison' in item) return
+      prepared.push(item)
+      live.push({i, key: item.key, eventMs: item.eventMs})
+    })
+    return {slot, outcomes, live, ...(prepared.length ? {body: this.bulkBody(prepared)} : {})}
+  }
+
   private async sendInHalves(records: DeliveryRecord[], signal?: AbortSignal): Promise<BatchOutcome> {
     const half = Math.ceil(records.length / 2)
     const items: ItemOutcome[] = []
@@ -198,9 +212,8 @@ export class ElasticSink implements Sink {
     return {kind: 'items', items}
   }
 
-  /** The documents themselves, each created under its key; for each, what it answered and the backing index that holds it (written, or a copy already there). */
-  private async write(prepared: Prepared[], signal?: AbortSignal): Promise<Exclude<BatchOutcome, {kind: 'items'}> | {kind: 'landed'; items: Array<{outcome: ItemOutcome; index?: string}>}> {
-    // One buffer for the request: each line's text encoded once, each stored body copied in as its bytes.
+  /** The request's body: a create and its document for each, in one buffer, each line's text encoded once and each stored body copied in as its bytes. */
+  private bulkBody(prepared: Prepared[]): Buffer {
     const action = `{"create":{"_index":${JSON.stringify(this.index)},"_id":`
     const texts: string[] = []
     // Room for the worst case (3 bytes a UTF-16 unit), rather than each text's UTF-8 length counted first.
@@ -220,13 +233,17 @@ export class ElasticSink implements Sink {
       at += body.length
       at += buffer.write(DOCUMENT_END, at)
     })
-    const operations = buffer.subarray(0, at)
+    return buffer.subarray(0, at)
+  }
+
+  /** The documents themselves, each created under its key; for each, what it answered and the backing index that holds it (written, or a copy already there). */
+  private async write(operations: Buffer, count: number, signal?: AbortSignal): Promise<Exclude<BatchOutcome, {kind: 'items'}> | {kind: 'landed'; items: Array<{outcome: ItemOutcome; index?: string}>}> {
     // The forwarder retries with its own back-off; the client's retry would wait 1-2 s more, and not for Ctrl-C.
     // A write waits for its shard at most half the settle time (1 min by default), which the rollover check counts on.
     const timeout = this.copies && this.settleMs >= 10_000 ? {timeout: `${Math.round(this.settleMs / 2)}ms`} : {}
     const querystring = {filter_path: BULK_ANSWER, ...timeout, ...(this.options.preMap ? {pipeline: '_none'} : {})}
     const answer = await this.connection.client.transport.request<estypes.BulkResponse>({method: 'POST', path: '/_bulk', querystring, bulkBody: operations}, {signal, maxRetries: 0})
-    if (answer.items.length !== prepared.length) return {kind: 'retry', error: `Elasticsearch answered ${answer.items.length} items for ${prepared.length} documents`}
+    if (answer.items.length !== count) return {kind: 'retry', error: `Elasticsearch answered ${answer.items.length} items for ${count} documents`}
     // Credentials refused item by item (Elasticsearch authorises a _bulk per index): the sink pauses, nothing is dead-lettered.
     const refused = answer.items.map((item) => item.create ?? Object.values(item)[0]).find((result) => (result?.status === 401 || result?.status === 403) && result.error?.type === 'security_exception')
     if (refused) return {kind: 'paused', error: `Elasticsearch refused these credentials to index into ${this.index} (${refused.status} ${refused.error?.reason ?? ''}): grant create_doc on ${this.index.replace(/-[^-]+$/, '-*')}`}
