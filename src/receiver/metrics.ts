@@ -23,23 +23,38 @@ const ERROR_KINDS: SinkErrorKind[] = ['retry', 'paused', 'dead', 'stalled']
  */
 export class ServeMetrics {
   readonly registry = new Registry()
-  private readonly deliveries: Counter<'result' | 'event_type' | 'app'>
-  private readonly duplicates: Counter<'event_type'>
-  private readonly answerSeconds: Histogram<'result'>
-  private readonly bodyBytes: Histogram<'result'>
+  /** Counted per request in plain maps, handed to prom-client at each scrape (see ScrapedHistogram). */
+  private readonly deliveryCounts = new Map<string, {labels: {result: string; event_type: string; app: string}; count: number}>()
+  private readonly duplicateCounts = new Map<string, number>()
+  private readonly answerSeconds: ScrapedHistogram
+  private readonly bodyBytes: ScrapedHistogram
 
   constructor(sources: MetricSources) {
     const registers = [this.registry]
     collectDefaultMetrics({register: this.registry, prefix: 'zoomctl_'})
-    this.deliveries = new Counter({
+    const {deliveryCounts, duplicateCounts} = this
+    new Counter({
       name: 'zoomctl_deliveries_total',
       help: 'Requests to the webhook path by verdict (accepted, duplicate, challenge, refused, rejected, error), event type and Zoom app',
       labelNames: ['result', 'event_type', 'app'],
       registers,
+      collect() {
+        this.reset()
+        for (const {labels, count} of deliveryCounts.values()) this.inc(labels, count)
+      },
     })
-    this.duplicates = new Counter({name: 'zoomctl_dedupe_copies_total', help: 'Deliveries recognised as copies of one already stored (Zoom retries), by event type', labelNames: ['event_type'], registers})
-    this.answerSeconds = new Histogram({name: 'zoomctl_answer_duration_seconds', help: 'Time from the request to the answer, by verdict (Zoom waits 3 s)', labelNames: ['result'], buckets: ANSWER_BUCKETS, registers})
-    this.bodyBytes = new Histogram({name: 'zoomctl_delivery_body_bytes', help: 'Body sizes of the requests to the webhook path, by verdict', labelNames: ['result'], buckets: BODY_BUCKETS, registers})
+    new Counter({
+      name: 'zoomctl_dedupe_copies_total',
+      help: 'Deliveries recognised as copies of one already stored (Zoom retries), by event type',
+      labelNames: ['event_type'],
+      registers,
+      collect() {
+        this.reset()
+        for (const [eventType, count] of duplicateCounts) this.inc({event_type: eventType}, count)
+      },
+    })
+    this.answerSeconds = new ScrapedHistogram({name: 'zoomctl_answer_duration_seconds', help: 'Time from the request to the answer, by verdict (Zoom waits 3 s)', label: 'result', buckets: ANSWER_BUCKETS}, this.registry)
+    this.bodyBytes = new ScrapedHistogram({name: 'zoomctl_delivery_body_bytes', help: 'Body sizes of the requests to the webhook path, by verdict', label: 'result', buckets: BODY_BUCKETS}, this.registry)
     new Gauge({
       name: 'zoomctl_url_validation_last_timestamp_seconds',
       help: "When serve last answered Zoom's URL-validation challenge (epoch seconds; 0: never). Zoom re-validates every 72 h",
@@ -93,13 +108,78 @@ export class ServeMetrics {
   observe(outcome: DeliveryOutcome): void {
     // A rejected request's event type is only what an unauthenticated body claims: never a label (anyone could mint series without end).
     const eventType = outcome.result === 'rejected' ? '' : (outcome.eventType ?? '')
-    this.deliveries.inc({result: outcome.result, event_type: eventType, app: outcome.app ?? ''})
-    if (outcome.result === 'duplicate') this.duplicates.inc({event_type: eventType})
-    this.answerSeconds.observe({result: outcome.result}, outcome.durationMs / 1000)
-    if (outcome.bodyBytes !== undefined) this.bodyBytes.observe({result: outcome.result}, outcome.bodyBytes)
+    const app = outcome.app ?? ''
+    const key = `${outcome.result}\u0000${eventType}\u0000${app}`
+    const counted = this.deliveryCounts.get(key)
+    if (counted) counted.count++
+    else this.deliveryCounts.set(key, {labels: {result: outcome.result, event_type: eventType, app}, count: 1})
+    if (outcome.result === 'duplicate') this.duplicateCounts.set(eventType, (this.duplicateCounts.get(eventType) ?? 0) + 1)
+    this.answerSeconds.observe(outcome.result, outcome.durationMs / 1000)
+    if (outcome.bodyBytes !== undefined) this.bodyBytes.observe(outcome.result, outcome.bodyBytes)
   }
 
   async exposition(): Promise<{contentType: string; text: string}> {
     return {contentType: this.registry.contentType, text: await this.registry.metrics()}
+  }
+}
+
+/**
+ * A histogram with one label, counted in plain arrays and read by the registry at each scrape. prom-client's
+ * Histogram hashes the label set on every observe(), and its Counter on every inc(): for the four of
+ * them, 1.2 µs of each request's CPU in process, 0.27 µs now. get() gives the registry the values a
+ * prom-client Histogram gives for the same observations (test/unit/metrics.test.ts holds the two
+ * expositions to each other): a value counts in the first bucket whose bound it does not exceed. One that
+ * is not a finite number is not counted (prom-client throws; serve's durations and sizes always are).
+ */
+class ScrapedHistogram {
+  readonly type = 'histogram'
+  readonly aggregator = 'sum'
+  readonly name: string
+  readonly help: string
+  private readonly label: string
+  private readonly bounds: number[]
+  private readonly series = new Map<string, {buckets: number[]; sum: number; count: number}>()
+
+  constructor(config: {name: string; help: string; label: string; buckets: number[]}, registry: Registry) {
+    this.name = config.name
+    this.help = config.help
+    this.label = config.label
+    this.bounds = [...config.buckets].sort((a, b) => a - b)
+    // The registry reads a metric through get() and reset() alone; prom-client's types list only its own classes.
+    registry.registerMetric(this as unknown as Histogram)
+  }
+
+  observe(labelValue: string, value: number): void {
+    if (!Number.isFinite(value)) return
+    let series = this.series.get(labelValue)
+    if (!series) {
+      series = {buckets: this.bounds.map(() => 0), sum: 0, count: 0}
+      this.series.set(labelValue, series)
+    }
+    const bucket = this.bounds.findIndex((bound) => value <= bound)
+    if (bucket >= 0) series.buckets[bucket]!++
+    series.sum += value
+    series.count++
+  }
+
+  async get(): Promise<{name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: Array<{labels: Record<string, string | number>; value: number; metricName: string}>}> {
+    const values: Array<{labels: Record<string, string | number>; value: number; metricName: string}> = []
+    for (const [labelValue, {buckets, sum, count}] of this.series) {
+      let cumulative = 0
+      this.bounds.forEach((bound, i) => {
+        cumulative += buckets[i]!
+        values.push({labels: {le: bound, [this.label]: labelValue}, value: cumulative, metricName: `${this.name}_bucket`})
+      })
+      values.push(
+        {labels: {le: '+Inf', [this.label]: labelValue}, value: count, metricName: `${this.name}_bucket`},
+        {labels: {[this.label]: labelValue}, value: sum, metricName: `${this.name}_sum`},
+        {labels: {[this.label]: labelValue}, value: count, metricName: `${this.name}_count`},
+      )
+    }
+    return {name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values}
+  }
+
+  reset(): void {
+    this.series.clear()
   }
 }
