@@ -1,5 +1,5 @@
 import {type ChildProcess, execFile, spawn} from 'node:child_process'
-import {mkdtempSync, readdirSync, readFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
@@ -9,8 +9,23 @@ import {signatureHeaders} from '../../src/zoom/signature.js'
 export const BIN = join(import.meta.dirname, '../../bin/run.js')
 export const SECRET = 'e2e-secret-token'
 
+/** The directories a test file made: removed after it (test/helpers/cleanup.ts). A full run made some 800, and left them. */
+const madeDirs = new Set<string>()
+
+export function removeTempDirs(): void {
+  for (const dir of madeDirs) rmSync(dir, {recursive: true, force: true})
+  madeDirs.clear()
+}
+
+/** A new directory under the system's temporary one, removed once the test file is done. */
+export function tempDir(prefix = 'zoomctl-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  madeDirs.add(dir)
+  return dir
+}
+
 /** No config file of the machine's user leaks into a test: an empty config dir of its own. */
-export const ISOLATED = {XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'zoomctl-xdg-')), ZOOMCTL_CONFIG: ''}
+export const ISOLATED = {XDG_CONFIG_HOME: tempDir('zoomctl-xdg-'), ZOOMCTL_CONFIG: ''}
 
 export interface CliResult {
   code: number
@@ -77,9 +92,6 @@ export async function startServe(args: string[] = [], env: Record<string, string
   }
 }
 
-export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'zoomctl-test-'))
-}
 
 export interface StoredRecord {
   id: string

@@ -1,17 +1,18 @@
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
-import {hostname, tmpdir} from 'node:os'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {hostname} from 'node:os'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
 import {FileLock, lockHolder, LockedError} from '../../src/store/lock.js'
+import {tempDir} from '../helpers/cli.js'
 
 const options = {holder: 'zoomctl test', guards: 'the thing', instead: 'use another thing'}
 
 describe('FileLock', () => {
   it('is held by one holder at a time, names it to the next, and is given back', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'zoomctl-lock-')), 'nested', 'x.lock')
+    const path = join(tempDir('zoomctl-lock-'), 'nested', 'x.lock')
     const lock = await FileLock.acquire(path, options)
     await lock.update({url: 'http://127.0.0.1:1/x'})
     expect(await lockHolder(path)).toMatchObject({pid: process.pid, host: hostname(), holder: 'zoomctl test', url: 'http://127.0.0.1:1/x'})
@@ -26,7 +27,7 @@ describe('FileLock', () => {
   })
 
   it("takes over a dead process's lock, and leaves a lock taken over meanwhile alone at release", async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'zoomctl-lock-')), 'x.lock')
+    const path = join(tempDir('zoomctl-lock-'), 'x.lock')
     // The pid of a process that has exited.
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString()
     writeFileSync(path, JSON.stringify({pid: Number(dead), host: hostname(), since: '2026-01-01T00:00:00.000Z', holder: 'zoomctl test'}))

@@ -6,6 +6,7 @@ import {formatSequenceSummary} from '../../src/output/simulate.js'
 import {printable} from '../../src/output/format.js'
 import {formatOutcome} from '../../src/output/serve.js'
 import {percentile} from '../../src/timing.js'
+import {tempDir} from '../helpers/cli.js'
 
 describe('console output of request data', () => {
   it('escapes control characters so that a signed body cannot forge console lines', () => {
@@ -92,11 +93,10 @@ describe('checks on the console', () => {
 
 describe("how serve's banner runs zoomctl", () => {
   it('zoomctl when on PATH; else the script as started, ./bin/run.js from a clone', async () => {
-    const {mkdtempSync, writeFileSync} = await import('node:fs')
-    const {tmpdir} = await import('node:os')
+    const {writeFileSync} = await import('node:fs')
     const {join} = await import('node:path')
     const {invocation} = await import('../../src/cli/invocation.js')
-    const bin = mkdtempSync(join(tmpdir(), 'zoomctl-path-'))
+    const bin = tempDir('zoomctl-path-')
     writeFileSync(join(bin, 'zoomctl'), '#!/bin/sh\n', {mode: 0o755})
     expect(invocation('zoomctl', {PATH: `/nonexistent:${bin}`}, '/src/zoomctl/bin/run.js', '/src/zoomctl')).toEqual({command: 'zoomctl', onPath: true})
     expect(invocation('zoomctl', {PATH: '/nonexistent'}, '/src/zoomctl/bin/run.js', '/src/zoomctl')).toEqual({command: './bin/run.js', onPath: false})

@@ -1,17 +1,15 @@
 import {readdirSync, statSync} from 'node:fs'
-import {mkdtempSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
+import {tempDir} from '../helpers/cli.js'
 import {readRejectionCounts, readRejectionEntries, RejectionLog, rejectionPaths} from '../../src/store/rejections.js'
 
 const entry = (i: number) => ({at: new Date(1_780_000_000_000 + i).toISOString(), verdict: 'rejected' as const, from: '203.0.113.7', status: 401, reason: 'signature-mismatch', eventType: `forged.${'x'.repeat(300)}`})
 
 describe('the log of unauthenticated requests', () => {
   it('stays bounded on disk and in memory under a flood, and its counts hold every request across a restart', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'zoomctl-rejections-'))
+    const dataDir = tempDir('zoomctl-rejections-')
     const log = await RejectionLog.open(dataDir, {maxFileBytes: 4096, maxPending: 50, flushMs: 5})
     // A burst larger than the queue in one tick: what does not fit is counted, not queued.
     for (let i = 0; i < 200; i++) log.record(entry(i))
