@@ -29,8 +29,8 @@ function credentials(double: ZoomWebSocketDouble): Record<string, string> {
   return {ZOOM_CLIENT_ID: double.clientId, ZOOM_CLIENT_SECRET: double.clientSecret, ZOOM_ACCOUNT_ID: double.accountId}
 }
 
-async function serveOn(double: ZoomWebSocketDouble, args: string[] = [], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const serve = await startServe([...socketArgs(double), ...args], {...credentials(double), ...env})
+async function serveOn(double: ZoomWebSocketDouble, args: string[] = [], env: Record<string, string> = {}, heartbeat?: string): Promise<ServeProcess> {
+  const serve = await startServe([...socketArgs(double, heartbeat), ...args], {...credentials(double), ...env})
   cleanups.push(() => serve.stop())
   return serve
 }
@@ -91,7 +91,9 @@ describe('serve --websocket', () => {
 
   it('reconnects after a drop with a new token; what Zoom emitted meanwhile is lost, and the gap is recorded with start and end', async () => {
     const double = await zoom()
-    const serve = await serveOn(double)
+    // A heartbeat of 2 s, not 300 ms: the test counts the gaps, and a full run's load once held an answer
+    // past 300 ms, which serve rightly took for a dead socket (a second gap). The drop here is a close.
+    const serve = await serveOn(double, [], {}, '2s')
     double.emit(body('meeting.started'))
     await waitFor(() => readStore(serve.dataDir).length === 1, 10_000, 'the first record')
     const before = Date.now()
