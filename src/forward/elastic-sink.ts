@@ -5,7 +5,7 @@ import {describeCredential} from '../elastic/credentials.js'
 import {UserError} from '../errors.js'
 import {agentDocument, agentDocumentHead, type AgentEnvelope, DEFAULT_TAGS, indexedDocument} from '../mapping/index.js'
 import {appTag} from '../zoom/apps.js'
-import {rawBodyBytes, STORED_BODY, type DeliveryRecord} from '../store/records.js'
+import {rawBodyBytes, storedBody, type DeliveryRecord} from '../store/records.js'
 import {eventTsOf, eventTimeOfText} from './event-time.js'
 import {BULK_ANSWER, DEFAULT_SETTLE_MS, type Landed, RolloverDedupe} from './rollover-dedupe.js'
 import {type BatchOutcome, type ItemOutcome, retryAfter, type Sink} from './sinks.js'
@@ -124,7 +124,7 @@ export class ElasticSink implements Sink {
    */
   private prepare(record: DeliveryRecord, key: string): Prepared | {key: string; poison: string} {
     try {
-      const stored = record[STORED_BODY]
+      const stored = storedBody(record)
       const text = stored || record.rawBodyEncoding || record.rawBodyFile || typeof record.rawBody !== 'string' || /[\n\r]/.test(record.rawBody) ? undefined : record.rawBody
       if (!this.options.preMap && (stored || text !== undefined)) {
         // Kept in the record's metadata by serve; scanned for in the body of a record stored before.
@@ -242,7 +242,8 @@ export class ElasticSink implements Sink {
     // A write waits for its shard at most half the settle time (1 min by default), which the rollover check counts on.
     const timeout = this.copies && this.settleMs >= 10_000 ? {timeout: `${Math.round(this.settleMs / 2)}ms`} : {}
     const querystring = {filter_path: BULK_ANSWER, ...timeout, ...(this.options.preMap ? {pipeline: '_none'} : {})}
-    const answer = await this.connection.client.transport.request<estypes.BulkResponse>({method: 'POST', path: '/_bulk', querystring, bulkBody: operations}, {signal, maxRetries: 0})
+    // meta as the client's own bulk() gives it: the transport's OpenTelemetry span is named by it, and made only with it.
+    const answer = await this.connection.client.transport.request<estypes.BulkResponse>({method: 'POST', path: '/_bulk', querystring, bulkBody: operations, meta: {name: 'bulk'}}, {signal, maxRetries: 0})
     if (answer.items.length !== count) return {kind: 'retry', error: `Elasticsearch answered ${answer.items.length} items for ${count} documents`}
     // Credentials refused item by item (Elasticsearch authorises a _bulk per index): the sink pauses, nothing is dead-lettered.
     const refused = answer.items.map((item) => item.create ?? Object.values(item)[0]).find((result) => (result?.status === 401 || result?.status === 403) && result.error?.type === 'security_exception')

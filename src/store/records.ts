@@ -3,12 +3,19 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 /**
- * Where readStoredLine keeps the bytes of a whole format-2 line's body, beside its text: valid UTF-8, one
- * line of JSON, as received. A sink that sends the body as it is copies these bytes into its request, rather
- * than encoding the text again. A symbol: JSON.stringify leaves it out, so a record written out (a dead
- * letter, --json) is as before.
+ * Where readStoredLine keeps the bytes of a whole format-2 line's body, beside the text it decoded from them:
+ * valid UTF-8, one line of JSON, as received. A sink that sends the body as it is copies these bytes into its
+ * request, rather than encoding the text again. A symbol: JSON.stringify leaves it out, so a record written
+ * out (a dead letter, --json) is as before. With the text: a copy made with another body ({...record,
+ * rawBody}) carries the symbol along, and storedBody sees that the text is no longer the record's.
  */
-export const STORED_BODY: unique symbol = Symbol('stored body bytes')
+const STORED_BODY: unique symbol = Symbol('stored body bytes')
+
+/** The body's bytes as the store holds them: when readStoredLine kept them, and the record's text is still theirs. */
+export function storedBody(record: Pick<DeliveryRecord, 'rawBody' | typeof STORED_BODY>): Buffer | undefined {
+  const stored = record[STORED_BODY]
+  return stored && stored.text === record.rawBody ? stored.bytes : undefined
+}
 
 /** One delivery as the receiver saw it: enough to explain it, map it again, and replay it byte for byte. */
 export interface DeliveryRecord {
@@ -40,8 +47,8 @@ export interface DeliveryRecord {
   document?: unknown
   /** For refused deliveries: what was answered and why. */
   refusal?: {status: number; reason: string; detail: string}
-  /** The body's bytes as stored, when the store's reader kept them (see STORED_BODY). */
-  [STORED_BODY]?: Buffer
+  /** See storedBody. */
+  [STORED_BODY]?: {text: string; bytes: Buffer}
 }
 
 /** Accepted deliveries, and authentic ones that were refused (stale, malformed …) kept for replay. */
@@ -50,7 +57,7 @@ export type StoreKind = (typeof STORE_KINDS)[number]
 
 /** The body's bytes; one kept in a file of its own is read from the data dir. */
 export function rawBodyBytes(record: Pick<DeliveryRecord, 'rawBody' | 'rawBodyEncoding' | 'rawBodyFile' | typeof STORED_BODY>, dataDir?: string): Buffer {
-  const stored = record[STORED_BODY]
+  const stored = storedBody(record)
   if (stored) return stored
   if (record.rawBodyFile) {
     if (!dataDir) throw new Error(`the body of this record is in ${record.rawBodyFile}, relative to a data dir that is not known here`)
@@ -125,11 +132,14 @@ export function readStoredLine(line: Buffer): DeliveryRecord {
   if (layout?.complete) {
     const record = JSON.parse(`${line.toString('utf8', 0, layout.metadataEnd)}}`) as DeliveryRecord
     if (typeof record === 'object' && record !== null && typeof record.id === 'string') {
-      record.rawBody = line.toString('utf8', layout.bodyStart, line.length - 1)
+      const text = line.toString('utf8', layout.bodyStart, line.length - 1)
+      record.rawBody = text
       // A copy: the line is the reader's buffer, which it reuses for the next chunk.
-      const body = Buffer.allocUnsafe(line.length - 1 - layout.bodyStart)
-      line.copy(body, 0, layout.bodyStart, line.length - 1)
-      record[STORED_BODY] = body
+      const bytes = Buffer.allocUnsafe(line.length - 1 - layout.bodyStart)
+      line.copy(bytes, 0, layout.bodyStart, line.length - 1)
+      // Only bytes that are the text's own: a store file edited by hand may hold invalid UTF-8, which the text
+      // replaced (U+FFFD) and a sink sends as the text has it.
+      if (isUtf8(bytes)) record[STORED_BODY] = {text, bytes}
       return record
     }
   }
