@@ -2,21 +2,6 @@ import {isUtf8} from 'node:buffer'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-/**
- * Where readStoredLine keeps the bytes of a whole format-2 line's body, beside the text it decoded from them:
- * valid UTF-8, one line of JSON, as received. A sink that sends the body as it is copies these bytes into its
- * request, rather than encoding the text again. A symbol: JSON.stringify leaves it out, so a record written
- * out (a dead letter, --json) is as before. With the text: a copy made with another body ({...record,
- * rawBody}) carries the symbol along, and storedBody sees that the text is no longer the record's.
- */
-const STORED_BODY: unique symbol = Symbol('stored body bytes')
-
-/** The body's bytes as the store holds them: when readStoredLine kept them, and the record's text is still theirs. */
-export function storedBody(record: Pick<DeliveryRecord, 'rawBody' | typeof STORED_BODY>): Buffer | undefined {
-  const stored = record[STORED_BODY]
-  return stored && stored.text === record.rawBody ? stored.bytes : undefined
-}
-
 /** One delivery as the receiver saw it: enough to explain it, map it again, and replay it byte for byte. */
 export interface DeliveryRecord {
   id: string
@@ -47,8 +32,6 @@ export interface DeliveryRecord {
   document?: unknown
   /** For refused deliveries: what was answered and why. */
   refusal?: {status: number; reason: string; detail: string}
-  /** See storedBody. */
-  [STORED_BODY]?: {text: string; bytes: Buffer}
 }
 
 /** Accepted deliveries, and authentic ones that were refused (stale, malformed …) kept for replay. */
@@ -56,9 +39,7 @@ export const STORE_KINDS = ['events', 'refused'] as const
 export type StoreKind = (typeof STORE_KINDS)[number]
 
 /** The body's bytes; one kept in a file of its own is read from the data dir. */
-export function rawBodyBytes(record: Pick<DeliveryRecord, 'rawBody' | 'rawBodyEncoding' | 'rawBodyFile' | typeof STORED_BODY>, dataDir?: string): Buffer {
-  const stored = storedBody(record)
-  if (stored) return stored
+export function rawBodyBytes(record: Pick<DeliveryRecord, 'rawBody' | 'rawBodyEncoding' | 'rawBodyFile'>, dataDir?: string): Buffer {
   if (record.rawBodyFile) {
     if (!dataDir) throw new Error(`the body of this record is in ${record.rawBodyFile}, relative to a data dir that is not known here`)
     return readFileSync(join(dataDir, record.rawBodyFile))
@@ -132,14 +113,7 @@ export function readStoredLine(line: Buffer): DeliveryRecord {
   if (layout?.complete) {
     const record = JSON.parse(`${line.toString('utf8', 0, layout.metadataEnd)}}`) as DeliveryRecord
     if (typeof record === 'object' && record !== null && typeof record.id === 'string') {
-      const text = line.toString('utf8', layout.bodyStart, line.length - 1)
-      record.rawBody = text
-      // A copy: the line is the reader's buffer, which it reuses for the next chunk.
-      const bytes = Buffer.allocUnsafe(line.length - 1 - layout.bodyStart)
-      line.copy(bytes, 0, layout.bodyStart, line.length - 1)
-      // Only bytes that are the text's own: a store file edited by hand may hold invalid UTF-8, which the text
-      // replaced (U+FFFD) and a sink sends as the text has it.
-      if (isUtf8(bytes)) record[STORED_BODY] = {text, bytes}
+      record.rawBody = line.toString('utf8', layout.bodyStart, line.length - 1)
       return record
     }
   }
