@@ -444,7 +444,7 @@ if (section('scale')) {
         // Every row writes the same stored deliveries into a data stream of its own.
         const storeDir = temp()
         writeStore(storeDir, docs, 1)
-        // Read as serve's forwarder reads them: each body's bytes kept beside its text (readStoredLine).
+        // Read as serve's forwarder reads them (readStoredLine: the metadata parsed, the body kept as its text).
         const records = readFileSync(join(storeDir, 'events', readdirSync(join(storeDir, 'events'))[0]), 'utf8').trimEnd().split('\n').map((line) => readStoredLine(Buffer.from(line)))
         settleDisk()
         console.log(`\n## Forwarding into the real engine: ${docs.toLocaleString('en')} documents, the official bulk helper beside serve's forwarder, after a warm-up pass, taking turns, median of ${SCALE_RUNS} rounds\n`)
