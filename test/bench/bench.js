@@ -194,14 +194,16 @@ if (section('receivers')) {
   for (const [i, [name]] of targets.entries()) {
     // The run with the median rate, whole: its CPU and latencies belong together.
     const runs = receiverRuns[i]
+    // Each run's rate in the order of the rounds, before the sort: the spread, and the rounds to pair with the other rows'.
+    const inOrder = runs.map((run) => Math.round(run.result.requests.average)).join(' ')
     const {result, cpuPerRequest, perSync} = runs.sort((a, b) => a.result.requests.average - b.result.requests.average)[Math.floor(runs.length / 2)]
     const rate = result.requests.average
     bare ||= rate
     if (name.includes('rivet')) rivet = rate
     const vsRivet = rivet ? `${(rate / rivet).toFixed(2)}×` : ''
-    receiverRows.push([name, Math.round(rate), `${(rate / bare).toFixed(2)}×`, vsRivet, `${Math.round(cpuPerRequest * 1e6)} µs`, `${result.latency.p50} ms`, `${result.latency.p99} ms`, result.non2xx, perSync === undefined ? '-' : perSync.toFixed(1)])
+    receiverRows.push([name, Math.round(rate), `${(rate / bare).toFixed(2)}×`, vsRivet, `${Math.round(cpuPerRequest * 1e6)} µs`, `${result.latency.p50} ms`, `${result.latency.p99} ms`, result.non2xx, perSync === undefined ? '-' : perSync.toFixed(1), inOrder])
   }
-  table(['target', 'req/s', 'vs bare', 'vs Rivet', 'server CPU/req', 'p50', 'p99', 'non-2xx', 'deliveries per fdatasync'], receiverRows)
+  table(['target', 'req/s', 'vs bare', 'vs Rivet', 'server CPU/req', 'p50', 'p99', 'non-2xx', 'deliveries per fdatasync', 'runs (req/s, by round)'], receiverRows)
   const sync = fdatasyncLatency()
   console.log(`\nThis disk: fdatasync of a 1 KiB append p50 ${sync.p50.toFixed(2)} ms, p99 ${sync.p99.toFixed(2)} ms (${sync.samples} samples). With ${CONNECTIONS} connections each waiting for the sync that covers its delivery, a batch holds at most ${CONNECTIONS}: the disk alone bounds a storing receiver at about ${CONNECTIONS} / p50 = ${Math.round(CONNECTIONS / (sync.p50 / 1000)).toLocaleString('en')} deliveries/s.`)
 
