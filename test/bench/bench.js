@@ -516,7 +516,7 @@ if (section('scale')) {
           const made = Object.values(await es('GET', `/${streamOf(preMap, 'warmup0')}/_mapping`))[0].mappings
           await es('PUT', `/_index_template/bench-${preMap ? 'mapped' : 'agent'}`, {index_patterns: [streamOf(preMap, '*')], data_stream: {}, priority: 200, template: {settings: {number_of_replicas: 0}, mappings: made}})
           for (let pass = 0; pass < 3; pass++) await count(streamOf(preMap, `warmup${pass}`), true)
-          // And a pass of serve's own. The first serve run after the helper's passes indexed 2,500-6,000 documents/s,
+          // And a pass of serve's own. The first serve run after the helper's passes indexed 2,500-9,000 documents/s,
           // every later one at full speed, though each is a fresh serve process: a one-time cost that is not serve's,
           // presumably the engine warming to what serve's requests carry and the helper's do not (filter_path on
           // _bulk, the backing indices' look-ups). Paid here, not by whichever row is measured first.
