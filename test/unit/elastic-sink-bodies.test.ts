@@ -1,19 +1,12 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {connectElastic} from '../../src/elastic/connection.js'
 import {ElasticSink} from '../../src/forward/elastic-sink.js'
 import {readStoredLine, recordLine} from '../../src/store/records.js'
-import {ElasticsearchDouble} from '../doubles/elasticsearch.js'
+import {stoppedAfterEachTest} from '../helpers/forwarding.js'
 
 describe("the Elasticsearch sink's documents, whatever the stored body's lines", () => {
-  // No integration installed: the double keeps each document as it was sent, so `zoom` is the body as the sink wrote it.
-  let es: ElasticsearchDouble
-  beforeAll(async () => {
-    es = await new ElasticsearchDouble({integration: false}).start()
-  })
-  afterAll(async () => {
-    await es.stop()
-  })
+  const started = stoppedAfterEachTest()
 
   it('sends a body on one line as its own text, and one with line breaks (LF, CRLF or a lone CR) parsed and written again', async () => {
     const event = {event: 'meeting.started', event_ts: 1_764_000_000_000, payload: {account_id: 'acc', object: {id: '85', topic: 'a "quoted"\tline'}}}
@@ -28,6 +21,8 @@ describe("the Elasticsearch sink's documents, whatever the stored body's lines",
       const line = recordLine({id: name, receivedAt: '2026-12-07T10:00:00.000Z', source: {address: '127.0.0.1'}, method: 'POST', path: '/zoom-webhook', headers: {}, eventType: event.event, dedupeKey: `key-${name}`}, Buffer.from(body), true)
       return readStoredLine(line.subarray(0, line.length - 1))
     })
+    // No integration installed: the double keeps each document as it was sent, so `zoom` is the body as the sink wrote it.
+    const es = await started.es({integration: false})
     const connection = await connectElastic({nodes: [es.url], namespace: 'bodies', requestTimeoutMs: 10_000})
     const sink = new ElasticSink(connection, {namespace: 'bodies', preMap: false, dedupeIndex: false})
     try {
