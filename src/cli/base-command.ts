@@ -94,14 +94,20 @@ export abstract class ZoomctlCommand extends Command {
     process.stderr.write(`${lines.join('\n')}\n`)
   }
 
-  /** An unknown flag close to one of this command's: name it ("--concurency" → "--concurrency"). */
+  /**
+   * An unknown flag close to one of this command's: name it ("--concurency" → "--concurrency"). Else an
+   * argument that starts with "-" and was taken for a flag: a Zoom ID may (base64url), and goes after --.
+   */
   private withFlagSuggestion(error: Error & {flags?: string[]}, described: DescribedError): DescribedError {
     const given = errorClass(error) === 'NonExistentFlagsError' ? error.flags : undefined
     if (!given?.length) return described
     const names = ['json', ...Object.keys({...this.ctor.flags, ...this.ctor.baseFlags})]
     const suggestions = given.flatMap((flag) => closestNames(flag.replace(/^--|=.*$/g, ''), names))
-    if (suggestions.length === 0) return described
-    return {...described, hint: `did you mean ${suggestions.map((name) => `--${name}`).join(given.length > 1 ? ', ' : ' or ')}? (--help lists the flags)`}
+    if (suggestions.length > 0) return {...described, hint: `did you mean ${suggestions.map((name) => `--${name}`).join(given.length > 1 ? ', ' : ' or ')}? (--help lists the flags)`}
+    // One dash and more than one letter after it: no flag of zoomctl's is spelt so.
+    const argument = Object.keys(this.ctor.args ?? {}).length ? given.find((flag) => /^-[^-]./.test(flag)) : undefined
+    if (argument === undefined) return described
+    return {...described, hint: `an argument that starts with "-" (a Zoom ID can) goes after --, as in: ${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')} -- ${argument}`}
   }
 
   /** A flag value oclif refused that came from the config file, not the command line: say where it is written. */
