@@ -162,9 +162,9 @@ export class ZoomApiDouble {
   }
 
   /** A subscription made in the build flow (created_source default): the API may read it, never change it. */
-  addBuildFlowSubscription(fields: {events: string[]; url: string; name?: string}): ZoomSubscription {
+  addBuildFlowSubscription(fields: {events: string[]; url: string; name?: string; id?: string}): ZoomSubscription {
     const subscription: ZoomSubscription = {
-      event_subscription_id: zoomId(),
+      event_subscription_id: fields.id ?? zoomId(),
       events: fields.events,
       event_subscription_name: fields.name ?? 'Build flow subscription',
       event_webhook_url: fields.url,
@@ -463,7 +463,7 @@ export class ZoomApiDouble {
   }
 }
 
-/** An id shaped as Zoom's (22 characters, base64url). */
+/** An id shaped as Zoom's (22 characters, base64url): one in 64 starts with "-", which a command line takes for a flag. */
 function zoomId(): string {
   return randomBytes(16).toString('base64url').slice(0, 22)
 }

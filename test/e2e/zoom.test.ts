@@ -86,7 +86,8 @@ describe('zoom apply', () => {
   }, SLOW)
 
   it('a build-flow subscription is reported and never touched', async () => {
-    const buildFlow = zoom.addBuildFlowSubscription({events: ['meeting.started'], url: serve.url, name: 'Elastic by hand'})
+    // An ID that starts with "-" (Zoom's are base64url): an argument only after --.
+    const buildFlow = zoom.addBuildFlowSubscription({events: ['meeting.started'], url: serve.url, name: 'Elastic by hand', id: '-Dh_H_XVUam2pn2BdZGgTA'})
     const writes = zoom.writes
     const result = await runCli(['zoom', 'apply', '--zoom-categories', 'meeting,user', '--zoom-webhook-url', serve.url], zoom.env)
     expect(result.code, result.stderr).toBe(0)
@@ -94,7 +95,10 @@ describe('zoom apply', () => {
     expect(result.stdout).toContain('arrive twice')
     expect(zoom.subscriptions).toContainEqual(buildFlow)
     expect(zoom.writes).toBe(writes + 2)
-    const refused = await runCli(['zoom', 'delete', buildFlow.event_subscription_id], zoom.env)
+    const taken = await runCli(['zoom', 'delete', buildFlow.event_subscription_id, '--json'], zoom.env)
+    expect(taken.code).toBe(2)
+    expect(json<{error: {hint: string}}>(taken.stdout).error.hint).toBe('an argument that starts with "-" (a Zoom ID can) goes after --, as in: zoomctl zoom delete -- -Dh_H_XVUam2pn2BdZGgTA')
+    const refused = await runCli(['zoom', 'delete', '--', buildFlow.event_subscription_id], zoom.env)
     expect(refused.code).toBe(2)
     expect(refused.stderr).toContain('build flow')
   }, SLOW)
@@ -128,12 +132,13 @@ describe('zoom apply', () => {
     const list = json<{subscriptions: Array<{id: string; name?: string; createdSource: string}>}>((await runCli(['zoom', 'subscriptions', '--json'], zoom.env)).stdout)
     expect(list.subscriptions.map((subscription) => subscription.createdSource).sort()).toEqual(['default', 'openapi'])
     const ours = list.subscriptions.find((subscription) => subscription.createdSource === 'openapi')!
-    const shown = await runCli(['zoom', 'subscriptions', 'show', ours.id], zoom.env)
+    // After --: the double's IDs, as Zoom's may, sometimes start with "-".
+    const shown = await runCli(['zoom', 'subscriptions', 'show', '--', ours.id], zoom.env)
     expect(shown.stdout).toContain('made in: API')
     expect(shown.stdout).toMatch(/meeting: .*meeting\.started/)
     const table = await runCli(['zoom', 'subscriptions'], zoom.env)
     expect(table.stdout).toMatch(/ID\s+NAME\s+URL\s+EVENTS\s+MADE IN/)
-    const deleted = await runCli(['zoom', 'delete', ours.id], zoom.env)
+    const deleted = await runCli(['zoom', 'delete', '--', ours.id], zoom.env)
     expect(deleted.code).toBe(0)
     expect(zoom.subscriptions.map((subscription) => subscription.created_source)).toEqual(['default'])
   }, SLOW)
