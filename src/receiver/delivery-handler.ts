@@ -8,7 +8,7 @@ import {elapsedMs} from '../timing.js'
 import {type AuthSettings, checkModeHeader, redactCredential} from '../zoom/auth.js'
 import {answerChallenge, challengeToken, isRecord, URL_VALIDATION_EVENT} from '../zoom/challenge.js'
 import {CAPTURED_HEADERS, SIGNATURE_HEADER, TIMESTAMP_HEADER} from '../zoom/headers.js'
-import {jsonDepth, MAX_BODY_DEPTH, nestsDeeperThan} from '../zoom/limits.js'
+import {depthOver, MAX_BODY_DEPTH} from '../zoom/limits.js'
 import {isProbeBody, isProbeMark, PROBE_HEADER} from '../zoom/probe.js'
 import {type SignatureVerdict, verifySignature} from '../zoom/signature.js'
 import {type VerifyingToken, verifyingTokens} from '../zoom/apps.js'
@@ -179,8 +179,8 @@ export class DeliveryHandler {
     // Checked on the bytes before parsing: a body nested thousands deep parses, then breaks whatever recurses
     // over it (the mapping, JSON.stringify) and would stall forwarding. Refused with a 4xx, which Zoom does not
     // retry: no retry would make it fit. Kept under refused/ as every authentic refusal is.
-    if (nestsDeeperThan(delivery.rawBody, MAX_BODY_DEPTH)) {
-      const depth = jsonDepth(delivery.rawBody)
+    const depth = depthOver(delivery.rawBody, MAX_BODY_DEPTH)
+    if (depth !== undefined) {
       return this.refuse(delivery, 422, 'too-deep', `body nests ${depth} levels of objects and arrays, over the ${MAX_BODY_DEPTH} serve accepts (Zoom's deepest nests 7); kept under refused/`, outcome, app ? {app} : {})
     }
     const text = delivery.rawBody.toString('utf8')

@@ -34,17 +34,19 @@ export function jsonDepth(text: Buffer | string): number {
 }
 
 /**
- * Whether a JSON text nests objects and arrays deeper than `limit`, as jsonDepth counts. Each level opens
- * with a bracket, so a text with no more than `limit` of them cannot, whatever its strings hold: they are
- * counted first with indexOf, in native code (a handful of calls for any body in the catalog, whose most has
- * 23), and only a text with more is walked byte by byte.
+ * The depth of a JSON text (as jsonDepth counts it) when it nests objects and arrays deeper than `limit`;
+ * undefined when it does not. Each level opens with a bracket, so a text with no more than `limit` of them
+ * cannot, whatever its strings hold: they are counted first with indexOf, in native code (a handful of calls
+ * for any body in the catalog, whose most has 23), and only a text with more is walked byte by byte, once.
  */
-export function nestsDeeperThan(bytes: Buffer, limit: number): boolean {
+export function depthOver(bytes: Buffer, limit: number): number | undefined {
   let openings = 0
   for (const bracket of OPENINGS) {
     for (let at = bytes.indexOf(bracket); at !== -1 && openings <= limit; at = bytes.indexOf(bracket, at + 1)) openings++
   }
-  return openings > limit && jsonDepth(bytes) > limit
+  if (openings <= limit) return undefined
+  const depth = jsonDepth(bytes)
+  return depth > limit ? depth : undefined
 }
 
 const OPENINGS = [0x7b, 0x5b]

@@ -7,7 +7,7 @@ import {describe, expect, it} from 'vitest'
 import {allEvents} from '../../src/catalog/catalog.js'
 import {buildEventBody} from '../../src/catalog/payload.js'
 import {createScenario} from '../../src/catalog/scenario.js'
-import {jsonDepth, MAX_BODY_DEPTH, nestsDeeperThan} from '../../src/zoom/limits.js'
+import {depthOver, jsonDepth, MAX_BODY_DEPTH} from '../../src/zoom/limits.js'
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/elastic-zoom/pipeline-tests')
 
@@ -31,7 +31,8 @@ describe('the nesting depth of a body', () => {
     fc.assert(
       fc.property(text, fc.integer({min: 0, max: 12}), (given, limit) => {
         const bytes = Buffer.from(given)
-        expect(nestsDeeperThan(bytes, limit)).toBe(jsonDepth(bytes) > limit)
+        const depth = jsonDepth(bytes)
+        expect(depthOver(bytes, limit)).toBe(depth > limit ? depth : undefined)
       }),
       {numRuns: 3000},
     )
