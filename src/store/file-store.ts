@@ -204,6 +204,13 @@ interface Pending {
 
 class BatchAppender {
   private queue: Pending[] = []
+  /**
+   * The queue's line pieces in order, gathered as each comes, so that a batch of one day (all but once a
+   * day) goes to writev as it is: flattening the batch at flush time (flatMap) took ~1 µs a delivery.
+   */
+  private queuedParts: Buffer[] = []
+  /** The queue holds lines of more than one day (a batch across midnight): split it by day at flush. */
+  private queueSpansDays = false
   private flushing: Promise<void> | undefined
   private handle: FileHandle | undefined
   private handleDay: string | undefined
@@ -217,7 +224,9 @@ class BatchAppender {
 
   append(day: string, line: Buffer[]): Promise<void> {
     return new Promise((resolve, reject) => {
+      if (this.queue.length > 0 && this.queue[0]!.day !== day) this.queueSpansDays = true
       this.queue.push({day, line, resolve, reject})
+      for (const part of line) this.queuedParts.push(part)
       this.flushing ??= this.flush()
     })
   }
@@ -225,12 +234,15 @@ class BatchAppender {
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue
+      const groups = this.queueSpansDays ? byDay(batch) : [{items: batch, parts: this.queuedParts}]
       this.queue = []
-      for (const items of byDay(batch)) {
+      this.queuedParts = []
+      this.queueSpansDays = false
+      for (const {items, parts} of groups) {
         const day = items[0]!.day
         try {
           const handle = await this.handleFor(day)
-          await writeAll(handle, items.length === 1 ? items[0]!.line : items.flatMap((item) => item.line))
+          await writeAll(handle, parts)
           if (this.sync) {
             await handle.datasync()
             this.syncs++
@@ -284,11 +296,12 @@ class BatchAppender {
   }
 }
 
-/** A batch in groups of one day each, in order; almost always one group (a batch spans midnight once a day). */
-function byDay(batch: Pending[]): Pending[][] {
-  const day = batch[0]!.day
-  if (batch.every((item) => item.day === day)) return [batch]
-  return [...new Set(batch.map((item) => item.day))].map((each) => batch.filter((item) => item.day === each))
+/** A batch that spans midnight in groups of one day each, in order, with each group's line pieces. */
+function byDay(batch: Pending[]): Array<{items: Pending[]; parts: Buffer[]}> {
+  return [...new Set(batch.map((item) => item.day))].map((day) => {
+    const items = batch.filter((item) => item.day === day)
+    return {items, parts: items.flatMap((item) => item.line)}
+  })
 }
 
 /**

@@ -43,6 +43,21 @@ describe('file store', () => {
     expect(ids).toEqual([...Array.from({length: 600}, (_, i) => `r${i}`), 'tomorrow'])
   })
 
+  it('splits a batch that spans midnight by day, each line in its own day file, in order', async () => {
+    const dir = tempDir()
+    const store = await FileStore.open(dir)
+    // A first append opens the file; the rest queue behind it and go together as one batch of two days.
+    const first = put(store, 'events', record('first', '2026-11-25T23:59:59.000Z'))
+    const days = ['2026-11-25T23:59:59.500Z', '2026-11-26T00:00:00.100Z']
+    await Promise.all([first, ...Array.from({length: 9}, (_, i) => put(store, 'events', record(`r${i}`, days[i % 3 === 2 ? 1 : 0]), i % 2 === 0))])
+    await put(store, 'events', record('last', '2026-11-26T00:00:01.000Z'))
+    await store.close()
+    const [before, after] = await store.files('events')
+    const idsIn = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((line) => parseLine(line, file).id)
+    expect(idsIn(before!)).toEqual(['first', 'r0', 'r1', 'r3', 'r4', 'r6', 'r7'])
+    expect(idsIn(after!)).toEqual(['r2', 'r5', 'r8', 'last'])
+  })
+
   it('takes back a data dir it made only while it holds nothing', async () => {
     const unused = join(tempDir(), 'unused')
     await (await FileStore.open(unused)).close()
