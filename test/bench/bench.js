@@ -154,14 +154,19 @@ function table(header, rows) {
 // ---- 1. Receivers under autocannon: the same signed 1 KB meeting.participant_joined -----------------
 const participantJoined = findEvent('meeting.participant_joined')
 const body = new BodyFactory(1).body(participantJoined)
+// Where a storing receiver's data dir goes in its arguments: a fresh one for every run, so that no serve run
+// starts on the stores of the runs before it (serve loads the dedupe window's keys at start; the plain code
+// reads nothing).
+const DATA_DIR = Symbol('data dir')
+const withDataDir = (args, dir) => args.map((arg) => (arg === DATA_DIR ? dir : arg))
 const targets = [
   ['bare node:http (reads the body, answers 200)', [join(import.meta.dirname, 'servers/bare.js')]],
   ["Zoom's sample style (HMAC + JSON.parse, no storage)", [join(import.meta.dirname, 'servers/zoom-sample.js')]],
   ['@zoom/rivet 0.4.0 receiver (verifies, dispatches, no storage)', [join(import.meta.dirname, 'servers/rivet.js')]],
-  ["serve's work in plain code (verify, parse, dedupe, store line, fsync per batch; no structure)", [join(import.meta.dirname, 'servers/same-work.js'), temp()]],
-  ['zoomctl serve (store, fsync per batch)', [BIN, 'serve', '--json', '--port', '0', '--data-dir', temp()]],
-  ["serve's work in plain code, no fsync", [join(import.meta.dirname, 'servers/same-work.js'), temp(), '--no-fsync']],
-  ['zoomctl serve --no-fsync', [BIN, 'serve', '--json', '--port', '0', '--no-fsync', '--data-dir', temp()]],
+  ["serve's work in plain code (verify, parse, dedupe, store line, fsync per batch; no structure)", [join(import.meta.dirname, 'servers/same-work.js'), DATA_DIR]],
+  ['zoomctl serve (store, fsync per batch)', [BIN, 'serve', '--json', '--port', '0', '--data-dir', DATA_DIR]],
+  ["serve's work in plain code, no fsync", [join(import.meta.dirname, 'servers/same-work.js'), DATA_DIR, '--no-fsync']],
+  ['zoomctl serve --no-fsync', [BIN, 'serve', '--json', '--port', '0', '--no-fsync', '--data-dir', DATA_DIR]],
 ]
 if (section('receivers')) {
   console.log(`\n## Receivers: autocannon, ${CONNECTIONS} connections, ${SECONDS} s each after ${WARMUP} s of warm-up, a ${Buffer.byteLength(body)}-byte signed body, median of ${RUNS} runs\n`)
@@ -173,7 +178,8 @@ if (section('receivers')) {
   const receiverRuns = targets.map(() => [])
   for (let run = 0; run < RUNS; run++) {
     for (const [i, [, args]] of targets.entries()) {
-      const server = await start(args)
+      const dataDir = args.includes(DATA_DIR) ? temp() : undefined
+      const server = await start(withDataDir(args, dataDir))
       // Signed now: fresh for the whole run (tolerance 300 s).
       const {headers} = prepareDelivery(body, {mode: 'signature', secretToken: SECRET})
       // Steady state: every receiver's code compiled (by V8, as it goes) before its run is counted.
@@ -184,6 +190,7 @@ if (section('receivers')) {
       const cpu = cpuSeconds(server.pid) - cpuBefore
       const syncsAfter = await writeStats(server.url)
       await server.stop()
+      if (dataDir) rmSync(dataDir, {recursive: true, force: true})
       // What a storing receiver just wrote is written back now, not during the next receiver's run.
       execFileSync('sync')
       // No sync made (--no-fsync): nothing to divide by.
@@ -207,9 +214,6 @@ if (section('receivers')) {
   const sync = fdatasyncLatency()
   console.log(`\nThis disk: fdatasync of a 1 KiB append p50 ${sync.p50.toFixed(2)} ms, p99 ${sync.p99.toFixed(2)} ms (${sync.samples} samples). With ${CONNECTIONS} connections each waiting for the sync that covers its delivery, a batch holds at most ${CONNECTIONS}: the disk alone bounds a storing receiver at about ${CONNECTIONS} / p50 = ${Math.round(CONNECTIONS / (sync.p50 / 1000)).toLocaleString('en')} deliveries/s.`)
 
-  // The next measurements should not wait on the kernel writing back what the serve runs above stored.
-  for (const [name, args] of targets) if (name.startsWith('zoomctl') || name.startsWith("serve's work")) rmSync(args.at(-1), {recursive: true, force: true})
-  execFileSync('sync')
 }
 
 // ---- 1b. Latency at a steady 1,000 deliveries/s (Zoom's budget is 3 s) ------------------------------
@@ -225,7 +229,7 @@ if (section('latency')) {
   }
   for (const [name, args] of [targets[0], targets.find(([target]) => target.startsWith('zoomctl serve ('))]) {
     const dataDir = temp()
-    const server = await start(name.startsWith('zoomctl') ? [...args.slice(0, -1), dataDir] : args)
+    const server = await start(withDataDir(args, dataDir))
     // The first seconds of a fresh process are not its steady state (connections opening, the day's file
     // created, code still being compiled): measured apart, and shown, rather than mixed into the p99.
     const warmUp = burstAt1000(server.url, 2000)
