@@ -1,4 +1,5 @@
 import {randomUUID} from 'node:crypto'
+import {constants} from 'node:fs'
 import {mkdir, open, readdir, rename, rmdir, stat, type FileHandle} from 'node:fs/promises'
 import {basename, join} from 'node:path'
 
@@ -161,7 +162,7 @@ export class FileStore {
     return () => this.appendListeners.delete(listener)
   }
 
-  /** Records written and fdatasyncs made since open: how many deliveries each sync carried (group commit). */
+  /** Records written and syncs made since open (a batch written with O_DSYNC, or fdatasync after it): how many deliveries each sync carried (group commit). */
   get writeStats(): {records: number; syncs: number} {
     let records = 0
     let syncs = 0
@@ -193,6 +194,15 @@ export async function dayFiles(dir: string): Promise<string[]> {
     return []
   }
 }
+
+/**
+ * How a day file is opened when writes must reach the disk: O_DSYNC where the platform has it, so that a
+ * batch's writev(2) returns once its bytes are on disk (as writev then fdatasync would). One system call
+ * and one trip to the thread pool a batch, not two; above all, the flush starts the moment the write ends,
+ * not when the event loop next gets to the write's completion, behind the requests it is parsing: with a
+ * slow flush that wait made each batch's cycle ~1 ms longer than its flush. Elsewhere: fdatasync after it.
+ */
+const SYNCED_APPEND = constants.O_DSYNC === undefined ? undefined : constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC
 
 interface Pending {
   day: string
@@ -244,7 +254,7 @@ class BatchAppender {
           const handle = await this.handleFor(day)
           await writeAll(handle, parts)
           if (this.sync) {
-            await handle.datasync()
+            if (SYNCED_APPEND === undefined) await handle.datasync()
             this.syncs++
           }
           this.records += items.length
@@ -268,7 +278,7 @@ class BatchAppender {
       () => true,
       () => false,
     )
-    const handle = await open(path, 'a+', 0o600)
+    const handle = await open(path, this.sync && SYNCED_APPEND !== undefined ? SYNCED_APPEND : 'a+', 0o600)
     // A new file's name must reach the disk too, or a power cut could lose the whole file.
     if (!existed && this.sync) await syncDirectory(this.dir)
     // A previous process killed mid-write may have left a partial line: start ours on a fresh one.

@@ -1,4 +1,4 @@
-import {appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {appendFileSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {Readable} from 'node:stream'
 
@@ -56,6 +56,29 @@ describe('file store', () => {
     const idsIn = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((line) => parseLine(line, file).id)
     expect(idsIn(before!)).toEqual(['first', 'r0', 'r1', 'r3', 'r4', 'r6', 'r7'])
     expect(idsIn(after!)).toEqual(['r2', 'r5', 'r8', 'last'])
+  })
+
+  // The day file's writes go through to the disk (O_DSYNC) when sync is on, and only then.
+  it.runIf(process.platform === 'linux')('opens its day files with O_DSYNC when it syncs, without it when not', async () => {
+    const dsyncOf = async (sync: boolean) => {
+      const dir = tempDir()
+      const store = await FileStore.open(dir, {sync})
+      await put(store, 'events', record(`sync-${sync}`))
+      const [file] = await store.files('events')
+      const fd = readdirSync('/proc/self/fd').find((each) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${each}`) === file
+        } catch {
+          return false
+        }
+      })
+      const flags = Number.parseInt(/^flags:\s+([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8)
+      await store.close()
+      // O_SYNC includes O_DSYNC's bit: only the O_DSYNC bit is asked for.
+      return (flags & constants.O_DSYNC) === constants.O_DSYNC
+    }
+    expect(await dsyncOf(true)).toBe(true)
+    expect(await dsyncOf(false)).toBe(false)
   })
 
   it('takes back a data dir it made only while it holds nothing', async () => {

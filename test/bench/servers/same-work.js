@@ -1,10 +1,11 @@
 // serve's work on an accepted delivery, written as plainly as it can be, as a bound for serve itself:
 // verify the signature, parse, the dedupe key and its claim, the store line, the line appended with the
-// others of its batch and fdatasync'd before the batch is answered. serve's own dedupe key and store line
-// (dist/) so that their cost is the same; nothing else of serve: no refusals kept, no outcome, no log
-// line, no day files, no error handling. What is left between this and serve is serve's structure.
+// others of its batch and on disk (written with O_DSYNC, as serve's store does) before the batch is
+// answered. serve's own dedupe key and store line (dist/) so that their cost is the same; nothing else of
+// serve: no refusals kept, no outcome, no log line, no day files, no error handling. What is left between
+// this and serve is serve's structure.
 import {randomUUID} from 'node:crypto'
-import {fdatasync, openSync, writev} from 'node:fs'
+import {constants, fdatasync, openSync, writev} from 'node:fs'
 import {createServer} from 'node:http'
 import {join} from 'node:path'
 
@@ -15,7 +16,9 @@ import {onSignedBody} from './signed-body.js'
 const secret = process.env.ZOOM_WEBHOOK_SECRET_TOKEN
 // --no-fsync: the same without the sync, beside serve --no-fsync (what the sync costs each, apart from the rest).
 const sync = process.argv[3] !== '--no-fsync'
-const file = openSync(join(process.argv[2], 'events.ndjson'), 'a', 0o600)
+// As serve's store: O_DSYNC where there is one (each batch's writev returns once it is on disk), else fdatasync after it.
+const dsync = sync && constants.O_DSYNC !== undefined
+const file = openSync(join(process.argv[2], 'events.ndjson'), dsync ? constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_DSYNC : 'a', 0o600)
 const claims = new Map()
 let batch = []
 let answers = []
@@ -37,7 +40,7 @@ function commit() {
     for (const answer of waiting) answer()
     commit()
   }
-  writev(file, parts, () => (sync ? fdatasync(file, done) : done()))
+  writev(file, parts, () => (sync && !dsync ? fdatasync(file, done) : done()))
 }
 
 const server = createServer((request, response) => {
