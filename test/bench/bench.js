@@ -35,7 +35,7 @@ const STARTUP = Number(process.env.BENCH_STARTUP ?? 1_000_000)
 const CONNECTIONS = 50
 const env = {...process.env, ZOOM_WEBHOOK_SECRET_TOKEN: SECRET, NO_COLOR: '1'}
 const temps = []
-// BENCH_ONLY=senders,hotpaths runs those sections alone; names: receivers, latency, senders, startup,
+// BENCH_ONLY=senders,hotpaths runs those sections alone; names: receivers, slow-disk, latency, senders, startup,
 // serve-startup, replay, forwarding, scale (the real engine), hotpaths.
 const ONLY = process.env.BENCH_ONLY?.split(',')
 const section = (name) => !ONLY || ONLY.includes(name)
@@ -77,8 +77,8 @@ function writeStore(dataDir, count, days = 1, firstDay = Date.now()) {
 }
 
 /** A server in its own process, started and waited for on its "listening" JSON line. */
-async function start(args) {
-  const child = spawn(process.execPath, args, {env, stdio: ['ignore', 'pipe', 'inherit']})
+async function start(args, extraEnv = {}) {
+  const child = spawn(process.execPath, args, {env: {...env, ...extraEnv}, stdio: ['ignore', 'pipe', 'inherit']})
   const url = await new Promise((resolve, reject) => {
     const lines = createInterface({input: child.stdout})
     lines.on('line', (line) => {
@@ -169,6 +169,32 @@ const targets = [
   ["serve's work in plain code, no fsync", [join(import.meta.dirname, 'servers/same-work.js'), DATA_DIR, '--no-fsync']],
   ['zoomctl serve --no-fsync', [BIN, 'serve', '--json', '--port', '0', '--no-fsync', '--data-dir', DATA_DIR]],
 ]
+/**
+ * One receiver run: started (a storing one on a fresh data dir), warmed up, then autocannon's load counted
+ * with the server's CPU and, for a storing receiver, the deliveries each sync carried; `extraEnv` for its
+ * process (the slow disk's preload).
+ */
+async function measureReceiver(args, extraEnv = {}) {
+  const dataDir = args.includes(DATA_DIR) ? temp() : undefined
+  const server = await start(withDataDir(args, dataDir), extraEnv)
+  // Signed now: fresh for the whole run (tolerance 300 s).
+  const {headers} = prepareDelivery(body, {mode: 'signature', secretToken: SECRET})
+  // Steady state: every receiver's code compiled (by V8, as it goes) before its run is counted.
+  if (WARMUP > 0) await autocannon({url: server.url, method: 'POST', headers, body, connections: CONNECTIONS, duration: WARMUP})
+  const cpuBefore = cpuSeconds(server.pid)
+  const syncsBefore = await writeStats(server.url)
+  const result = await autocannon({url: server.url, method: 'POST', headers, body, connections: CONNECTIONS, duration: SECONDS})
+  const cpu = cpuSeconds(server.pid) - cpuBefore
+  const syncsAfter = await writeStats(server.url)
+  await server.stop()
+  if (dataDir) rmSync(dataDir, {recursive: true, force: true})
+  // What a storing receiver just wrote is written back now, not during the next receiver's run.
+  execFileSync('sync')
+  // No sync made (--no-fsync): nothing to divide by.
+  const perSync = syncsBefore && syncsAfter && syncsAfter.syncs > syncsBefore.syncs ? (syncsAfter.records - syncsBefore.records) / (syncsAfter.syncs - syncsBefore.syncs) : undefined
+  return {result, cpuPerRequest: cpu / result.requests.total, perSync}
+}
+
 if (section('receivers')) {
   console.log(`\n## Receivers: autocannon, ${CONNECTIONS} connections, ${SECONDS} s each after ${WARMUP} s of warm-up, a ${Buffer.byteLength(body)}-byte signed body, median of ${RUNS} runs\n`)
   const receiverRows = []
@@ -179,24 +205,7 @@ if (section('receivers')) {
   const receiverRuns = targets.map(() => [])
   for (let run = 0; run < RUNS; run++) {
     for (const [i, [, args]] of targets.entries()) {
-      const dataDir = args.includes(DATA_DIR) ? temp() : undefined
-      const server = await start(withDataDir(args, dataDir))
-      // Signed now: fresh for the whole run (tolerance 300 s).
-      const {headers} = prepareDelivery(body, {mode: 'signature', secretToken: SECRET})
-      // Steady state: every receiver's code compiled (by V8, as it goes) before its run is counted.
-      if (WARMUP > 0) await autocannon({url: server.url, method: 'POST', headers, body, connections: CONNECTIONS, duration: WARMUP})
-      const cpuBefore = cpuSeconds(server.pid)
-      const syncsBefore = await writeStats(server.url)
-      const result = await autocannon({url: server.url, method: 'POST', headers, body, connections: CONNECTIONS, duration: SECONDS})
-      const cpu = cpuSeconds(server.pid) - cpuBefore
-      const syncsAfter = await writeStats(server.url)
-      await server.stop()
-      if (dataDir) rmSync(dataDir, {recursive: true, force: true})
-      // What a storing receiver just wrote is written back now, not during the next receiver's run.
-      execFileSync('sync')
-      // No sync made (--no-fsync): nothing to divide by.
-      const perSync = syncsBefore && syncsAfter && syncsAfter.syncs > syncsBefore.syncs ? (syncsAfter.records - syncsBefore.records) / (syncsAfter.syncs - syncsBefore.syncs) : undefined
-      receiverRuns[i].push({result, cpuPerRequest: cpu / result.requests.total, perSync})
+      receiverRuns[i].push(await measureReceiver(args))
     }
   }
   for (const [i, [name]] of targets.entries()) {
@@ -215,6 +224,39 @@ if (section('receivers')) {
   const sync = syncedAppendLatency()
   console.log(`\nThis disk: a synced 1 KiB append (O_DSYNC, as the store writes) p50 ${sync.p50.toFixed(2)} ms, p99 ${sync.p99.toFixed(2)} ms (${sync.samples} samples). With ${CONNECTIONS} connections each waiting for the sync that covers its delivery, a batch holds at most ${CONNECTIONS}: the disk alone bounds a storing receiver at about ${CONNECTIONS} / p50 = ${Math.round(CONNECTIONS / (sync.p50 / 1000)).toLocaleString('en')} deliveries/s.`)
 
+}
+
+// ---- 1a. The same receivers on a disk whose flush is slow ------------------------------------------
+// This machine's disk flushes in ~0.2 ms; others take milliseconds, and there a receiver that answers only
+// once a delivery is on disk waits for the disk, whatever its code. A preloaded shim (slow-flush/) adds
+// BENCH_SLOW_FLUSH_MS (default 1,3) to every flush, one flush at a time; Rivet, which stores nothing, is
+// run under it too.
+if (section('slow-disk')) {
+  const shim = join(temp(), 'slow-flush.so')
+  const built = spawnSync('cc', ['-O2', '-shared', '-fPIC', '-o', shim, join(import.meta.dirname, 'slow-flush/slow-flush.c'), '-ldl', '-lpthread'], {encoding: 'utf8'})
+  const rounds = Math.min(RUNS, 3)
+  console.log(`\n## A slow disk: every flush made longer by a preloaded shim, ${CONNECTIONS} connections, ${SECONDS} s each after ${WARMUP} s of warm-up, median of ${rounds} rounds\n`)
+  if (built.status !== 0 || process.platform !== 'linux') {
+    console.log(`skipped: the shim needs Linux and a C compiler (cc: ${built.error?.message ?? built.stderr.trim().split('\n')[0]})`)
+  } else {
+    const slowTargets = targets.filter(([name]) => name.startsWith('@zoom/rivet') || name.startsWith("serve's work in plain code (") || name.startsWith('zoomctl serve ('))
+    const rows = []
+    for (const flushMs of (process.env.BENCH_SLOW_FLUSH_MS ?? '1,3').split(',').map(Number)) {
+      // libuv's io_uring would bypass the shim's write(2) and fdatasync(2): off, as in Node 20's default.
+      const slowDisk = {LD_PRELOAD: shim, SLOW_FLUSH_US: String(Math.round(flushMs * 1000)), UV_USE_IO_URING: '0'}
+      const runs = slowTargets.map(() => [])
+      for (let round = 0; round < rounds; round++) for (const [i, [, args]] of slowTargets.entries()) runs[i].push(await measureReceiver(args, slowDisk))
+      const medians = runs.map((each) => [...each].sort((a, b) => a.result.requests.average - b.result.requests.average)[Math.floor(each.length / 2)])
+      const rivet = medians[0].result.requests.average
+      for (const [i, [name]] of slowTargets.entries()) {
+        const {result, perSync} = medians[i]
+        const inOrder = runs[i].map((run) => Math.round(run.result.requests.average)).join(' ')
+        rows.push([`${flushMs} ms`, name, Math.round(result.requests.average), `${(result.requests.average / rivet).toFixed(2)}×`, perSync === undefined ? '-' : perSync.toFixed(1), `${result.latency.p50} ms`, `${result.latency.p99} ms`, result.non2xx, inOrder])
+      }
+    }
+    table(['flush + ', 'target', 'req/s', 'vs Rivet', 'deliveries per sync', 'p50', 'p99', 'non-2xx', 'runs (req/s, by round)'], rows)
+    console.log(`\nEach delivery waits for the flush under way, then for its own: with ${CONNECTIONS} connections a flush carries about half of them, so a receiver that stores before it answers is held near ${CONNECTIONS / 2} deliveries a flush cycle, whatever its code; Rivet answers before anything is stored.`)
+  }
 }
 
 // ---- 1b. Latency at a steady 1,000 deliveries/s (Zoom's budget is 3 s) ------------------------------
