@@ -1,4 +1,4 @@
-import type {DuplicateStats} from '../elastic/queries.js'
+import type {DuplicateCopy, DuplicateStats} from '../elastic/queries.js'
 import {type Check, fail, pass, skip, warn} from './model.js'
 
 /** validate --duplicates: every Zoom event indexed once, counted by the dedupe key serve puts in each document. */
@@ -11,8 +11,19 @@ export function judgeDuplicates(stats: DuplicateStats): Check {
   const data = {total: stats.total, keyed: stats.keyed, duplicatedEvents: stats.duplicated.length, extraDocuments: stats.duplicated.reduce((sum, entry) => sum + entry.documents - 1, 0)}
   if (stats.keyed === 0) return warn(id, title, `0 of ${stats.total} documents carry a dedupe key`, 'only documents indexed by serve --es-url carry labels.zoomctl_dedupe_key: nothing to count copies by', {data})
   if (!stats.duplicated.length) return pass(id, title, `0 duplicates among ${stats.keyed} document(s)${notChecked}`, {data})
-  return fail(id, title, `${data.duplicatedEvents} event(s) indexed more than once: ${data.extraDocuments} extra document(s)${notChecked}`, 'a retry or a copy came after a rollover of the data stream: run serve with the dedupe index (the default; not --no-dedupe-index), and delete the extra documents by _id from the newer backing index', {
-    data,
-    details: stats.duplicated.slice(0, 20).map((entry) => `${entry.key}: ${entry.documents} documents`),
+  const shown = stats.duplicated.slice(0, 20)
+  const hint = 'a retry or a copy came after a rollover of the data stream: run serve with the dedupe index (the default; not --no-dedupe-index), and delete each extra document listed (DELETE <index>/_doc/<_id>), keeping the oldest'
+  return fail(id, title, `${data.duplicatedEvents} event(s) indexed more than once: ${data.extraDocuments} extra document(s)${notChecked}`, hint, {
+    data: {...data, duplicated: shown},
+    details: shown.map(describeCopies),
   })
+}
+
+/** One duplicated event: the copy to keep (the oldest), then the extra ones, each as its _id in its backing index. */
+function describeCopies(entry: DuplicateStats['duplicated'][number]): string {
+  const [kept, ...extra] = entry.copies
+  if (!kept) return `${entry.key}: ${entry.documents} documents`
+  const unnamed = entry.documents - entry.copies.length
+  const where = (copy: DuplicateCopy) => `${copy.id} in ${copy.index}`
+  return `${entry.key}: ${entry.documents} documents; keep ${where(kept)}; extra: ${extra.map(where).join(', ')}${unnamed > 0 ? ` and ${unnamed} more` : ''}`
 }

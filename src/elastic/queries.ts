@@ -233,10 +233,24 @@ export interface DuplicateStats {
   /** Of them, those that carry a dedupe key (indexed by serve --es-url; the Elastic Agent adds none). */
   keyed: number
   /** Keys with more than one document, the most copies first (at most MAX_DUPLICATE_KEYS). */
-  duplicated: Array<{key: string; documents: number}>
+  duplicated: Array<{key: string; documents: number; copies: DuplicateCopy[]}>
 }
 
+/** One document of a duplicated event: where it is, to delete the extra ones by. */
+export interface DuplicateCopy {
+  id: string
+  index: string
+}
+
+/** The copies named for each duplicated event, the oldest backing index first: the first is the one to keep (as serve's check does). */
+const COPIES_NAMED = 5
+
 const MAX_DUPLICATE_KEYS = 1000
+
+function copiesOf(topHits: unknown): DuplicateCopy[] {
+  const hits = (topHits as {hits?: {hits?: Array<{_id?: string; _index?: string}>}} | undefined)?.hits?.hits ?? []
+  return hits.map((hit) => ({id: hit._id ?? '', index: hit._index ?? ''}))
+}
 
 /** Documents of one Zoom event indexed more than once in the window: a terms aggregation on the dedupe key, two documents or more. */
 export async function findDuplicates(connection: ElasticConnection, index: string, window: TimeWindow): Promise<DuplicateStats> {
@@ -248,13 +262,20 @@ export async function findDuplicates(connection: ElasticConnection, index: strin
       ignore_unavailable: true,
       allow_no_indices: true,
       query: {bool: {filter: [{range: {'@timestamp': {gte: window.since.toISOString(), lte: window.until.toISOString(), format: 'strict_date_optional_time'}}}]}},
-      aggs: {keyed: {filter: {exists: {field: DEDUPE_KEY_FIELD}}}, copies: {terms: {field: DEDUPE_KEY_FIELD, min_doc_count: 2, size: MAX_DUPLICATE_KEYS}}},
+      aggs: {
+        keyed: {filter: {exists: {field: DEDUPE_KEY_FIELD}}},
+        copies: {
+          terms: {field: DEDUPE_KEY_FIELD, min_doc_count: 2, size: MAX_DUPLICATE_KEYS},
+          // The older backing index first (their names end in a zero-padded generation): the copy serve's check keeps.
+          aggs: {documents: {top_hits: {size: COPIES_NAMED, _source: false, sort: [{_index: 'asc'}]}}},
+        },
+      },
     })
     return {
       source: index,
       total: totalOf(answer.hits.total),
       keyed: (answer.aggregations?.keyed as {doc_count?: number} | undefined)?.doc_count ?? 0,
-      duplicated: bucketsOf(answer.aggregations?.copies).map((bucket) => ({key: String(bucket.key), documents: bucket.doc_count})),
+      duplicated: bucketsOf(answer.aggregations?.copies).map((bucket) => ({key: String(bucket.key), documents: bucket.doc_count, copies: copiesOf(bucket.documents)})),
     }
   } catch (error) {
     throw elasticError(error, connection.settings, `search ${index}`)

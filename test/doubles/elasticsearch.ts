@@ -570,7 +570,7 @@ function matches(source: Doc, query: Doc): boolean {
   }
 }
 
-/** Aggregations zoomctl sends: terms (with sub-aggregations) and filter. */
+/** Aggregations zoomctl sends: terms (with sub-aggregations), top_hits and filter. */
 function aggregate(docs: Stored[], aggs: Doc): Doc {
   const out: Doc = {}
   for (const [name, spec] of Object.entries(aggs) as Array<[string, Doc]>) {
@@ -588,6 +588,14 @@ function aggregate(docs: Stored[], aggs: Doc): Doc {
         sum_other_doc_count: buckets.slice(size).reduce((sum, [, list]) => sum + list.length, 0),
         buckets: buckets.slice(0, size).map(([key, list]) => ({key, doc_count: list.length, ...(sub ? aggregate(list, sub) : {})})),
       }
+    } else if (spec.top_hits) {
+      // Only what zoomctl asks: the documents' _index and _id (no _source), sorted by _index.
+      const {size = 3, sort = [], _source: source} = spec.top_hits as {size?: number; sort?: Array<Record<string, 'asc' | 'desc'>>; _source?: unknown}
+      if (source !== false) throw parsingError('top_hits: the double answers _source: false only')
+      const order = sort.map((each) => Object.entries(each)[0]!)
+      if (order.some(([field]) => field !== '_index')) throw parsingError('top_hits: the double sorts by _index only')
+      const sorted = order.length ? [...docs].sort((a, b) => a.index.localeCompare(b.index) * (order[0]![1] === 'desc' ? -1 : 1)) : docs
+      out[name] = {hits: {total: {value: docs.length, relation: 'eq'}, max_score: null, hits: sorted.slice(0, size).map((doc) => ({_index: doc.index, _id: doc.id, _score: null, ...(order.length ? {sort: [doc.index]} : {})}))}}
     } else if (spec.filter) {
       const list = docs.filter((doc) => matches(doc.source, spec.filter as Doc))
       out[name] = {doc_count: list.length, ...(sub ? aggregate(list, sub) : {})}

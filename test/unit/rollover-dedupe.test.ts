@@ -212,8 +212,14 @@ describe('validate --duplicates', () => {
     expect(judgeDuplicates({source: 's', total: 0, keyed: 0, duplicated: []}).status).toBe('skip')
     expect(judgeDuplicates({source: 's', total: 5, keyed: 0, duplicated: []}).status).toBe('warn')
     expect(judgeDuplicates({source: 's', total: 5, keyed: 5, duplicated: []})).toMatchObject({status: 'pass', value: '0 duplicates among 5 document(s)'})
-    const found = judgeDuplicates({source: 's', total: 6, keyed: 5, duplicated: [{key: 'k', documents: 3}]})
-    expect(found).toMatchObject({status: 'fail', details: ['k: 3 documents'], data: {duplicatedEvents: 1, extraDocuments: 2}})
+    const copies = [
+      {id: 'a', index: '.ds-s-000001'},
+      {id: 'a', index: '.ds-s-000002'},
+    ]
+    const found = judgeDuplicates({source: 's', total: 6, keyed: 5, duplicated: [{key: 'k', documents: 3, copies}]})
+    // The oldest is kept; each extra one named by its _id and backing index, with how many more were not listed.
+    expect(found).toMatchObject({status: 'fail', details: ['k: 3 documents; keep a in .ds-s-000001; extra: a in .ds-s-000002 and 1 more'], data: {duplicatedEvents: 1, extraDocuments: 2, duplicated: [{key: 'k', copies}]}})
     expect(found.value).toContain('1 document(s) without labels.zoomctl_dedupe_key')
+    expect(found.hint).toContain('DELETE <index>/_doc/<_id>')
   })
 })
