@@ -2,7 +2,7 @@ import {isLoopbackHost} from '../config/local-token.js'
 import {OptionError, parseAppTokens, parseDuration, parseHeader, parseSize, readUserFile, resolveAuth} from '../config/index.js'
 import type {ServeSettings} from '../receiver/service.js'
 import {checkTlsPair} from '../receiver/tls.js'
-import {type AuthFlagValues, authOptionsFrom, type ElasticFlagValues, elasticSettingsFrom, integrationVersion} from './flags.js'
+import {type AuthFlagValues, authOptionsFrom, type ElasticFlagValues, elasticSettingsFrom, forwardFlags, integrationVersion} from './flags.js'
 import {type WebSocketFlagValues, websocketTargetFrom, websocketTokensFrom} from './websocket-settings.js'
 
 export interface ServeFlagValues extends AuthFlagValues, ElasticFlagValues, WebSocketFlagValues {
@@ -61,6 +61,8 @@ export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSe
   if (flags['ack-after-index'] && !elastic) throw new OptionError('--ack-after-index goes with --es-url: it answers Zoom once Elasticsearch has the document')
   const ackBudgetMs = parseDuration(flags['ack-timeout'])
   if (flags['ack-after-index'] && (ackBudgetMs <= 0 || ackBudgetMs >= 3000)) throw new OptionError('--ack-timeout must be above 0 and below 3s: Zoom gives up on an answer after 3 s')
+  // Given without --ack-after-index they change nothing: said at start (a config file may keep them for when it is on).
+  const idleAckFlags = flags['ack-after-index'] ? [] : (['ack-fallback', 'ack-timeout'] as const).filter((name) => flags[name] !== forwardFlags[name].default).map((name) => `--${name}`)
   let agent
   if (flags['forward-to']) {
     try {
@@ -89,6 +91,7 @@ export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSe
     integrationVersion: version,
     ...(flags.ui ? {ui: {host: flags['ui-host'], port: flags['ui-port']}} : {}),
     ...(flags.websocket ? {websocket: {...websocketTargetFrom(flags), tokens: websocketTokensFrom(flags)}} : {}),
+    ...(idleAckFlags.length ? {warnings: [`${idleAckFlags.join(' and ')} only apply with --ack-after-index: without it serve answers once a delivery is stored, and forwards it after`]} : {}),
     forward: {
       agent,
       elastic: elastic

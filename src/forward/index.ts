@@ -46,6 +46,7 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
   const warnings: string[] = []
   let connected: Promise<{problem?: {message: string; lasting: boolean}}> | undefined
   let acknowledger: IndexAcknowledger | undefined
+  let acknowledgedSink: Sink | undefined
   if (settings.agent) {
     // An HTTP client (undici) is loaded only by a serve that forwards: a serve that stores starts without it.
     const [{createDispatcher}, {AgentSink}] = await Promise.all([import('../sender/client.js'), import('./sinks.js')])
@@ -68,7 +69,10 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
       onWarning: (message) => onEvent({type: 'sink-warning', sink: sink.name, message}),
     })
     sinks.push(sink)
-    if (settings.elastic.ack) acknowledger = new IndexAcknowledger(sink, settings.elastic.ack)
+    if (settings.elastic.ack) {
+      acknowledger = new IndexAcknowledger(sink, settings.elastic.ack)
+      acknowledgedSink = sink
+    }
   }
   const forwarders = sinks.map(
     (sink) =>
@@ -90,7 +94,8 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
   for (const forwarder of forwarders) await forwarder.start()
   return {
     forwarders,
-    descriptions: sinks.map((sink) => sink.description),
+    // With --ack-after-index the Elasticsearch line says so: it changes what every 200 means.
+    descriptions: sinks.map((sink) => (sink === acknowledgedSink && settings.elastic?.ack ? `${sink.description}; answering Zoom once indexed (${ackSummary(settings.elastic.ack)})` : sink.description)),
     warnings,
     ...(acknowledger ? {acknowledger} : {}),
     async reportConnections() {
@@ -99,4 +104,10 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
       if (problem && forwarder) forwarder.reportDown(problem.message, problem.lasting)
     },
   }
+}
+
+/** --ack-after-index's settings in words: how long an answer waits, and what it is past that. */
+function ackSummary(ack: AckSettings): string {
+  const budget = ack.budgetMs % 1000 === 0 ? `${ack.budgetMs / 1000} s` : `${ack.budgetMs} ms`
+  return `--ack-after-index: up to ${budget}, then ${ack.fallback === 'retry' ? '503 so that Zoom retries' : '200 from the store'} (--ack-fallback ${ack.fallback})`
 }

@@ -84,12 +84,12 @@ export function serveBanner(started: ServeStarted, run: {command: string; onPath
     lines.push('  To send it signed events from another terminal (simulate finds this token by itself when aimed at a local serve):')
     // The token is read from its file, never printed: terminal logs and shared screens keep no secret.
     lines.push(`    ${style.cyan(`export ZOOM_WEBHOOK_SECRET_TOKEN="$(cat ${shellWord(started.token.file)})"`)}`)
-    lines.push(`    ${style.cyan(`${shellWord(run.command)} simulate meeting.started --url ${started.url}`)}`)
+    lines.push(`    ${style.cyan(`${shellWord(run.command)} simulate meeting.started --url ${started.url}${dataDirFlag(started.dataDir)}`)}`)
     if (!run.onPath) lines.push(style.dim(NOT_ON_PATH))
     lines.push('  A receiver for a real Zoom app needs that app\'s Secret Token instead: ZOOM_WEBHOOK_SECRET_TOKEN=…', '')
   } else if (started.token) {
     lines.push(`  secret token: the one serve made earlier, in ${started.token.file}; send it signed events with:`)
-    lines.push(`    ${style.cyan(`${shellWord(run.command)} simulate meeting.started --url ${started.url}${started.dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${shellWord(started.dataDir)}`}`)}`)
+    lines.push(`    ${style.cyan(`${shellWord(run.command)} simulate meeting.started --url ${started.url}${dataDirFlag(started.dataDir)}`)}`)
     if (!run.onPath) lines.push(style.dim(NOT_ON_PATH))
   }
   if (!started.tls && !started.loopback) {
@@ -97,6 +97,11 @@ export function serveBanner(started: ServeStarted, run: {command: string; onPath
   }
   lines.push(style.dim('  Ctrl-C to stop'))
   return lines.join('\n')
+}
+
+/** simulate finds a local serve's token in the default data dir by itself; in another, it is told where. */
+function dataDirFlag(dataDir: string): string {
+  return dataDir === DEFAULT_DATA_DIR ? '' : ` --data-dir ${shellWord(dataDir)}`
 }
 
 const NOT_ON_PATH = "  (zoomctl is not on your PATH: `npm link`, once in zoomctl's directory, puts it there)"

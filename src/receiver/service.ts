@@ -40,6 +40,8 @@ export interface ServeSettings {
   now?: () => number
   /** Zoom's WebSocket, consumed beside the HTTP receiver (serve --websocket). */
   websocket?: WebSocketSettings
+  /** Said with the banner: settings that were given but change nothing as serve runs. */
+  warnings?: string[]
 }
 
 export interface ServeStarted {
@@ -260,6 +262,7 @@ export async function runServe(settings: ServeSettings, callbacks: ServeCallback
     ...(token ? {token} : {}),
     forwarding: forwarding.descriptions,
     warnings: [
+      ...(settings.warnings ?? []),
       ...forwarding.warnings,
       ...(revalidation.status().hint ? [revalidation.status().hint!] : []),
       ...(settings.retryMismatched ? ['a signature that matches no Secret Token is answered 503, so that Zoom retries it: for the minutes of a regeneration; without --retry-mismatched once serve has the new token'] : []),

@@ -25,9 +25,21 @@ async function post(url: string, body: string): Promise<{status: number; json: R
 const keyOf = (body: string) => dedupeKey(JSON.parse(body), Buffer.from(body))
 
 describe('serve --ack-after-index', () => {
+  it('says at start that --ack-fallback and --ack-timeout change nothing without it', async () => {
+    const double = await es()
+    const receiver = await serve(['--es-url', double.url, '--ack-fallback', 'store', '--ack-timeout', '1s'])
+    const listening = JSON.parse(receiver.lines.find((line) => line.includes('"listening"'))!) as {forwarding: string[]; warnings: string[]}
+    expect(listening.warnings).toContain('--ack-fallback and --ack-timeout only apply with --ack-after-index: without it serve answers once a delivery is stored, and forwards it after')
+    expect(listening.forwarding.join('\n')).not.toContain('once indexed')
+  })
+
   it('answers 200 once the document is indexed, and deliveries that arrive together share a _bulk', async () => {
     const double = await es()
     const receiver = await serve(['--es-url', double.url, '--ack-after-index'])
+    // The listening line says what a 200 means now, and what comes past the budget.
+    const listening = JSON.parse(receiver.lines.find((line) => line.includes('"listening"'))!) as {forwarding: string[]; warnings: string[]}
+    expect(listening.forwarding).toEqual([expect.stringContaining('answering Zoom once indexed (--ack-after-index: up to 2 s, then 503 so that Zoom retries (--ack-fallback retry))')])
+    expect(listening.warnings).toEqual([])
     const [one, ...rest] = zoomBodies(41, 3)
     const answer = await post(receiver.url, one!)
     expect(answer.status).toBe(200)

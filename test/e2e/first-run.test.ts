@@ -90,6 +90,8 @@ describe('first run: serve with no token and no flags', () => {
     const first = await startFresh(cwd)
     const second = await startFresh(cwd, ['--data-dir', 'other'])
     try {
+      // Its banner's simulate line names its data dir: simulate looks in the default one by itself.
+      expect(second.output()).toContain(`${BIN} simulate meeting.started --url ${second.url} --data-dir other\n`)
       // From the same directory, the token found is the first serve's: the second refuses it, and says why.
       const wrong = await runFresh(['simulate', 'meeting.started', '--url', second.url], cwd)
       expect(wrong.code).toBe(1)
