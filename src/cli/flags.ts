@@ -5,7 +5,6 @@ import {OptionError, parseDuration, readUserFile} from '../config/index.js'
 import {anotherServesToken, isLoopbackHost, localTokenPath, readLocalToken} from '../config/local-token.js'
 import type {ElasticSettings} from '../elastic/connection.js'
 import {DEFAULT_DATA_DIR} from '../store/index.js'
-import {safeUrl} from '../elastic/url.js'
 import {AUTH_MODES} from '../zoom/auth.js'
 
 /** Auth flags shared by serve and simulate: each can also come from an env var, so secrets stay off the command line. */
@@ -177,14 +176,18 @@ export async function elasticSettingsFrom(flags: ElasticFlagValues, env: NodeJS.
   const urls = flags['es-url'] ?? env.ELASTICSEARCH_HOST
   if (!urls && !flags['cloud-id']) return undefined
   const nodes = (urls ?? '').split(',').map((url) => url.trim()).filter(Boolean)
-  for (const node of nodes) {
+  for (const [i, node] of nodes.entries()) {
+    // Which one, in a list; the value itself with any credentials in it masked (it was not parsed).
+    const which = `--es-url${nodes.length > 1 ? ` (node ${i + 1} of ${nodes.length})` : ''}`
+    const shown = node.replace(/^(?:[a-z][a-z0-9+.-]*:\/\/)?[^/]*@/i, (prefix) => `${/^[a-z][a-z0-9+.-]*:\/\//i.exec(prefix)?.[0] ?? ''}…@`).slice(0, 80)
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(node)) throw new OptionError(`${which}: "${shown}" has no http:// or https://`, {hint: `write it as https://${shown.replace(/^…@/, '')} (http:// without TLS)${shown.startsWith('…@') ? '; credentials go in --api-key or --username and --password, not in the URL' : ''}`})
     let parsed: URL
     try {
       parsed = new URL(node)
     } catch {
-      throw new OptionError(`--es-url: "${safeUrl(node)}" is not a URL: use e.g. https://localhost:9200`)
+      throw new OptionError(`${which}: "${shown}" is not a URL: use e.g. https://localhost:9200`)
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new OptionError(`--es-url: use http:// or https://, not ${parsed.protocol}`)
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new OptionError(`${which}: use http:// or https://, not ${parsed.protocol}`)
   }
   const namespace = flags.namespace ?? 'default'
   if (!/^[a-z0-9_.+!@$%^&()={}[\]';~`]{1,100}$/.test(namespace) || namespace.includes('-')) {

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
+import {elasticSettingsFrom} from '../../src/cli/flags.js'
 import {applyAssignment, parseAssignment, parseDuration, parseHeader, parseSize} from '../../src/config/index.js'
 import {toCurl} from '../../src/sender/curl.js'
 import {prepareDelivery} from '../../src/sender/prepare.js'
@@ -43,5 +44,26 @@ describe('dry-run curl', () => {
     expect(curl).toContain(`-H 'x-zm-request-timestamp: 1700000000'`)
     expect(curl).not.toContain('top-secret')
     expect(curl).not.toContain(Buffer.from('u:top-secret').toString('base64'))
+  })
+})
+
+describe('--es-url', () => {
+  const refusal = (url: string) => elasticSettingsFrom({'es-url': url}, {}).then(
+    () => undefined,
+    (error: Error & {hint?: string}) => ({message: error.message, hint: error.hint}),
+  )
+
+  it('names the node of a list that is wrong, shows it without its credentials, and says how to write it', async () => {
+    expect(await refusal('127.0.0.1:9200')).toEqual({message: '--es-url: "127.0.0.1:9200" has no http:// or https://', hint: 'write it as https://127.0.0.1:9200 (http:// without TLS)'})
+    expect(await refusal('localhost:9200')).toMatchObject({message: '--es-url: "localhost:9200" has no http:// or https://'})
+    expect(await refusal('http://127.0.0.1:9200, 10.0.0.2:9200')).toMatchObject({message: '--es-url (node 2 of 2): "10.0.0.2:9200" has no http:// or https://'})
+    const withSecret = await refusal('elastic:s3cret@es.example.com:9200')
+    expect(withSecret).toEqual({
+      message: '--es-url: "…@es.example.com:9200" has no http:// or https://',
+      hint: 'write it as https://es.example.com:9200 (http:// without TLS); credentials go in --api-key or --username and --password, not in the URL',
+    })
+    expect(await refusal('https://u:s3cret@bad host:9200')).toMatchObject({message: '--es-url: "https://…@bad host:9200" is not a URL: use e.g. https://localhost:9200'})
+    expect(await refusal('ftp://es.example.com')).toMatchObject({message: '--es-url: use http:// or https://, not ftp:'})
+    expect(await refusal('https://es.example.com:9200')).toBeUndefined()
   })
 })
