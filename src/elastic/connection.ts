@@ -113,11 +113,14 @@ const TLS_REASONS: Array<[RegExp, string, string]> = [
   [/wrong version number|EPROTO|packet length too long/i, 'it does not speak TLS on that port', 'use http:// in --es-url, or the HTTPS port'],
 ]
 
+/** What a request was for when the caller does not say: left out of "Elasticsearch answered 400". */
+const DEFAULT_ACTION = 'reach Elasticsearch'
+
 /**
  * Turns whatever the client threw into one sentence a user can act on, naming the credential used
  * (never its value) and, for 403, the privilege Elasticsearch says is missing.
  */
-export function elasticError(error: unknown, settings: ElasticSettings, action = 'reach Elasticsearch'): UserError {
+export function elasticError(error: unknown, settings: ElasticSettings, action = DEFAULT_ACTION): UserError {
   const where = settings.cloudId ? 'the Cloud deployment' : settings.nodes.map(safeUrl).join(', ')
   const text = error instanceof Error ? error.message : String(error)
   if (error instanceof errors.ProductNotSupportedError) {
@@ -155,7 +158,13 @@ export function elasticError(error: unknown, settings: ElasticSettings, action =
         hint: missing ? `grant ${missing} on logs-zoom.webhook-* to the key's role` : 'grant the role read and view_index_metadata on logs-zoom.webhook-*',
       })
     }
-    return new UserError(`Elasticsearch answered ${status} to ${action}: ${reason}`, {category: 'elastic', code: `elastic-${status}`})
+    // A path in --es-url (a copied Kibana or API URL) makes every request the wrong one: say so, though a proxy may want one.
+    const withPath = settings.nodes.some((node) => URL.canParse(node) && new URL(node).pathname.length > 1)
+    return new UserError(`Elasticsearch answered ${status}${action === DEFAULT_ACTION ? '' : ` to ${action}`}: ${reason}`, {
+      category: 'elastic',
+      code: `elastic-${status}`,
+      ...(withPath && status >= 400 && status < 500 ? {hint: "give --es-url the cluster's address without a path, e.g. https://localhost:9200 (unless a proxy serves it under one): the client adds each API's path"} : {}),
+    })
   }
   if (error instanceof errors.ConnectionError) {
     for (const [pattern, what, hint] of TLS_REASONS) {

@@ -72,6 +72,15 @@ describe('validate against the Elasticsearch double', () => {
     expect(code).toBe(0)
   })
 
+  it('says that an --es-url with a path (a copied Kibana URL) is the cause of a 400, and how to write it', async () => {
+    const double = await track(cluster())
+    const result = await runCli(['validate', '--json'], {ELASTICSEARCH_HOSTS: `${double.url}/app/kibana`, ELASTICSEARCH_API_KEY: ENCODED_KEY})
+    expect(result.code).toBe(1)
+    const {error} = JSON.parse(result.stdout) as {error: {message: string; hint?: string}}
+    expect(error.message).toMatch(/^Elasticsearch answered 400: /)
+    expect(error.hint).toContain("give --es-url the cluster's address without a path")
+  })
+
   it('fails the fields row of a type whose documents lack user.email', async () => {
     const double = await track(cluster({}, ['meeting.participant_joined']))
     for (const doc of double.documents(STREAM)) delete (doc.source.user as Record<string, unknown>).email
