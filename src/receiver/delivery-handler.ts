@@ -264,13 +264,15 @@ export class DeliveryHandler {
         outcome: outcome({result: 'error', status: 503, eventType: body.event, accountId, recordId: record.id, reason: 'not-indexed', detail}),
       }
     }
+    // --ack-fallback store: a 200 like any other, but its line says it was not indexed yet.
+    const notIndexed = answer && !answer.indexed ? {detail: `${answer.detail ?? 'not indexed in time'}; answered 200 from the store (--ack-fallback store), forwarded from it later`} : {}
     if (firstId === undefined) {
-      return {status: 200, body: {status: 'accepted', id: record.id}, outcome: outcome({result: 'accepted', status: 200, eventType: body.event, accountId, recordId: record.id, ...(app ? {app} : {})})}
+      return {status: 200, body: {status: 'accepted', id: record.id}, outcome: outcome({result: 'accepted', status: 200, eventType: body.event, accountId, recordId: record.id, ...(app ? {app} : {}), ...notIndexed})}
     }
     return {
       status: 200,
       body: {status: 'duplicate', id: record.id, duplicateOf: firstId},
-      outcome: outcome({result: 'duplicate', status: 200, eventType: body.event, accountId, recordId: record.id, duplicateOf: firstId, ...(app ? {app} : {})}),
+      outcome: outcome({result: 'duplicate', status: 200, eventType: body.event, accountId, recordId: record.id, duplicateOf: firstId, ...(app ? {app} : {}), ...notIndexed}),
     }
   }
 

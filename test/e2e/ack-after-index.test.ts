@@ -87,6 +87,9 @@ describe('serve --ack-after-index', () => {
     double.down()
     expect((await post(receiver.url, body!)).status).toBe(200)
     expect(double.documents(STREAM)).toHaveLength(0)
+    // Its line says that this 200 was not an indexed one.
+    await waitFor(() => receiver.lines.some((line) => line.includes('"type":"delivery"')), 5000, 'the delivery line')
+    expect(JSON.parse(receiver.lines.find((line) => line.includes('"type":"delivery"'))!)).toMatchObject({result: 'accepted', detail: expect.stringContaining('answered 200 from the store (--ack-fallback store), forwarded from it later')})
     double.up()
     await waitFor(() => double.documents(STREAM).length === 1, 20_000, 'the stored delivery to be forwarded')
   })
