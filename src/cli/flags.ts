@@ -205,7 +205,7 @@ export async function elasticSettingsFrom(flags: ElasticFlagValues, env: NodeJS.
     caCert: flags['ca-cert'] ? await readUserFile(flags['ca-cert']) : undefined,
     caFingerprint: flags['ca-fingerprint'],
     insecure: flags['es-insecure'],
-    requestTimeoutMs: parseDuration(flags['es-timeout'] ?? '30s'),
+    requestTimeoutMs: parseDuration(flags['es-timeout'] ?? '30s', '--es-timeout'),
     namespace,
   }
 }

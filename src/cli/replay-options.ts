@@ -52,8 +52,8 @@ export async function replaySelection(names: string[], flags: ReplayFlagValues):
     ids: flags.id,
     events: flags.event,
     // From Elasticsearch the window is the query's.
-    since: flags.since && !flags['from-es'] ? parseTimePoint(flags.since) : undefined,
-    until: flags.until && !flags['from-es'] ? parseTimePoint(flags.until) : undefined,
+    since: flags.since && !flags['from-es'] ? parseTimePoint(flags.since, undefined, '--since') : undefined,
+    until: flags.until && !flags['from-es'] ? parseTimePoint(flags.until, undefined, '--until') : undefined,
     limit: flags.limit,
     last: flags.last,
   }
@@ -65,6 +65,6 @@ export async function replaySelection(names: string[], flags: ReplayFlagValues):
 async function elasticSource(flags: ReplayFlagValues): Promise<SourceSpec> {
   const settings = await elasticSettingsFrom(flags)
   if (!settings) throw new OptionError('--from-es needs Elasticsearch: --es-url (or ELASTICSEARCH_HOSTS, --cloud-id)')
-  const until = flags.until ? parseTimePoint(flags.until) : new Date()
-  return {kind: 'elasticsearch', settings, window: {since: parseTimePoint(flags.since ?? '1h', until.getTime()), until}}
+  const until = flags.until ? parseTimePoint(flags.until, undefined, '--until') : new Date()
+  return {kind: 'elasticsearch', settings, window: {since: parseTimePoint(flags.since ?? '1h', until.getTime(), '--since'), until}}
 }

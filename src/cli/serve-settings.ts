@@ -59,7 +59,7 @@ export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSe
   const elastic = await elasticSettingsFrom(flags)
   if (flags['pre-map'] && !elastic) throw new OptionError('--pre-map goes with --es-url: it chooses what serve indexes into Elasticsearch')
   if (flags['ack-after-index'] && !elastic) throw new OptionError('--ack-after-index goes with --es-url: it answers Zoom once Elasticsearch has the document')
-  const ackBudgetMs = parseDuration(flags['ack-timeout'])
+  const ackBudgetMs = parseDuration(flags['ack-timeout'], '--ack-timeout')
   if (flags['ack-after-index'] && (ackBudgetMs <= 0 || ackBudgetMs >= 3000)) throw new OptionError('--ack-timeout must be above 0 and below 3s: Zoom gives up on an answer after 3 s')
   // Given without --ack-after-index they change nothing: said at start (a config file may keep them for when it is on).
   const idleAckFlags = flags['ack-after-index'] ? [] : (['ack-fallback', 'ack-timeout'] as const).filter((name) => flags[name] !== forwardFlags[name].default).map((name) => `--${name}`)
@@ -81,9 +81,9 @@ export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSe
     path: flags.path.startsWith('/') ? flags.path : `/${flags.path}`,
     dataDir: flags['data-dir'],
     toleranceSeconds: flags.tolerance,
-    maxBodyBytes: parseSize(flags['max-body']),
+    maxBodyBytes: parseSize(flags['max-body'], '--max-body'),
     fsync: flags.fsync,
-    dedupeWindowMs: parseDuration(flags['dedupe-window']),
+    dedupeWindowMs: parseDuration(flags['dedupe-window'], '--dedupe-window'),
     auth,
     retryMismatched: flags['retry-mismatched'],
     generateToken: !auth.secretToken && !apps.length && loopback,
@@ -100,16 +100,16 @@ export async function serveSettingsFrom(flags: ServeFlagValues): Promise<ServeSe
             preMap: flags['pre-map'],
             integrationVersion: version,
             dedupeIndex: flags['dedupe-index'],
-            settleMs: parseDuration(flags['rollover-settle']),
-            clockMarginMs: parseDuration(flags['clock-margin']),
+            settleMs: parseDuration(flags['rollover-settle'], '--rollover-settle'),
+            clockMarginMs: parseDuration(flags['clock-margin'], '--clock-margin'),
             ...(flags['ack-after-index'] ? {ack: {budgetMs: ackBudgetMs, fallback: flags['ack-fallback'] === 'store' ? ('store' as const) : ('retry' as const)}} : {}),
           }
         : undefined,
       batchSize: flags['batch-size'],
       batchesInFlight: flags['batches-in-flight'],
-      flushMs: parseDuration(flags['flush-interval']),
-      pauseMs: parseDuration(flags['pause-interval']),
-      maxBackoffMs: parseDuration(flags['retry-max']),
+      flushMs: parseDuration(flags['flush-interval'], '--flush-interval'),
+      pauseMs: parseDuration(flags['pause-interval'], '--pause-interval'),
+      maxBackoffMs: parseDuration(flags['retry-max'], '--retry-max'),
     },
   }
 }

@@ -63,12 +63,12 @@ export async function simulationRun(names: string[], flags: SimulateFlagValues):
   const payloads = []
   for (const file of files) payloads.push(await readPayloadFile(file))
   // A pinned clock (--now) moves by a millisecond a body, as a real one would in a burst; with --seed the bodies repeat.
-  const pinned = flags.now === undefined ? undefined : parseTimePoint(flags.now).getTime()
+  const pinned = flags.now === undefined ? undefined : parseTimePoint(flags.now, undefined, '--now').getTime()
   const now = pinned === undefined ? Date.now : () => pinned
   const factory = new BodyFactory(flags.seed ?? randomInt(2 ** 31), flags.set, now)
   const planned = planDeliveries({specs, files: payloads, factory, auth, timestampOffset: flags['timestamp-offset'], extraHeaders})
-  const deliveries = withRetries(planned, flags.retries, parseDuration(flags['retry-spacing']), (bytes) => prepareDelivery(bytes, auth, {extraHeaders}))
-  const durationMs = flags.duration ? parseDuration(flags.duration) : 0
+  const deliveries = withRetries(planned, flags.retries, parseDuration(flags['retry-spacing'], '--retry-spacing'), (bytes) => prepareDelivery(bytes, auth, {extraHeaders}))
+  const durationMs = flags.duration ? parseDuration(flags.duration, '--duration') : 0
   const run = {
     url: flags.url,
     auth,
@@ -79,7 +79,7 @@ export async function simulationRun(names: string[], flags: SimulateFlagValues):
     explain: flags.explain,
     integrationVersion: version,
     record: flags.record,
-    client: {insecure: flags.insecure, caFile: flags.ca, timeoutMs: parseDuration(flags.timeout)},
+    client: {insecure: flags.insecure, caFile: flags.ca, timeoutMs: parseDuration(flags.timeout, '--timeout')},
     now,
   }
   return {run, token}

@@ -49,7 +49,7 @@ export async function simulateOverWebSocket(names: string[], flags: SimulateWebS
   if (!files.length && names.length === 0 && !flags.all && !flags.category) throw new OptionError('name at least one event type, or use --all, --category or --file (zoomctl events lists the types)')
   if (flags['zoom-client-secret'] && !flags['zoom-client-id']) throw new OptionError('--zoom-client-secret goes with --zoom-client-id')
   const specs = files.length ? [] : selectEvents({names, all: flags.all, category: flags.category})
-  const pinned = flags.now === undefined ? undefined : parseTimePoint(flags.now).getTime()
+  const pinned = flags.now === undefined ? undefined : parseTimePoint(flags.now, undefined, '--now').getTime()
   const factory = new BodyFactory(flags.seed ?? randomInt(2 ** 31), flags.set, pinned === undefined ? Date.now : () => pinned)
   const payloads: Buffer[] = []
   for (const file of files) {
@@ -67,9 +67,9 @@ export async function simulateOverWebSocket(names: string[], flags: SimulateWebS
       clientId: flags['zoom-client-id'],
       clientSecret: flags['zoom-client-secret'],
       bodies,
-      waitMs: parseDuration(flags.wait),
+      waitMs: parseDuration(flags.wait, '--wait'),
       dropAfter: flags['drop-after'],
-      lingerMs: parseDuration(flags.linger),
+      lingerMs: parseDuration(flags.linger, '--linger'),
       signal: out.signal,
     },
     {

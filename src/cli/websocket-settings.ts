@@ -63,7 +63,7 @@ export function websocketTargetFrom(flags: WebSocketFlagValues, command = 'serve
   }
   if (url.protocol !== 'wss:' && url.protocol !== 'ws:') throw new OptionError(`--zoom-ws-url: use wss:// (or ws:// for a local test), not ${url.protocol}`)
   if (url.searchParams.has('access_token')) throw new OptionError('--zoom-ws-url: leave the access_token out: serve asks for a fresh one at each connection')
-  const heartbeatMs = parseDuration(flags['zoom-ws-heartbeat'] ?? '30s')
+  const heartbeatMs = parseDuration(flags['zoom-ws-heartbeat'] ?? '30s', '--zoom-ws-heartbeat')
   if (heartbeatMs < 100) throw new OptionError('--zoom-ws-heartbeat: at least 100ms (Zoom asks for 30s)')
   return {endpoint, subscriptionId, heartbeatMs}
 }
@@ -95,7 +95,7 @@ export function websocketDoctorFrom(flags: WebSocketFlagValues & {websocket: boo
     clients: () => grants.map((grant) => zoomOAuthClientFrom(flags, {grant})),
     credentials: {accountId: Boolean(flags['zoom-account-id']), clientId: Boolean(flags['zoom-client-id']), clientSecret: Boolean(flags['zoom-client-secret'])},
     dataDir: flags['data-dir'],
-    timeoutMs: parseDuration(flags.timeout),
+    timeoutMs: parseDuration(flags.timeout, '--timeout'),
     onProgress,
   })
 }

@@ -76,7 +76,7 @@ export default class Doctor extends ZoomctlCommand {
       allowHttp: flags['allow-http'],
       ca: flags.ca ? await readUserFile(flags.ca) : undefined,
       samples: flags.samples,
-      timeoutMs: parseDuration(flags.timeout),
+      timeoutMs: parseDuration(flags.timeout, '--timeout'),
       testEvent: flags['test-event'],
       elastic,
       agentBehind: flags['forward-to'],

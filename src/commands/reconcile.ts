@@ -33,8 +33,8 @@ export default class Reconcile extends ZoomctlCommand {
     const elastic = await elasticSettingsFrom(flags)
     const dataDir = (await dataDirExists(flags['data-dir'])) ? flags['data-dir'] : undefined
     if (!dataDir && !elastic) throw new OptionError(`nothing to reconcile against: no data dir at ${flags['data-dir']} and no Elasticsearch`, {hint: "name serve's data dir (--data-dir, ZOOMCTL_DATA_DIR) and/or Elasticsearch (--es-url, ELASTICSEARCH_HOSTS)"})
-    const since = parseTimePoint(flags.since)
-    const until = parseTimePoint(flags.until)
+    const since = parseTimePoint(flags.since, undefined, '--since')
+    const until = parseTimePoint(flags.until, undefined, '--until')
     if (since >= until) throw new OptionError('--since must be before --until')
     const progress = startProgress('reconciling', this.human)
     const report = await withZoomApi(flags, (api) => reconcile({api, appId, since, until, dataDir, elastic, replayFile: flags['replay-file'], onStep: (text) => progress.update(text)})).finally(() => progress.stop())

@@ -73,7 +73,7 @@ export default class Replay extends ZoomctlCommand {
       process.stderr.write(`replaying ${what}\n`)
     }
     const interrupt = interruptOn(['SIGINT'])
-    const dispatcher = createDispatcher({insecure: flags.insecure, caFile: flags.ca, timeoutMs: parseDuration(flags.timeout), connections: flags.concurrency, origin: new URL(flags.url).origin})
+    const dispatcher = createDispatcher({insecure: flags.insecure, caFile: flags.ca, timeoutMs: parseDuration(flags.timeout, '--timeout'), connections: flags.concurrency, origin: new URL(flags.url).origin})
     const bar = startProgressBar(selected ?? filter.last ?? filter.limit, this.human && !flags['dry-run'])
     try {
       const report = await runReplay({

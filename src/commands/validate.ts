@@ -51,8 +51,8 @@ export default class Validate extends ZoomctlCommand {
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(Validate)
     const localDir = flags.local || args['data-dir'] ? (args['data-dir'] ?? flags['data-dir']) : undefined
-    const until = flags.until ? parseTimePoint(flags.until) : new Date()
-    const since = parseTimePoint(flags.since, until.getTime())
+    const until = flags.until ? parseTimePoint(flags.until, undefined, '--until') : new Date()
+    const since = parseTimePoint(flags.since, until.getTime(), '--since')
     if (since >= until) throw new OptionError('--since must come before --until')
     if (flags.duplicates && localDir) throw new OptionError('--duplicates counts documents in Elasticsearch: serve\'s store marks its copies itself (zoomctl deliveries)')
     if (flags.wait && !flags.run) throw new OptionError('--wait goes with --run: it waits for the run\'s deliveries to be indexed')
@@ -70,7 +70,7 @@ export default class Validate extends ZoomctlCommand {
       require: flags.require ?? [],
       integrationVersion: integrationVersion(flags['integration-version']),
       runFile: flags.run,
-      waitMs: flags.wait ? parseDuration(flags.wait) : 0,
+      waitMs: flags.wait ? parseDuration(flags.wait, '--wait') : 0,
       duplicates: flags.duplicates,
       onProgress: (text) => progress.update(text),
       dataStream: isReportStream(flags['data-stream']) ? flags['data-stream'] : undefined,

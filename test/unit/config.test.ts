@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {elasticSettingsFrom} from '../../src/cli/flags.js'
-import {applyAssignment, parseAssignment, parseDuration, parseHeader, parseSize} from '../../src/config/index.js'
+import {applyAssignment, parseAssignment, parseDuration, parseHeader, parseSize, parseTimePoint} from '../../src/config/index.js'
 import {toCurl} from '../../src/sender/curl.js'
 import {prepareDelivery} from '../../src/sender/prepare.js'
 
@@ -44,6 +44,14 @@ describe('dry-run curl', () => {
     expect(curl).toContain(`-H 'x-zm-request-timestamp: 1700000000'`)
     expect(curl).not.toContain('top-secret')
     expect(curl).not.toContain(Buffer.from('u:top-secret').toString('base64'))
+  })
+})
+
+describe('a value that cannot be read', () => {
+  it('is named by its flag', () => {
+    expect(() => parseDuration('abc', '--ack-timeout')).toThrow('--ack-timeout: "abc" is not a duration: use e.g. 30s, 2m, 1h, 2d or 500ms')
+    expect(() => parseTimePoint('2hours', Date.now(), '--since')).toThrow('--since: "2hours" is not a time')
+    expect(() => parseDuration('abc')).toThrow(/^"abc" is not a duration/)
   })
 })
 

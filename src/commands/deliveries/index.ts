@@ -40,8 +40,8 @@ export default class Deliveries extends ZoomctlCommand {
     const filter = {
       verdicts: flags.verdict as DeliveryEntry['verdict'][] | undefined,
       events: flags.event,
-      since: flags.since ? parseTimePoint(flags.since) : undefined,
-      until: flags.until ? parseTimePoint(flags.until) : undefined,
+      since: flags.since ? parseTimePoint(flags.since, undefined, '--since') : undefined,
+      until: flags.until ? parseTimePoint(flags.until, undefined, '--until') : undefined,
     }
     const dataDir = args['data-dir'] ?? flags['data-dir']
     if (!flags.follow) {

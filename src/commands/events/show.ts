@@ -26,7 +26,7 @@ export default class EventsShow extends ZoomctlCommand {
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(EventsShow)
     const [spec] = selectEvents({names: [args.event]})
-    const pinned = flags.now === undefined ? undefined : parseTimePoint(flags.now).getTime()
+    const pinned = flags.now === undefined ? undefined : parseTimePoint(flags.now, undefined, '--now').getTime()
     const body = new BodyFactory(flags.seed ?? randomInt(2 ** 31), flags.set, pinned === undefined ? Date.now : () => pinned).build(spec!)
     if (this.human) {
       // The body alone on stdout (it is often redirected to a file); what it is and where its keys come from on stderr.
