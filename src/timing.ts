@@ -27,3 +27,17 @@ export function percentile(sorted: readonly number[], p: number): number | undef
   if (sorted.length === 0) return undefined
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * p) - 1))]
 }
+
+/** Waits `ms`, or less if the signal aborts first (Ctrl-C): a paced sender stops at once, not at its next turn. */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, {once: true})
+  })
+}

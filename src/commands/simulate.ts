@@ -73,7 +73,7 @@ export default class Simulate extends ZoomctlCommand {
     const total = flags.count ?? (flags.duration ? undefined : run.deliveries.length)
     const progress = startProgressBar(total, this.human && Boolean(run.burst) && !run.dryRun)
     if (this.human && !run.dryRun && !run.burst && !run.challenge) this.log(rows.header)
-    // Ctrl-C (or SIGTERM) ends a burst cleanly: the summary of what was sent, then exit 130.
+    // Ctrl-C (or SIGTERM) ends a burst or a sequence cleanly: the summary of what was sent, then exit 130.
     const interrupt = interruptOn()
     const report = await runSimulation(
       {...run, signal: interrupt.signal},
@@ -89,7 +89,7 @@ export default class Simulate extends ZoomctlCommand {
     if (this.human && report.mode === 'challenge') this.log(formatChallenge(report.result.urlValidation, origin))
     if (this.human && report.mode === 'sequence') this.log(formatSequenceSummary(report.result, origin))
     if (this.human && report.mode === 'burst') this.log(formatBurstSummary(report.result))
-    if (report.mode === 'burst' && report.result.interrupted) process.exitCode = 130
+    if ((report.mode === 'burst' || report.mode === 'sequence') && report.result.interrupted) process.exitCode = 130
     const hint = simulationHint(report, flags['timestamp-offset'], token)
     if (hint && this.human) this.log(style.yellow(`hint: ${hint}`))
     const result = hint ? {...report.result, hint} : report.result

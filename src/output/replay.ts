@@ -20,7 +20,7 @@ export function formatReplay(report: ReplayReport, target: string, hint?: string
   if (report.replayedKeptBack) lines.push(style.dim(`${report.replayedKeptBack} kept back by serve (refused or dead letters) ${report.replayedKeptBack === 1 ? 'was' : 'were'} acknowledged: recorded in the data dir's replayed.ndjson, validate --local counts them delivered`))
   // Of what the selection holds when it was counted up front, else of what was taken before the interruption.
   const total = report.selected === undefined ? report.planned : report.selected - report.alreadyAcknowledged
-  if (report.interrupted) lines.push(style.yellow(`interrupted: ${report.sent} of ${total} sent${report.sent ? '; --checkpoint resumes where it stopped' : ''}`))
+  if (report.interrupted) lines.push(style.yellow(`interrupted: ${report.sent} of ${total} sent${!report.sent ? '' : report.resumable ? '; the same command goes on where it stopped (--checkpoint)' : '; with --checkpoint FILE a replay can go on where it stopped'}`))
   else if (report.failed) lines.push(style.red(`${report.failed} of ${report.sent} deliveries failed at ${target}`))
   else lines.push(style.green(`${report.sent} ${report.sent === 1 ? 'delivery' : 'deliveries'} replayed to ${target}, re-signed`))
   if (hint) lines.push(style.yellow(`hint: ${hint}`))

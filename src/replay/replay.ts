@@ -9,6 +9,7 @@ import {appendRunRecords, type RunRecord, runRecord} from '../sender/record.js'
 import {type DeliveryReport, DeliveryStats} from '../sender/stats.js'
 import {toCurl} from '../sender/curl.js'
 import {type AuthSettings, modeHeader} from '../zoom/auth.js'
+import {delay} from '../timing.js'
 import {Checkpoint} from './checkpoint.js'
 import {keptBackOrigin, recordReplayed, type ReplayedEntry} from './replayed.js'
 import {type DeliveryFilter, deliveryTime, selectDeliveries, type SourceTally} from './select.js'
@@ -47,6 +48,8 @@ export interface ReplayFailure {
 }
 
 export interface ReplayReport extends DeliveryReport {
+  /** Run with --checkpoint: the same command again goes on where this one stopped. */
+  resumable: boolean
   /** Selected and not skipped: sent, or printed by a dry run. */
   planned: number
   /** What the selection holds, counted before sending (when the sources could be read twice). */
@@ -187,7 +190,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       }
     }
     const wait = due - performance.now()
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    if (wait > 0) await delay(wait, options.signal)
   }
 
   try {
@@ -210,5 +213,5 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       hint: "replay reads serve's data dir or store files, dead letters, run files of simulate --record, NDJSON of Zoom bodies or store lines, or - for standard input",
     })
   }
-  return {...report, planned, ...(options.selected === undefined ? {} : {selected: options.selected}), replayedKeptBack, reconstructed, copies, alreadyAcknowledged, reserialised: overrides.length > 0, interrupted: Boolean(options.signal?.aborted), failures, unreadable: tally.unreadable, unreadableAt: tally.unreadableAt}
+  return {...report, planned, ...(options.selected === undefined ? {} : {selected: options.selected}), replayedKeptBack, reconstructed, copies, alreadyAcknowledged, reserialised: overrides.length > 0, interrupted: Boolean(options.signal?.aborted), resumable: Boolean(checkpoint), failures, unreadable: tally.unreadable, unreadableAt: tally.unreadableAt}
 }

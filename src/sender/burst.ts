@@ -1,5 +1,6 @@
 import type {Dispatcher} from 'undici'
 
+import {delay} from '../timing.js'
 import {sendDelivery} from './client.js'
 import {type DeliveryReport, DeliveryStats} from './stats.js'
 
@@ -35,7 +36,7 @@ export async function runBurst(options: BurstOptions): Promise<BurstReport> {
       const due = started + index * interval
       const now = performance.now()
       if (options.durationMs > 0 && Math.max(now, due) - started >= options.durationMs) return
-      if (due > now) await sleep(due - now)
+      if (due > now) await delay(due - now, options.signal)
       if (options.signal?.aborted) return
       stats.record(await sendDelivery(options.url, options.makeDelivery(index), options.dispatcher, {keepAnswer: false}))
       options.onProgress?.(stats.done, stats.succeeded)
@@ -46,8 +47,4 @@ export async function runBurst(options: BurstOptions): Promise<BurstReport> {
   const report = stats.report()
   stats.destroy()
   return report
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

@@ -41,7 +41,7 @@ export type SequenceResult = Omit<SentDelivery, 'body' | 'sentAt'> & {document?:
 export type SimulationReport =
   | {mode: 'dry-run'; failed: false; result: {dryRun: true; requests: DryRunRequest[]}}
   | {mode: 'challenge'; failed: boolean; result: {urlValidation: ChallengeReport}}
-  | {mode: 'sequence'; failed: boolean; result: {url: string; sent: number; succeeded: number; failed: number; late: number; deliveries: SequenceResult[]}}
+  | {mode: 'sequence'; failed: boolean; result: {url: string; sent: number; succeeded: number; failed: number; late: number; deliveries: SequenceResult[]; interrupted?: true}}
   | {mode: 'burst'; failed: boolean; result: {url: string; burst: BurstReport; interrupted: boolean}}
 
 export interface SimulationCallbacks {
@@ -92,7 +92,7 @@ function dryRun(run: SimulationRun, callbacks: SimulationCallbacks): SimulationR
 }
 
 async function sequence(run: SimulationRun, dispatcher: ReturnType<typeof createDispatcher>, callbacks: SimulationCallbacks): Promise<SimulationReport> {
-  const sent = await sendInOrder(run.url, run.deliveries, dispatcher, (result) => callbacks.onResult?.(result))
+  const sent = await sendInOrder(run.url, run.deliveries, dispatcher, (result) => callbacks.onResult?.(result), run.signal)
   if (run.record) await appendRunRecords(run.record, sent.map((delivery) => runRecord(delivery.event, delivery.sentAt, delivery.status, delivery.body)))
   const deliveries = sent.map(({body, sentAt: _sentAt, ...result}) => ({
     ...result,
@@ -100,7 +100,9 @@ async function sequence(run: SimulationRun, dispatcher: ReturnType<typeof create
   }))
   const failed = deliveries.filter((result) => !result.ok).length
   const late = deliveries.filter((result) => result.late).length
-  return {mode: 'sequence', failed: failed > 0, result: {url: safeOrigin(run.url), sent: deliveries.length, succeeded: deliveries.length - failed, failed, late, deliveries}}
+  // Ctrl-C before the last one (a retry's spacing, say): what was sent, marked as interrupted.
+  const interrupted = run.signal?.aborted && sent.length < run.deliveries.length ? {interrupted: true as const} : {}
+  return {mode: 'sequence', failed: failed > 0, result: {url: safeOrigin(run.url), sent: deliveries.length, succeeded: deliveries.length - failed, failed, late, deliveries, ...interrupted}}
 }
 
 async function burst(run: SimulationRun, options: NonNullable<SimulationRun['burst']>, dispatcher: ReturnType<typeof createDispatcher>, callbacks: SimulationCallbacks): Promise<SimulationReport> {

@@ -8,6 +8,7 @@ import type {Dispatcher} from 'undici'
 import type {AuthSettings} from '../zoom/auth.js'
 import {URL_VALIDATION_EVENT} from '../zoom/challenge.js'
 import {epochSeconds} from '../zoom/signature.js'
+import {delay} from '../timing.js'
 import {sendDelivery} from './client.js'
 import {ZOOM_BUDGET_MS} from '../zoom/limits.js'
 import {type PreparedDelivery, prepareDelivery} from './prepare.js'
@@ -175,10 +176,12 @@ export interface SentDelivery {
 }
 
 /** Sends one after another (the order a reader expects), reporting each result as it comes. */
-export async function sendInOrder(url: string, planned: PlannedDelivery[], dispatcher: Dispatcher, onResult?: (result: SentDelivery, done: number) => void): Promise<SentDelivery[]> {
+export async function sendInOrder(url: string, planned: PlannedDelivery[], dispatcher: Dispatcher, onResult?: (result: SentDelivery, done: number) => void, signal?: AbortSignal): Promise<SentDelivery[]> {
   const results: SentDelivery[] = []
   for (const {event, make, delayMs, retry} of planned) {
-    if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs))
+    // Ctrl-C: nothing more is sent, and a retry's spacing (--retry-spacing) is not waited out.
+    if (delayMs) await delay(delayMs, signal)
+    if (signal?.aborted) break
     const prepared = make()
     const sentAt = new Date()
     const result = await sendDelivery(url, prepared, dispatcher)

@@ -111,6 +111,28 @@ describe('Ctrl-C and secrets of bodies', () => {
     }
   })
 
+  it('Ctrl-C stops a slow burst and a retry spacing at once: no sender waits out its turn', async () => {
+    const {spawn} = await import('node:child_process')
+    const {BIN} = await import('../helpers/cli.js')
+    const serve = await startServe()
+    try {
+      // At 1/s with 50 in flight, the last sender's first turn is 49 s away; a retry is spaced 10 minutes.
+      for (const args of [['--rate', '1', '--count', '100', '--concurrency', '50'], ['--retries', '1', '--retry-spacing', '10m']]) {
+        const before = readStore(serve.dataDir).length
+        const child = spawn(process.execPath, [BIN, 'simulate', 'meeting.started', '--url', serve.url, '--json', ...args], {env: {...process.env, ...ISOLATED, ZOOM_WEBHOOK_SECRET_TOKEN: SECRET}})
+        const exited = new Promise((resolve) => child.once('exit', resolve))
+        await waitFor(() => readStore(serve.dataDir).length > before, 30_000, 'the first delivery')
+        child.kill('SIGINT')
+        // Far less than the waits above; a stop that waited them out would take 49 s or 10 min.
+        const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('still waiting after 15 s'), 15_000))])
+        if (code === 'still waiting after 15 s') child.kill('SIGKILL')
+        expect(code).toBe(130)
+      }
+    } finally {
+      await serve.stop()
+    }
+  }, 60_000)
+
   it('events map redacts the secrets of a body (a meeting password) unless asked', async () => {
     const body = JSON.stringify({event: 'meeting.created', event_ts: 1, payload: {account_id: 'A', object: {id: '1', uuid: 'u', password: 'hunter2-secret'}}})
     const redacted = await runCli(['events', 'map', '-'], {}, body)
