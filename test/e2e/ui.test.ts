@@ -121,6 +121,33 @@ describe('the inspector API', () => {
     }
   })
 
+  it('zoomctl ui re-sends to a local serve signed with the token in the data dir it shows, and says at start where re-send goes', async () => {
+    const dataDir = tempDir()
+    const local = await startServe(['--data-dir', dataDir])
+    // As a serve that made its own token keeps it (this one was given it, so it is written here by hand).
+    writeFileSync(join(dataDir, 'secret-token'), `${SECRET}\n`, {mode: 0o600})
+    await runCli(['simulate', 'meeting.started', '--url', local.url])
+    const {ZOOM_WEBHOOK_SECRET_TOKEN: _given, ...withoutToken} = process.env
+    const start = (args: string[]) => spawn(process.execPath, [BIN, 'ui', dataDir, '--ui-port', '0', '--json', ...args], {env: {...withoutToken, ...ISOLATED}, stdio: ['ignore', 'pipe', 'inherit']})
+    const listeningOf = async (child: ReturnType<typeof start>) => JSON.parse(await new Promise<string>((resolve) => createInterface({input: child.stdout}).once('line', resolve))) as {url: string; resend: string}
+    const withUrl = start(['--url', local.url])
+    const bare = start([])
+    try {
+      const listening = await listeningOf(withUrl)
+      expect(listening.resend).toBe(`to ${local.url}, signed with the token in ${join(dataDir, 'secret-token')}`)
+      const {body} = await getJson<{deliveries: Array<{id: string}>}>(`${listening.url}api/deliveries`)
+      const resent = await getJson<{succeeded: number}>(`${listening.url}api/resend`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({ids: [body.deliveries[0]!.id]})})
+      expect(resent.body).toMatchObject({succeeded: 1})
+      expect((await listeningOf(bare)).resend).toBe('off: give --url (or ZOOMCTL_URL) to re-send')
+    } finally {
+      for (const child of [withUrl, bare]) {
+        child.kill('SIGINT')
+        await new Promise((resolve) => child.once('exit', resolve))
+      }
+      await local.stop()
+    }
+  })
+
   it('zoomctl ui reads the data dir serve was pointed at (ZOOMCTL_DATA_DIR) when none is named', async () => {
     const child = spawn(process.execPath, [BIN, 'ui', '--ui-port', '0', '--json'], {env: {...process.env, ...ISOLATED, ZOOMCTL_DATA_DIR: serve.dataDir}, stdio: ['ignore', 'pipe', 'inherit']})
     try {

@@ -41,7 +41,7 @@ describe('console output of request data', () => {
 describe("replay's summary", () => {
   it('says replayed only when every delivery was, and a hint after the failures', async () => {
     const {formatReplay} = await import('../../src/output/replay.js')
-    const report = {sent: 3, succeeded: 3, failed: 0, statusCounts: {'200': 3}, errors: {}, elapsedMs: 10, throughputPerSecond: 300, latencyMs: {p50: 1, p95: 1, p99: 1, max: 1, mean: 1}, overBudget: 0, planned: 3, replayedKeptBack: 0, reconstructed: 0, copies: 0, alreadyAcknowledged: 0, reserialised: false, interrupted: false, failures: [], unreadable: 0, unreadableAt: []}
+    const report = {sent: 3, succeeded: 3, failed: 0, statusCounts: {'200': 3}, errors: {}, elapsedMs: 10, throughputPerSecond: 300, latencyMs: {p50: 1, p95: 1, p99: 1, max: 1, mean: 1}, overBudget: 0, planned: 3, replayedKeptBack: 0, reconstructed: 0, copies: 0, alreadyAcknowledged: 0, reserialised: false, interrupted: false, resumable: false, failures: [], unreadable: 0, unreadableAt: []}
     expect(formatReplay(report, 'http://x')).toContain('3 deliveries replayed to http://x')
     const failed = formatReplay({...report, succeeded: 0, failed: 3, statusCounts: {'401': 3}}, 'http://x', 'another serve')
     expect(failed).toContain('3 of 3 deliveries failed')
@@ -49,7 +49,9 @@ describe("replay's summary", () => {
     expect(failed.trimEnd().endsWith('hint: another serve')).toBe(true)
     expect(formatReplay({...report, interrupted: true}, 'http://x')).not.toContain('replayed to')
     // Interrupted: of the whole selection when it was counted up front, not of what had been taken so far.
-    expect(formatReplay({...report, interrupted: true, selected: 3274, sent: 83, planned: 92}, 'http://x')).toContain('interrupted: 83 of 3274 sent')
+    expect(formatReplay({...report, interrupted: true, selected: 3274, sent: 83, planned: 92}, 'http://x')).toContain('interrupted: 83 of 3274 sent; with --checkpoint FILE a replay can go on where it stopped')
+    // The same command goes on only when it was given a checkpoint.
+    expect(formatReplay({...report, interrupted: true, resumable: true, sent: 2}, 'http://x')).toContain('interrupted: 2 of 3 sent; the same command goes on where it stopped (--checkpoint)')
   })
 })
 
