@@ -59,7 +59,12 @@ export default class Replay extends ZoomctlCommand {
     const dataDirs = [...sources.flatMap((source) => (source.kind === 'store' ? [source.dataDir] : [])), flags['data-dir']]
     const token = await tokenForLocalTarget(flags, flags.url, dataDirs)
     const auth = resolveAuth(authOptionsFrom(token.flags))
-    assertAuthComplete(auth, 'send', localTokenHint(flags.url, dataDirs))
+    try {
+      assertAuthComplete(auth, 'send', localTokenHint(flags.url, dataDirs))
+    } catch (error) {
+      // Nothing to send needs no token: an empty selection says so, rather than asking for one.
+      if ((await countSelected(sources, filter)) !== 0) throw error
+    }
     // Counted before anything is sent for a person: the number they confirm, the progress bar's total, the
     // N of "X of N". A script (--json) is not asked and shows no bar: a second pass over a million stored
     // deliveries would only delay it, so its N is what the run planned, or counted afterwards if interrupted.

@@ -195,6 +195,21 @@ ${bare}`)
     const both = await runCli(['replay', tempDir(), '--limit', '1', '--last', '1'])
     expect(both.code).toBe(2)
   })
+
+  it('says there is nothing to replay before it asks for a token it would not need', async () => {
+    const noToken = {ZOOM_WEBHOOK_SECRET_TOKEN: ''}
+    const empty = tempDir()
+    mkdirSync(join(empty, 'events'))
+    const nothing = await runCli(['replay', empty, '--url', 'http://127.0.0.1:9/zoom-webhook'], noToken)
+    expect(nothing.code).toBe(0)
+    expect(nothing.stdout).toContain('nothing to replay')
+    // With something to send, the token is asked for as before.
+    const a = await serve()
+    expect((await runCli(['simulate', 'meeting.started', '--url', a.url])).code).toBe(0)
+    const refused = await runCli(['replay', a.dataDir, '--url', 'http://127.0.0.1:9/zoom-webhook', '--json'], noToken)
+    expect(refused.code).toBe(2)
+    expect(JSON.parse(refused.stdout).error.message).toContain('needs a secret token')
+  })
 })
 
 describe('replay --from-es', () => {
