@@ -49,7 +49,7 @@ export async function simulationRun(names: string[], flags: SimulateFlagValues):
   const extraHeaders = Object.fromEntries((flags.header ?? []).map(parseHeader))
   const files = flags.file ?? []
   if (!files.length && names.length === 0 && !flags.all && !flags.category) {
-    throw new OptionError('name at least one event type, or use --all, --category or --file (zoomctl events lists the types)')
+    throw new OptionError('name at least one event type, or use --all, --category or --file', {hint: 'zoomctl events lists the types; e.g. zoomctl simulate meeting.started'})
   }
   const burst = flags.count !== undefined || flags.rate !== undefined || flags.duration !== undefined || flags.concurrency !== undefined
   const conflict =

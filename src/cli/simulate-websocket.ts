@@ -46,7 +46,7 @@ export async function simulateOverWebSocket(names: string[], flags: SimulateWebS
   const given = HTTP_ONLY.filter((name) => flags[name] !== undefined && flags[name] !== false && !(name === 'timestamp-offset' && flags[name] === 0) && !(name === 'retries' && flags[name] === 0))
   if (given.length) throw new OptionError(`--websocket sends over a socket: --${given.join(', --')} ${given.length > 1 ? 'are' : 'is'} for HTTP deliveries`)
   const files = flags.file ?? []
-  if (!files.length && names.length === 0 && !flags.all && !flags.category) throw new OptionError('name at least one event type, or use --all, --category or --file (zoomctl events lists the types)')
+  if (!files.length && names.length === 0 && !flags.all && !flags.category) throw new OptionError('name at least one event type, or use --all, --category or --file', {hint: 'zoomctl events lists the types; e.g. zoomctl simulate meeting.started'})
   if (flags['zoom-client-secret'] && !flags['zoom-client-id']) throw new OptionError('--zoom-client-secret goes with --zoom-client-id')
   const specs = files.length ? [] : selectEvents({names, all: flags.all, category: flags.category})
   const pinned = flags.now === undefined ? undefined : parseTimePoint(flags.now, undefined, '--now').getTime()

@@ -29,7 +29,7 @@ export function selectEvents(selection: EventSelection): EventSpec[] {
     const spec = findEvent(name)
     if (!spec) {
       const hints = suggestEvents(name)
-      throw new OptionError(`unknown event type "${name}"${hints.length ? `: did you mean ${hints.join(', ')}?` : ''} (zoomctl events lists them)`)
+      throw new OptionError(`unknown event type "${name}"`, {hint: `${hints.length ? `did you mean ${hints.join(', ')}? ` : ''}(zoomctl events lists them)`})
     }
     chosen.push(spec)
   }
