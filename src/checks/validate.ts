@@ -60,7 +60,9 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRep
   }
   const run = options.runFile ? await readRun(options.runFile) : undefined
   const report = options.localDir ? await validateLocal(options.localDir, options, run) : await validateElastic(options, run)
-  return {...report, window: {since: options.window.since.toISOString(), until: options.window.until.toISOString()}, summary: summarize(report.checks)}
+  // The window the checks read: a run's widens --since's to cover it, and the report says so.
+  const window = windowFor(options.window, run)
+  return {...report, window: {since: window.since.toISOString(), until: window.until.toISOString()}, summary: summarize(report.checks)}
 }
 
 async function validateAuditStream(stream: ReportStream, options: ValidateOptions) {

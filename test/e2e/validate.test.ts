@@ -210,6 +210,10 @@ describe('validate --local', () => {
       expect(ok.code).toBe(0)
       expect(report.checks.find((check) => check.id === 'run.arrived')?.status).toBe('pass')
       expect(report.checks.find((check) => check.id === 'kept.refused')).toMatchObject({status: 'pass', value: 'none'})
+      // A run sent before --since's window widens it to cover the run, and the report gives the window read.
+      const firstSent = Math.min(...readFileSync(run, 'utf8').trim().split('\n').map((line) => Date.parse((JSON.parse(line) as {sentAt: string}).sentAt)))
+      const narrow = JSON.parse((await runCli(['validate', '--local', serve.dataDir, '--run', run, '--since', '1ms', '--json'])).stdout) as Report & {window: {since: string}}
+      expect(Date.parse(narrow.window.since)).toBeLessThanOrEqual(firstSent - 60_000)
       // A stale delivery serve refused and kept: never forwarded, and Zoom would not send it again.
       expect((await runCli(['simulate', 'meeting.ended', '--url', serve.url, '--timestamp-offset', '-900'])).code).toBe(1)
       const refused = JSON.parse((await runCli(['validate', '--local', serve.dataDir, '--json'])).stdout) as Report
