@@ -5,6 +5,7 @@ import {BodyFactory, planDeliveries, readPayloadFile, selectEvents} from '../sen
 import {prepareDelivery} from '../sender/prepare.js'
 import {isChallengeRun, type SimulationReport, type SimulationRun} from '../sender/run-simulation.js'
 import {conflictingFlags, withRetries} from '../sender/simulation.js'
+import {lockHolder, serveLockPath} from '../store/lock.js'
 import {assertAuthComplete} from '../zoom/auth.js'
 import {type AuthFlagValues, authOptionsFrom, integrationVersion, type LocalTokenLookup, localTokenHint, otherServeHint, tokenForLocalTarget} from './flags.js'
 
@@ -91,6 +92,21 @@ export async function simulationRun(names: string[], flags: SimulateFlagValues):
  */
 export function simulationHint(report: SimulationReport, timestampOffset: number, token: LocalTokenLookup): string | undefined {
   return timestampOffset !== 0 ? staleTimestampHint(timestampOffset, answered401(report)) : otherServeHint(token, answered401(report))
+}
+
+/**
+ * The connection was refused at a local URL while a zoomctl serve of this machine's data dir listens on
+ * another: where it is (its serve.lock knows), to send there instead. undefined otherwise.
+ */
+export async function servingElsewhere(report: SimulationReport, url: string, dataDirs: string[]): Promise<string | undefined> {
+  const refused = (error: string) => error.startsWith('connection refused')
+  const wasRefused = report.mode === 'sequence' ? report.result.deliveries.some((result) => result.error !== undefined && refused(result.error)) : report.mode === 'burst' && Object.keys(report.result.burst.errors).some(refused)
+  if (!wasRefused) return undefined
+  for (const dataDir of new Set(dataDirs)) {
+    const serving = (await lockHolder(serveLockPath(dataDir)))?.url
+    if (serving && serving !== url) return `the zoomctl serve of ${dataDir} listens on ${serving}: --url ${serving}`
+  }
+  return undefined
 }
 
 /** What a 401 to --timestamp-offset means: the receiver checked the timestamp, as Zoom's own receivers should. */

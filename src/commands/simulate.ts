@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {categories} from '../catalog/catalog.js'
 import {ZoomctlCommand} from '../cli/base-command.js'
 import {appTokenFlag, authFlags, dataDirFlag, integrationVersionFlag, tlsClientFlags} from '../cli/flags.js'
-import {simulationHint, simulationRun} from '../cli/simulate-plan.js'
+import {servingElsewhere, simulationHint, simulationRun} from '../cli/simulate-plan.js'
 import {interruptOn} from '../cli/interrupt.js'
 import {simulateOverWebSocket, simulateWebSocketFlags} from '../cli/simulate-websocket.js'
 import {startProgressBar} from '../output/progress.js'
@@ -12,6 +12,7 @@ import {formatBurstSummary, formatChallenge, formatDryRunRequest, formatSequence
 import {DEFAULT_PATH, DEFAULT_PORT} from '../receiver/index.js'
 import {checkEndpointUrl, safeOrigin} from '../sender/client.js'
 import {runSimulation} from '../sender/run-simulation.js'
+import {DEFAULT_DATA_DIR} from '../store/index.js'
 
 export default class Simulate extends ZoomctlCommand {
   static override summary = 'Send correctly signed synthetic Zoom events to an endpoint'
@@ -90,7 +91,7 @@ export default class Simulate extends ZoomctlCommand {
     if (this.human && report.mode === 'sequence') this.log(formatSequenceSummary(report.result, origin))
     if (this.human && report.mode === 'burst') this.log(formatBurstSummary(report.result))
     if ((report.mode === 'burst' || report.mode === 'sequence') && report.result.interrupted) process.exitCode = 130
-    const hint = simulationHint(report, flags['timestamp-offset'], token)
+    const hint = simulationHint(report, flags['timestamp-offset'], token) ?? (await servingElsewhere(report, flags.url, [flags['data-dir'], process.env.ZOOMCTL_DATA_DIR ?? DEFAULT_DATA_DIR]))
     if (hint && this.human) this.log(style.yellow(`hint: ${hint}`))
     const result = hint ? {...report.result, hint} : report.result
     return report.failed ? this.failed(result) : result

@@ -1,10 +1,9 @@
 import {access, unlink} from 'node:fs/promises'
-import {join} from 'node:path'
 
 import {isLoopbackHost, loadOrCreateLocalToken, localTokenPath} from '../config/local-token.js'
 import {type ForwardEvent, type ForwardSettings, type StartedForwarding, startForwarding} from '../forward/index.js'
 import {FileStore, removeUnusedDataDir} from '../store/index.js'
-import {FileLock} from '../store/lock.js'
+import {FileLock, serveLockPath} from '../store/lock.js'
 import {RejectionLog, type RejectionCounts} from '../store/rejections.js'
 import {type AuthSettings, assertAuthComplete, describeAuth} from '../zoom/auth.js'
 import type {DeliveryOutcome} from './delivery-handler.js'
@@ -93,10 +92,6 @@ function publicCounts(counts: RejectionCounts): Record<string, unknown> {
   return {total: counts.rejected, since: counts.since, byReason: counts.byReason, ...(counts.lastRejected ? {last: counts.lastRejected} : {}), probes: counts.probes}
 }
 
-/** The lock a serve holds on its data dir while it runs (see FileLock): pid, host, since, URL. */
-export function serveLockPath(dataDir: string): string {
-  return join(dataDir, 'serve.lock')
-}
 
 /** Runs the receiver (and its forwarders) until SIGINT/SIGTERM; in-flight requests and batches finish first. */
 export async function runServe(settings: ServeSettings, callbacks: ServeCallbacks): Promise<{signal: NodeJS.Signals; counts: Counts}> {

@@ -1,6 +1,6 @@
 import {hostname} from 'node:os'
 import {link, mkdir, open, readFile, rename, stat, unlink} from 'node:fs/promises'
-import {dirname} from 'node:path'
+import {dirname, join} from 'node:path'
 
 import {UserError} from '../errors.js'
 import {writeFileAtomic} from './atomic.js'
@@ -177,4 +177,9 @@ function lockedError(path: string, holder: LockHolder, options: LockOptions): Lo
     holder,
     `stop that one first, or ${options.instead}; if pid ${holder.pid} is no ${holder.holder} (a reboot reused it${host ? ', or that host is gone' : ''}), remove ${path}`,
   )
+}
+
+/** The lock a serve holds on its data dir while it runs (see FileLock): pid, host, since, URL. */
+export function serveLockPath(dataDir: string): string {
+  return join(dataDir, 'serve.lock')
 }

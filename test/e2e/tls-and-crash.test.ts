@@ -144,5 +144,14 @@ describe('errors a user can act on', () => {
     const closed = await runCli(['simulate', 'meeting.started', '--url', 'http://127.0.0.1:9/zoom-webhook'])
     expect(closed.code).toBe(1)
     expect(closed.stdout).toContain('connection refused by http://127.0.0.1:9/zoom-webhook')
+    // A serve of the data dir listens elsewhere: the hint says where (its serve.lock knows).
+    const serve = await startServe()
+    try {
+      const elsewhere = await runCli(['simulate', 'meeting.started', '--url', 'http://127.0.0.1:9/zoom-webhook', '--json'], {ZOOMCTL_DATA_DIR: serve.dataDir})
+      expect(elsewhere.code).toBe(1)
+      expect(JSON.parse(elsewhere.stdout).hint).toBe(`the zoomctl serve of ${serve.dataDir} listens on ${serve.url}: --url ${serve.url}`)
+    } finally {
+      await serve.stop()
+    }
   })
 })
