@@ -5,6 +5,7 @@ import {BodyFactory, planDeliveries, readPayloadFile, selectEvents} from '../sen
 import {prepareDelivery} from '../sender/prepare.js'
 import {isChallengeRun, type SimulationReport, type SimulationRun} from '../sender/run-simulation.js'
 import {conflictingFlags, withRetries} from '../sender/simulation.js'
+import {isLoopbackHost} from '../config/local-token.js'
 import {lockHolder, serveLockPath} from '../store/lock.js'
 import {assertAuthComplete} from '../zoom/auth.js'
 import {type AuthFlagValues, authOptionsFrom, integrationVersion, type LocalTokenLookup, localTokenHint, otherServeHint, tokenForLocalTarget} from './flags.js'
@@ -101,7 +102,7 @@ export function simulationHint(report: SimulationReport, timestampOffset: number
 export async function servingElsewhere(report: SimulationReport, url: string, dataDirs: string[]): Promise<string | undefined> {
   const refused = (error: string) => error.startsWith('connection refused')
   const wasRefused = report.mode === 'sequence' ? report.result.deliveries.some((result) => result.error !== undefined && refused(result.error)) : report.mode === 'burst' && Object.keys(report.result.burst.errors).some(refused)
-  if (!wasRefused) return undefined
+  if (!wasRefused || !URL.canParse(url) || !isLoopbackHost(new URL(url).hostname)) return undefined
   for (const dataDir of new Set(dataDirs)) {
     const serving = (await lockHolder(serveLockPath(dataDir)))?.url
     if (serving && serving !== url) return `the zoomctl serve of ${dataDir} listens on ${serving}: --url ${serving}`
