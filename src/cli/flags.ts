@@ -4,6 +4,7 @@ import {assertSupportedVersion, LATEST_KNOWN_VERSION, OLDEST_SUPPORTED_VERSION} 
 import {OptionError, parseDuration, readUserFile} from '../config/index.js'
 import {anotherServesToken, isLoopbackHost, localTokenPath, readLocalToken} from '../config/local-token.js'
 import type {ElasticSettings} from '../elastic/connection.js'
+import {safeUrl} from '../elastic/url.js'
 import {DEFAULT_DATA_DIR} from '../store/index.js'
 import {AUTH_MODES} from '../zoom/auth.js'
 
@@ -177,9 +178,9 @@ export async function elasticSettingsFrom(flags: ElasticFlagValues, env: NodeJS.
   if (!urls && !flags['cloud-id']) return undefined
   const nodes = (urls ?? '').split(',').map((url) => url.trim()).filter(Boolean)
   for (const [i, node] of nodes.entries()) {
-    // Which one, in a list; the value itself with any credentials in it masked (it was not parsed).
+    // Which one, in a list; the value itself with any credentials in it masked.
     const which = `--es-url${nodes.length > 1 ? ` (node ${i + 1} of ${nodes.length})` : ''}`
-    const shown = node.replace(/^(?:[a-z][a-z0-9+.-]*:\/\/)?[^/]*@/i, (prefix) => `${/^[a-z][a-z0-9+.-]*:\/\//i.exec(prefix)?.[0] ?? ''}…@`).slice(0, 80)
+    const shown = safeUrl(node).slice(0, 80)
     if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(node)) throw new OptionError(`${which}: "${shown}" has no http:// or https://`, {hint: `write it as https://${shown.replace(/^…@/, '')} (http:// without TLS)${shown.startsWith('…@') ? '; credentials go in --api-key or --username and --password, not in the URL' : ''}`})
     let parsed: URL
     try {

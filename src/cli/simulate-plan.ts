@@ -2,6 +2,7 @@ import {randomInt} from 'node:crypto'
 
 import {appSecret, OptionError, parseAppTokens, parseDuration, parseHeader, parseTimePoint, resolveAuth} from '../config/index.js'
 import {BodyFactory, planDeliveries, readPayloadFile, selectEvents} from '../sender/index.js'
+import {refusedConnection} from '../sender/client.js'
 import {prepareDelivery} from '../sender/prepare.js'
 import {isChallengeRun, type SimulationReport, type SimulationRun} from '../sender/run-simulation.js'
 import {conflictingFlags, withRetries} from '../sender/simulation.js'
@@ -100,8 +101,7 @@ export function simulationHint(report: SimulationReport, timestampOffset: number
  * another: where it is (its serve.lock knows), to send there instead. undefined otherwise.
  */
 export async function servingElsewhere(report: SimulationReport, url: string, dataDirs: string[]): Promise<string | undefined> {
-  const refused = (error: string) => error.startsWith('connection refused')
-  const wasRefused = report.mode === 'sequence' ? report.result.deliveries.some((result) => result.error !== undefined && refused(result.error)) : report.mode === 'burst' && Object.keys(report.result.burst.errors).some(refused)
+  const wasRefused = report.mode === 'sequence' ? report.result.deliveries.some((result) => refusedConnection(result.error)) : report.mode === 'burst' && Object.keys(report.result.burst.errors).some(refusedConnection)
   if (!wasRefused || !URL.canParse(url) || !isLoopbackHost(new URL(url).hostname)) return undefined
   for (const dataDir of new Set(dataDirs)) {
     const serving = (await lockHolder(serveLockPath(dataDir)))?.url

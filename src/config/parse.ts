@@ -7,10 +7,15 @@ import {UserError} from '../errors.js'
 /** A flag or env value that cannot be used: exit 2. */
 export class OptionError extends UserError {}
 
+/** The start of a value's error: the flag it was given to, when the caller says. */
+function named(flag: string | undefined): string {
+  return flag ? `${flag}: ` : ''
+}
+
 /** "30s", "2m", "1h", "2d", "500ms" or plain seconds → milliseconds; `flag` names the option in the error. */
 export function parseDuration(text: string, flag?: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim())
-  if (!match) throw new OptionError(`${flag ? `${flag}: ` : ''}"${text}" is not a duration: use e.g. 30s, 2m, 1h, 2d or 500ms`)
+  if (!match) throw new OptionError(`${named(flag)}"${text}" is not a duration: use e.g. 30s, 2m, 1h, 2d or 500ms`)
   const value = Number(match[1])
   const unit = match[2] ?? 's'
   return value * {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}[unit as 'ms' | 's' | 'm' | 'h' | 'd']
@@ -19,7 +24,7 @@ export function parseDuration(text: string, flag?: string): number {
 /** "1mb", "512kb", "1048576" → bytes. */
 export function parseSize(text: string, flag?: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib)?$/i.exec(text.trim())
-  if (!match) throw new OptionError(`${flag ? `${flag}: ` : ''}"${text}" is not a size: use e.g. 1mb, 512kb or a number of bytes`)
+  if (!match) throw new OptionError(`${named(flag)}"${text}" is not a size: use e.g. 1mb, 512kb or a number of bytes`)
   const unit = (match[2] ?? 'b').toLowerCase()
   const factor = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 * 1024 : 1
   return Math.floor(Number(match[1]) * factor)
@@ -72,7 +77,7 @@ export function parseTimePoint(text: string, now: number = Date.now(), flag?: st
     return new Date(now - (days ? Number(days[1]) * 86_400_000 : parseDuration(trimmed)))
   }
   const date = new Date(trimmed)
-  if (Number.isNaN(date.getTime())) throw new OptionError(`${flag ? `${flag}: ` : ''}"${text}" is not a time: use a duration ago (15m, 2h, 1d) or an ISO date (2026-11-25T10:00:00Z)`)
+  if (Number.isNaN(date.getTime())) throw new OptionError(`${named(flag)}"${text}" is not a time: use a duration ago (15m, 2h, 1d) or an ISO date (2026-11-25T10:00:00Z)`)
   return date
 }
 

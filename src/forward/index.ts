@@ -46,7 +46,7 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
   const warnings: string[] = []
   let connected: Promise<{problem?: {message: string; lasting: boolean}}> | undefined
   let acknowledger: IndexAcknowledger | undefined
-  let acknowledgedSink: Sink | undefined
+  let acknowledged: {sink: Sink; summary: string} | undefined
   if (settings.agent) {
     // An HTTP client (undici) is loaded only by a serve that forwards: a serve that stores starts without it.
     const [{createDispatcher}, {AgentSink}] = await Promise.all([import('../sender/client.js'), import('./sinks.js')])
@@ -71,7 +71,7 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
     sinks.push(sink)
     if (settings.elastic.ack) {
       acknowledger = new IndexAcknowledger(sink, settings.elastic.ack)
-      acknowledgedSink = sink
+      acknowledged = {sink, summary: ackSummary(settings.elastic.ack)}
     }
   }
   const forwarders = sinks.map(
@@ -95,7 +95,7 @@ export async function startForwarding(dataDir: string, store: FileStore, setting
   return {
     forwarders,
     // With --ack-after-index the Elasticsearch line says so: it changes what every 200 means.
-    descriptions: sinks.map((sink) => (sink === acknowledgedSink && settings.elastic?.ack ? `${sink.description}; answering Zoom once indexed (${ackSummary(settings.elastic.ack)})` : sink.description)),
+    descriptions: sinks.map((sink) => (sink === acknowledged?.sink ? `${sink.description}; answering Zoom once indexed (${acknowledged.summary})` : sink.description)),
     warnings,
     ...(acknowledger ? {acknowledger} : {}),
     async reportConnections() {

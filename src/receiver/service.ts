@@ -92,7 +92,6 @@ function publicCounts(counts: RejectionCounts): Record<string, unknown> {
   return {total: counts.rejected, since: counts.since, byReason: counts.byReason, ...(counts.lastRejected ? {last: counts.lastRejected} : {}), probes: counts.probes}
 }
 
-
 /** Runs the receiver (and its forwarders) until SIGINT/SIGTERM; in-flight requests and batches finish first. */
 export async function runServe(settings: ServeSettings, callbacks: ServeCallbacks): Promise<{signal: NodeJS.Signals; counts: Counts}> {
   let token: ServeStarted['token']

@@ -176,6 +176,13 @@ function requestTarget(text: string): {origin: string; path: string} {
 /** URLs that have answered in this process: a connection closed by one of them is not a scheme mistaken. */
 const answeredUrls = new Set<string>()
 
+const CONNECTION_REFUSED = 'connection refused by'
+
+/** Whether a delivery's error (describeNetworkError's words) is a refused connection: nothing listens there. */
+export function refusedConnection(error: string | undefined): boolean {
+  return error?.startsWith(CONNECTION_REFUSED) ?? false
+}
+
 /** Says what failed and what to check, in the words a user needs. */
 export function describeNetworkError(error: unknown, url: string): string {
   const cause = (error as {cause?: {code?: string; message?: string}}).cause
@@ -183,7 +190,7 @@ export function describeNetworkError(error: unknown, url: string): string {
   const target = safeOrigin(url)
   switch (code) {
     case 'ECONNREFUSED':
-      return `connection refused by ${target}: is the receiver running and listening on that port?`
+      return `${CONNECTION_REFUSED} ${target}: is the receiver running and listening on that port?`
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return `cannot resolve the host of ${target}: check the name`

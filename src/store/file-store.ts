@@ -219,8 +219,6 @@ class BatchAppender {
    * day) goes to writev as it is: flattening the batch at flush time (flatMap) took ~1 µs a delivery.
    */
   private queuedParts: Buffer[] = []
-  /** The queue holds lines of more than one day (a batch across midnight): split it by day at flush. */
-  private queueSpansDays = false
   private flushing: Promise<void> | undefined
   private handle: FileHandle | undefined
   private handleDay: string | undefined
@@ -234,7 +232,6 @@ class BatchAppender {
 
   append(day: string, line: Buffer[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (this.queue.length > 0 && this.queue[0]!.day !== day) this.queueSpansDays = true
       this.queue.push({day, line, resolve, reject})
       for (const part of line) this.queuedParts.push(part)
       this.flushing ??= this.flush()
@@ -244,14 +241,14 @@ class BatchAppender {
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue
-      const groups = this.queueSpansDays ? byDay(batch) : [{items: batch, parts: this.queuedParts}]
+      const day = batch[0]!.day
+      // A batch that spans midnight (once a day) is split by day; any other goes as its pieces were queued.
+      const groups = batch.every((item) => item.day === day) ? [{items: batch, parts: this.queuedParts}] : byDay(batch)
       this.queue = []
       this.queuedParts = []
-      this.queueSpansDays = false
       for (const {items, parts} of groups) {
-        const day = items[0]!.day
         try {
-          const handle = await this.handleFor(day)
+          const handle = await this.handleFor(items[0]!.day)
           await writeAll(handle, parts)
           if (this.sync) {
             if (SYNCED_APPEND === undefined) await handle.datasync()
