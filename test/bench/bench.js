@@ -195,6 +195,11 @@ async function measureReceiver(args, extraEnv = {}) {
   return {result, cpuPerRequest: cpu / result.requests.total, perSync}
 }
 
+/** The run with the median rate, whole: its CPU and latencies belong together. */
+const medianRun = (runs) => [...runs].sort((a, b) => a.result.requests.average - b.result.requests.average)[Math.floor(runs.length / 2)]
+/** Each run's rate in the order of the rounds: the spread, and the rounds to pair with the other rows'. */
+const ratesByRound = (runs) => runs.map((run) => Math.round(run.result.requests.average)).join(' ')
+
 if (section('receivers')) {
   console.log(`\n## Receivers: autocannon, ${CONNECTIONS} connections, ${SECONDS} s each after ${WARMUP} s of warm-up, a ${Buffer.byteLength(body)}-byte signed body, median of ${RUNS} runs\n`)
   const receiverRows = []
@@ -209,21 +214,16 @@ if (section('receivers')) {
     }
   }
   for (const [i, [name]] of targets.entries()) {
-    // The run with the median rate, whole: its CPU and latencies belong together.
-    const runs = receiverRuns[i]
-    // Each run's rate in the order of the rounds, before the sort: the spread, and the rounds to pair with the other rows'.
-    const inOrder = runs.map((run) => Math.round(run.result.requests.average)).join(' ')
-    const {result, cpuPerRequest, perSync} = runs.sort((a, b) => a.result.requests.average - b.result.requests.average)[Math.floor(runs.length / 2)]
+    const {result, cpuPerRequest, perSync} = medianRun(receiverRuns[i])
     const rate = result.requests.average
     bare ||= rate
     if (name.includes('rivet')) rivet = rate
     const vsRivet = rivet ? `${(rate / rivet).toFixed(2)}×` : ''
-    receiverRows.push([name, Math.round(rate), `${(rate / bare).toFixed(2)}×`, vsRivet, `${Math.round(cpuPerRequest * 1e6)} µs`, `${result.latency.p50} ms`, `${result.latency.p99} ms`, result.non2xx, perSync === undefined ? '-' : perSync.toFixed(1), inOrder])
+    receiverRows.push([name, Math.round(rate), `${(rate / bare).toFixed(2)}×`, vsRivet, `${Math.round(cpuPerRequest * 1e6)} µs`, `${result.latency.p50} ms`, `${result.latency.p99} ms`, result.non2xx, perSync === undefined ? '-' : perSync.toFixed(1), ratesByRound(receiverRuns[i])])
   }
   table(['target', 'req/s', 'vs bare', 'vs Rivet', 'server CPU/req', 'p50', 'p99', 'non-2xx', 'deliveries per sync', 'runs (req/s, by round)'], receiverRows)
   const sync = syncedAppendLatency()
   console.log(`\nThis disk: a synced 1 KiB append (O_DSYNC, as the store writes) p50 ${sync.p50.toFixed(2)} ms, p99 ${sync.p99.toFixed(2)} ms (${sync.samples} samples). With ${CONNECTIONS} connections each waiting for the sync that covers its delivery, a batch holds at most ${CONNECTIONS}: the disk alone bounds a storing receiver at about ${CONNECTIONS} / p50 = ${Math.round(CONNECTIONS / (sync.p50 / 1000)).toLocaleString('en')} deliveries/s.`)
-
 }
 
 // ---- 1a. The same receivers on a disk whose flush is slow ------------------------------------------
@@ -246,12 +246,11 @@ if (section('slow-disk')) {
       const slowDisk = {LD_PRELOAD: shim, SLOW_FLUSH_US: String(Math.round(flushMs * 1000)), UV_USE_IO_URING: '0'}
       const runs = slowTargets.map(() => [])
       for (let round = 0; round < rounds; round++) for (const [i, [, args]] of slowTargets.entries()) runs[i].push(await measureReceiver(args, slowDisk))
-      const medians = runs.map((each) => [...each].sort((a, b) => a.result.requests.average - b.result.requests.average)[Math.floor(each.length / 2)])
+      const medians = runs.map(medianRun)
       const rivet = medians[0].result.requests.average
       for (const [i, [name]] of slowTargets.entries()) {
         const {result, perSync} = medians[i]
-        const inOrder = runs[i].map((run) => Math.round(run.result.requests.average)).join(' ')
-        rows.push([`${flushMs} ms`, name, Math.round(result.requests.average), `${(result.requests.average / rivet).toFixed(2)}×`, perSync === undefined ? '-' : perSync.toFixed(1), `${result.latency.p50} ms`, `${result.latency.p99} ms`, result.non2xx, inOrder])
+        rows.push([`${flushMs} ms`, name, Math.round(result.requests.average), `${(result.requests.average / rivet).toFixed(2)}×`, perSync === undefined ? '-' : perSync.toFixed(1), `${result.latency.p50} ms`, `${result.latency.p99} ms`, result.non2xx, ratesByRound(runs[i])])
       }
     }
     table(['flush + ', 'target', 'req/s', 'vs Rivet', 'deliveries per sync', 'p50', 'p99', 'non-2xx', 'runs (req/s, by round)'], rows)
